@@ -1,0 +1,85 @@
+import path from "node:path";
+import { z } from "zod";
+
+/**
+ * Every setting of the platform, read from the environment in this one place.
+ * Each service takes the slice it needs; nothing else reads process.env.
+ * The README's configuration table lists the same names and defaults.
+ */
+
+type Env = Record<string, string | undefined>;
+
+const port = (fallback: number) => z.coerce.number().int().min(0).max(65535).default(fallback);
+const optionalUrl = z
+  .string()
+  .trim()
+  .transform((value) => (value === "" ? undefined : value))
+  .pipe(z.string().url().optional())
+  .optional();
+
+const EnvSchema = z.object({
+  NODE_ENV: z.string().default("development"),
+  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  HOST: z.string().default("127.0.0.1"),
+  DATA_DIR: z.string().default(".data"),
+
+  JWT_SECRET: z.string().min(16, "JWT_SECRET must be at least 16 characters").optional(),
+  SERVICE_TOKEN: z.string().min(16, "SERVICE_TOKEN must be at least 16 characters").optional(),
+
+  USERS_DATABASE_URL: optionalUrl,
+  PRODUCTS_DATABASE_URL: optionalUrl,
+  ORDERS_DATABASE_URL: optionalUrl,
+
+  GATEWAY_PORT: port(4000),
+  USERS_PORT: port(4001),
+  PRODUCTS_PORT: port(4002),
+  ORDERS_PORT: port(4003),
+
+  USERS_URL: z.string().url().default("http://localhost:4001/graphql"),
+  PRODUCTS_URL: z.string().url().default("http://localhost:4002/graphql"),
+  ORDERS_URL: z.string().url().default("http://localhost:4003/graphql"),
+  GATEWAY_URL: z.string().url().default("http://localhost:4000/graphql"),
+
+  REST_GATEWAY_PORT: port(8000),
+  REST_USERS_PORT: port(8001),
+  REST_PRODUCTS_PORT: port(8002),
+  REST_ORDERS_PORT: port(8003),
+  RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(100),
+});
+
+export type PlatformEnv = z.infer<typeof EnvSchema>;
+
+export function readEnv(env: Env = process.env): PlatformEnv {
+  const parsed = EnvSchema.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`);
+    throw new Error(`Invalid configuration:\n  ${problems.join("\n  ")}`);
+  }
+  return parsed.data;
+}
+
+export const SUBGRAPH_NAMES = ["users", "products", "orders"] as const;
+export type SubgraphName = (typeof SUBGRAPH_NAMES)[number];
+
+/** Where a subgraph keeps its data: a PostgreSQL server, or embedded PGlite. */
+export type DatabaseConfig =
+  | { kind: "postgres"; url: string }
+  | { kind: "pglite"; dataDir: string | undefined /* undefined = in memory */ };
+
+export function isProduction(env: PlatformEnv): boolean {
+  return env.NODE_ENV === "production";
+}
+
+export function databaseConfigFor(name: SubgraphName, env: PlatformEnv): DatabaseConfig {
+  const url = { users: env.USERS_DATABASE_URL, products: env.PRODUCTS_DATABASE_URL, orders: env.ORDERS_DATABASE_URL }[name];
+  if (url) return { kind: "postgres", url };
+  return { kind: "pglite", dataDir: path.resolve(env.DATA_DIR, name) };
+}
+
+export function subgraphPort(name: SubgraphName, env: PlatformEnv): number {
+  return { users: env.USERS_PORT, products: env.PRODUCTS_PORT, orders: env.ORDERS_PORT }[name];
+}
+
+export function subgraphUrls(env: PlatformEnv): Record<SubgraphName, string> {
+  return { users: env.USERS_URL, products: env.PRODUCTS_URL, orders: env.ORDERS_URL };
+}

@@ -1,0 +1,63 @@
+import { GraphQLError, type GraphQLFormattedError } from "graphql";
+
+/**
+ * The one way this platform fails on purpose: a GraphQLError whose
+ * `extensions.code` is one of these. Clients (and the REST shim's status table)
+ * branch on the code; the message is for people.
+ */
+export const ErrorCode = {
+  BAD_USER_INPUT: "BAD_USER_INPUT",
+  UNAUTHENTICATED: "UNAUTHENTICATED",
+  FORBIDDEN: "FORBIDDEN",
+  NOT_FOUND: "NOT_FOUND",
+  ALREADY_EXISTS: "ALREADY_EXISTS",
+  OUT_OF_STOCK: "OUT_OF_STOCK",
+  ILLEGAL_STATUS_MOVE: "ILLEGAL_STATUS_MOVE",
+  SERVICE_UNAVAILABLE: "SERVICE_UNAVAILABLE",
+  INTERNAL_SERVER_ERROR: "INTERNAL_SERVER_ERROR",
+} as const;
+
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+export class DomainError extends GraphQLError {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    details: Record<string, unknown> = {},
+  ) {
+    super(message, { extensions: { code, ...details } });
+    this.name = "DomainError";
+  }
+}
+
+export const badInput = (message: string, details?: Record<string, unknown>) =>
+  new DomainError(ErrorCode.BAD_USER_INPUT, message, details);
+export const notFound = (message: string, details?: Record<string, unknown>) =>
+  new DomainError(ErrorCode.NOT_FOUND, message, details);
+export const unauthenticated = (message = "Authentication required") => new DomainError(ErrorCode.UNAUTHENTICATED, message);
+export const forbidden = (message = "Forbidden") => new DomainError(ErrorCode.FORBIDDEN, message);
+
+/** Codes that may reach a client as they are; anything else is masked. */
+const PUBLIC_CODES = new Set<string>([
+  ...Object.values(ErrorCode),
+  "GRAPHQL_PARSE_FAILED",
+  "GRAPHQL_VALIDATION_FAILED",
+  "PERSISTED_QUERY_NOT_FOUND",
+  "PERSISTED_QUERY_NOT_SUPPORTED",
+  "OPERATION_RESOLUTION_FAILURE",
+  "BAD_REQUEST",
+]);
+
+export function isPublicErrorCode(code: unknown): boolean {
+  return typeof code === "string" && PUBLIC_CODES.has(code) && code !== ErrorCode.INTERNAL_SERVER_ERROR;
+}
+
+/**
+ * Errors with a public code (ours, or GraphQL's own parse/validation codes)
+ * reach the client as they are; anything else (a Prisma failure, a bug) becomes
+ * a bare INTERNAL_SERVER_ERROR so no SQL or stack leaks out.
+ */
+export function maskUnexpectedErrors(formatted: GraphQLFormattedError): GraphQLFormattedError {
+  if (isPublicErrorCode(formatted.extensions?.code)) return formatted;
+  return { message: "Internal server error", path: formatted.path, extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR } };
+}

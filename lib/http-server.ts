@@ -1,0 +1,27 @@
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+
+export interface RunningServer {
+  port: number;
+  url: string;
+  close(): Promise<void>;
+}
+
+/** Listens on host:port (port 0 asks the OS for a free one) and reports where. */
+export async function listen(handler: http.RequestListener, port: number, host: string): Promise<RunningServer> {
+  const server = http.createServer(handler);
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, host, () => resolve());
+  });
+  const actualPort = (server.address() as AddressInfo).port;
+  return {
+    port: actualPort,
+    url: `http://${host === "0.0.0.0" ? "localhost" : host}:${actualPort}`,
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.close((error) => (error ? reject(error) : resolve()));
+        server.closeAllConnections();
+      }),
+  };
+}

@@ -1,0 +1,18 @@
+import { PrismaClient } from "../../../prisma/orders/generated/client/client";
+import type { DatabaseConfig } from "../../../lib/config";
+import type { Logger } from "../../../lib/logger";
+import { openDatabase, QUERY_EVENTS, type Database } from "../../shared/database";
+import { migrationsDirOf } from "../../shared/settings";
+
+export type OrdersPrisma = PrismaClient<"query">;
+export type OrdersDatabase = Database<OrdersPrisma>;
+
+/** The orders subgraph's one Prisma client. */
+export function openOrdersDatabase(config: DatabaseConfig, logger: Logger): Promise<OrdersDatabase> {
+  return openDatabase({
+    config,
+    logger,
+    migrationsDir: migrationsDirOf("orders"),
+    createClient: (adapter) => new PrismaClient({ adapter, log: [...QUERY_EVENTS] }),
+  });
+}

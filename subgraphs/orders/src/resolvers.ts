@@ -1,0 +1,35 @@
+import { toIntId, toIntIdOrNull } from "../../shared/ids-and-text";
+import { scalarResolvers } from "../../shared/scalars";
+import type { Resolvers } from "./__generated__/resolvers-types";
+
+/** Thin: read arguments, hand over to OrderService, and point at entities other subgraphs own. */
+export const resolvers: Resolvers = {
+  ...scalarResolvers,
+  OrderStatus: { PENDING: "pending", PROCESSING: "processing", SHIPPED: "shipped", DELIVERED: "delivered", CANCELLED: "cancelled" },
+  Query: {
+    order: (_root, { id }, { orders }) => orders.findById(toIntId(id)),
+    ordersByUser: (_root, { userId }, { orders }) => orders.findByUser(toIntId(userId, "userId")),
+  },
+  Mutation: {
+    createOrder: (_root, { userId, items }, { orders }) =>
+      orders.create(userId, items.map((item) => ({ productId: item.productId, quantity: item.quantity }))),
+    updateOrderStatus: (_root, { id, status }, { orders }) => orders.updateStatus(toIntId(id), status),
+  },
+  Order: {
+    __resolveReference: (reference, { orders }) => {
+      const id = toIntIdOrNull(reference.id);
+      return id === null ? null : orders.findById(id);
+    },
+    user: (order) => ({ id: String(order.userId) }),
+  },
+  OrderItem: {
+    product: (item) => ({ id: String(item.productId) }),
+    unitPrice: (item) => item.price,
+  },
+  User: {
+    orders: (user, _args, { orders }) => {
+      const id = toIntIdOrNull(user.id);
+      return id === null ? [] : orders.findByUser(id);
+    },
+  },
+};

@@ -1,0 +1,38 @@
+import fs from "node:fs";
+import { gql } from "graphql-tag";
+import type { RunningServer } from "../../../lib/http-server";
+import { createServiceClient } from "../../shared/service-client";
+import { startSubgraph } from "../../shared/subgraph-server";
+import { schemaFileOf, type SubgraphSettings } from "../../shared/settings";
+import type { OrdersContext } from "./context";
+import { openOrdersDatabase, type OrdersDatabase } from "./database";
+import { OrderService } from "./order.service";
+import { ProductsClient } from "./products.client";
+import { resolvers } from "./resolvers";
+import { UsersClient } from "./users.client";
+
+export const ordersTypeDefs = gql(fs.readFileSync(schemaFileOf("orders"), "utf8"));
+
+export interface OrdersSubgraph extends RunningServer {
+  database: OrdersDatabase;
+}
+
+export async function startOrdersSubgraph(settings: SubgraphSettings): Promise<OrdersSubgraph> {
+  const database = await openOrdersDatabase(settings.database, settings.logger);
+  const { serviceToken } = settings.secrets;
+  const products = new ProductsClient(createServiceClient(settings.subgraphUrls.products, serviceToken, "products"));
+  const users = new UsersClient(createServiceClient(settings.subgraphUrls.users, serviceToken, "users"));
+  const server = await startSubgraph<OrdersContext>({
+    name: "orders",
+    typeDefs: ordersTypeDefs,
+    resolvers,
+    ...settings,
+    createContext: (identity) => ({
+      ...identity,
+      orders: new OrderService({ prisma: database.prisma, products, users, logger: settings.logger }),
+    }),
+    isHealthy: database.isHealthy,
+    onStop: database.close,
+  });
+  return { ...server, database };
+}

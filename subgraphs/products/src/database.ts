@@ -1,0 +1,18 @@
+import { PrismaClient } from "../../../prisma/products/generated/client/client";
+import type { DatabaseConfig } from "../../../lib/config";
+import type { Logger } from "../../../lib/logger";
+import { openDatabase, QUERY_EVENTS, type Database } from "../../shared/database";
+import { migrationsDirOf } from "../../shared/settings";
+
+export type ProductsPrisma = PrismaClient<"query">;
+export type ProductsDatabase = Database<ProductsPrisma>;
+
+/** The products subgraph's one Prisma client. */
+export function openProductsDatabase(config: DatabaseConfig, logger: Logger): Promise<ProductsDatabase> {
+  return openDatabase({
+    config,
+    logger,
+    migrationsDir: migrationsDirOf("products"),
+    createClient: (adapter) => new PrismaClient({ adapter, log: [...QUERY_EVENTS] }),
+  });
+}

@@ -1,0 +1,113 @@
+import DataLoader from "dataloader";
+import { z } from "zod";
+import { Prisma, type Product } from "../../../prisma/products/generated/client/client";
+import { badInput } from "../../../lib/errors";
+import { parseInput } from "../../shared/validation";
+import type { CreateProductInput, ProductFilter } from "./__generated__/resolvers-types";
+import type { ProductsPrisma } from "./database";
+
+/** The catalogue: creating, finding, listing and searching products. Stock lives in StockService. */
+
+const MAX_PAGE = 100;
+const MAX_RESULTS = 50;
+const MAX_PRICE = new Prisma.Decimal("99999999.99"); // numeric(10, 2)
+
+const Tags = z
+  .array(z.string().trim().min(1, "must not be blank").max(50))
+  .max(50)
+  .transform((tags) => [...new Set(tags)]);
+
+const CreateProduct = z.object({
+  name: z.string().trim().min(1, "must not be blank").max(255),
+  description: z.string().max(10_000).nullish().transform((text) => text ?? ""),
+  price: z
+    .instanceof(Prisma.Decimal)
+    .refine((price) => price.gte(0), "must not be negative")
+    .refine((price) => price.lte(MAX_PRICE), "is too large"),
+  stockQuantity: z.number().int().min(0, "must not be negative").max(2_147_483_647).nullish().transform((n) => n ?? 0),
+  category: z.string().trim().max(100).nullish().transform((text) => text ?? ""),
+  tags: Tags.nullish().transform((tags) => tags ?? []),
+});
+
+export interface ProductPage {
+  nodes: Product[];
+  pageInfo: { endCursor: string | null; hasNextPage: boolean };
+}
+
+/** Built per request, so its loader batches and caches within one request only. */
+export class ProductService {
+  private readonly loader: DataLoader<number, Product | null>;
+
+  constructor(private readonly prisma: ProductsPrisma) {
+    this.loader = new DataLoader(async (ids) => {
+      const products = await prisma.product.findMany({ where: { id: { in: [...ids] } } });
+      const byId = new Map(products.map((product) => [product.id, product]));
+      return ids.map((id) => byId.get(id) ?? null);
+    });
+  }
+
+  /** Batched: every lookup of one request (entity references included) is one query. */
+  findById(id: number): Promise<Product | null> {
+    return this.loader.load(id);
+  }
+
+  create(input: CreateProductInput): Promise<Product> {
+    const data = parseInput(CreateProduct, input);
+    return this.prisma.product.create({ data });
+  }
+
+  async list(filter: ProductFilter | null | undefined, first: number, after: string | null | undefined): Promise<ProductPage> {
+    if (first < 1 || first > MAX_PAGE) throw badInput(`first must be between 1 and ${MAX_PAGE}`);
+    const tags = filter?.tags ? parseInput(Tags, filter.tags) : undefined;
+    const where: Prisma.ProductWhereInput = {
+      ...(filter?.category ? { category: filter.category } : {}),
+      ...(tags?.length ? { tags: { hasEvery: tags } } : {}),
+      price: { ...(filter?.minPrice ? { gte: filter.minPrice } : {}), ...(filter?.maxPrice ? { lte: filter.maxPrice } : {}) },
+      ...(after ? { id: { gt: decodeCursor(after) } } : {}),
+    };
+    const rows = await this.prisma.product.findMany({ where, orderBy: { id: "asc" }, take: first + 1 });
+    const nodes = rows.slice(0, first);
+    return {
+      nodes,
+      pageInfo: { hasNextPage: rows.length > first, endCursor: nodes.length ? encodeCursor(nodes[nodes.length - 1].id) : null },
+    };
+  }
+
+  /** Full-text search (English stemming) over name and description, best rank first. */
+  async search(query: string, limit: number): Promise<Product[]> {
+    if (!query.trim()) throw badInput("Search query must not be empty");
+    const ranked = await this.prisma.$queryRaw<{ id: number }[]>`
+      SELECT id FROM products
+      WHERE search_vector @@ websearch_to_tsquery('english', ${query})
+      ORDER BY ts_rank(search_vector, websearch_to_tsquery('english', ${query})) DESC, id
+      LIMIT ${clampResults(limit)}`;
+    return this.inOrder(ranked.map((row) => row.id));
+  }
+
+  /** Products carrying every one of the tags (GIN-indexed `tags @> $1`). */
+  byTags(tagList: string[], limit: number): Promise<Product[]> {
+    const tags = parseInput(Tags, tagList);
+    if (tags.length === 0) throw badInput("At least one tag is required");
+    return this.prisma.product.findMany({ where: { tags: { hasEvery: tags } }, orderBy: { id: "asc" }, take: clampResults(limit) });
+  }
+
+  private async inOrder(ids: number[]): Promise<Product[]> {
+    const products = await this.prisma.product.findMany({ where: { id: { in: ids } } });
+    const byId = new Map(products.map((product) => [product.id, product]));
+    return ids.map((id) => byId.get(id)).filter((product): product is Product => product !== undefined);
+  }
+}
+
+function clampResults(limit: number): number {
+  return Math.min(Math.max(limit, 1), MAX_RESULTS);
+}
+
+function encodeCursor(id: number): string {
+  return Buffer.from(`product:${id}`).toString("base64url");
+}
+
+function decodeCursor(cursor: string): number {
+  const match = /^product:(\d+)$/.exec(Buffer.from(cursor, "base64url").toString());
+  if (!match) throw badInput("after is not a cursor returned by products");
+  return Number(match[1]);
+}

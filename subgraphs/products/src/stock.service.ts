@@ -1,0 +1,116 @@
+import { z } from "zod";
+import { Prisma, type Product } from "../../../prisma/products/generated/client/client";
+import { badInput, DomainError, ErrorCode, notFound } from "../../../lib/errors";
+import { toIntId } from "../../shared/ids-and-text";
+import { parseInput } from "../../shared/validation";
+import type { ProductsPrisma } from "./database";
+
+/**
+ * Stock: adjusted by hand, and reserved for orders. Every change is one
+ * conditional UPDATE (`... WHERE stock_quantity >= n`), so concurrent callers
+ * can never take stock below zero; the CHECK constraint backs that up.
+ */
+
+const MAX_STOCK = 2_147_483_647;
+
+type Tx = Prisma.TransactionClient;
+
+export interface ReservedLine {
+  productId: number;
+  quantity: number;
+  unitPrice: Prisma.Decimal;
+}
+
+const ReservationRequest = z.object({
+  reservationId: z.uuid("reservationId must be a UUID"),
+  items: z
+    .array(z.object({ productId: z.string(), quantity: z.number().int().min(1, "quantity must be at least 1") }))
+    .min(1, "at least one item is required"),
+});
+
+export class StockService {
+  constructor(private readonly prisma: ProductsPrisma) {}
+
+  /** Adds delta to a product's stock; refuses (OUT_OF_STOCK) rather than going below zero. */
+  async adjust(id: number, delta: number): Promise<Product> {
+    const guard = delta < 0 ? { gte: -delta } : { lte: MAX_STOCK - delta };
+    const { count } = await this.prisma.product.updateMany({
+      where: { id, stockQuantity: guard },
+      data: { stockQuantity: { increment: delta } },
+    });
+    const product = await this.prisma.product.findUnique({ where: { id } });
+    if (!product) throw notFound("Product not found");
+    if (count === 0) {
+      if (delta > 0) throw badInput("Stock would exceed the largest storable quantity");
+      throw new DomainError(ErrorCode.OUT_OF_STOCK, `Insufficient stock for product ${id}`, { productId: String(id) });
+    }
+    return product;
+  }
+
+  /**
+   * Takes the stock of every line or of none, and returns each line's unit
+   * price read in the same transaction. Idempotent per reservationId: a retry
+   * returns the first call's result and takes nothing more.
+   */
+  async reserve(input: { reservationId: string; items: { productId: string; quantity: number }[] }): Promise<ReservedLine[]> {
+    const { reservationId, items } = parseInput(ReservationRequest, input);
+    const wanted = mergeLines(items.map((item) => ({ productId: toIntId(item.productId, "productId"), quantity: item.quantity })));
+    try {
+      return await this.prisma.$transaction(async (tx) => {
+        const existing = await this.linesOf(tx, reservationId);
+        if (existing) return existing;
+        // A fixed order (by product id) keeps two concurrent reservations from deadlocking.
+        for (const line of wanted) await takeStock(tx, line.productId, line.quantity);
+        const prices = await tx.product.findMany({ where: { id: { in: wanted.map((line) => line.productId) } }, select: { id: true, price: true } });
+        const priceOf = new Map(prices.map((row) => [row.id, row.price]));
+        const lines = wanted.map((line) => ({ ...line, unitPrice: priceOf.get(line.productId)! }));
+        await tx.stockReservation.create({ data: { id: reservationId, lines: { create: lines } } });
+        return lines;
+      });
+    } catch (error) {
+      // The same reservation committed concurrently: answer with what it took.
+      if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === "P2002") {
+        const existing = await this.linesOf(this.prisma, reservationId);
+        if (existing) return existing;
+      }
+      throw error;
+    }
+  }
+
+  /** Gives a reservation's stock back, once. Returns false when it was already given back or never existed. */
+  async release(reservationId: string): Promise<boolean> {
+    if (!z.uuid().safeParse(reservationId).success) throw badInput("reservationId must be a UUID");
+    return this.prisma.$transaction(async (tx) => {
+      const { count } = await tx.stockReservation.updateMany({ where: { id: reservationId, releasedAt: null }, data: { releasedAt: new Date() } });
+      if (count === 0) return false;
+      const lines = await tx.stockReservationLine.findMany({ where: { reservationId }, orderBy: { productId: "asc" } });
+      for (const line of lines) {
+        await tx.product.update({ where: { id: line.productId }, data: { stockQuantity: { increment: line.quantity } } });
+      }
+      return true;
+    });
+  }
+
+  private async linesOf(db: Tx | ProductsPrisma, reservationId: string): Promise<ReservedLine[] | null> {
+    const reservation = await db.stockReservation.findUnique({ where: { id: reservationId }, include: { lines: { orderBy: { productId: "asc" } } } });
+    return reservation?.lines.map(({ productId, quantity, unitPrice }) => ({ productId, quantity, unitPrice })) ?? null;
+  }
+}
+
+async function takeStock(tx: Tx, productId: number, quantity: number): Promise<void> {
+  const { count } = await tx.product.updateMany({
+    where: { id: productId, stockQuantity: { gte: quantity } },
+    data: { stockQuantity: { decrement: quantity } },
+  });
+  if (count === 1) return;
+  const exists = await tx.product.count({ where: { id: productId } });
+  if (!exists) throw notFound(`Product ${productId} not found`, { productId: String(productId) });
+  throw new DomainError(ErrorCode.OUT_OF_STOCK, `Insufficient stock for product ${productId}`, { productId: String(productId) });
+}
+
+/** One line per product, sorted by product id; repeated products add up. */
+function mergeLines(lines: { productId: number; quantity: number }[]): { productId: number; quantity: number }[] {
+  const totals = new Map<number, number>();
+  for (const line of lines) totals.set(line.productId, (totals.get(line.productId) ?? 0) + line.quantity);
+  return [...totals].sort(([a], [b]) => a - b).map(([productId, quantity]) => ({ productId, quantity }));
+}

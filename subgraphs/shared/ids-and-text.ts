@@ -1,0 +1,31 @@
+import { badInput } from "../../lib/errors";
+
+/**
+ * Ids are plain increasing integers in the databases and `ID` strings in
+ * GraphQL. A malformed id is the caller's mistake (BAD_USER_INPUT), not a miss.
+ */
+export function toIntId(id: string | number, field = "id"): number {
+  const text = String(id).trim();
+  if (!/^\d{1,10}$/.test(text) || Number(text) > 2147483647) {
+    throw badInput(`${field} must be a positive integer`, { field });
+  }
+  return Number(text);
+}
+
+/** Like toIntId, but an id that cannot exist is simply not found (for entity references and look-ups). */
+export function toIntIdOrNull(id: string | number): number | null {
+  const text = String(id).trim();
+  return /^\d{1,10}$/.test(text) && Number(text) <= 2147483647 ? Number(text) : null;
+}
+
+/**
+ * A PostgreSQL tsquery matching documents with words that start with each of
+ * the query's words ("jo do" → "jo:* & do:*"). Only letters and digits pass,
+ * so user text can never inject tsquery syntax; the result is still sent as a
+ * bound parameter. Returns null when nothing searchable is left.
+ */
+export function wordPrefixQuery(text: string): string | null {
+  const words = text.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? [];
+  if (words.length === 0) return null;
+  return words.slice(0, 16).map((word) => `${word}:*`).join(" & ");
+}

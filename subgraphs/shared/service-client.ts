@@ -1,0 +1,34 @@
+import { ClientError, GraphQLClient } from "graphql-request";
+import { DomainError, ErrorCode, isPublicErrorCode } from "../../lib/errors";
+import { SERVICE_TOKEN_HEADER } from "./request-identity";
+
+/**
+ * The one HTTP client for service-to-service GraphQL calls (orders → products,
+ * orders → users). It presents the service credential and turns the callee's
+ * coded errors back into DomainErrors, so a business failure such as
+ * OUT_OF_STOCK keeps its code and message across the hop.
+ */
+export interface ServiceClient {
+  request<Result>(document: string, variables?: Record<string, unknown>): Promise<Result>;
+}
+
+export function createServiceClient(url: string, serviceToken: string, serviceName: string): ServiceClient {
+  const client = new GraphQLClient(url, { headers: { [SERVICE_TOKEN_HEADER]: serviceToken } });
+  return {
+    async request<Result>(document: string, variables?: Record<string, unknown>) {
+      try {
+        return await client.request<Result>(document, variables);
+      } catch (error) {
+        if (error instanceof ClientError) {
+          const first = error.response.errors?.[0];
+          const code = first?.extensions?.code;
+          if (first && isPublicErrorCode(code)) {
+            const { code: _code, ...details } = first.extensions ?? {};
+            throw new DomainError(code as ErrorCode, first.message, details);
+          }
+        }
+        throw new DomainError(ErrorCode.SERVICE_UNAVAILABLE, `The ${serviceName} service is unavailable`);
+      }
+    },
+  };
+}

@@ -1,0 +1,37 @@
+import path from "node:path";
+import { databaseConfigFor, readEnv, subgraphPort, subgraphUrls, type DatabaseConfig, type SubgraphName } from "../../lib/config";
+import { createLogger, type Logger } from "../../lib/logger";
+import { resolveSecrets, type PlatformSecrets } from "../../lib/secrets";
+
+/** Everything a subgraph needs to start; main.ts reads it from the environment, tests build it directly. */
+export interface SubgraphSettings {
+  port: number;
+  host: string;
+  database: DatabaseConfig;
+  secrets: PlatformSecrets;
+  logger: Logger;
+  /** Where the other subgraphs answer, for service-to-service calls. */
+  subgraphUrls: Record<SubgraphName, string>;
+}
+
+export function subgraphSettingsFromEnv(name: SubgraphName, rawEnv = process.env): SubgraphSettings {
+  const env = readEnv(rawEnv);
+  const logger = createLogger(`${name}-subgraph`, env.LOG_LEVEL);
+  return {
+    port: subgraphPort(name, env),
+    host: env.HOST,
+    database: databaseConfigFor(name, env),
+    secrets: resolveSecrets(env, logger),
+    logger,
+    subgraphUrls: subgraphUrls(env),
+  };
+}
+
+/** prisma/<name>/migrations, wherever the process was started from. */
+export function migrationsDirOf(name: SubgraphName): string {
+  return path.resolve(__dirname, "../../prisma", name, "migrations");
+}
+
+export function schemaFileOf(name: SubgraphName): string {
+  return path.resolve(__dirname, "..", name, "schema.graphql");
+}

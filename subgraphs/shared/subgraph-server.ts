@@ -1,0 +1,86 @@
+import { ApolloServer, type ApolloServerPlugin } from "@apollo/server";
+import { ApolloServerPluginLandingPageDisabled } from "@apollo/server/plugin/disabled";
+import { unwrapResolverError } from "@apollo/server/errors";
+import { buildSubgraphSchema } from "@apollo/subgraph";
+import type { GraphQLResolverMap } from "@apollo/subgraph/dist/schema-helper";
+import { expressMiddleware } from "@as-integrations/express5";
+import express from "express";
+import type { DocumentNode } from "graphql";
+import { listen, type RunningServer } from "../../lib/http-server";
+import type { Logger } from "../../lib/logger";
+import type { PlatformSecrets } from "../../lib/secrets";
+import { DomainError, isPublicErrorCode, maskUnexpectedErrors } from "../../lib/errors";
+import { readRequestIdentity, type RequestIdentity } from "./request-identity";
+
+/**
+ * Start-up shared by the three subgraphs: the federated schema, the identity
+ * read from each request, error masking, `/health`, and an orderly stop.
+ */
+export interface SubgraphOptions<Context> {
+  name: string;
+  typeDefs: DocumentNode;
+  /** The generated `Resolvers` type of the subgraph; checked there, so loosely typed here. */
+  resolvers: object;
+  port: number;
+  host: string;
+  secrets: PlatformSecrets;
+  logger: Logger;
+  /** Builds the per-request context (loaders, services) around the caller's identity. */
+  createContext(identity: RequestIdentity): Context;
+  isHealthy(): Promise<boolean>;
+  /** Called after the HTTP server has stopped: close the database here. */
+  onStop(): Promise<void>;
+}
+
+export async function startSubgraph<Context extends object>(options: SubgraphOptions<Context>): Promise<RunningServer> {
+  const { name, logger } = options;
+  const apollo = new ApolloServer<Context>({
+    schema: buildSubgraphSchema({ typeDefs: options.typeDefs, resolvers: options.resolvers as GraphQLResolverMap<unknown> }),
+    includeStacktraceInErrorResponses: false,
+    plugins: [ApolloServerPluginLandingPageDisabled(), logUnexpectedErrors(logger)],
+    formatError: maskUnexpectedErrors,
+  });
+  await apollo.start();
+
+  const app = express();
+  app.disable("x-powered-by");
+  app.get("/health", async (_req, res) => {
+    const healthy = await options.isHealthy();
+    res.status(healthy ? 200 : 503).json({ status: healthy ? "ok" : "unhealthy", service: name });
+  });
+  app.use(
+    "/graphql",
+    express.json({ limit: "1mb" }),
+    expressMiddleware(apollo, {
+      context: async ({ req }) => options.createContext(readRequestIdentity(req.headers, options.secrets)),
+    }),
+  );
+
+  const server = await listen(app, options.port, options.host);
+  logger.info({ url: `${server.url}/graphql` }, `${name} subgraph ready`);
+  return {
+    ...server,
+    close: async () => {
+      await server.close();
+      await apollo.stop();
+      await options.onStop();
+    },
+  };
+}
+
+function logUnexpectedErrors(logger: Logger): ApolloServerPlugin {
+  return {
+    async requestDidStart() {
+      return {
+        async didEncounterErrors({ errors }) {
+          for (const error of errors) {
+            const original = unwrapResolverError(error);
+            if (!(original instanceof DomainError) && !isPublicErrorCode(error.extensions?.code)) {
+              logger.error({ err: original }, "unexpected error while resolving");
+            }
+          }
+        },
+      };
+    },
+  };
+}

@@ -1,0 +1,6 @@
+import type { RequestIdentity } from "../../shared/request-identity";
+import type { UserService } from "./user.service";
+
+export interface UsersContext extends RequestIdentity {
+  users: UserService;
+}

@@ -1,0 +1,18 @@
+import { PrismaClient } from "../../../prisma/users/generated/client/client";
+import type { DatabaseConfig } from "../../../lib/config";
+import type { Logger } from "../../../lib/logger";
+import { openDatabase, QUERY_EVENTS, type Database } from "../../shared/database";
+import { migrationsDirOf } from "../../shared/settings";
+
+export type UsersPrisma = PrismaClient<"query">;
+export type UsersDatabase = Database<UsersPrisma>;
+
+/** The users subgraph's one Prisma client. */
+export function openUsersDatabase(config: DatabaseConfig, logger: Logger): Promise<UsersDatabase> {
+  return openDatabase({
+    config,
+    logger,
+    migrationsDir: migrationsDirOf("users"),
+    createClient: (adapter) => new PrismaClient({ adapter, log: [...QUERY_EVENTS] }),
+  });
+}
