@@ -1,0 +1,67 @@
+import crypto from "node:crypto";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import pg from "pg";
+import { SUBGRAPH_NAMES, type DatabaseConfig, type SubgraphName } from "../../lib/config";
+
+/**
+ * The two database backends every end-to-end suite runs on: embedded PGlite,
+ * and the PostgreSQL server (TEST_POSTGRES_URL, default the local one). On the
+ * server each run creates databases with a random name and drops them after,
+ * so parallel runs never see each other.
+ */
+export type Backend = "pglite" | "postgres";
+export const BACKENDS: Backend[] = ["pglite", "postgres"];
+
+const SERVER_URL = process.env.TEST_POSTGRES_URL ?? "postgresql://postgres@127.0.0.1:5432/postgres";
+
+export interface TestDatabases {
+  configs: Record<SubgraphName, DatabaseConfig>;
+  drop(): Promise<void>;
+}
+
+/**
+ * Fresh, empty databases for the three subgraphs. PGlite ones live in a
+ * temporary directory (so a restart can reopen them); server ones are new
+ * databases on the server.
+ */
+export async function createTestDatabases(backend: Backend): Promise<TestDatabases> {
+  if (backend === "pglite") {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "shop-test-"));
+    const configs = Object.fromEntries(SUBGRAPH_NAMES.map((name) => [name, { kind: "pglite", dataDir: path.join(dir, name) }]));
+    return {
+      configs: configs as Record<SubgraphName, DatabaseConfig>,
+      drop: async () => fs.rmSync(dir, { recursive: true, force: true }),
+    };
+  }
+  const prefix = `shop_test_${crypto.randomBytes(4).toString("hex")}`;
+  const admin = new pg.Client({ connectionString: SERVER_URL });
+  await admin.connect();
+  try {
+    for (const name of SUBGRAPH_NAMES) await admin.query(`CREATE DATABASE "${prefix}_${name}"`);
+  } finally {
+    await admin.end();
+  }
+  const configs = Object.fromEntries(
+    SUBGRAPH_NAMES.map((name) => [name, { kind: "postgres", url: databaseUrl(`${prefix}_${name}`) }]),
+  );
+  return {
+    configs: configs as Record<SubgraphName, DatabaseConfig>,
+    drop: async () => {
+      const client = new pg.Client({ connectionString: SERVER_URL });
+      await client.connect();
+      try {
+        for (const name of SUBGRAPH_NAMES) await client.query(`DROP DATABASE IF EXISTS "${prefix}_${name}" WITH (FORCE)`);
+      } finally {
+        await client.end();
+      }
+    },
+  };
+}
+
+function databaseUrl(database: string): string {
+  const url = new URL(SERVER_URL);
+  url.pathname = `/${database}`;
+  return url.toString();
+}
