@@ -49,6 +49,9 @@ const EnvSchema = z.object({
 
 export type PlatformEnv = z.infer<typeof EnvSchema>;
 
+/** Every variable the platform reads (the README's table and docker-compose use these names). */
+export const ENV_VARIABLES = Object.keys(EnvSchema.shape) as (keyof PlatformEnv)[];
+
 export function readEnv(env: Env = process.env): PlatformEnv {
   const parsed = EnvSchema.safeParse(env);
   if (!parsed.success) {

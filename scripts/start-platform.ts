@@ -1,0 +1,111 @@
+// `npm start`: the whole platform on this machine, one process per service,
+// as the containers run it. Embedded PGlite databases under DATA_DIR unless
+// *_DATABASE_URL variables point at PostgreSQL servers. Ctrl-C stops it all.
+import { spawn, type ChildProcess } from "node:child_process";
+import fs from "node:fs";
+import path from "node:path";
+import { readEnv, subgraphUrls } from "../lib/config";
+import { createLogger } from "../lib/logger";
+import { resolveSecrets } from "../lib/secrets";
+import { healthUrlOf } from "../gateway/src/health";
+
+const root = path.resolve(__dirname, "..");
+const env = readEnv();
+const logger = createLogger("platform", env.LOG_LEVEL);
+// Resolved once here so that every child shares the same (possibly generated) secrets.
+const secrets = resolveSecrets(env, logger);
+
+interface ServiceSpec {
+  name: string;
+  entry: string;
+  healthUrl: string;
+}
+
+const host = (port: number) => `http://localhost:${port}`;
+const services: ServiceSpec[] = [
+  { name: "users subgraph", entry: "subgraphs/users/src/main.ts", healthUrl: healthUrlOf(subgraphUrls(env).users) },
+  { name: "products subgraph", entry: "subgraphs/products/src/main.ts", healthUrl: healthUrlOf(subgraphUrls(env).products) },
+  { name: "orders subgraph", entry: "subgraphs/orders/src/main.ts", healthUrl: healthUrlOf(subgraphUrls(env).orders) },
+  { name: "gateway", entry: "gateway/src/main.ts", healthUrl: healthUrlOf(env.GATEWAY_URL) },
+  { name: "REST shim", entry: "rest-shim/src/main.ts", healthUrl: `${host(env.REST_GATEWAY_PORT)}/health` },
+].filter((service) => fs.existsSync(path.join(root, service.entry)));
+
+const children: ChildProcess[] = [];
+let stopping = false;
+
+function startAll(): void {
+  for (const service of services) {
+    const child = spawn(process.execPath, ["--import", "tsx", service.entry], {
+      cwd: root,
+      env: { ...process.env, JWT_SECRET: secrets.jwtSecret, SERVICE_TOKEN: secrets.serviceToken },
+      stdio: ["ignore", "inherit", "inherit"],
+    });
+    child.on("exit", (code, signal) => {
+      if (stopping) return;
+      logger.error({ service: service.name, code, signal }, "a service stopped unexpectedly; stopping the platform");
+      stopAll(1);
+    });
+    children.push(child);
+  }
+}
+
+function stopAll(exitCode: number): void {
+  if (stopping) return;
+  stopping = true;
+  const running = children.filter((child) => child.exitCode === null && child.signalCode === null);
+  let left = running.length;
+  if (left === 0) process.exit(exitCode);
+  for (const child of running) {
+    child.once("exit", () => {
+      left -= 1;
+      if (left === 0) process.exit(exitCode);
+    });
+    child.kill("SIGTERM");
+  }
+  setTimeout(() => process.exit(exitCode), 10_000).unref();
+}
+
+async function waitUntilHealthy(url: string, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline && !stopping) {
+    try {
+      const response = await fetch(url, { signal: AbortSignal.timeout(1000) });
+      if (response.ok) return;
+    } catch {
+      // not up yet
+    }
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  throw new Error(`${url} did not become healthy`);
+}
+
+process.on("SIGINT", () => stopAll(0));
+process.on("SIGTERM", () => stopAll(0));
+
+startAll();
+Promise.all(services.map((service) => waitUntilHealthy(service.healthUrl))).then(
+  () => {
+    const lines = [
+      "",
+      "The platform is up:",
+      `  GraphQL + playground  ${env.GATEWAY_URL}`,
+      `  gateway health        ${healthUrlOf(env.GATEWAY_URL)}`,
+      `  users subgraph        ${env.USERS_URL}`,
+      `  products subgraph     ${env.PRODUCTS_URL}`,
+      `  orders subgraph       ${env.ORDERS_URL}`,
+      ...(services.some((service) => service.name === "REST shim")
+        ? [
+            `  REST (legacy API)     ${host(env.REST_GATEWAY_PORT)}  users ${host(env.REST_USERS_PORT)}  products ${host(env.REST_PRODUCTS_PORT)}  orders ${host(env.REST_ORDERS_PORT)}`,
+          ]
+        : []),
+      `  data                  ${env.USERS_DATABASE_URL ? "PostgreSQL (from *_DATABASE_URL)" : `embedded PGlite in ${path.resolve(env.DATA_DIR)}`}`,
+      "Load the sample catalogue with `npm run seed`. Ctrl-C stops everything.",
+      "",
+    ];
+    process.stdout.write(lines.join("\n") + "\n");
+  },
+  (error) => {
+    logger.error({ err: error }, "the platform did not come up");
+    stopAll(1);
+  },
+);
