@@ -32,6 +32,8 @@ const OrderLines = z
   .max(100, "An order has at most 100 items");
 
 const WITH_ITEMS = { items: { orderBy: { id: "asc" } } } satisfies Prisma.OrderInclude;
+/** Orders and their items in one statement (a JSON-aggregating join) rather than one query per relation. */
+const IN_ONE_QUERY = { include: WITH_ITEMS, relationLoadStrategy: "join" } as const;
 
 export interface OrderServiceDeps {
   prisma: OrdersPrisma;
@@ -48,14 +50,14 @@ export class OrderService {
   constructor(private readonly deps: OrderServiceDeps) {
     const { prisma } = deps;
     this.byId = new DataLoader(async (ids) => {
-      const orders = await prisma.order.findMany({ where: { id: { in: [...ids] } }, include: WITH_ITEMS });
+      const orders = await prisma.order.findMany({ where: { id: { in: [...ids] } }, ...IN_ONE_QUERY });
       const found = new Map(orders.map((order) => [order.id, order]));
       return ids.map((id) => found.get(id) ?? null);
     });
     this.byUserId = new DataLoader(async (userIds) => {
       const orders = await prisma.order.findMany({
         where: { userId: { in: [...userIds] } },
-        include: WITH_ITEMS,
+        ...IN_ONE_QUERY,
         orderBy: [{ createdAt: "desc" }, { id: "desc" }],
       });
       return userIds.map((userId) => orders.filter((order) => order.userId === userId));
@@ -112,7 +114,7 @@ export class OrderService {
     }
     // Repeating a cancel retries the give-back, which is idempotent.
     if (status === "cancelled") await this.deps.products.releaseStock(order.stockReservationId);
-    const updated = await this.deps.prisma.order.findUnique({ where: { id }, include: WITH_ITEMS });
+    const updated = await this.deps.prisma.order.findUnique({ where: { id }, ...IN_ONE_QUERY });
     return updated!;
   }
 
