@@ -68,9 +68,10 @@ interface AppliedRow {
 /** Applies what is missing; returns the names it applied. */
 export async function applyPendingMigrations(db: SqlExecutor, migrationsDir: string, logger: Logger): Promise<string[]> {
   const migrations = readMigrations(migrationsDir);
-  await db.exec(CREATE_MIGRATIONS_TABLE);
+  // Lock first: two services starting at once must not both create the table or apply a migration.
   await db.query("SELECT pg_advisory_lock($1)", [PRISMA_MIGRATION_LOCK_ID]);
   try {
+    await db.exec(CREATE_MIGRATIONS_TABLE);
     const rows = await db.query<AppliedRow>(
       `SELECT migration_name, checksum, finished_at, rolled_back_at FROM "_prisma_migrations"`,
     );
