@@ -1,0 +1,399 @@
+// docker-compose.yml, the Dockerfile and docker/ cannot run here (no Docker
+// engine), so these tests hold them to the code instead: every service,
+// variable, port, URL, script and file they name must be one the code has.
+import fs from "node:fs";
+import path from "node:path";
+import { parseDocument } from "yaml";
+import { ENV_VARIABLES, readEnv, type PlatformEnv } from "../lib/config";
+
+const root = path.resolve(__dirname, "..");
+const read = (file: string) => fs.readFileSync(path.join(root, file), "utf8");
+
+type Service = {
+  build?: string | { context?: string; dockerfile?: string };
+  image?: string;
+  command?: string | string[];
+  entrypoint?: string | string[];
+  environment?: Record<string, string | number | boolean | null> | string[];
+  ports?: (string | number | { target: number; published?: number | string })[];
+  volumes?: (string | { type?: string; source?: string; target: string })[];
+  depends_on?: string[] | Record<string, { condition?: string }>;
+  healthcheck?: { test?: string | string[] };
+};
+
+const composeDocument = parseDocument(read("docker-compose.yml"), { merge: true });
+const compose = composeDocument.toJS() as { services: Record<string, Service>; volumes?: Record<string, unknown> };
+const services = compose.services;
+
+const SUBGRAPHS = ["users", "products", "orders"] as const;
+const APP_SERVICES = [...SUBGRAPHS, "gateway", "rest-shim"] as const;
+type AppService = (typeof APP_SERVICES)[number];
+
+/** What a user exports before `docker compose up`. */
+const SHELL = { JWT_SECRET: "a-jwt-secret-of-32-characters-xx", SERVICE_TOKEN: "a-service-token-of-32-characters" };
+
+/** Compose's variable substitution: ${VAR}, ${VAR:-default}, ${VAR-default}, ${VAR:?error}, ${VAR?error}, $$. */
+function interpolate(value: string, shell: Record<string, string | undefined>): string {
+  return value.replace(/\$\$|\$\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?)([-?])([^}]*))?\}/g, (match, name, colon, kind, arg) => {
+    if (match === "$$") return "$";
+    const current = shell[name];
+    const missing = current === undefined || (colon === ":" && current === "");
+    if (!missing) return current as string;
+    if (kind === "?") throw new Error(`${name}: ${arg}`);
+    return kind === "-" ? arg : "";
+  });
+}
+
+/** A container's environment as the process inside sees it. */
+function environmentOf(name: string, shell: Record<string, string | undefined> = SHELL): Record<string, string> {
+  const raw = services[name].environment ?? {};
+  const entries: [string, string][] = Array.isArray(raw)
+    ? raw.map((line) => [line.split("=")[0], line.slice(line.indexOf("=") + 1)])
+    : Object.entries(raw).map(([key, value]) => [key, value === null ? "" : String(value)]);
+  return Object.fromEntries(entries.map(([key, value]) => [key, interpolate(value, shell)]));
+}
+
+/** The configuration a service's own code derives from its container's environment. */
+const configOf = (name: AppService): PlatformEnv => readEnv(environmentOf(name));
+const DEFAULTS = readEnv({});
+
+/** The ports each Node service listens on, read the way its main.ts reads them. */
+function listeningPorts(name: AppService, env: PlatformEnv): number[] {
+  switch (name) {
+    case "users":
+      return [env.USERS_PORT];
+    case "products":
+      return [env.PRODUCTS_PORT];
+    case "orders":
+      return [env.ORDERS_PORT];
+    case "gateway":
+      return [env.GATEWAY_PORT];
+    case "rest-shim":
+      return [env.REST_GATEWAY_PORT, env.REST_USERS_PORT, env.REST_PRODUCTS_PORT, env.REST_ORDERS_PORT];
+  }
+}
+
+/** Where each service answers, by the defaults of lib/config.ts (postgres: its image's port). */
+const DEFAULT_PORT_OF: Record<string, number> = {
+  users: DEFAULTS.USERS_PORT,
+  products: DEFAULTS.PRODUCTS_PORT,
+  orders: DEFAULTS.ORDERS_PORT,
+  gateway: DEFAULTS.GATEWAY_PORT,
+  "rest-shim": DEFAULTS.REST_GATEWAY_PORT,
+  postgres: 5432,
+  nginx: 80,
+};
+
+/** Container ports of a `ports:` list ("8000:8000", "127.0.0.1:80:80", "8000-8003:8000-8003", long syntax). */
+function publishedPorts(name: string): { host: number; container: number }[] {
+  return (services[name].ports ?? []).flatMap((entry) => {
+    if (typeof entry === "object") return [{ host: Number(entry.published ?? entry.target), container: Number(entry.target) }];
+    const parts = String(entry).replace(/\/(tcp|udp)$/, "").split(":");
+    const container = parts[parts.length - 1];
+    const host = parts.length > 1 ? parts[parts.length - 2] : container;
+    const range = (text: string) => {
+      const [from, to = from] = text.split("-").map(Number);
+      return Array.from({ length: to - from + 1 }, (_, i) => from + i);
+    };
+    const hosts = range(host);
+    return range(container).map((port, i) => ({ host: hosts[i], container: port }));
+  });
+}
+
+const commandLine = (name: string): string =>
+  [services[name].entrypoint, services[name].command].flat().filter((part) => part !== undefined).join(" ");
+
+const dependsOn = (name: string): Record<string, string | undefined> => {
+  const raw = services[name].depends_on ?? [];
+  return Array.isArray(raw)
+    ? Object.fromEntries(raw.map((dependency) => [dependency, undefined]))
+    : Object.fromEntries(Object.entries(raw).map(([dependency, spec]) => [dependency, spec?.condition]));
+};
+
+const healthcheckLine = (name: string): string => [services[name].healthcheck?.test ?? []].flat().join(" ");
+
+const bindMounts = (name: string): { source: string; target: string }[] =>
+  (services[name].volumes ?? []).flatMap((volume) => {
+    const [source, target] = typeof volume === "string" ? volume.split(":") : [volume.source ?? "", volume.target];
+    return source.startsWith(".") || source.startsWith("/") ? [{ source: path.resolve(root, source), target }] : [];
+  });
+
+describe("docker-compose.yml", () => {
+  test("is valid YAML that names exactly the platform's containers", () => {
+    expect(composeDocument.errors).toEqual([]);
+    expect(Object.keys(services).sort()).toEqual(["gateway", "nginx", "orders", "postgres", "products", "rest-shim", "users"]);
+  });
+
+  test("the five Node containers run one image, built by the Dockerfile at the root", () => {
+    const builds = APP_SERVICES.map((name) => services[name].build);
+    for (const build of builds) {
+      const context = typeof build === "string" ? build : build?.context;
+      const dockerfile = (typeof build === "object" && build.dockerfile) || "Dockerfile";
+      expect(path.resolve(root, context ?? "")).toBe(root);
+      expect(fs.existsSync(path.join(root, dockerfile))).toBe(true);
+    }
+    const images = new Set(APP_SERVICES.map((name) => services[name].image));
+    expect(images.size).toBe(1);
+    expect([...images][0]).toEqual(expect.any(String));
+    expect(services.postgres.image).toBe("postgres:15");
+    expect(services.nginx.image).toBe("nginx:alpine");
+  });
+
+  test.each(APP_SERVICES)("%s sets only variables that lib/config.ts reads", (name) => {
+    const known = new Set<string>([...ENV_VARIABLES, "NODE_ENV"]);
+    const unknown = Object.keys(environmentOf(name)).filter((variable) => !known.has(variable));
+    expect(unknown).toEqual([]);
+  });
+
+  test("postgres sets only the postgres image's own variables, and nginx none", () => {
+    const imageVariables = ["POSTGRES_USER", "POSTGRES_PASSWORD", "POSTGRES_DB", "POSTGRES_INITDB_ARGS", "POSTGRES_INITDB_WALDIR", "POSTGRES_HOST_AUTH_METHOD", "PGDATA"];
+    expect(Object.keys(environmentOf("postgres")).filter((variable) => !imageVariables.includes(variable))).toEqual([]);
+    expect(environmentOf("nginx")).toEqual({});
+  });
+
+  test.each(APP_SERVICES)("%s runs in production mode, listens on all interfaces, and its configuration is valid", (name) => {
+    const env = configOf(name);
+    expect(env.NODE_ENV).toBe("production");
+    expect(env.HOST).toBe("0.0.0.0");
+    expect(env.JWT_SECRET).toBe(SHELL.JWT_SECRET);
+    expect(env.SERVICE_TOKEN).toBe(SHELL.SERVICE_TOKEN);
+  });
+
+  test.each(APP_SERVICES)("%s refuses to start when JWT_SECRET or SERVICE_TOKEN is not exported", (name) => {
+    expect(() => environmentOf(name, { SERVICE_TOKEN: SHELL.SERVICE_TOKEN })).toThrow(/JWT_SECRET/);
+    expect(() => environmentOf(name, { JWT_SECRET: SHELL.JWT_SECRET })).toThrow(/SERVICE_TOKEN/);
+    expect(() => environmentOf(name, { ...SHELL, JWT_SECRET: "" })).toThrow(/JWT_SECRET/);
+  });
+
+  test.each(SUBGRAPHS)("the %s subgraph uses its own database on the postgres container, and no other", (name) => {
+    const env = environmentOf(name);
+    const own = `${name.toUpperCase()}_DATABASE_URL`;
+    const databaseVariables = Object.keys(env).filter((variable) => variable.endsWith("_DATABASE_URL"));
+    expect(databaseVariables).toEqual([own]);
+
+    const url = new URL(env[own]);
+    const postgres = environmentOf("postgres");
+    expect(url.protocol).toBe("postgresql:");
+    expect(url.hostname).toBe("postgres");
+    expect(Number(url.port || 5432)).toBe(DEFAULT_PORT_OF.postgres);
+    expect(decodeURIComponent(url.username)).toBe(postgres.POSTGRES_USER ?? "postgres");
+    expect(decodeURIComponent(url.password)).toBe(postgres.POSTGRES_PASSWORD);
+    expect(url.pathname).toBe(`/${name}`);
+  });
+
+  test("the services find each other by service name", () => {
+    expect(Object.keys(environmentOf("gateway"))).toEqual(expect.arrayContaining(["USERS_URL", "PRODUCTS_URL", "ORDERS_URL"]));
+    expect(Object.keys(environmentOf("rest-shim"))).toContain("GATEWAY_URL");
+    // orders takes stock through the products subgraph
+    expect(Object.keys(environmentOf("orders"))).toContain("PRODUCTS_URL");
+  });
+
+  test.each(APP_SERVICES)("every URL %s is given names a service and the port that service listens on", (name) => {
+    const urls = Object.entries(environmentOf(name)).filter(([variable]) => /_URL$/.test(variable));
+    expect(urls.length).toBeGreaterThan(0);
+    for (const [variable, value] of urls) {
+      const url = new URL(value);
+      const target = url.hostname;
+      expect({ variable, target, known: target in services }).toEqual({ variable, target, known: true });
+      const port = Number(url.port || (url.protocol === "http:" ? 80 : 5432));
+      expect({ variable, port }).toEqual({ variable, port: DEFAULT_PORT_OF[target] });
+      if ((APP_SERVICES as readonly string[]).includes(target)) {
+        expect({ variable, listening: listeningPorts(target as AppService, configOf(target as AppService)) }).toEqual({
+          variable,
+          listening: expect.arrayContaining([port]),
+        });
+      }
+      const defaultUrl = (DEFAULTS as unknown as Record<string, unknown>)[variable];
+      if (typeof defaultUrl === "string") expect({ variable, path: url.pathname }).toEqual({ variable, path: new URL(defaultUrl).pathname });
+    }
+  });
+
+  test.each(APP_SERVICES)("%s listens on the default ports of lib/config.ts", (name) => {
+    const defaults = listeningPorts(name, DEFAULTS);
+    expect(listeningPorts(name, configOf(name))).toEqual(defaults);
+    for (const { container } of publishedPorts(name)) expect(defaults).toContain(container);
+  });
+
+  test("publishes the gateway on 4000, the REST shim on 8000-8003 and NGINX on 80, on the same host ports", () => {
+    const published = Object.fromEntries(Object.keys(services).map((name) => [name, publishedPorts(name)]));
+    expect(published.gateway).toEqual([{ host: DEFAULTS.GATEWAY_PORT, container: DEFAULTS.GATEWAY_PORT }]);
+    expect(published["rest-shim"]).toEqual(
+      listeningPorts("rest-shim", DEFAULTS).map((port) => ({ host: port, container: port })),
+    );
+    expect(published["rest-shim"].map((port) => port.container)).toEqual([8000, 8001, 8002, 8003]);
+    expect(published.nginx).toEqual([{ host: 80, container: 80 }]);
+    for (const name of [...SUBGRAPHS, "postgres"]) expect({ name, ports: published[name] }).toEqual({ name, ports: [] });
+  });
+
+  test.each(APP_SERVICES)("%s is healthy when its own /health answers", (name) => {
+    const urls = healthcheckLine(name).match(/https?:\/\/[^\s'"`]+/g) ?? [];
+    expect(urls).toHaveLength(1);
+    const url = new URL(urls[0] ?? "");
+    expect(["127.0.0.1", "localhost"]).toContain(url.hostname);
+    expect(url.pathname).toBe("/health");
+    expect(Number(url.port)).toBe(listeningPorts(name, configOf(name))[0]);
+    // The healthcheck runs a script from the image; it has to exist.
+    for (const script of healthcheckLine(name).match(/\bdocker\/[\w./-]+\.js\b/g) ?? []) {
+      expect(fs.existsSync(path.join(root, script))).toBe(true);
+    }
+  });
+
+  test("postgres is healthy when it accepts connections", () => {
+    expect(healthcheckLine("postgres")).toMatch(/pg_isready/);
+  });
+
+  test("each container waits for what it needs to be healthy, and only for containers that have a healthcheck", () => {
+    for (const name of SUBGRAPHS) expect(dependsOn(name)).toEqual({ postgres: "service_healthy" });
+    expect(dependsOn("gateway")).toEqual({ users: "service_healthy", products: "service_healthy", orders: "service_healthy" });
+    expect(dependsOn("rest-shim")).toEqual({ gateway: "service_healthy" });
+    expect(dependsOn("nginx")).toEqual({ gateway: "service_healthy", "rest-shim": "service_healthy" });
+    for (const name of Object.keys(services)) {
+      for (const [dependency, condition] of Object.entries(dependsOn(name))) {
+        expect(dependency in services).toBe(true);
+        if (condition === "service_healthy") expect({ dependency, healthcheck: healthcheckLine(dependency) !== "" }).toEqual({ dependency, healthcheck: true });
+      }
+    }
+  });
+
+  test.each(APP_SERVICES)("%s starts with its own npm script", (name) => {
+    const scripts = JSON.parse(read("package.json")).scripts as Record<string, string>;
+    const run = [...commandLine(name).matchAll(/\bnpm run ([\w:-]+)/g)].map((match) => match[1]);
+    expect(run).toEqual([`start:${name}`]);
+    expect(scripts).toHaveProperty(`start:${name}`);
+  });
+
+  test.each(SUBGRAPHS)("the %s subgraph applies its Prisma migrations before it starts", (name) => {
+    const command = commandLine(name);
+    const config = `prisma/${name}/prisma.config.ts`;
+    const deploy = command.match(/\bprisma migrate deploy --config (\S+)/);
+    expect(deploy?.[1]).toBe(config);
+    expect(command.indexOf("prisma migrate deploy")).toBeLessThan(command.indexOf("npm run start:"));
+    // `&&`, so that a failed migration stops the container instead of starting the service
+    expect(command.slice(deploy!.index!, command.indexOf("npm run start:"))).toMatch(/&&/);
+
+    expect(fs.existsSync(path.join(root, config))).toBe(true);
+    expect(fs.existsSync(path.join(root, `prisma/${name}/migrations/migration_lock.toml`))).toBe(true);
+    // The Prisma config reads the database URL that this container sets.
+    const urlVariable = `${name.toUpperCase()}_DATABASE_URL`;
+    expect(read(config)).toContain(`process.env.${urlVariable}`);
+    expect(environmentOf(name)).toHaveProperty(urlVariable);
+  });
+
+  test("every named volume is declared", () => {
+    for (const [name, service] of Object.entries(services)) {
+      for (const volume of service.volumes ?? []) {
+        const source = typeof volume === "string" ? volume.split(":")[0] : volume.source ?? "";
+        if (source.startsWith(".") || source.startsWith("/")) continue;
+        expect({ name, source, declared: source in (compose.volumes ?? {}) }).toEqual({ name, source, declared: true });
+      }
+    }
+  });
+});
+
+describe("PostgreSQL init script", () => {
+  const initScripts = bindMounts("postgres").filter((mount) => mount.target.startsWith("/docker-entrypoint-initdb.d"));
+
+  test("is mounted into the image's init directory and exists", () => {
+    expect(initScripts.length).toBeGreaterThan(0);
+    for (const mount of initScripts) expect(fs.existsSync(mount.source)).toBe(true);
+  });
+
+  test("creates exactly the databases the subgraphs' URLs name", () => {
+    const sql = initScripts
+      .flatMap((mount) => (fs.statSync(mount.source).isDirectory() ? fs.readdirSync(mount.source).map((file) => path.join(mount.source, file)) : [mount.source]))
+      .filter((file) => file.endsWith(".sql"))
+      .map((file) => fs.readFileSync(file, "utf8").replace(/--.*$/gm, ""))
+      .join("\n");
+    const created = [...sql.matchAll(/\bCREATE\s+DATABASE\s+"?(\w+)"?/gi)].map((match) => match[1]).sort();
+    const named = SUBGRAPHS.map((name) => new URL(environmentOf(name)[`${name.toUpperCase()}_DATABASE_URL`]).pathname.slice(1)).sort();
+    expect(created).toEqual(named);
+  });
+});
+
+describe("NGINX configuration", () => {
+  const mount = bindMounts("nginx").find((candidate) => candidate.target.startsWith("/etc/nginx/"));
+  const conf = mount ? fs.readFileSync(mount.source, "utf8").replace(/#.*$/gm, "") : "";
+
+  const upstreams = Object.fromEntries(
+    [...conf.matchAll(/upstream\s+([\w-]+)\s*\{([^}]*)\}/g)].map((match) => [match[1], match[2].match(/server\s+([^\s;]+)/)?.[1]]),
+  );
+  const locations = [...conf.matchAll(/location\s+(=\s*|~\*?\s*|\^~\s*)?(\S+)\s*\{([^}]*)\}/g)].map((match) => ({
+    modifier: (match[1] ?? "").trim(),
+    path: match[2],
+    proxyPass: match[3].match(/proxy_pass\s+([^\s;]+)/)?.[1],
+  }));
+
+  /** Where NGINX sends a request path: an exact match first, then the longest prefix (regex locations are not used here). */
+  function routeOf(requestPath: string): string {
+    expect(locations.filter((location) => location.modifier.startsWith("~"))).toEqual([]);
+    const exact = locations.find((location) => location.modifier === "=" && location.path === requestPath);
+    const prefix = locations
+      .filter((location) => location.modifier !== "=" && requestPath.startsWith(location.path))
+      .sort((a, b) => b.path.length - a.path.length)[0];
+    const chosen = exact ?? prefix;
+    if (!chosen?.proxyPass) throw new Error(`no proxy_pass for ${requestPath}`);
+    const target = new URL(chosen.proxyPass);
+    return upstreams[target.host] ?? target.host;
+  }
+
+  test("is mounted from the repository, listening on the port the container publishes", () => {
+    expect(mount).toBeDefined();
+    expect(fs.existsSync(mount!.source)).toBe(true);
+    const listen = Number(conf.match(/listen\s+(\d+)/)?.[1]);
+    expect(publishedPorts("nginx").map((port) => port.container)).toEqual([listen]);
+  });
+
+  test("sends GraphQL and /health to the gateway, and the REST paths to the REST shim's gateway-style port", () => {
+    const gateway = `gateway:${DEFAULTS.GATEWAY_PORT}`;
+    const restShim = `rest-shim:${DEFAULTS.REST_GATEWAY_PORT}`;
+    expect(routeOf("/graphql")).toBe(gateway);
+    expect(routeOf("/health")).toBe(gateway);
+    expect(routeOf("/api/users/register")).toBe(restShim);
+    expect(routeOf("/api/products/1")).toBe(restShim);
+    expect(routeOf("/api/orders/user/1")).toBe(restShim);
+    expect(routeOf("/services")).toBe(restShim);
+  });
+
+  test("proxies only to services and ports that exist", () => {
+    for (const location of locations) {
+      const target = new URL(location.proxyPass!).host;
+      const [host, port] = (upstreams[target] ?? target).split(":");
+      expect({ host, known: host in services }).toEqual({ host, known: true });
+      expect({ host, port: Number(port) }).toEqual({ host, port: DEFAULT_PORT_OF[host] });
+    }
+  });
+});
+
+describe("Dockerfile", () => {
+  const dockerfile = read("Dockerfile")
+    .replace(/^\s*#.*$/gm, "")
+    .replace(/\\\n/g, " ");
+  const instructions = dockerfile
+    .split("\n")
+    .map((line) => line.trim())
+    .filter(Boolean);
+  const runs = instructions.filter((line) => /^RUN\s/i.test(line)).join("\n");
+
+  test("builds on Node 20", () => {
+    const from = instructions.filter((line) => /^FROM\s/i.test(line));
+    expect(from.length).toBeGreaterThan(0);
+    for (const line of from) expect(line).toMatch(/^FROM\s+(--platform=\S+\s+)?node:20([.-]\S*)?(\s+AS\s+\w+)?$/i);
+  });
+
+  test("installs the locked dependencies and runs the generate script", () => {
+    const scripts = JSON.parse(read("package.json")).scripts as Record<string, string>;
+    expect(runs).toMatch(/\bnpm ci\b/);
+    expect(runs).toMatch(/\bnpm run generate\b/);
+    expect(scripts.generate).toBeDefined();
+    expect(runs.indexOf("npm ci")).toBeLessThan(runs.indexOf("npm run generate"));
+  });
+
+  test("does not copy the host's node_modules, generated code or local data into the image", () => {
+    const ignored = read(".dockerignore")
+      .split("\n")
+      .map((line) => line.trim())
+      .filter((line) => line && !line.startsWith("#"));
+    expect(ignored).toEqual(expect.arrayContaining(["node_modules", ".data"]));
+    expect(ignored.some((pattern) => /generated$/.test(pattern))).toBe(true);
+  });
+});
