@@ -45,6 +45,7 @@ const EnvSchema = z.object({
   REST_PRODUCTS_PORT: port(8002),
   REST_ORDERS_PORT: port(8003),
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(100),
+  MAX_QUERY_DEPTH: z.coerce.number().int().min(2).default(12),
 });
 
 export type PlatformEnv = z.infer<typeof EnvSchema>;

@@ -14,8 +14,17 @@ const root = path.resolve(__dirname, "..");
 const env = { ...process.env, PRISMA_SCHEMA_ENGINE_BINARY: process.env.PRISMA_SCHEMA_ENGINE_BINARY || process.execPath, PRISMA_HIDE_UPDATE_MESSAGE: "1" };
 const bin = (name) => path.join(root, "node_modules", ".bin", name);
 
-for (const service of ["users", "products", "orders"]) {
-  execFileSync(bin("prisma"), ["generate", "--config", `prisma/${service}/prisma.config.ts`], { cwd: root, env, stdio: ["ignore", "ignore", "inherit"] });
+function run(command, args) {
+  try {
+    execFileSync(command, args, { cwd: root, env, stdio: "pipe" });
+  } catch (error) {
+    process.stderr.write(`${error.stdout ?? ""}${error.stderr ?? ""}`);
+    throw error;
+  }
 }
-execFileSync(bin("graphql-codegen"), ["--config", "codegen.ts", "--silent"], { cwd: root, env, stdio: "inherit" });
+
+for (const service of ["users", "products", "orders"]) {
+  run(bin("prisma"), ["generate", "--config", `prisma/${service}/prisma.config.ts`]);
+}
+run(bin("graphql-codegen"), ["--config", "codegen.ts", "--silent"]);
 console.log("generated: Prisma clients (users, products, orders) and subgraph resolver types");

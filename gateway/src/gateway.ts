@@ -3,6 +3,7 @@ import { ApolloServer } from "@apollo/server";
 import { ApolloServerPluginLandingPageLocalDefault } from "@apollo/server/plugin/landingPage/default";
 import { expressMiddleware } from "@as-integrations/express5";
 import express from "express";
+import depthLimit from "graphql-depth-limit";
 import type { SubgraphName } from "../../lib/config";
 import { maskUnexpectedErrors } from "../../lib/errors";
 import { listen, type RunningServer } from "../../lib/http-server";
@@ -19,6 +20,8 @@ export interface GatewaySettings {
   supergraphSdl: string;
   jwtSecret: string;
   logger: Logger;
+  /** Deepest accepted selection (a cheap guard against abusive nesting such as user → orders → user → …). */
+  maxQueryDepth: number;
   /** Largest accepted request body. */
   maxBodyBytes?: number;
 }
@@ -34,6 +37,7 @@ export async function startGateway(settings: GatewaySettings): Promise<RunningSe
     gateway,
     includeStacktraceInErrorResponses: false,
     formatError: maskUnexpectedErrors,
+    validationRules: [depthLimit(settings.maxQueryDepth)],
     // The playground (Apollo Sandbox) for browsers that open /graphql.
     plugins: [ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false })],
   });

@@ -14,6 +14,7 @@ runService(logger, () =>
     subgraphUrls: subgraphUrls(env),
     supergraphSdl: readSupergraph(),
     jwtSecret: resolveSecrets(env, logger).jwtSecret,
+    maxQueryDepth: env.MAX_QUERY_DEPTH,
     logger,
   }),
 );

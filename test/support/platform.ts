@@ -53,6 +53,7 @@ export async function startTestPlatform(
     subgraphUrls: urls,
     supergraphSdl: readSupergraph(),
     jwtSecret: secrets.jwtSecret,
+    maxQueryDepth: 12,
     logger,
   });
   const gatewayUrl = `${gateway.url}/graphql`;
@@ -64,7 +65,7 @@ export async function startTestPlatform(
     client: (token) => new GraphQLClient(gatewayUrl, token ? { headers: { authorization: `Bearer ${token}` } } : {}),
     stop: async () => {
       await gateway.close();
-      await Promise.all([users.close(), products.close(), orders.close()]);
+      await Promise.all([users, products, orders].map((subgraph) => subgraph.close().catch(() => undefined)));
     },
   };
 }
