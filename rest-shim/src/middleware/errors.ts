@@ -1,0 +1,41 @@
+import type { ErrorRequestHandler, RequestHandler } from "express";
+import type { Logger } from "../../../lib/logger";
+import { GatewayError, GatewayUnreachable } from "../gateway-client";
+import { RestError } from "../rest-error";
+import { httpStatusFor } from "../status-table";
+
+/**
+ * The last stop of every failure: always `{"error": message}` JSON with a
+ * fitting status, never a stack. Unexpected errors are logged and answered
+ * with a bare 500.
+ */
+
+export const notFound: RequestHandler = () => {
+  throw new RestError(404, "Not found");
+};
+
+/** body-parser's error types. */
+const BODY_ERRORS: Record<string, { status: number; message: string }> = {
+  "entity.parse.failed": { status: 400, message: "Invalid JSON" },
+  "entity.too.large": { status: 413, message: "Request body too large" },
+  "charset.unsupported": { status: 415, message: "Unsupported charset" },
+  "encoding.unsupported": { status: 415, message: "Unsupported content encoding" },
+  "request.aborted": { status: 400, message: "Request aborted" },
+  "request.size.invalid": { status: 400, message: "Request size did not match Content-Length" },
+};
+
+export function errorHandler(logger: Logger): ErrorRequestHandler {
+  return (error, req, res, next) => {
+    if (res.headersSent) return next(error);
+    const { status, message } = describe(error);
+    if (status >= 500) logger.error({ err: error, method: req.method, path: req.originalUrl.split("?")[0] }, "request failed");
+    res.status(status).json({ error: message });
+  };
+}
+
+function describe(error: unknown): { status: number; message: string } {
+  if (error instanceof RestError || error instanceof GatewayUnreachable) return { status: error.status, message: error.message };
+  if (error instanceof GatewayError) return { status: httpStatusFor(error.code), message: error.message };
+  const bodyError = typeof error === "object" && error !== null && "type" in error ? BODY_ERRORS[String(error.type)] : undefined;
+  return bodyError ?? { status: 500, message: "Internal server error" };
+}

@@ -1,0 +1,22 @@
+import type { RequestHandler } from "express";
+import { rateLimit } from "express-rate-limit";
+
+/**
+ * At most `limitPerMinute` requests per client address in any one-minute
+ * window (the legacy gateway allowed 100); beyond that, 429
+ * `{"error":"Rate limit exceeded"}` with a Retry-After header. The client is
+ * the connection's address: X-Forwarded-For is not trusted, since anyone can
+ * send it.
+ */
+export function perClientRateLimit(limitPerMinute: number): RequestHandler {
+  return rateLimit({
+    windowMs: 60_000,
+    limit: limitPerMinute,
+    standardHeaders: "draft-8",
+    legacyHeaders: false,
+    validate: { xForwardedForHeader: false },
+    handler: (_req, res) => {
+      res.status(429).json({ error: "Rate limit exceeded" });
+    },
+  });
+}

@@ -1,0 +1,71 @@
+import type { Request } from "express";
+import { z } from "zod";
+import { RestError } from "./rest-error";
+
+/**
+ * The JSON shapes the legacy endpoints accept: which fields exist and their
+ * JSON types, nothing more. Whether an email is valid, a price negative or a
+ * quantity too large is for the subgraphs to say.
+ */
+
+const int = z.number().int();
+
+export const RegisterBody = z.object({
+  email: z.string(),
+  username: z.string(),
+  password: z.string(),
+  full_name: z.string().nullish(),
+});
+export type RegisterBody = z.infer<typeof RegisterBody>;
+
+export const LoginBody = z.object({ email: z.string(), password: z.string() });
+
+export const CreateProductBody = z.object({
+  name: z.string(),
+  description: z.string().nullish(),
+  price: z.number(),
+  stock_quantity: int.nullish(),
+  category: z.string().nullish(),
+  tags: z.array(z.string()).nullish(),
+});
+export type CreateProductBody = z.infer<typeof CreateProductBody>;
+
+export const StockBody = z.object({ quantity: int });
+
+export const CreateOrderBody = z.object({
+  user_id: int,
+  items: z.array(z.object({ product_id: int, quantity: int })),
+});
+export type CreateOrderBody = z.infer<typeof CreateOrderBody>;
+
+export const StatusBody = z.object({ status: z.string() });
+
+/** The request's JSON body checked against a shape; a mismatch is a 400 naming the fields. */
+export function parseBody<Shape extends z.ZodType>(shape: Shape, req: Request): z.infer<Shape> {
+  const result = shape.safeParse(req.body ?? undefined);
+  if (result.success) return result.data;
+  const problems = result.error.issues.map((issue) => (issue.path.length ? `${issue.path.join(".")}: ${issue.message}` : issue.message));
+  throw new RestError(400, `Invalid request body: ${problems.join("; ")}`);
+}
+
+/** One query parameter given at most once; undefined when absent. */
+export function queryParam(req: Request, name: string): string | undefined {
+  const value = req.query[name];
+  if (value === undefined || typeof value === "string") return value;
+  throw new RestError(400, `Query parameter ${name} must be given once`);
+}
+
+/** Every value of a repeatable, comma-separated query parameter (`?tags=a,b&tag=c`). */
+export function listQueryParam(req: Request, ...names: string[]): string[] {
+  return names.flatMap((name) => {
+    const value = req.query[name];
+    const values = Array.isArray(value) ? value : value === undefined ? [] : [value];
+    return values.filter((item): item is string => typeof item === "string").flatMap((item) => item.split(","));
+  });
+}
+
+/** A named path segment (`:id`), as text; whether it is a usable id is the gateway's call. */
+export function pathParam(req: Request, name: string): string {
+  const value = req.params[name];
+  return Array.isArray(value) ? value.join("/") : (value ?? "");
+}

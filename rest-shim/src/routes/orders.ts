@@ -1,0 +1,54 @@
+import { ErrorCode } from "../../../lib/errors";
+import { CREATE_ORDER, ORDER, ORDERS_BY_USER, UPDATE_ORDER_STATUS, type OrderResult } from "../documents";
+import { CreateOrderBody, parseBody, pathParam, StatusBody } from "../request-shapes";
+import type { Route } from "../routing";
+import { graphqlId, graphqlStatus, restId, restMoney, toOrderVariables, toRestOrder } from "../translate";
+
+/** The order service's endpoints, the same on port 8003 and on the gateway-style port. */
+export const ordersRoutes: Route[] = [
+  {
+    method: "POST",
+    path: "/api/orders",
+    // The legacy service answered 400 for an unknown user or product and for missing stock.
+    statusOverrides: { [ErrorCode.NOT_FOUND]: 400, [ErrorCode.OUT_OF_STOCK]: 400 },
+    async handle(req, { gateway }) {
+      const body = parseBody(CreateOrderBody, req);
+      const { createOrder } = await gateway.request<{ createOrder: { id: string; totalAmount: string } }>(
+        CREATE_ORDER,
+        toOrderVariables(body),
+      );
+      return {
+        status: 201,
+        body: { message: "Order created successfully", order_id: restId(createOrder.id), total_amount: restMoney(createOrder.totalAmount) },
+      };
+    },
+  },
+  {
+    method: "GET",
+    path: "/api/orders/user/:userId",
+    async handle(req, { gateway }) {
+      const { ordersByUser } = await gateway.request<{ ordersByUser: OrderResult[] }>(ORDERS_BY_USER, {
+        userId: graphqlId(pathParam(req, "userId")),
+      });
+      return { status: 200, body: ordersByUser.map(toRestOrder) };
+    },
+  },
+  {
+    method: "GET",
+    path: "/api/orders/:id",
+    async handle(req, { gateway }) {
+      const { order } = await gateway.request<{ order: OrderResult | null }>(ORDER, { id: graphqlId(pathParam(req, "id")) });
+      if (!order) return { status: 404, body: { error: "Order not found" } };
+      return { status: 200, body: toRestOrder(order) };
+    },
+  },
+  {
+    method: "PATCH",
+    path: "/api/orders/:id/status",
+    async handle(req, { gateway }) {
+      const { status } = parseBody(StatusBody, req);
+      await gateway.request(UPDATE_ORDER_STATUS, { id: graphqlId(pathParam(req, "id")), status: graphqlStatus(status) });
+      return { status: 200, body: { message: "Order status updated successfully" } };
+    },
+  },
+];

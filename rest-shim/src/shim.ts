@@ -1,0 +1,58 @@
+import { listen, type RunningServer } from "../../lib/http-server";
+import type { Logger } from "../../lib/logger";
+import { buildApp } from "./app";
+import { createGatewayClient } from "./gateway-client";
+import { PORT_KINDS, type PortKind } from "./ports";
+import type { ServiceUrls } from "./routing";
+
+export interface RestShimSettings {
+  /** The GraphQL gateway's endpoint, e.g. http://localhost:4000/graphql. */
+  gatewayUrl: string;
+  host: string;
+  /** 8000, 8001, 8002, 8003 in production; 0 lets the OS choose (tests). */
+  ports: Record<PortKind, number>;
+  /** Per client, on the gateway-style port only. */
+  rateLimitPerMinute: number;
+  logger: Logger;
+  /** Largest accepted JSON body. Default 100 kB. */
+  maxBodyBytes?: number;
+  /** How long a call to the gateway may take. Default 15 s. */
+  gatewayTimeoutMs?: number;
+}
+
+export interface RestShim {
+  urls: Record<PortKind, string>;
+  close(): Promise<void>;
+}
+
+/** The legacy REST API on four ports, each call translated into GraphQL on the gateway. */
+export async function startRestShim(settings: RestShimSettings): Promise<RestShim> {
+  const { logger } = settings;
+  let serviceUrls: ServiceUrls = { users: "", products: "", orders: "" };
+  const deps = {
+    gateway: createGatewayClient(settings.gatewayUrl, settings.gatewayTimeoutMs ?? 15_000),
+    serviceUrls: () => serviceUrls,
+    logger,
+    rateLimitPerMinute: settings.rateLimitPerMinute,
+    maxBodyBytes: settings.maxBodyBytes ?? 100_000,
+  };
+
+  const started = await Promise.allSettled(PORT_KINDS.map((kind) => listen(buildApp(kind, deps), settings.ports[kind], settings.host)));
+  const servers = started.flatMap((result) => (result.status === "fulfilled" ? [result.value] : []));
+  const failed = started.find((result): result is PromiseRejectedResult => result.status === "rejected");
+  if (failed) {
+    await Promise.all(servers.map((server) => server.close()));
+    throw failed.reason;
+  }
+
+  const byKind = Object.fromEntries(PORT_KINDS.map((kind, index) => [kind, servers[index]])) as Record<PortKind, RunningServer>;
+  const urls = Object.fromEntries(PORT_KINDS.map((kind) => [kind, byKind[kind].url])) as Record<PortKind, string>;
+  serviceUrls = { users: urls.users, products: urls.products, orders: urls.orders };
+  logger.info({ urls, gatewayUrl: settings.gatewayUrl }, "REST shim ready");
+  return {
+    urls,
+    close: async () => {
+      await Promise.all(servers.map((server) => server.close()));
+    },
+  };
+}

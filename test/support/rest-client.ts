@@ -1,0 +1,44 @@
+import { openApiDocument, type PortKind } from "../../rest-shim/src/openapi/document";
+import { expectDocumentedResponse } from "./rest-openapi";
+
+/** What a REST call answered. */
+export interface RestResponse {
+  status: number;
+  headers: Headers;
+  body: any;
+}
+
+export interface RestClient {
+  readonly url: string;
+  /**
+   * Sends a call; a plain object body goes as JSON, a string as it is. Every
+   * answer is checked against the port's OpenAPI document.
+   */
+  call(method: string, path: string, options?: { body?: unknown; headers?: Record<string, string> }): Promise<RestResponse>;
+  get(path: string): Promise<RestResponse>;
+  post(path: string, body: unknown): Promise<RestResponse>;
+  patch(path: string, body: unknown): Promise<RestResponse>;
+}
+
+export function restClient(url: string, kind: PortKind): RestClient {
+  const document = openApiDocument(kind);
+  const client: RestClient = {
+    url,
+    async call(method, path, { body, headers = {} } = {}) {
+      const isJson = body !== undefined && typeof body !== "string";
+      const response = await fetch(url + path, {
+        method,
+        headers: { ...(isJson ? { "content-type": "application/json" } : {}), ...headers },
+        body: body === undefined ? undefined : isJson ? JSON.stringify(body) : (body as string),
+      });
+      const text = await response.text();
+      const parsed = text && response.headers.get("content-type")?.includes("json") ? JSON.parse(text) : text;
+      expectDocumentedResponse(document, method, path, response.status, parsed);
+      return { status: response.status, headers: response.headers, body: parsed };
+    },
+    get: (path) => client.call("GET", path),
+    post: (path, body) => client.call("POST", path, { body }),
+    patch: (path, body) => client.call("PATCH", path, { body }),
+  };
+  return client;
+}

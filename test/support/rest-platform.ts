@@ -1,0 +1,48 @@
+import { createLogger, type Logger } from "../../lib/logger";
+import { startRestShim, type RestShim, type RestShimSettings } from "../../rest-shim/src/shim";
+import type { PortKind } from "../../rest-shim/src/ports";
+import { createTestDatabases, type Backend, type TestDatabases } from "./databases";
+import { startTestPlatform, type TestPlatform } from "./platform";
+import { restClient, type RestClient } from "./rest-client";
+
+/**
+ * A fresh platform (real subgraphs and gateway on fresh databases) with the
+ * REST shim in front of it, every port chosen by the OS.
+ */
+export interface RestTestPlatform {
+  platform: TestPlatform;
+  shim: RestShim;
+  /** A REST client on one of the four ports. */
+  rest(kind: PortKind): RestClient;
+  stop(): Promise<void>;
+}
+
+export async function startRestTestPlatform(
+  backend: Backend,
+  overrides: Partial<RestShimSettings> = {},
+): Promise<RestTestPlatform> {
+  const databases: TestDatabases = await createTestDatabases(backend);
+  const platform = await startTestPlatform(databases.configs);
+  const shim = await startRestShim({
+    gatewayUrl: platform.gatewayUrl,
+    host: "127.0.0.1",
+    ports: { gateway: 0, users: 0, products: 0, orders: 0 },
+    rateLimitPerMinute: 10_000,
+    logger: quietLogger(),
+    ...overrides,
+  });
+  return {
+    platform,
+    shim,
+    rest: (kind) => restClient(shim.urls[kind], kind),
+    stop: async () => {
+      await shim.close();
+      await platform.stop();
+      await databases.drop();
+    },
+  };
+}
+
+export function quietLogger(): Logger {
+  return createLogger("rest-shim-test", process.env.LOG_LEVEL ?? "silent");
+}
