@@ -82,10 +82,11 @@ function asGatewayFailure(error: unknown): unknown {
     if (first) return new GatewayError(first.extensions?.code, first.message);
     return new GatewayUnreachable(502, "The GraphQL gateway gave an invalid answer");
   }
-  if (error instanceof DOMException && error.name === "TimeoutError") {
-    return new GatewayUnreachable(504, "The GraphQL gateway did not answer in time");
-  }
-  if (error instanceof TypeError) return new GatewayUnreachable(502, "The GraphQL gateway is unreachable");
+  // By name, not instanceof: fetch's errors may come from another realm (a test sandbox, say).
+  const name = typeof error === "object" && error !== null && "name" in error ? error.name : undefined;
+  if (name === "TimeoutError") return new GatewayUnreachable(504, "The GraphQL gateway did not answer in time");
+  // fetch fails with a TypeError ("fetch failed") when the connection cannot be made or breaks.
+  if (name === "TypeError") return new GatewayUnreachable(502, "The GraphQL gateway is unreachable");
   return error;
 }
 

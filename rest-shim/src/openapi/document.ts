@@ -20,6 +20,7 @@ const query = (name: string, description: string, required = true) => ({ name, i
 
 /** Every call may meet these. */
 const COMMON_FAILURES = {
+  "500": failure("An unexpected failure inside the platform (no details are given out)."),
   "401": failure("The Authorization header carries an invalid or expired token."),
   "502": failure("The GraphQL gateway is unreachable or answered with something that is not GraphQL."),
   "503": failure("A service behind the gateway is unavailable."),

@@ -1,0 +1,184 @@
+import http from "node:http";
+import net from "node:net";
+import pino from "pino";
+import { startRestShim, type RestShim } from "../rest-shim/src/shim";
+import { quietLogger, startRestTestPlatform, type RestTestPlatform } from "./support/rest-platform";
+import { restClient } from "./support/rest-client";
+
+/**
+ * What the shim answers on its own, whatever the gateway says: wrong
+ * requests, CORS, the rate limit, the request log, and a gateway or subgraph
+ * that is down.
+ */
+
+const ports = { gateway: 0, users: 0, products: 0, orders: 0 };
+
+/** A port nothing listens on. */
+async function closedPort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+/** A GET from a given local address, so that the rate limit sees another client. */
+function getFrom(localAddress: string, url: string): Promise<{ status: number; body: any }> {
+  return new Promise((resolve, reject) => {
+    http
+      .get(url, { localAddress }, (response) => {
+        let text = "";
+        response.on("data", (chunk) => (text += chunk));
+        response.on("end", () => resolve({ status: response.statusCode ?? 0, body: JSON.parse(text) }));
+      })
+      .on("error", reject);
+  });
+}
+
+describe("the shim with no gateway behind it", () => {
+  let shim: RestShim;
+  const logLines: any[] = [];
+
+  beforeAll(async () => {
+    const logger = pino({ level: "info" }, { write: (line: string) => void logLines.push(JSON.parse(line)) });
+    shim = await startRestShim({
+      gatewayUrl: `http://127.0.0.1:${await closedPort()}/graphql`,
+      host: "127.0.0.1",
+      ports,
+      rateLimitPerMinute: 1000,
+      logger,
+      maxBodyBytes: 1000,
+    });
+  });
+  afterAll(async () => {
+    await shim?.close();
+  });
+
+  test("a call that needs the gateway is a 502 JSON error, and every health check says unhealthy with 503", async () => {
+    const users = restClient(shim.urls.users, "users");
+    expect(await users.get("/users/1")).toMatchObject({ status: 502, body: { error: "The GraphQL gateway is unreachable" } });
+    expect(await users.get("/health")).toMatchObject({ status: 503, body: { status: "unhealthy" } });
+    expect(await restClient(shim.urls.products, "products").get("/health")).toMatchObject({ status: 503, body: { status: "unhealthy" } });
+    expect(await restClient(shim.urls.orders, "orders").get("/health")).toMatchObject({
+      status: 503,
+      body: { status: "unhealthy", service: "order-service" },
+    });
+    expect(await restClient(shim.urls.gateway, "gateway").get("/health")).toMatchObject({
+      status: 503,
+      body: { gateway: "unhealthy", services: { "user-service": "unhealthy", "product-service": "unhealthy", "order-service": "unhealthy" } },
+    });
+  });
+
+  test.each([
+    ["users", "/register"],
+    ["products", "/api/products"],
+    ["orders", "/api/orders"],
+    ["gateway", "/api/orders"],
+  ] as const)("on %s: malformed JSON 400, another content type 415, a body over the limit 413", async (kind, path) => {
+    const client = restClient(shim.urls[kind], kind);
+    const json = { "content-type": "application/json" };
+    expect(await client.call("POST", path, { body: '{"user_id": 1,,}', headers: json })).toMatchObject({ status: 400, body: { error: "Invalid JSON" } });
+    expect(await client.call("POST", path, { body: "[1, 2", headers: json })).toMatchObject({ status: 400, body: { error: "Invalid JSON" } });
+    expect(await client.call("POST", path, { body: "user_id=1", headers: { "content-type": "application/x-www-form-urlencoded" } })).toMatchObject({
+      status: 415,
+      body: { error: "Content-Type must be application/json" },
+    });
+    expect(await client.call("POST", path, { body: JSON.stringify({ padding: "x".repeat(5000) }), headers: json })).toMatchObject({
+      status: 413,
+      body: { error: "Request body too large" },
+    });
+    // A JSON body that is not an object is a shape error, before the gateway is asked.
+    expect((await client.call("POST", path, { body: "[]", headers: json })).status).toBe(400);
+  });
+
+  test("a known path with another method is 405 with Allow; an unknown path is 404; never a stack", async () => {
+    const users = restClient(shim.urls.users, "users");
+    const wrongMethod = await users.call("DELETE", "/users/1");
+    expect(wrongMethod).toMatchObject({ status: 405, body: { error: "Method DELETE not allowed" } });
+    expect(wrongMethod.headers.get("allow")).toBe("GET, HEAD, OPTIONS");
+    const products = restClient(shim.urls.products, "products");
+    const put = await products.call("PUT", "/api/products", { body: {} });
+    expect(put.status).toBe(405);
+    expect(put.headers.get("allow")).toBe("POST, OPTIONS");
+    expect((await products.call("GET", "/api/products/1/stock")).headers.get("allow")).toBe("PATCH, OPTIONS");
+    expect(await users.get("/api/users/1")).toMatchObject({ status: 404, body: { error: "Not found" } });
+    expect(await restClient(shim.urls.gateway, "gateway").get("/users/1")).toMatchObject({ status: 404, body: { error: "Not found" } });
+  });
+
+  test("port 8000 speaks CORS and answers preflights; the service ports do not", async () => {
+    const preflight = await fetch(`${shim.urls.gateway}/api/orders`, {
+      method: "OPTIONS",
+      headers: { origin: "https://shop.example", "access-control-request-method": "POST", "access-control-request-headers": "content-type" },
+    });
+    expect(preflight.status).toBe(204);
+    expect(preflight.headers.get("access-control-allow-origin")).toBe("*");
+    expect(preflight.headers.get("access-control-allow-methods")).toContain("POST");
+    expect(preflight.headers.get("access-control-allow-headers")?.toLowerCase()).toContain("content-type");
+    const simple = await fetch(`${shim.urls.gateway}/services`, { headers: { origin: "https://shop.example" } });
+    expect(simple.headers.get("access-control-allow-origin")).toBe("*");
+    const direct = await fetch(`${shim.urls.users}/health`, { headers: { origin: "https://shop.example" } });
+    expect(direct.headers.get("access-control-allow-origin")).toBeNull();
+  });
+
+  test("port 8000 writes one structured log line per request", async () => {
+    logLines.length = 0;
+    await fetch(`${shim.urls.gateway}/services?verbose=1`);
+    await fetch(`${shim.urls.gateway}/api/users/7`);
+    await fetch(`${shim.urls.users}/openapi.json`); // not the gateway-style port: no line
+    const requests = logLines.filter((line) => line.msg === "request");
+    expect(requests).toEqual([
+      expect.objectContaining({ method: "GET", path: "/services", status: 200, durationMs: expect.any(Number) }),
+      expect.objectContaining({ method: "GET", path: "/api/users/7", status: 502, durationMs: expect.any(Number) }),
+    ]);
+  });
+});
+
+describe("the rate limit on port 8000", () => {
+  let shim: RestShim;
+
+  beforeAll(async () => {
+    shim = await startRestShim({ gatewayUrl: `http://127.0.0.1:${await closedPort()}/graphql`, host: "127.0.0.1", ports, rateLimitPerMinute: 3, logger: quietLogger() });
+  });
+  afterAll(async () => {
+    await shim?.close();
+  });
+
+  test("each client gets its limit a minute, then 429 Rate limit exceeded; other clients and the service ports are not affected", async () => {
+    const gateway = restClient(shim.urls.gateway, "gateway");
+    for (let i = 0; i < 3; i++) expect((await gateway.get("/services")).status).toBe(200);
+    const limited = await gateway.get("/services");
+    expect(limited).toMatchObject({ status: 429, body: { error: "Rate limit exceeded" } });
+    expect(Number(limited.headers.get("retry-after"))).toBeGreaterThan(0);
+    expect(limited.headers.get("access-control-allow-origin")).toBe("*");
+
+    expect(await getFrom("127.0.0.2", `${shim.urls.gateway}/services`)).toMatchObject({ status: 200 });
+    for (let i = 0; i < 5; i++) expect((await fetch(`${shim.urls.users}/openapi.json`)).status).toBe(200);
+  });
+});
+
+describe("a subgraph going down behind a running platform", () => {
+  let shop: RestTestPlatform;
+
+  beforeAll(async () => {
+    shop = await startRestTestPlatform("pglite");
+  });
+  afterAll(async () => {
+    await shop?.stop();
+  });
+
+  test("the health checks name the service that is down, and its calls fail with a JSON error", async () => {
+    expect((await shop.rest("gateway").get("/health")).status).toBe(200);
+    await shop.platform.subgraphs.orders.close();
+
+    expect(await shop.rest("orders").get("/health")).toMatchObject({ status: 503, body: { status: "unhealthy", service: "order-service" } });
+    expect(await shop.rest("users").get("/health")).toMatchObject({ status: 200, body: { status: "ok" } });
+    expect(await shop.rest("gateway").get("/health")).toMatchObject({
+      status: 503,
+      body: { gateway: "healthy", services: { "user-service": "healthy", "product-service": "healthy", "order-service": "unhealthy" } },
+    });
+    const call = await shop.rest("orders").get("/api/orders/1");
+    expect(call.status).toBeGreaterThanOrEqual(500);
+    expect(call.body).toEqual({ error: expect.any(String) });
+    expect(call.body.error).not.toMatch(/ECONNREFUSED|at |orders/);
+  });
+});
