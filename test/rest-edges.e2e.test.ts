@@ -153,6 +153,8 @@ describe("the rate limit on port 8000", () => {
 
     expect(await getFrom("127.0.0.2", `${shim.urls.gateway}/services`)).toMatchObject({ status: 200 });
     for (let i = 0; i < 5; i++) expect((await fetch(`${shim.urls.users}/openapi.json`)).status).toBe(200);
+    // Health checks are not counted: supervisors poll them.
+    for (let i = 0; i < 5; i++) expect((await gateway.get("/health")).status).toBe(503);
   });
 });
 

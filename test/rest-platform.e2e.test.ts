@@ -31,12 +31,15 @@ async function freePort(): Promise<number> {
 
 async function waitForHealthy(url: string, child: ChildProcess, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
+  let last = "no answer";
   while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`the platform exited with ${child.exitCode} before it was up`);
+    if (child.exitCode !== null) throw new Error(`the platform exited with ${child.exitCode} before it was up (last health answer: ${last})`);
     try {
-      if ((await fetch(url, { signal: AbortSignal.timeout(1000) })).ok) return;
-    } catch {
-      // not up yet
+      const response = await fetch(url, { signal: AbortSignal.timeout(1000) });
+      if (response.ok) return;
+      last = `${response.status} ${await response.text()}`;
+    } catch (error) {
+      last = String(error); // not up yet
     }
     await new Promise((resolve) => setTimeout(resolve, 250));
   }

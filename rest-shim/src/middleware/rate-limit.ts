@@ -6,7 +6,8 @@ import { rateLimit } from "express-rate-limit";
  * window (the legacy gateway allowed 100); beyond that, 429
  * `{"error":"Rate limit exceeded"}` with a Retry-After header. The client is
  * the connection's address: X-Forwarded-For is not trusted, since anyone can
- * send it.
+ * send it. Health checks are exempt: supervisors (and `npm start`) poll them
+ * several times a second while the platform starts.
  */
 export function perClientRateLimit(limitPerMinute: number): RequestHandler {
   return rateLimit({
@@ -15,6 +16,7 @@ export function perClientRateLimit(limitPerMinute: number): RequestHandler {
     standardHeaders: "draft-8",
     legacyHeaders: false,
     validate: { xForwardedForHeader: false },
+    skip: (req) => req.path === "/health",
     handler: (_req, res) => {
       res.status(429).json({ error: "Rate limit exceeded" });
     },

@@ -186,15 +186,12 @@ function pathsOf(kind: PortKind): Record<string, PathItem> {
   }
 }
 
-/** The rate limit applies to every call on the gateway-style port. */
+/** The rate limit applies to every call on the gateway-style port but the health check. */
 function withRateLimit(paths: Record<string, PathItem>): Record<string, PathItem> {
   const limited = failure("Rate limit exceeded (per client address, per minute).");
-  return Object.fromEntries(
-    Object.entries(paths).map(([path, item]) => [
-      path,
-      Object.fromEntries(Object.entries(item).map(([method, op]) => [method, { ...op, responses: { ...op.responses, "429": limited } }])),
-    ]),
-  );
+  const limit = (item: PathItem): PathItem =>
+    Object.fromEntries(Object.entries(item).map(([method, op]) => [method, { ...op, responses: { ...op.responses, "429": limited } }]));
+  return Object.fromEntries(Object.entries(paths).map(([path, item]) => [path, path === "/health" ? item : limit(item)]));
 }
 
 export function openApiDocument(kind: PortKind): Record<string, unknown> {
