@@ -21,7 +21,7 @@ interface ServiceSpec {
   healthUrl: string;
 }
 
-const host = (port: number) => `http://localhost:${port}`;
+const host = (port: number) => `http://${env.HOST === "0.0.0.0" ? "localhost" : env.HOST}:${port}`;
 const services: ServiceSpec[] = [
   { name: "users subgraph", entry: "subgraphs/users/src/main.ts", healthUrl: healthUrlOf(subgraphUrls(env).users) },
   { name: "products subgraph", entry: "subgraphs/products/src/main.ts", healthUrl: healthUrlOf(subgraphUrls(env).products) },

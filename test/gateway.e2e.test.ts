@@ -52,7 +52,7 @@ describe("the gateway", () => {
     await platform.subgraphs.orders.close();
     const health = await fetch(`${platform.gateway.url}/health`);
     expect(health.status).toBe(503);
-    expect((await health.json()).subgraphs).toEqual({ users: "ok", products: "ok", orders: "unhealthy" });
+    expect(((await health.json()) as { subgraphs: unknown }).subgraphs).toEqual({ users: "ok", products: "ok", orders: "unhealthy" });
 
     const error = await graphqlError(platform.client().request(`{ order(id: "1") { id } }`));
     expect(error.code).toBe("SERVICE_UNAVAILABLE");

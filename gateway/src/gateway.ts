@@ -36,6 +36,8 @@ export async function startGateway(settings: GatewaySettings): Promise<RunningSe
   const apollo = new ApolloServer<GatewayContext>({
     gateway,
     includeStacktraceInErrorResponses: false,
+    // Stopping on SIGINT/SIGTERM is lib/run-service.ts's job; Apollo's own handler would re-raise the signal.
+    stopOnTerminationSignals: false,
     formatError: maskUnexpectedErrors,
     validationRules: [depthLimit(settings.maxQueryDepth)],
     // The playground (Apollo Sandbox) for browsers that open /graphql.

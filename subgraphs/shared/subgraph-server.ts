@@ -37,6 +37,8 @@ export async function startSubgraph<Context extends object>(options: SubgraphOpt
   const apollo = new ApolloServer<Context>({
     schema: buildSubgraphSchema({ typeDefs: options.typeDefs, resolvers: options.resolvers as GraphQLResolverMap<unknown> }),
     includeStacktraceInErrorResponses: false,
+    // Stopping on SIGINT/SIGTERM is lib/run-service.ts's job; Apollo's own handler would re-raise the signal.
+    stopOnTerminationSignals: false,
     // No Apollo Studio here: no landing page, no inline traces for it.
     plugins: [ApolloServerPluginLandingPageDisabled(), ApolloServerPluginInlineTraceDisabled(), logUnexpectedErrors(logger)],
     formatError: maskUnexpectedErrors,
