@@ -10,7 +10,10 @@ const common = {
   scalars: {
     ID: { input: "string", output: "string | number" },
     DateTime: { input: "Date", output: "Date | string" },
-    Money: { input: "import('@prisma/client/runtime/client').Decimal", output: "import('@prisma/client/runtime/client').Decimal | string" },
+    Money: {
+      input: "import('@prisma/client/runtime/client').Decimal",
+      output: "import('@prisma/client/runtime/client').Decimal | string",
+    },
   },
 };
 
@@ -42,7 +45,13 @@ const config: CodegenConfig = {
       },
       // GraphQL's PENDING is the database's "pending".
       enumValues: {
-        OrderStatus: { PENDING: "pending", PROCESSING: "processing", SHIPPED: "shipped", DELIVERED: "delivered", CANCELLED: "cancelled" },
+        OrderStatus: {
+          PENDING: "pending",
+          PROCESSING: "processing",
+          SHIPPED: "shipped",
+          DELIVERED: "delivered",
+          CANCELLED: "cancelled",
+        },
       },
     }),
   },

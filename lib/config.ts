@@ -67,8 +67,7 @@ export type SubgraphName = (typeof SUBGRAPH_NAMES)[number];
 
 /** Where a subgraph keeps its data: a PostgreSQL server, or embedded PGlite. */
 export type DatabaseConfig =
-  | { kind: "postgres"; url: string }
-  | { kind: "pglite"; dataDir: string | undefined /* undefined = in memory */ };
+  { kind: "postgres"; url: string } | { kind: "pglite"; dataDir: string | undefined /* undefined = in memory */ };
 
 export function isProduction(env: PlatformEnv): boolean {
   return env.NODE_ENV === "production";

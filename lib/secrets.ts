@@ -38,7 +38,10 @@ function readOrCreateSecretsFile(file: string, logger: Logger): PlatformSecrets 
   try {
     // "wx" fails if another service started at the same moment wrote it first.
     fs.writeFileSync(file, JSON.stringify(generated, null, 2), { flag: "wx", mode: 0o600 });
-    logger.warn({ file }, "No JWT_SECRET/SERVICE_TOKEN configured: generated development secrets and stored them with the embedded data");
+    logger.warn(
+      { file },
+      "No JWT_SECRET/SERVICE_TOKEN configured: generated development secrets and stored them with the embedded data",
+    );
     return generated;
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === "EEXIST") return JSON.parse(fs.readFileSync(file, "utf8")) as PlatformSecrets;

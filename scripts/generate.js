@@ -11,7 +11,11 @@ const { execFileSync } = require("node:child_process");
 const path = require("node:path");
 
 const root = path.resolve(__dirname, "..");
-const env = { ...process.env, PRISMA_SCHEMA_ENGINE_BINARY: process.env.PRISMA_SCHEMA_ENGINE_BINARY || process.execPath, PRISMA_HIDE_UPDATE_MESSAGE: "1" };
+const env = {
+  ...process.env,
+  PRISMA_SCHEMA_ENGINE_BINARY: process.env.PRISMA_SCHEMA_ENGINE_BINARY || process.execPath,
+  PRISMA_HIDE_UPDATE_MESSAGE: "1",
+};
 const bin = (name) => path.join(root, "node_modules", ".bin", name);
 
 function run(command, args) {

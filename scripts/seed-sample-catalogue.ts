@@ -6,21 +6,69 @@ import { GraphQLClient, gql } from "graphql-request";
 import { readEnv } from "../lib/config";
 
 export const SAMPLE_CATALOGUE = [
-  { name: "Laptop Pro 15", description: "High-performance laptop with 16GB RAM", price: "1299.99", stockQuantity: 50, category: "Electronics", tags: ["laptop", "computer", "electronics"] },
-  { name: "Wireless Mouse", description: "Ergonomic wireless mouse with USB receiver", price: "29.99", stockQuantity: 200, category: "Accessories", tags: ["mouse", "wireless", "accessories"] },
-  { name: "Mechanical Keyboard", description: "RGB mechanical keyboard with blue switches", price: "89.99", stockQuantity: 100, category: "Accessories", tags: ["keyboard", "mechanical", "rgb"] },
-  { name: "USB-C Hub", description: "7-in-1 USB-C hub with HDMI and ethernet", price: "49.99", stockQuantity: 150, category: "Accessories", tags: ["hub", "usb-c", "adapter"] },
-  { name: "Monitor 27", description: "4K IPS monitor with HDR support", price: "399.99", stockQuantity: 75, category: "Electronics", tags: ["monitor", "display", "4k"] },
+  {
+    name: "Laptop Pro 15",
+    description: "High-performance laptop with 16GB RAM",
+    price: "1299.99",
+    stockQuantity: 50,
+    category: "Electronics",
+    tags: ["laptop", "computer", "electronics"],
+  },
+  {
+    name: "Wireless Mouse",
+    description: "Ergonomic wireless mouse with USB receiver",
+    price: "29.99",
+    stockQuantity: 200,
+    category: "Accessories",
+    tags: ["mouse", "wireless", "accessories"],
+  },
+  {
+    name: "Mechanical Keyboard",
+    description: "RGB mechanical keyboard with blue switches",
+    price: "89.99",
+    stockQuantity: 100,
+    category: "Accessories",
+    tags: ["keyboard", "mechanical", "rgb"],
+  },
+  {
+    name: "USB-C Hub",
+    description: "7-in-1 USB-C hub with HDMI and ethernet",
+    price: "49.99",
+    stockQuantity: 150,
+    category: "Accessories",
+    tags: ["hub", "usb-c", "adapter"],
+  },
+  {
+    name: "Monitor 27",
+    description: "4K IPS monitor with HDR support",
+    price: "399.99",
+    stockQuantity: 75,
+    category: "Electronics",
+    tags: ["monitor", "display", "4k"],
+  },
 ];
 
 const ALL_PRODUCT_NAMES = gql`
   query CatalogueNames($after: String) {
-    products(first: 100, after: $after) { nodes { name } pageInfo { endCursor hasNextPage } }
+    products(first: 100, after: $after) {
+      nodes {
+        name
+      }
+      pageInfo {
+        endCursor
+        hasNextPage
+      }
+    }
   }
 `;
 
 const CREATE_PRODUCT = gql`
-  mutation SeedProduct($input: CreateProductInput!) { createProduct(input: $input) { id name } }
+  mutation SeedProduct($input: CreateProductInput!) {
+    createProduct(input: $input) {
+      id
+      name
+    }
+  }
 `;
 
 type NamesPage = { products: { nodes: { name: string }[]; pageInfo: { endCursor: string | null; hasNextPage: boolean } } };
@@ -40,7 +88,9 @@ export async function seedSampleCatalogue(gatewayUrl: string, log: (line: string
       log(`already there: ${product.name}`);
       continue;
     }
-    const { createProduct } = await client.request<{ createProduct: { id: string; name: string } }>(CREATE_PRODUCT, { input: product });
+    const { createProduct } = await client.request<{ createProduct: { id: string; name: string } }>(CREATE_PRODUCT, {
+      input: product,
+    });
     log(`created product ${createProduct.id}: ${createProduct.name}`);
   }
 }
@@ -48,7 +98,9 @@ export async function seedSampleCatalogue(gatewayUrl: string, log: (line: string
 if (require.main === module) {
   const { GATEWAY_URL } = readEnv();
   seedSampleCatalogue(GATEWAY_URL).catch((error: Error) => {
-    console.error(`Could not load the sample catalogue through ${GATEWAY_URL}: ${error.message}\nIs the platform running (npm start)?`);
+    console.error(
+      `Could not load the sample catalogue through ${GATEWAY_URL}: ${error.message}\nIs the platform running (npm start)?`,
+    );
     process.exit(1);
   });
 }

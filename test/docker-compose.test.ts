@@ -88,7 +88,9 @@ const DEFAULT_PORT_OF: Record<string, number> = {
 function publishedPorts(name: string): { host: number; container: number }[] {
   return (services[name].ports ?? []).flatMap((entry) => {
     if (typeof entry === "object") return [{ host: Number(entry.published ?? entry.target), container: Number(entry.target) }];
-    const parts = String(entry).replace(/\/(tcp|udp)$/, "").split(":");
+    const parts = String(entry)
+      .replace(/\/(tcp|udp)$/, "")
+      .split(":");
     const container = parts[parts.length - 1];
     const host = parts.length > 1 ? parts[parts.length - 2] : container;
     const range = (text: string) => {
@@ -101,7 +103,10 @@ function publishedPorts(name: string): { host: number; container: number }[] {
 }
 
 const commandLine = (name: string): string =>
-  [services[name].entrypoint, services[name].command].flat().filter((part) => part !== undefined).join(" ");
+  [services[name].entrypoint, services[name].command]
+    .flat()
+    .filter((part) => part !== undefined)
+    .join(" ");
 
 const dependsOn = (name: string): Record<string, string | undefined> => {
   const raw = services[name].depends_on ?? [];
@@ -146,7 +151,15 @@ describe("docker-compose.yml", () => {
   });
 
   test("postgres sets only the postgres image's own variables, and nginx none", () => {
-    const imageVariables = ["POSTGRES_USER", "POSTGRES_PASSWORD", "POSTGRES_DB", "POSTGRES_INITDB_ARGS", "POSTGRES_INITDB_WALDIR", "POSTGRES_HOST_AUTH_METHOD", "PGDATA"];
+    const imageVariables = [
+      "POSTGRES_USER",
+      "POSTGRES_PASSWORD",
+      "POSTGRES_DB",
+      "POSTGRES_INITDB_ARGS",
+      "POSTGRES_INITDB_WALDIR",
+      "POSTGRES_HOST_AUTH_METHOD",
+      "PGDATA",
+    ];
     expect(Object.keys(environmentOf("postgres")).filter((variable) => !imageVariables.includes(variable))).toEqual([]);
     expect(environmentOf("nginx")).toEqual({});
   });
@@ -204,7 +217,8 @@ describe("docker-compose.yml", () => {
         });
       }
       const defaultUrl = (DEFAULTS as unknown as Record<string, unknown>)[variable];
-      if (typeof defaultUrl === "string") expect({ variable, path: url.pathname }).toEqual({ variable, path: new URL(defaultUrl).pathname });
+      if (typeof defaultUrl === "string")
+        expect({ variable, path: url.pathname }).toEqual({ variable, path: new URL(defaultUrl).pathname });
     }
   });
 
@@ -250,7 +264,8 @@ describe("docker-compose.yml", () => {
     for (const name of Object.keys(services)) {
       for (const [dependency, condition] of Object.entries(dependsOn(name))) {
         expect(dependency in services).toBe(true);
-        if (condition === "service_healthy") expect({ dependency, healthcheck: healthcheckLine(dependency) !== "" }).toEqual({ dependency, healthcheck: true });
+        if (condition === "service_healthy")
+          expect({ dependency, healthcheck: healthcheckLine(dependency) !== "" }).toEqual({ dependency, healthcheck: true });
       }
     }
   });
@@ -282,7 +297,7 @@ describe("docker-compose.yml", () => {
   test("every named volume is declared", () => {
     for (const [name, service] of Object.entries(services)) {
       for (const volume of service.volumes ?? []) {
-        const source = typeof volume === "string" ? volume.split(":")[0] : volume.source ?? "";
+        const source = typeof volume === "string" ? volume.split(":")[0] : (volume.source ?? "");
         if (source.startsWith(".") || source.startsWith("/")) continue;
         expect({ name, source, declared: source in (compose.volumes ?? {}) }).toEqual({ name, source, declared: true });
       }
@@ -300,12 +315,18 @@ describe("PostgreSQL init script", () => {
 
   test("creates exactly the databases the subgraphs' URLs name", () => {
     const sql = initScripts
-      .flatMap((mount) => (fs.statSync(mount.source).isDirectory() ? fs.readdirSync(mount.source).map((file) => path.join(mount.source, file)) : [mount.source]))
+      .flatMap((mount) =>
+        fs.statSync(mount.source).isDirectory()
+          ? fs.readdirSync(mount.source).map((file) => path.join(mount.source, file))
+          : [mount.source],
+      )
       .filter((file) => file.endsWith(".sql"))
       .map((file) => fs.readFileSync(file, "utf8").replace(/--.*$/gm, ""))
       .join("\n");
     const created = [...sql.matchAll(/\bCREATE\s+DATABASE\s+"?(\w+)"?/gi)].map((match) => match[1]).sort();
-    const named = SUBGRAPHS.map((name) => new URL(environmentOf(name)[`${name.toUpperCase()}_DATABASE_URL`]).pathname.slice(1)).sort();
+    const named = SUBGRAPHS.map((name) =>
+      new URL(environmentOf(name)[`${name.toUpperCase()}_DATABASE_URL`]).pathname.slice(1),
+    ).sort();
     expect(created).toEqual(named);
   });
 });
@@ -315,7 +336,10 @@ describe("NGINX configuration", () => {
   const conf = mount ? fs.readFileSync(mount.source, "utf8").replace(/#.*$/gm, "") : "";
 
   const upstreams = Object.fromEntries(
-    [...conf.matchAll(/upstream\s+([\w-]+)\s*\{([^}]*)\}/g)].map((match) => [match[1], match[2].match(/server\s+([^\s;]+)/)?.[1]]),
+    [...conf.matchAll(/upstream\s+([\w-]+)\s*\{([^}]*)\}/g)].map((match) => [
+      match[1],
+      match[2].match(/server\s+([^\s;]+)/)?.[1],
+    ]),
   );
   const locations = [...conf.matchAll(/location\s+(=\s*|~\*?\s*|\^~\s*)?(\S+)\s*\{([^}]*)\}/g)].map((match) => ({
     modifier: (match[1] ?? "").trim(),

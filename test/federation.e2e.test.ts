@@ -16,7 +16,8 @@ describe.each(BACKENDS)("one graph across three subgraphs (%s)", (backend) => {
     platform = await startTestPlatform(databases.configs);
     gql = platform.client();
     for (const name of ["ada", "grace", "linus"]) users.push(await registerUser(gql, name));
-    for (let i = 1; i <= 6; i++) products.push(await createProduct(gql, { name: `Gadget ${i}`, price: `${i}.25`, stockQuantity: 100 }));
+    for (let i = 1; i <= 6; i++)
+      products.push(await createProduct(gql, { name: `Gadget ${i}`, price: `${i}.25`, stockQuantity: 100 }));
     // Each user orders every product, over two orders.
     for (const userId of users) {
       await gql.request(CREATE_ORDER, { userId, items: products.slice(0, 3).map((productId) => ({ productId, quantity: 1 })) });
@@ -51,7 +52,11 @@ describe.each(BACKENDS)("one graph across three subgraphs (%s)", (backend) => {
 
   test("entity references are batched: one SQL statement per subgraph fetch, whatever their number", async () => {
     const { products: productsDb, users: usersDb, orders: ordersDb } = platform.subgraphs;
-    const before = { products: productsDb.database.statementCount(), users: usersDb.database.statementCount(), orders: ordersDb.database.statementCount() };
+    const before = {
+      products: productsDb.database.statementCount(),
+      users: usersDb.database.statementCount(),
+      orders: ordersDb.database.statementCount(),
+    };
 
     // 3 users → their 6 orders (one _entities call to orders with 3 User
     // representations) → 18 items whose products (one _entities call to

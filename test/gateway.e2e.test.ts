@@ -26,7 +26,11 @@ describe("the gateway", () => {
   test("/health reports the gateway and every subgraph", async () => {
     const response = await fetch(`${platform.gateway.url}/health`);
     expect(response.status).toBe(200);
-    expect(await response.json()).toEqual({ status: "ok", gateway: "ok", subgraphs: { users: "ok", products: "ok", orders: "ok" } });
+    expect(await response.json()).toEqual({
+      status: "ok",
+      gateway: "ok",
+      subgraphs: { users: "ok", products: "ok", orders: "ok" },
+    });
   });
 
   test("refuses queries nested deeper than the limit", async () => {
@@ -52,7 +56,11 @@ describe("the gateway", () => {
     await platform.subgraphs.orders.close();
     const health = await fetch(`${platform.gateway.url}/health`);
     expect(health.status).toBe(503);
-    expect(((await health.json()) as { subgraphs: unknown }).subgraphs).toEqual({ users: "ok", products: "ok", orders: "unhealthy" });
+    expect(((await health.json()) as { subgraphs: unknown }).subgraphs).toEqual({
+      users: "ok",
+      products: "ok",
+      orders: "unhealthy",
+    });
 
     const error = await graphqlError(platform.client().request(`{ order(id: "1") { id } }`));
     expect(error.code).toBe("SERVICE_UNAVAILABLE");

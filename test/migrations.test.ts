@@ -13,7 +13,10 @@ import { createTestDatabases } from "./support/databases";
 const logger = createLogger("test", "silent");
 
 function pgliteExecutor(db: PGlite): SqlExecutor {
-  return { query: async (sql, params) => (await db.query<any>(sql, params)).rows, exec: async (script) => void (await db.exec(script)) };
+  return {
+    query: async (sql, params) => (await db.query<any>(sql, params)).rows,
+    exec: async (script) => void (await db.exec(script)),
+  };
 }
 
 function tempMigrations(migrations: Record<string, string>): string {
@@ -32,7 +35,11 @@ describe("the start-up migration applier", () => {
     expect(await applyPendingMigrations(pgliteExecutor(db), dir, logger)).toEqual(readMigrations(dir).map((m) => m.name));
     expect(await applyPendingMigrations(pgliteExecutor(db), dir, logger)).toEqual([]);
 
-    const rows = (await db.query<any>(`SELECT migration_name, checksum, finished_at, rolled_back_at, applied_steps_count FROM "_prisma_migrations"`)).rows;
+    const rows = (
+      await db.query<any>(
+        `SELECT migration_name, checksum, finished_at, rolled_back_at, applied_steps_count FROM "_prisma_migrations"`,
+      )
+    ).rows;
     expect(rows).toHaveLength(readMigrations(dir).length);
     for (const row of rows) {
       const sql = fs.readFileSync(path.join(dir, row.migration_name, "migration.sql"));
@@ -53,7 +60,9 @@ describe("the start-up migration applier", () => {
       "20260103000000_after": `CREATE TABLE "later" (id INT);`,
     });
     await expect(applyPendingMigrations(pgliteExecutor(db), dir, logger)).rejects.toThrow(/20260102000000_bad failed/);
-    const tables = (await db.query<any>(`SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY 1`)).rows.map((r) => r.tablename);
+    const tables = (await db.query<any>(`SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY 1`)).rows.map(
+      (r) => r.tablename,
+    );
     expect(tables).toEqual(["_prisma_migrations", "kept"]);
     const names = (await db.query<any>(`SELECT migration_name FROM "_prisma_migrations"`)).rows.map((r) => r.migration_name);
     expect(names).toEqual(["20260101000000_good"]);
@@ -64,7 +73,9 @@ describe("the start-up migration applier", () => {
     const db = new PGlite();
     const dir = tempMigrations({ "20260101000000_one": `CREATE TABLE "one" (id INT);` });
     await applyPendingMigrations(pgliteExecutor(db), dir, logger);
-    await db.query(`INSERT INTO "_prisma_migrations" (id, checksum, migration_name, started_at) VALUES ('x', 'y', '20260102000000_broken', now())`);
+    await db.query(
+      `INSERT INTO "_prisma_migrations" (id, checksum, migration_name, started_at) VALUES ('x', 'y', '20260102000000_broken', now())`,
+    );
     await expect(applyPendingMigrations(pgliteExecutor(db), dir, logger)).rejects.toThrow(/20260102000000_broken failed earlier/);
     await db.close();
   });

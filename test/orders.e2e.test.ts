@@ -43,7 +43,10 @@ describe.each(BACKENDS)("orders through the gateway (%s)", (backend) => {
     const cable = await createProduct(gql, { name: "Cable", price: "4.25", stockQuantity: 5 });
     const { createOrder } = await gql.request<any>(CREATE_ORDER, {
       userId,
-      items: [{ productId: lamp, quantity: 2 }, { productId: cable, quantity: 1 }],
+      items: [
+        { productId: lamp, quantity: 2 },
+        { productId: cable, quantity: 1 },
+      ],
     });
     expect(createOrder.totalAmount).toBe("44.23");
     expect(createOrder.items.map((item: any) => item.unitPrice)).toEqual(["19.99", "4.25"]);
@@ -54,7 +57,13 @@ describe.each(BACKENDS)("orders through the gateway (%s)", (backend) => {
     const plenty = await createProduct(gql, { name: "Plenty", price: "1.00", stockQuantity: 100 });
     const scarce = await createProduct(gql, { name: "Scarce", price: "1.00", stockQuantity: 2 });
     const refused = await graphqlError(
-      gql.request(CREATE_ORDER, { userId, items: [{ productId: plenty, quantity: 10 }, { productId: scarce, quantity: 3 }] }),
+      gql.request(CREATE_ORDER, {
+        userId,
+        items: [
+          { productId: plenty, quantity: 10 },
+          { productId: scarce, quantity: 3 },
+        ],
+      }),
     );
     expect(refused).toMatchObject({ code: "OUT_OF_STOCK", message: `Insufficient stock for product ${scarce}` });
     expect(await stockOf(plenty)).toBe(100);
@@ -69,12 +78,16 @@ describe.each(BACKENDS)("orders through the gateway (%s)", (backend) => {
       code: "NOT_FOUND",
       message: "Product 9999 not found",
     });
-    expect(await graphqlError(gql.request(CREATE_ORDER, { userId: "9999", items: [{ productId: product, quantity: 1 }] }))).toMatchObject({
+    expect(
+      await graphqlError(gql.request(CREATE_ORDER, { userId: "9999", items: [{ productId: product, quantity: 1 }] })),
+    ).toMatchObject({
       code: "NOT_FOUND",
       message: "User 9999 not found",
     });
     expect((await graphqlError(gql.request(CREATE_ORDER, { userId, items: [] }))).code).toBe("BAD_USER_INPUT");
-    expect((await graphqlError(gql.request(CREATE_ORDER, { userId, items: [{ productId: product, quantity: 0 }] }))).code).toBe("BAD_USER_INPUT");
+    expect((await graphqlError(gql.request(CREATE_ORDER, { userId, items: [{ productId: product, quantity: 0 }] }))).code).toBe(
+      "BAD_USER_INPUT",
+    );
     expect(await stockOf(product)).toBe(5);
   });
 

@@ -4,10 +4,38 @@ import { graphqlError } from "./support/graphql-errors";
 import { ADJUST_STOCK, CREATE_PRODUCT, PRODUCT, PRODUCTS, PRODUCTS_BY_TAGS, SEARCH_PRODUCTS } from "./support/operations";
 import { startTestPlatform, type TestPlatform } from "./support/platform";
 
-const laptop = { name: "Laptop Pro 15", description: "High-performance laptop with 16GB RAM", price: "1299.99", stockQuantity: 50, category: "Electronics", tags: ["laptop", "computer", "electronics"] };
-const mouse = { name: "Wireless Mouse", description: "Ergonomic wireless mouse with USB receiver", price: 29.99, stockQuantity: 200, category: "Accessories", tags: ["mouse", "wireless", "accessories"] };
-const keyboard = { name: "Mechanical Keyboard", description: "RGB mechanical keyboard with blue switches", price: "89.99", stockQuantity: 100, category: "Accessories", tags: ["keyboard", "mechanical", "rgb"] };
-const notebookBag = { name: "Notebook Bag", description: "Padded bag that fits laptops up to 15 inches", price: "39.50", stockQuantity: 10, category: "Accessories", tags: ["bag", "laptop"] };
+const laptop = {
+  name: "Laptop Pro 15",
+  description: "High-performance laptop with 16GB RAM",
+  price: "1299.99",
+  stockQuantity: 50,
+  category: "Electronics",
+  tags: ["laptop", "computer", "electronics"],
+};
+const mouse = {
+  name: "Wireless Mouse",
+  description: "Ergonomic wireless mouse with USB receiver",
+  price: 29.99,
+  stockQuantity: 200,
+  category: "Accessories",
+  tags: ["mouse", "wireless", "accessories"],
+};
+const keyboard = {
+  name: "Mechanical Keyboard",
+  description: "RGB mechanical keyboard with blue switches",
+  price: "89.99",
+  stockQuantity: 100,
+  category: "Accessories",
+  tags: ["keyboard", "mechanical", "rgb"],
+};
+const notebookBag = {
+  name: "Notebook Bag",
+  description: "Padded bag that fits laptops up to 15 inches",
+  price: "39.50",
+  stockQuantity: 10,
+  category: "Accessories",
+  tags: ["bag", "laptop"],
+};
 
 describe.each(BACKENDS)("products through the gateway (%s)", (backend) => {
   let databases: TestDatabases;
@@ -38,7 +66,9 @@ describe.each(BACKENDS)("products through the gateway (%s)", (backend) => {
   test("impossible products are refused and nothing is stored", async () => {
     const negativePrice = await graphqlError(gql.request(CREATE_PRODUCT, { input: { ...mouse, name: "Bad", price: "-1.00" } }));
     expect(negativePrice).toMatchObject({ code: "BAD_USER_INPUT", message: expect.stringMatching(/price/) });
-    const negativeStock = await graphqlError(gql.request(CREATE_PRODUCT, { input: { ...mouse, name: "Bad", stockQuantity: -5 } }));
+    const negativeStock = await graphqlError(
+      gql.request(CREATE_PRODUCT, { input: { ...mouse, name: "Bad", stockQuantity: -5 } }),
+    );
     expect(negativeStock).toMatchObject({ code: "BAD_USER_INPUT", message: expect.stringMatching(/stockQuantity/) });
     const blankName = await graphqlError(gql.request(CREATE_PRODUCT, { input: { ...mouse, name: "   " } }));
     expect(blankName).toMatchObject({ code: "BAD_USER_INPUT", message: expect.stringMatching(/name/) });
@@ -51,7 +81,9 @@ describe.each(BACKENDS)("products through the gateway (%s)", (backend) => {
   test("search uses English stemming and ranks the best match first", async () => {
     const { searchProducts } = await gql.request<any>(SEARCH_PRODUCTS, { query: "laptops" });
     expect(searchProducts.map((p: any) => p.name)).toEqual(["Laptop Pro 15", "Notebook Bag"]);
-    expect((await gql.request<any>(SEARCH_PRODUCTS, { query: "switch" })).searchProducts.map((p: any) => p.name)).toEqual(["Mechanical Keyboard"]);
+    expect((await gql.request<any>(SEARCH_PRODUCTS, { query: "switch" })).searchProducts.map((p: any) => p.name)).toEqual([
+      "Mechanical Keyboard",
+    ]);
     expect((await gql.request<any>(SEARCH_PRODUCTS, { query: "teapot" })).searchProducts).toEqual([]);
     expect((await graphqlError(gql.request(SEARCH_PRODUCTS, { query: "" }))).code).toBe("BAD_USER_INPUT");
   });
@@ -87,7 +119,10 @@ describe.each(BACKENDS)("products through the gateway (%s)", (backend) => {
     const belowZero = await graphqlError(gql.request(ADJUST_STOCK, { id, delta: -1 }));
     expect(belowZero).toMatchObject({ code: "OUT_OF_STOCK", message: `Insufficient stock for product ${id}` });
     expect((await gql.request<any>(PRODUCT, { id })).product.stockQuantity).toBe(0);
-    expect(await graphqlError(gql.request(ADJUST_STOCK, { id: "999", delta: 1 }))).toMatchObject({ code: "NOT_FOUND", message: "Product not found" });
+    expect(await graphqlError(gql.request(ADJUST_STOCK, { id: "999", delta: 1 }))).toMatchObject({
+      code: "NOT_FOUND",
+      message: "Product not found",
+    });
   });
 
   test("concurrent stock removals never oversell", async () => {
@@ -108,7 +143,9 @@ describe.each(BACKENDS)("products through the gateway (%s)", (backend) => {
     const direct = new GraphQLClient(`${platform.subgraphs.products.url}/graphql`);
     const reserve = `mutation { reserveStock(reservationId: "6f1c1a8e-8a5e-4f43-9d4f-1c1b2f3a4b5c", items: [{ productId: "1", quantity: 1 }]) { id } }`;
     expect(await graphqlError(direct.request(reserve))).toMatchObject({ code: "FORBIDDEN" });
-    const wrongToken = new GraphQLClient(`${platform.subgraphs.products.url}/graphql`, { headers: { "x-service-token": "guess" } });
+    const wrongToken = new GraphQLClient(`${platform.subgraphs.products.url}/graphql`, {
+      headers: { "x-service-token": "guess" },
+    });
     expect(await graphqlError(wrongToken.request(reserve))).toMatchObject({ code: "FORBIDDEN" });
     expect((await gql.request<any>(PRODUCT, { id: "1" })).product.stockQuantity).toBe(50);
   });

@@ -22,18 +22,46 @@ describe.each(BACKENDS)("the legacy REST contract (%s)", (backend) => {
   });
 
   const john = { email: "john.doe@example.com", username: "johndoe", password: "securepassword123", full_name: "John Doe" };
-  const chair = { name: "Gaming Chair", description: "Ergonomic gaming chair with RGB lighting", price: 299.99, stock_quantity: 25, category: "Furniture", tags: ["gaming", "chair", "rgb", "ergonomic"] };
-  const userShape = { id: expect.any(Number), email: expect.any(String), username: expect.any(String), full_name: expect.any(String), created_at: expect.any(String), updated_at: expect.any(String) };
+  const chair = {
+    name: "Gaming Chair",
+    description: "Ergonomic gaming chair with RGB lighting",
+    price: 299.99,
+    stock_quantity: 25,
+    category: "Furniture",
+    tags: ["gaming", "chair", "rgb", "ergonomic"],
+  };
+  const userShape = {
+    id: expect.any(Number),
+    email: expect.any(String),
+    username: expect.any(String),
+    full_name: expect.any(String),
+    created_at: expect.any(String),
+    updated_at: expect.any(String),
+  };
 
   describe("port 8001: users", () => {
     test("POST /register: 200 with the new user's id, then 409 for a taken email or username", async () => {
-      expect(await users.post("/register", john)).toMatchObject({ status: 200, body: { message: "User registered successfully", user_id: 1 } });
-      expect(await users.post("/register", { ...john, username: "other" })).toMatchObject({ status: 409, body: { error: "User already exists" } });
-      expect(await users.post("/register", { ...john, email: "other@example.com" })).toMatchObject({ status: 409, body: { error: "User already exists" } });
+      expect(await users.post("/register", john)).toMatchObject({
+        status: 200,
+        body: { message: "User registered successfully", user_id: 1 },
+      });
+      expect(await users.post("/register", { ...john, username: "other" })).toMatchObject({
+        status: 409,
+        body: { error: "User already exists" },
+      });
+      expect(await users.post("/register", { ...john, email: "other@example.com" })).toMatchObject({
+        status: 409,
+        body: { error: "User already exists" },
+      });
     });
 
     test("POST /register: 400 for bad JSON, a wrong shape, or fields the users service refuses", async () => {
-      expect(await users.call("POST", "/register", { body: '{"email": "x@example.com",', headers: { "content-type": "application/json" } })).toMatchObject({ status: 400, body: { error: "Invalid JSON" } });
+      expect(
+        await users.call("POST", "/register", {
+          body: '{"email": "x@example.com",',
+          headers: { "content-type": "application/json" },
+        }),
+      ).toMatchObject({ status: 400, body: { error: "Invalid JSON" } });
       const noPassword = await users.post("/register", { email: "a@example.com", username: "aaa" });
       expect(noPassword.status).toBe(400);
       expect(noPassword.body.error).toMatch(/password/);
@@ -54,7 +82,9 @@ describe.each(BACKENDS)("the legacy REST contract (%s)", (backend) => {
       expect(wrong).toMatchObject({ status: 401, body: { error: "Invalid credentials" } });
       expect(unknown.status).toBe(401);
       expect(unknown.body).toEqual(wrong.body);
-      expect((await users.call("POST", "/login", { body: "{", headers: { "content-type": "application/json" } })).status).toBe(400);
+      expect((await users.call("POST", "/login", { body: "{", headers: { "content-type": "application/json" } })).status).toBe(
+        400,
+      );
     });
 
     test("GET /users/{id}: the user, 404 User not found, 400 for a non-numeric id", async () => {
@@ -81,8 +111,14 @@ describe.each(BACKENDS)("the legacy REST contract (%s)", (backend) => {
 
   describe("port 8002: products", () => {
     test("POST /api/products: 201 with the id; 400 for bad JSON, a missing name, a negative price or stock", async () => {
-      expect(await products.post("/api/products", chair)).toMatchObject({ status: 201, body: { message: "Product created successfully", product_id: 1 } });
-      expect((await products.call("POST", "/api/products", { body: "{nope}", headers: { "content-type": "application/json" } })).status).toBe(400);
+      expect(await products.post("/api/products", chair)).toMatchObject({
+        status: 201,
+        body: { message: "Product created successfully", product_id: 1 },
+      });
+      expect(
+        (await products.call("POST", "/api/products", { body: "{nope}", headers: { "content-type": "application/json" } }))
+          .status,
+      ).toBe(400);
       const { name: _name, ...nameless } = chair;
       expect((await products.post("/api/products", nameless)).status).toBe(400);
       expect((await products.post("/api/products", { ...chair, name: "  " })).status).toBe(400);
@@ -103,7 +139,14 @@ describe.each(BACKENDS)("the legacy REST contract (%s)", (backend) => {
     });
 
     test("GET /api/products/search: English stemming, best first; 400 without q", async () => {
-      await products.post("/api/products", { name: "Office Desk", description: "A desk for chairs to stand at", price: 150, stock_quantity: 3, category: "Furniture", tags: ["desk"] });
+      await products.post("/api/products", {
+        name: "Office Desk",
+        description: "A desk for chairs to stand at",
+        price: 150,
+        stock_quantity: 3,
+        category: "Furniture",
+        tags: ["desk"],
+      });
       const found = await products.get("/api/products/search?q=chairs");
       expect(found.status).toBe(200);
       expect(found.body.map((p: any) => p.name)).toEqual(["Gaming Chair", "Office Desk"]);
@@ -121,14 +164,30 @@ describe.each(BACKENDS)("the legacy REST contract (%s)", (backend) => {
     });
 
     test("PATCH /api/products/{id}/stock: a delta; 409 below zero; 404 unknown; 400 bad JSON", async () => {
-      expect(await products.patch("/api/products/1/stock", { quantity: 5 })).toMatchObject({ status: 200, body: { message: "Stock updated successfully" } });
+      expect(await products.patch("/api/products/1/stock", { quantity: 5 })).toMatchObject({
+        status: 200,
+        body: { message: "Stock updated successfully" },
+      });
       expect((await products.get("/api/products/1")).body.stock_quantity).toBe(30);
       expect(await products.patch("/api/products/1/stock", { quantity: -10 })).toMatchObject({ status: 200 });
       expect((await products.get("/api/products/1")).body.stock_quantity).toBe(20);
-      expect(await products.patch("/api/products/1/stock", { quantity: -21 })).toMatchObject({ status: 409, body: { error: "Insufficient stock for product 1" } });
+      expect(await products.patch("/api/products/1/stock", { quantity: -21 })).toMatchObject({
+        status: 409,
+        body: { error: "Insufficient stock for product 1" },
+      });
       expect((await products.get("/api/products/1")).body.stock_quantity).toBe(20);
-      expect(await products.patch("/api/products/999/stock", { quantity: 1 })).toMatchObject({ status: 404, body: { error: "Product not found" } });
-      expect((await products.call("PATCH", "/api/products/1/stock", { body: "quantity=1", headers: { "content-type": "application/json" } })).status).toBe(400);
+      expect(await products.patch("/api/products/999/stock", { quantity: 1 })).toMatchObject({
+        status: 404,
+        body: { error: "Product not found" },
+      });
+      expect(
+        (
+          await products.call("PATCH", "/api/products/1/stock", {
+            body: "quantity=1",
+            headers: { "content-type": "application/json" },
+          })
+        ).status,
+      ).toBe(400);
       expect((await products.patch("/api/products/1/stock", { quantity: "lots" })).status).toBe(400);
     });
 
@@ -140,7 +199,10 @@ describe.each(BACKENDS)("the legacy REST contract (%s)", (backend) => {
   describe("port 8003: orders", () => {
     test("POST /api/orders: priced from the catalogue, stock taken, exact total", async () => {
       const placed = await orders.post("/api/orders", { user_id: 1, items: [{ product_id: 1, quantity: 2 }] });
-      expect(placed).toMatchObject({ status: 201, body: { message: "Order created successfully", order_id: 1, total_amount: 599.98 } });
+      expect(placed).toMatchObject({
+        status: 201,
+        body: { message: "Order created successfully", order_id: 1, total_amount: 599.98 },
+      });
       expect((await products.get("/api/products/1")).body.stock_quantity).toBe(18);
 
       await products.post("/api/products", { name: "Dime", price: 0.1, stock_quantity: 10 });
@@ -150,13 +212,24 @@ describe.each(BACKENDS)("the legacy REST contract (%s)", (backend) => {
 
     test("POST /api/orders: 400 for an unknown product, missing stock, no items, quantity < 1, an unknown user", async () => {
       const attempt = (body: unknown) => orders.post("/api/orders", body);
-      expect(await attempt({ user_id: 1, items: [{ product_id: 999, quantity: 1 }] })).toMatchObject({ status: 400, body: { error: "Product 999 not found" } });
-      expect(await attempt({ user_id: 1, items: [{ product_id: 1, quantity: 1000 }] })).toMatchObject({ status: 400, body: { error: "Insufficient stock for product 1" } });
+      expect(await attempt({ user_id: 1, items: [{ product_id: 999, quantity: 1 }] })).toMatchObject({
+        status: 400,
+        body: { error: "Product 999 not found" },
+      });
+      expect(await attempt({ user_id: 1, items: [{ product_id: 1, quantity: 1000 }] })).toMatchObject({
+        status: 400,
+        body: { error: "Insufficient stock for product 1" },
+      });
       expect((await attempt({ user_id: 1, items: [] })).status).toBe(400);
       expect((await attempt({ user_id: 1, items: [{ product_id: 1, quantity: 0 }] })).status).toBe(400);
-      expect(await attempt({ user_id: 999, items: [{ product_id: 1, quantity: 1 }] })).toMatchObject({ status: 400, body: { error: "User 999 not found" } });
+      expect(await attempt({ user_id: 999, items: [{ product_id: 1, quantity: 1 }] })).toMatchObject({
+        status: 400,
+        body: { error: "User 999 not found" },
+      });
       expect((await attempt({ user_id: "one", items: [] })).status).toBe(400);
-      expect((await orders.call("POST", "/api/orders", { body: "{", headers: { "content-type": "application/json" } })).status).toBe(400);
+      expect(
+        (await orders.call("POST", "/api/orders", { body: "{", headers: { "content-type": "application/json" } })).status,
+      ).toBe(400);
       // None of the refused orders took stock.
       expect((await products.get("/api/products/1")).body.stock_quantity).toBe(18);
     });
@@ -185,14 +258,20 @@ describe.each(BACKENDS)("the legacy REST contract (%s)", (backend) => {
     });
 
     test("PATCH /api/orders/{id}/status: moves along the lifecycle; 400 unknown status; 409 forbidden move; 404 unknown order", async () => {
-      expect(await orders.patch("/api/orders/1/status", { status: "processing" })).toMatchObject({ status: 200, body: { message: "Order status updated successfully" } });
+      expect(await orders.patch("/api/orders/1/status", { status: "processing" })).toMatchObject({
+        status: 200,
+        body: { message: "Order status updated successfully" },
+      });
       expect((await orders.get("/api/orders/1")).body.status).toBe("processing");
       expect((await orders.patch("/api/orders/1/status", { status: "teleported" })).status).toBe(400);
       expect((await orders.patch("/api/orders/1/status", { status: 7 })).status).toBe(400);
       const backwards = await orders.patch("/api/orders/1/status", { status: "pending" });
       expect(backwards.status).toBe(409);
       expect(backwards.body.error).toMatch(/processing/);
-      expect(await orders.patch("/api/orders/999/status", { status: "shipped" })).toMatchObject({ status: 404, body: { error: "Order not found" } });
+      expect(await orders.patch("/api/orders/999/status", { status: "shipped" })).toMatchObject({
+        status: 404,
+        body: { error: "Order not found" },
+      });
       expect(await orders.patch("/api/orders/2/status", { status: "shipped" })).toMatchObject({ status: 200 });
       expect((await orders.get("/api/orders/2")).body.status).toBe("shipped");
     });
@@ -207,10 +286,16 @@ describe.each(BACKENDS)("the legacy REST contract (%s)", (backend) => {
       const jane = { email: "jane.smith@example.com", username: "janesmith", password: "mypassword456", full_name: "Jane Smith" };
       const registered = await gateway.post("/api/users/register", jane);
       // Increasing, though not gap-free: the refused registrations above may have used up ids.
-      expect(registered).toMatchObject({ status: 200, body: { message: "User registered successfully", user_id: expect.any(Number) } });
+      expect(registered).toMatchObject({
+        status: 200,
+        body: { message: "User registered successfully", user_id: expect.any(Number) },
+      });
       const id = registered.body.user_id;
       expect(id).toBeGreaterThan(1);
-      expect(await gateway.post("/api/users/register", jane)).toMatchObject({ status: 409, body: { error: "User already exists" } });
+      expect(await gateway.post("/api/users/register", jane)).toMatchObject({
+        status: 409,
+        body: { error: "User already exists" },
+      });
       expect((await gateway.post("/api/users/login", { email: jane.email, password: jane.password })).body.user.id).toBe(id);
       expect((await gateway.post("/api/users/login", { email: jane.email, password: "wrong-password" })).status).toBe(401);
       expect(await gateway.get(`/api/users/${id}`)).toMatchObject({ status: 200, body: { id, username: "janesmith" } });
@@ -222,23 +307,37 @@ describe.each(BACKENDS)("the legacy REST contract (%s)", (backend) => {
       const [viaGateway, direct] = [await gateway.get("/api/products/1"), await products.get("/api/products/1")];
       expect([viaGateway.status, viaGateway.body]).toEqual([direct.status, direct.body]);
       expect((await gateway.get("/api/orders/1")).body).toEqual((await orders.get("/api/orders/1")).body);
-      expect(await gateway.post("/api/orders", { user_id: 1, items: [{ product_id: 999, quantity: 1 }] })).toMatchObject({ status: 400, body: { error: "Product 999 not found" } });
+      expect(await gateway.post("/api/orders", { user_id: 1, items: [{ product_id: 999, quantity: 1 }] })).toMatchObject({
+        status: 400,
+        body: { error: "Product 999 not found" },
+      });
       expect(await gateway.patch("/api/products/1/stock", { quantity: -1000 })).toMatchObject({ status: 409 });
     });
 
     test("GET /health and GET /services", async () => {
       expect(await gateway.get("/health")).toMatchObject({
         status: 200,
-        body: { gateway: "healthy", services: { "user-service": "healthy", "product-service": "healthy", "order-service": "healthy" } },
+        body: {
+          gateway: "healthy",
+          services: { "user-service": "healthy", "product-service": "healthy", "order-service": "healthy" },
+        },
       });
       expect(await gateway.get("/services")).toMatchObject({
         status: 200,
-        body: { services: { "user-service": shop.shim.urls.users, "product-service": shop.shim.urls.products, "order-service": shop.shim.urls.orders } },
+        body: {
+          services: {
+            "user-service": shop.shim.urls.users,
+            "product-service": shop.shim.urls.products,
+            "order-service": shop.shim.urls.orders,
+          },
+        },
       });
     });
 
     test("the caller's bearer token goes to the gateway, which refuses a forged one", async () => {
-      const forged = await gateway.call("GET", "/api/users/1", { headers: { authorization: "Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.bad" } });
+      const forged = await gateway.call("GET", "/api/users/1", {
+        headers: { authorization: "Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.bad" },
+      });
       expect(forged).toMatchObject({ status: 401, body: { error: "Invalid or expired token" } });
       const { token } = (await users.post("/login", { email: john.email, password: john.password })).body;
       expect((await gateway.call("GET", "/api/users/1", { headers: { authorization: `Bearer ${token}` } })).status).toBe(200);

@@ -58,14 +58,20 @@ describe("the shim with no gateway behind it", () => {
     const users = restClient(shim.urls.users, "users");
     expect(await users.get("/users/1")).toMatchObject({ status: 502, body: { error: "The GraphQL gateway is unreachable" } });
     expect(await users.get("/health")).toMatchObject({ status: 503, body: { status: "unhealthy" } });
-    expect(await restClient(shim.urls.products, "products").get("/health")).toMatchObject({ status: 503, body: { status: "unhealthy" } });
+    expect(await restClient(shim.urls.products, "products").get("/health")).toMatchObject({
+      status: 503,
+      body: { status: "unhealthy" },
+    });
     expect(await restClient(shim.urls.orders, "orders").get("/health")).toMatchObject({
       status: 503,
       body: { status: "unhealthy", service: "order-service" },
     });
     expect(await restClient(shim.urls.gateway, "gateway").get("/health")).toMatchObject({
       status: 503,
-      body: { gateway: "unhealthy", services: { "user-service": "unhealthy", "product-service": "unhealthy", "order-service": "unhealthy" } },
+      body: {
+        gateway: "unhealthy",
+        services: { "user-service": "unhealthy", "product-service": "unhealthy", "order-service": "unhealthy" },
+      },
     });
   });
 
@@ -77,16 +83,26 @@ describe("the shim with no gateway behind it", () => {
   ] as const)("on %s: malformed JSON 400, another content type 415, a body over the limit 413", async (kind, path) => {
     const client = restClient(shim.urls[kind], kind);
     const json = { "content-type": "application/json" };
-    expect(await client.call("POST", path, { body: '{"user_id": 1,,}', headers: json })).toMatchObject({ status: 400, body: { error: "Invalid JSON" } });
-    expect(await client.call("POST", path, { body: "[1, 2", headers: json })).toMatchObject({ status: 400, body: { error: "Invalid JSON" } });
-    expect(await client.call("POST", path, { body: "user_id=1", headers: { "content-type": "application/x-www-form-urlencoded" } })).toMatchObject({
+    expect(await client.call("POST", path, { body: '{"user_id": 1,,}', headers: json })).toMatchObject({
+      status: 400,
+      body: { error: "Invalid JSON" },
+    });
+    expect(await client.call("POST", path, { body: "[1, 2", headers: json })).toMatchObject({
+      status: 400,
+      body: { error: "Invalid JSON" },
+    });
+    expect(
+      await client.call("POST", path, { body: "user_id=1", headers: { "content-type": "application/x-www-form-urlencoded" } }),
+    ).toMatchObject({
       status: 415,
       body: { error: "Content-Type must be application/json" },
     });
-    expect(await client.call("POST", path, { body: JSON.stringify({ padding: "x".repeat(5000) }), headers: json })).toMatchObject({
-      status: 413,
-      body: { error: "Request body too large" },
-    });
+    expect(await client.call("POST", path, { body: JSON.stringify({ padding: "x".repeat(5000) }), headers: json })).toMatchObject(
+      {
+        status: 413,
+        body: { error: "Request body too large" },
+      },
+    );
     // A JSON body that is not an object is a shape error, before the gateway is asked.
     expect((await client.call("POST", path, { body: "[]", headers: json })).status).toBe(400);
   });
@@ -102,13 +118,20 @@ describe("the shim with no gateway behind it", () => {
     expect(put.headers.get("allow")).toBe("POST, OPTIONS");
     expect((await products.call("GET", "/api/products/1/stock")).headers.get("allow")).toBe("PATCH, OPTIONS");
     expect(await users.get("/api/users/1")).toMatchObject({ status: 404, body: { error: "Not found" } });
-    expect(await restClient(shim.urls.gateway, "gateway").get("/users/1")).toMatchObject({ status: 404, body: { error: "Not found" } });
+    expect(await restClient(shim.urls.gateway, "gateway").get("/users/1")).toMatchObject({
+      status: 404,
+      body: { error: "Not found" },
+    });
   });
 
   test("port 8000 speaks CORS and answers preflights; the service ports do not", async () => {
     const preflight = await fetch(`${shim.urls.gateway}/api/orders`, {
       method: "OPTIONS",
-      headers: { origin: "https://shop.example", "access-control-request-method": "POST", "access-control-request-headers": "content-type" },
+      headers: {
+        origin: "https://shop.example",
+        "access-control-request-method": "POST",
+        "access-control-request-headers": "content-type",
+      },
     });
     expect(preflight.status).toBe(204);
     expect(preflight.headers.get("access-control-allow-origin")).toBe("*");
@@ -137,7 +160,13 @@ describe("the rate limit on port 8000", () => {
   let shim: RestShim;
 
   beforeAll(async () => {
-    shim = await startRestShim({ gatewayUrl: `http://127.0.0.1:${await closedPort()}/graphql`, host: "127.0.0.1", ports, rateLimitPerMinute: 3, logger: quietLogger() });
+    shim = await startRestShim({
+      gatewayUrl: `http://127.0.0.1:${await closedPort()}/graphql`,
+      host: "127.0.0.1",
+      ports,
+      rateLimitPerMinute: 3,
+      logger: quietLogger(),
+    });
   });
   afterAll(async () => {
     await shim?.close();
@@ -172,11 +201,17 @@ describe("a subgraph going down behind a running platform", () => {
     expect((await shop.rest("gateway").get("/health")).status).toBe(200);
     await shop.platform.subgraphs.orders.close();
 
-    expect(await shop.rest("orders").get("/health")).toMatchObject({ status: 503, body: { status: "unhealthy", service: "order-service" } });
+    expect(await shop.rest("orders").get("/health")).toMatchObject({
+      status: 503,
+      body: { status: "unhealthy", service: "order-service" },
+    });
     expect(await shop.rest("users").get("/health")).toMatchObject({ status: 200, body: { status: "ok" } });
     expect(await shop.rest("gateway").get("/health")).toMatchObject({
       status: 503,
-      body: { gateway: "healthy", services: { "user-service": "healthy", "product-service": "healthy", "order-service": "unhealthy" } },
+      body: {
+        gateway: "healthy",
+        services: { "user-service": "healthy", "product-service": "healthy", "order-service": "unhealthy" },
+      },
     });
     const call = await shop.rest("orders").get("/api/orders/1");
     expect(call.status).toBeGreaterThanOrEqual(500);

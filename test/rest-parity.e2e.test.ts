@@ -1,5 +1,14 @@
 import { BACKENDS, type Backend } from "./support/databases";
-import { CREATE_ORDER, CREATE_PRODUCT, LOGIN, ORDER, REGISTER, SEARCH_PRODUCTS, UPDATE_ORDER_STATUS, USER } from "./support/operations";
+import {
+  CREATE_ORDER,
+  CREATE_PRODUCT,
+  LOGIN,
+  ORDER,
+  REGISTER,
+  SEARCH_PRODUCTS,
+  UPDATE_ORDER_STATUS,
+  USER,
+} from "./support/operations";
 import { startRestTestPlatform, type RestTestPlatform } from "./support/rest-platform";
 
 /**
@@ -14,27 +23,61 @@ interface Outcome {
   productId: number;
   found: { id: number; name: string; price: number }[];
   order: { id: number; total: number };
-  afterStatusChange: { status: string; total: number; userId: number; items: { productId: number; quantity: number; price: number }[] };
+  afterStatusChange: {
+    status: string;
+    total: number;
+    userId: number;
+    items: { productId: number; quantity: number; price: number }[];
+  };
   stockLeft: number;
 }
 
 const alice = { email: "alice@example.com", username: "alice", password: "correct-horse-battery", fullName: "Alice Liddell" };
-const lamp = { name: "Desk Lamp", description: "A warm LED desk lamp", price: 34.95, stockQuantity: 12, category: "Lighting", tags: ["lamp", "desk"] };
+const lamp = {
+  name: "Desk Lamp",
+  description: "A warm LED desk lamp",
+  price: 34.95,
+  stockQuantity: 12,
+  category: "Lighting",
+  tags: ["lamp", "desk"],
+};
 
 async function throughRest(shop: RestTestPlatform): Promise<Outcome> {
   const rest = shop.rest("gateway");
-  const registered = await rest.post("/api/users/register", { email: alice.email, username: alice.username, password: alice.password, full_name: alice.fullName });
+  const registered = await rest.post("/api/users/register", {
+    email: alice.email,
+    username: alice.username,
+    password: alice.password,
+    full_name: alice.fullName,
+  });
   const login = await rest.post("/api/users/login", { email: alice.email, password: alice.password });
-  const created = await rest.post("/api/products", { name: lamp.name, description: lamp.description, price: lamp.price, stock_quantity: lamp.stockQuantity, category: lamp.category, tags: lamp.tags });
+  const created = await rest.post("/api/products", {
+    name: lamp.name,
+    description: lamp.description,
+    price: lamp.price,
+    stock_quantity: lamp.stockQuantity,
+    category: lamp.category,
+    tags: lamp.tags,
+  });
   const found = await rest.get("/api/products/search?q=lamps");
-  const placed = await rest.post("/api/orders", { user_id: registered.body.user_id, items: [{ product_id: created.body.product_id, quantity: 3 }] });
+  const placed = await rest.post("/api/orders", {
+    user_id: registered.body.user_id,
+    items: [{ product_id: created.body.product_id, quantity: 3 }],
+  });
   const moved = await rest.patch(`/api/orders/${placed.body.order_id}/status`, { status: "processing" });
   const order = await rest.get(`/api/orders/${placed.body.order_id}`);
   const product = await rest.get(`/api/products/${created.body.product_id}`);
-  expect([registered, login, created, found, placed, moved, order, product].map((response) => response.status)).toEqual([200, 200, 201, 200, 201, 200, 200, 200]);
+  expect([registered, login, created, found, placed, moved, order, product].map((response) => response.status)).toEqual([
+    200, 200, 201, 200, 201, 200, 200, 200,
+  ]);
   return {
     userId: registered.body.user_id,
-    loggedInAs: { id: login.body.user.id, email: login.body.user.email, username: login.body.user.username, fullName: login.body.user.full_name },
+    loggedInAs: {
+      id: login.body.user.id,
+      email: login.body.user.email,
+      username: login.body.user.username,
+      fullName: login.body.user.full_name,
+    },
     productId: created.body.product_id,
     found: found.body.map((p: any) => ({ id: p.id, name: p.name, price: p.price })),
     order: { id: placed.body.order_id, total: placed.body.total_amount },
@@ -54,7 +97,10 @@ async function throughGraphql(shop: RestTestPlatform): Promise<Outcome> {
   const { login } = await gql.request<any>(LOGIN, { email: alice.email, password: alice.password });
   const { createProduct } = await gql.request<any>(CREATE_PRODUCT, { input: { ...lamp, price: String(lamp.price) } });
   const { searchProducts } = await gql.request<any>(SEARCH_PRODUCTS, { query: "lamps" });
-  const { createOrder } = await gql.request<any>(CREATE_ORDER, { userId: register.id, items: [{ productId: createProduct.id, quantity: 3 }] });
+  const { createOrder } = await gql.request<any>(CREATE_ORDER, {
+    userId: register.id,
+    items: [{ productId: createProduct.id, quantity: 3 }],
+  });
   await gql.request(UPDATE_ORDER_STATUS, { id: createOrder.id, status: "PROCESSING" });
   const { order } = await gql.request<any>(ORDER, { id: createOrder.id });
   const { product } = await gql.request<any>(`query { product(id: "${createProduct.id}") { stockQuantity } }`);
@@ -63,7 +109,12 @@ async function throughGraphql(shop: RestTestPlatform): Promise<Outcome> {
   const prices = new Map([[createProduct.id, Number(createProduct.price)]]);
   return {
     userId: Number(register.id),
-    loggedInAs: { id: Number(login.user.id), email: login.user.email, username: login.user.username, fullName: login.user.fullName },
+    loggedInAs: {
+      id: Number(login.user.id),
+      email: login.user.email,
+      username: login.user.username,
+      fullName: login.user.fullName,
+    },
     productId: Number(createProduct.id),
     found: searchProducts.map((p: any) => ({ id: Number(p.id), name: p.name, price: prices.get(p.id) ?? NaN })),
     order: { id: Number(createOrder.id), total: Number(createOrder.totalAmount) },
@@ -71,7 +122,11 @@ async function throughGraphql(shop: RestTestPlatform): Promise<Outcome> {
       status: order.status.toLowerCase(),
       total: Number(order.totalAmount),
       userId: Number(order.user.id),
-      items: order.items.map((item: any) => ({ productId: Number(item.product.id), quantity: item.quantity, price: Number(item.unitPrice) })),
+      items: order.items.map((item: any) => ({
+        productId: Number(item.product.id),
+        quantity: item.quantity,
+        price: Number(item.unitPrice),
+      })),
     },
     stockLeft: product.stockQuantity,
   };

@@ -33,7 +33,8 @@ async function waitForHealthy(url: string, child: ChildProcess, timeoutMs: numbe
   const deadline = Date.now() + timeoutMs;
   let last = "no answer";
   while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`the platform exited with ${child.exitCode} before it was up (last health answer: ${last})`);
+    if (child.exitCode !== null)
+      throw new Error(`the platform exited with ${child.exitCode} before it was up (last health answer: ${last})`);
     try {
       const response = await fetch(url, { signal: AbortSignal.timeout(1000) });
       if (response.ok) return;
@@ -96,11 +97,23 @@ const EXPECTED: { call: string; status: number; body?: unknown; check?: (body: a
       created_at: expect.any(String),
     },
   },
-  { call: "GET 8002 /api/products/search?q=laptop", status: 200, check: (body) => expect(body[0]).toMatchObject({ id: 1, name: "Laptop Pro 15" }) },
-  { call: "GET 8002 /api/products/tags?tags=laptop,computer", status: 200, check: (body) => expect(body.map((p: any) => p.id)).toEqual([1]) },
+  {
+    call: "GET 8002 /api/products/search?q=laptop",
+    status: 200,
+    check: (body) => expect(body[0]).toMatchObject({ id: 1, name: "Laptop Pro 15" }),
+  },
+  {
+    call: "GET 8002 /api/products/tags?tags=laptop,computer",
+    status: 200,
+    check: (body) => expect(body.map((p: any) => p.id)).toEqual([1]),
+  },
   { call: "PATCH 8002 /api/products/1/stock", status: 200, body: { message: "Stock updated successfully" } },
   // 3. Order Service APIs: 2 × 1299.99 + 1 × 29.99
-  { call: "POST 8003 /api/orders", status: 201, body: { message: "Order created successfully", order_id: 1, total_amount: 2629.97 } },
+  {
+    call: "POST 8003 /api/orders",
+    status: 201,
+    body: { message: "Order created successfully", order_id: 1, total_amount: 2629.97 },
+  },
   {
     call: "GET 8003 /api/orders/1",
     status: 200,
@@ -116,20 +129,36 @@ const EXPECTED: { call: string; status: number; body?: unknown; check?: (body: a
       created_at: expect.any(String),
     },
   },
-  { call: "GET 8003 /api/orders/user/1", status: 200, check: (body) => expect(body.map((o: any) => [o.id, o.status])).toEqual([[1, "pending"]]) },
+  {
+    call: "GET 8003 /api/orders/user/1",
+    status: 200,
+    check: (body) => expect(body.map((o: any) => [o.id, o.status])).toEqual([[1, "pending"]]),
+  },
   { call: "PATCH 8003 /api/orders/1/status", status: 200, body: { message: "Order status updated successfully" } },
   // 4. API Gateway (Proxy Routes)
   { call: "POST 8000 /api/users/register", status: 200, body: { message: "User registered successfully", user_id: 2 } },
   { call: "POST 8000 /api/products", status: 201, body: { message: "Product created successfully", product_id: 7 } },
-  { call: "POST 8000 /api/orders", status: 201, body: { message: "Order created successfully", order_id: 2, total_amount: 89.99 } },
+  {
+    call: "POST 8000 /api/orders",
+    status: 201,
+    body: { message: "Order created successfully", order_id: 2, total_amount: 89.99 },
+  },
   // Complete Test Flow, run after the sections above on the same data.
   { call: "POST 8001 /register", status: 200, body: { message: "User registered successfully", user_id: 3 } },
   { call: "POST 8002 /api/products", status: 201, body: { message: "Product created successfully", product_id: 8 } },
-  { call: "POST 8003 /api/orders", status: 201, body: { message: "Order created successfully", order_id: 3, total_amount: 2599.98 } },
+  {
+    call: "POST 8003 /api/orders",
+    status: 201,
+    body: { message: "Order created successfully", order_id: 3, total_amount: 2599.98 },
+  },
   // Order 1 was shipped by the earlier section...
   { call: "GET 8003 /api/orders/1", status: 200, check: (body) => expect(body).toMatchObject({ id: 1, status: "shipped" }) },
   // ...and a shipped order cannot go back to processing (on a fresh order this step is a 200; see the contract tests).
-  { call: "PATCH 8003 /api/orders/1/status", status: 409, body: { error: "Cannot change order status from shipped to processing" } },
+  {
+    call: "PATCH 8003 /api/orders/1/status",
+    status: 409,
+    body: { error: "Cannot change order status from shipped to processing" },
+  },
 ];
 
 describe("the documented curl commands against `npm start`", () => {
@@ -152,8 +181,14 @@ describe("the documented curl commands against `npm start`", () => {
       GATEWAY_URL: graphql(env.GATEWAY_PORT),
     });
     // A user's shell: no database servers configured, so embedded PGlite under DATA_DIR.
-    const inherited = Object.fromEntries(Object.entries(process.env).filter(([name]) => !(ENV_VARIABLES as string[]).includes(name)));
-    child = spawn(process.execPath, ["--import", "tsx", "scripts/start-platform.ts"], { cwd: ROOT, env: { ...inherited, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+    const inherited = Object.fromEntries(
+      Object.entries(process.env).filter(([name]) => !(ENV_VARIABLES as string[]).includes(name)),
+    );
+    child = spawn(process.execPath, ["--import", "tsx", "scripts/start-platform.ts"], {
+      cwd: ROOT,
+      env: { ...inherited, ...env },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     child.stdout!.on("data", (chunk) => (output += chunk));
     child.stderr!.on("data", (chunk) => (output += chunk));
     try {
@@ -172,7 +207,12 @@ describe("the documented curl commands against `npm start`", () => {
   const legacyPortOf = (url: string) => new URL(url).port;
   const onPlatform = (url: string) => {
     const target = new URL(url);
-    const envName = { gateway: "REST_GATEWAY_PORT", users: "REST_USERS_PORT", products: "REST_PRODUCTS_PORT", orders: "REST_ORDERS_PORT" }[LEGACY_PORTS[target.port]];
+    const envName = {
+      gateway: "REST_GATEWAY_PORT",
+      users: "REST_USERS_PORT",
+      products: "REST_PRODUCTS_PORT",
+      orders: "REST_ORDERS_PORT",
+    }[LEGACY_PORTS[target.port]];
     return url.replace(`${target.hostname}:${target.port}`, `127.0.0.1:${env[envName]}`);
   };
 
@@ -193,23 +233,41 @@ describe("the documented curl commands against `npm start`", () => {
         if (expected.body !== undefined) expect(result.body).toEqual(expected.body);
         expected.check?.(result.body);
         const url = new URL(command.url);
-        expectDocumentedResponse(openApiDocument(LEGACY_PORTS[legacyPortOf(command.url)]), command.method, url.pathname, result.status, result.body);
+        expectDocumentedResponse(
+          openApiDocument(LEGACY_PORTS[legacyPortOf(command.url)]),
+          command.method,
+          url.pathname,
+          result.status,
+          result.body,
+        );
       } catch (error) {
-        throw new Error(`command ${index + 1}:\n${command.text}\nanswered ${JSON.stringify(result)}\n${(error as Error).message}`);
+        throw new Error(
+          `command ${index + 1}:\n${command.text}\nanswered ${JSON.stringify(result)}\n${(error as Error).message}`,
+        );
       }
     }
   }, 60_000);
 
   test("afterwards the stock adds up and every health check is green", async () => {
-    const rest = (kind: string, pathname: string) => fetch(`http://127.0.0.1:${env[kind]}${pathname}`).then(async (response) => ({ status: response.status, body: (await response.json()) as any }));
+    const rest = (kind: string, pathname: string) =>
+      fetch(`http://127.0.0.1:${env[kind]}${pathname}`).then(async (response) => ({
+        status: response.status,
+        body: (await response.json()) as any,
+      }));
     // 50 seeded + 45 - 2 (order 1) - 2 (order 3)
     expect((await rest("REST_PRODUCTS_PORT", "/api/products/1")).body.stock_quantity).toBe(91);
     expect(await rest("REST_USERS_PORT", "/health")).toEqual({ status: 200, body: { status: "ok" } });
     expect(await rest("REST_PRODUCTS_PORT", "/health")).toEqual({ status: 200, body: { status: "ok" } });
-    expect(await rest("REST_ORDERS_PORT", "/health")).toEqual({ status: 200, body: { status: "healthy", service: "order-service" } });
+    expect(await rest("REST_ORDERS_PORT", "/health")).toEqual({
+      status: 200,
+      body: { status: "healthy", service: "order-service" },
+    });
     expect(await rest("REST_GATEWAY_PORT", "/health")).toEqual({
       status: 200,
-      body: { gateway: "healthy", services: { "user-service": "healthy", "product-service": "healthy", "order-service": "healthy" } },
+      body: {
+        gateway: "healthy",
+        services: { "user-service": "healthy", "product-service": "healthy", "order-service": "healthy" },
+      },
     });
   });
 

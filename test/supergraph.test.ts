@@ -13,9 +13,17 @@ describe("the committed supergraph", () => {
     const mutations = Object.keys(api.getMutationType()!.getFields()).sort();
     expect(mutations).toEqual(["adjustStock", "createOrder", "createProduct", "login", "register", "updateOrderStatus"]);
     expect(api.getType("StockReservation")).toBeUndefined();
-    expect(Object.keys(api.getQueryType()!.getFields()).sort()).toEqual(
-      ["me", "order", "ordersByUser", "product", "products", "productsByTags", "searchProducts", "searchUsers", "user"],
-    );
+    expect(Object.keys(api.getQueryType()!.getFields()).sort()).toEqual([
+      "me",
+      "order",
+      "ordersByUser",
+      "product",
+      "products",
+      "productsByTags",
+      "searchProducts",
+      "searchUsers",
+      "user",
+    ]);
     expect(Object.keys((api.getType("User") as any).getFields())).toContain("orders");
   });
 });

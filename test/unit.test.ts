@@ -31,7 +31,9 @@ describe("order lifecycle", () => {
     ["processing", "pending"],
     ["pending", "delivered"],
   ] as const)("%s → %s is refused with ILLEGAL_STATUS_MOVE", (from, to) => {
-    expect(() => assertStatusMove(from, to)).toThrow(expect.objectContaining({ extensions: expect.objectContaining({ code: "ILLEGAL_STATUS_MOVE" }) }));
+    expect(() => assertStatusMove(from, to)).toThrow(
+      expect.objectContaining({ extensions: expect.objectContaining({ code: "ILLEGAL_STATUS_MOVE" }) }),
+    );
   });
 });
 
@@ -47,7 +49,9 @@ describe("ids", () => {
   test("accept positive integers, refuse anything else as bad input", () => {
     expect(toIntId("42")).toBe(42);
     for (const bad of ["abc", "-1", "1.5", "99999999999", ""]) {
-      expect(() => toIntId(bad)).toThrow(expect.objectContaining({ extensions: expect.objectContaining({ code: "BAD_USER_INPUT" }) }));
+      expect(() => toIntId(bad)).toThrow(
+        expect.objectContaining({ extensions: expect.objectContaining({ code: "BAD_USER_INPUT" }) }),
+      );
     }
   });
 });
@@ -67,7 +71,9 @@ describe("configuration and secrets", () => {
   test("defaults match the documented ports and embedded data", () => {
     const env = readEnv({});
     expect([env.GATEWAY_PORT, env.USERS_PORT, env.PRODUCTS_PORT, env.ORDERS_PORT]).toEqual([4000, 4001, 4002, 4003]);
-    expect([env.REST_GATEWAY_PORT, env.REST_USERS_PORT, env.REST_PRODUCTS_PORT, env.REST_ORDERS_PORT]).toEqual([8000, 8001, 8002, 8003]);
+    expect([env.REST_GATEWAY_PORT, env.REST_USERS_PORT, env.REST_PRODUCTS_PORT, env.REST_ORDERS_PORT]).toEqual([
+      8000, 8001, 8002, 8003,
+    ]);
     expect(databaseConfigFor("users", env)).toEqual({ kind: "pglite", dataDir: path.resolve(".data/users") });
     expect(databaseConfigFor("orders", readEnv({ ORDERS_DATABASE_URL: "postgresql://db:5432/orders" }))).toEqual({
       kind: "postgres",
@@ -83,7 +89,10 @@ describe("configuration and secrets", () => {
   test("production refuses to start without secrets", () => {
     expect(() => resolveSecrets(readEnv({ NODE_ENV: "production" }), logger)).toThrow(/JWT_SECRET and SERVICE_TOKEN/);
     const given = { JWT_SECRET: "a".repeat(32), SERVICE_TOKEN: "b".repeat(32) };
-    expect(resolveSecrets(readEnv({ NODE_ENV: "production", ...given }), logger)).toEqual({ jwtSecret: given.JWT_SECRET, serviceToken: given.SERVICE_TOKEN });
+    expect(resolveSecrets(readEnv({ NODE_ENV: "production", ...given }), logger)).toEqual({
+      jwtSecret: given.JWT_SECRET,
+      serviceToken: given.SERVICE_TOKEN,
+    });
   });
 
   test("development generates secrets once, keeps them with the data and reuses them", () => {

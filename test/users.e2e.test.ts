@@ -42,8 +42,12 @@ describe.each(BACKENDS)("users through the gateway (%s)", (backend) => {
   });
 
   test("a wrong password and an unknown email get the same refusal", async () => {
-    const wrongPassword = await graphqlError(platform.client().request(LOGIN, { email: john.email, password: "not-the-password" }));
-    const unknownEmail = await graphqlError(platform.client().request(LOGIN, { email: "nobody@example.com", password: john.password }));
+    const wrongPassword = await graphqlError(
+      platform.client().request(LOGIN, { email: john.email, password: "not-the-password" }),
+    );
+    const unknownEmail = await graphqlError(
+      platform.client().request(LOGIN, { email: "nobody@example.com", password: john.password }),
+    );
     expect(wrongPassword).toMatchObject({ code: "UNAUTHENTICATED", message: "Invalid credentials" });
     expect(unknownEmail).toEqual(wrongPassword);
   });
@@ -75,13 +79,21 @@ describe.each(BACKENDS)("users through the gateway (%s)", (backend) => {
 
   test("search finds users by a word of their name, username or email, best match first", async () => {
     const gql = platform.client();
-    await gql.request(REGISTER, { input: { email: "jane.smith@example.com", username: "janesmith", password: "mypassword456", fullName: "Jane Smith" } });
-    await gql.request(REGISTER, { input: { email: "bob@builder.org", username: "bobby", password: "mypassword456", fullName: "Robert Johnson" } });
+    await gql.request(REGISTER, {
+      input: { email: "jane.smith@example.com", username: "janesmith", password: "mypassword456", fullName: "Jane Smith" },
+    });
+    await gql.request(REGISTER, {
+      input: { email: "bob@builder.org", username: "bobby", password: "mypassword456", fullName: "Robert Johnson" },
+    });
 
     const byFirstName = await gql.request<any>(SEARCH_USERS, { query: "john" });
     expect(byFirstName.searchUsers.map((u: any) => u.username).sort()).toEqual(["bobby", "johndoe"]);
-    expect((await gql.request<any>(SEARCH_USERS, { query: "Jane Smith" })).searchUsers).toEqual([{ id: expect.any(String), username: "janesmith" }]);
-    expect((await gql.request<any>(SEARCH_USERS, { query: "builder" })).searchUsers.map((u: any) => u.username)).toEqual(["bobby"]);
+    expect((await gql.request<any>(SEARCH_USERS, { query: "Jane Smith" })).searchUsers).toEqual([
+      { id: expect.any(String), username: "janesmith" },
+    ]);
+    expect((await gql.request<any>(SEARCH_USERS, { query: "builder" })).searchUsers.map((u: any) => u.username)).toEqual([
+      "bobby",
+    ]);
     expect((await gql.request<any>(SEARCH_USERS, { query: "zebra" })).searchUsers).toEqual([]);
     expect(await graphqlError(gql.request(SEARCH_USERS, { query: "  " }))).toMatchObject({ code: "BAD_USER_INPUT" });
   });

@@ -7,7 +7,9 @@ const TIMEOUT_MS = 2000;
 /** Asks each subgraph's /health (beside its /graphql) in parallel. */
 export async function checkSubgraphs(urls: Record<SubgraphName, string>): Promise<SubgraphHealth> {
   const entries = await Promise.all(
-    (Object.keys(urls) as SubgraphName[]).map(async (name) => [name, (await isUp(healthUrlOf(urls[name]))) ? "ok" : "unhealthy"] as const),
+    (Object.keys(urls) as SubgraphName[]).map(
+      async (name) => [name, (await isUp(healthUrlOf(urls[name]))) ? "ok" : "unhealthy"] as const,
+    ),
   );
   return Object.fromEntries(entries) as SubgraphHealth;
 }

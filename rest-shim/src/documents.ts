@@ -35,84 +35,161 @@ export interface OrderResult {
 }
 
 const USER_FIELDS = gql`
-  fragment RestUser on User { id email username fullName createdAt updatedAt }
+  fragment RestUser on User {
+    id
+    email
+    username
+    fullName
+    createdAt
+    updatedAt
+  }
 `;
 
 const PRODUCT_FIELDS = gql`
-  fragment RestProduct on Product { id name description price stockQuantity category tags createdAt }
+  fragment RestProduct on Product {
+    id
+    name
+    description
+    price
+    stockQuantity
+    category
+    tags
+    createdAt
+  }
 `;
 
 const ORDER_FIELDS = gql`
   fragment RestOrder on Order {
     id
-    user { id }
+    user {
+      id
+    }
     status
     totalAmount
-    items { id product { id } quantity unitPrice }
+    items {
+      id
+      product {
+        id
+      }
+      quantity
+      unitPrice
+    }
     createdAt
   }
 `;
 
 export const REGISTER = gql`
-  mutation RestRegister($input: RegisterInput!) { register(input: $input) { id } }
+  mutation RestRegister($input: RegisterInput!) {
+    register(input: $input) {
+      id
+    }
+  }
 `;
 
 export const LOGIN = gql`
   mutation RestLogin($email: String!, $password: String!) {
-    login(email: $email, password: $password) { token user { ...RestUser } }
+    login(email: $email, password: $password) {
+      token
+      user {
+        ...RestUser
+      }
+    }
   }
   ${USER_FIELDS}
 `;
 
 export const USER = gql`
-  query RestUser($id: ID!) { user(id: $id) { ...RestUser } }
+  query RestUser($id: ID!) {
+    user(id: $id) {
+      ...RestUser
+    }
+  }
   ${USER_FIELDS}
 `;
 
 export const SEARCH_USERS = gql`
-  query RestSearchUsers($query: String!) { searchUsers(query: $query) { ...RestUser } }
+  query RestSearchUsers($query: String!) {
+    searchUsers(query: $query) {
+      ...RestUser
+    }
+  }
   ${USER_FIELDS}
 `;
 
 export const CREATE_PRODUCT = gql`
-  mutation RestCreateProduct($input: CreateProductInput!) { createProduct(input: $input) { id } }
+  mutation RestCreateProduct($input: CreateProductInput!) {
+    createProduct(input: $input) {
+      id
+    }
+  }
 `;
 
 export const PRODUCT = gql`
-  query RestProduct($id: ID!) { product(id: $id) { ...RestProduct } }
+  query RestProduct($id: ID!) {
+    product(id: $id) {
+      ...RestProduct
+    }
+  }
   ${PRODUCT_FIELDS}
 `;
 
 export const SEARCH_PRODUCTS = gql`
-  query RestSearchProducts($query: String!) { searchProducts(query: $query) { ...RestProduct } }
+  query RestSearchProducts($query: String!) {
+    searchProducts(query: $query) {
+      ...RestProduct
+    }
+  }
   ${PRODUCT_FIELDS}
 `;
 
 export const PRODUCTS_BY_TAGS = gql`
-  query RestProductsByTags($tags: [String!]!) { productsByTags(tags: $tags) { ...RestProduct } }
+  query RestProductsByTags($tags: [String!]!) {
+    productsByTags(tags: $tags) {
+      ...RestProduct
+    }
+  }
   ${PRODUCT_FIELDS}
 `;
 
 export const ADJUST_STOCK = gql`
-  mutation RestAdjustStock($id: ID!, $delta: Int!) { adjustStock(id: $id, delta: $delta) { id } }
+  mutation RestAdjustStock($id: ID!, $delta: Int!) {
+    adjustStock(id: $id, delta: $delta) {
+      id
+    }
+  }
 `;
 
 export const CREATE_ORDER = gql`
   mutation RestCreateOrder($userId: ID!, $items: [OrderLineInput!]!) {
-    createOrder(userId: $userId, items: $items) { id totalAmount }
+    createOrder(userId: $userId, items: $items) {
+      id
+      totalAmount
+    }
   }
 `;
 
 export const ORDER = gql`
-  query RestOrder($id: ID!) { order(id: $id) { ...RestOrder } }
+  query RestOrder($id: ID!) {
+    order(id: $id) {
+      ...RestOrder
+    }
+  }
   ${ORDER_FIELDS}
 `;
 
 export const ORDERS_BY_USER = gql`
-  query RestOrdersByUser($userId: ID!) { ordersByUser(userId: $userId) { ...RestOrder } }
+  query RestOrdersByUser($userId: ID!) {
+    ordersByUser(userId: $userId) {
+      ...RestOrder
+    }
+  }
   ${ORDER_FIELDS}
 `;
 
 export const UPDATE_ORDER_STATUS = gql`
-  mutation RestUpdateOrderStatus($id: ID!, $status: OrderStatus!) { updateOrderStatus(id: $id, status: $status) { id } }
+  mutation RestUpdateOrderStatus($id: ID!, $status: OrderStatus!) {
+    updateOrderStatus(id: $id, status: $status) {
+      id
+    }
+  }
 `;

@@ -103,6 +103,10 @@ async function readGatewayHealth(url: string): Promise<GatewayHealth> {
   const ok = (value: unknown) => value === "ok";
   return {
     gateway: ok(report.gateway),
-    subgraphs: { users: ok(report.subgraphs?.users), products: ok(report.subgraphs?.products), orders: ok(report.subgraphs?.orders) },
+    subgraphs: {
+      users: ok(report.subgraphs?.users),
+      products: ok(report.subgraphs?.products),
+      orders: ok(report.subgraphs?.orders),
+    },
   };
 }

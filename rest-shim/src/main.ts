@@ -9,7 +9,12 @@ runService(logger, () =>
   startRestShim({
     gatewayUrl: env.GATEWAY_URL,
     host: env.HOST,
-    ports: { gateway: env.REST_GATEWAY_PORT, users: env.REST_USERS_PORT, products: env.REST_PRODUCTS_PORT, orders: env.REST_ORDERS_PORT },
+    ports: {
+      gateway: env.REST_GATEWAY_PORT,
+      users: env.REST_USERS_PORT,
+      products: env.REST_PRODUCTS_PORT,
+      orders: env.REST_ORDERS_PORT,
+    },
     rateLimitPerMinute: env.RATE_LIMIT_PER_MINUTE,
     logger,
   }),

@@ -44,7 +44,9 @@ export const StatusBody = z.object({ status: z.string() });
 export function parseBody<Shape extends z.ZodType>(shape: Shape, req: Request): z.infer<Shape> {
   const result = shape.safeParse(req.body ?? undefined);
   if (result.success) return result.data;
-  const problems = result.error.issues.map((issue) => (issue.path.length ? `${issue.path.join(".")}: ${issue.message}` : issue.message));
+  const problems = result.error.issues.map((issue) =>
+    issue.path.length ? `${issue.path.join(".")}: ${issue.message}` : issue.message,
+  );
   throw new RestError(400, `Invalid request body: ${problems.join("; ")}`);
 }
 

@@ -37,7 +37,9 @@ export async function startRestShim(settings: RestShimSettings): Promise<RestShi
     maxBodyBytes: settings.maxBodyBytes ?? 100_000,
   };
 
-  const started = await Promise.allSettled(PORT_KINDS.map((kind) => listen(buildApp(kind, deps), settings.ports[kind], settings.host)));
+  const started = await Promise.allSettled(
+    PORT_KINDS.map((kind) => listen(buildApp(kind, deps), settings.ports[kind], settings.host)),
+  );
   const servers = started.flatMap((result) => (result.status === "fulfilled" ? [result.value] : []));
   const failed = started.find((result): result is PromiseRejectedResult => result.status === "rejected");
   if (failed) {

@@ -27,5 +27,8 @@ export function toIntIdOrNull(id: string | number): number | null {
 export function wordPrefixQuery(text: string): string | null {
   const words = text.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? [];
   if (words.length === 0) return null;
-  return words.slice(0, 16).map((word) => `${word}:*`).join(" & ");
+  return words
+    .slice(0, 16)
+    .map((word) => `${word}:*`)
+    .join(" & ");
 }

@@ -15,30 +15,50 @@ export const USER_FIELDS = gql`
 
 export const REGISTER = gql`
   mutation Register($input: RegisterInput!) {
-    register(input: $input) { ...UserFields }
+    register(input: $input) {
+      ...UserFields
+    }
   }
   ${USER_FIELDS}
 `;
 
 export const LOGIN = gql`
   mutation Login($email: String!, $password: String!) {
-    login(email: $email, password: $password) { token user { ...UserFields } }
+    login(email: $email, password: $password) {
+      token
+      user {
+        ...UserFields
+      }
+    }
   }
   ${USER_FIELDS}
 `;
 
 export const ME = gql`
-  query Me { me { ...UserFields } }
+  query Me {
+    me {
+      ...UserFields
+    }
+  }
   ${USER_FIELDS}
 `;
 
 export const USER = gql`
-  query User($id: ID!) { user(id: $id) { ...UserFields } }
+  query User($id: ID!) {
+    user(id: $id) {
+      ...UserFields
+    }
+  }
   ${USER_FIELDS}
 `;
 
 export const SEARCH_USERS = gql`
-  query SearchUsers($query: String!) { searchUsers(query: $query) { id username } }
+  query SearchUsers($query: String!) {
+    searchUsers(query: $query) {
+      id
+      username
+    }
+  }
 `;
 
 export const PRODUCT_FIELDS = gql`
@@ -57,35 +77,66 @@ export const PRODUCT_FIELDS = gql`
 
 export const CREATE_PRODUCT = gql`
   mutation CreateProduct($input: CreateProductInput!) {
-    createProduct(input: $input) { ...ProductFields }
+    createProduct(input: $input) {
+      ...ProductFields
+    }
   }
   ${PRODUCT_FIELDS}
 `;
 
 export const PRODUCT = gql`
-  query Product($id: ID!) { product(id: $id) { ...ProductFields } }
+  query Product($id: ID!) {
+    product(id: $id) {
+      ...ProductFields
+    }
+  }
   ${PRODUCT_FIELDS}
 `;
 
 export const PRODUCTS = gql`
   query Products($filter: ProductFilter, $first: Int, $after: String) {
     products(filter: $filter, first: $first, after: $after) {
-      nodes { id name price category tags }
-      pageInfo { endCursor hasNextPage }
+      nodes {
+        id
+        name
+        price
+        category
+        tags
+      }
+      pageInfo {
+        endCursor
+        hasNextPage
+      }
     }
   }
 `;
 
 export const SEARCH_PRODUCTS = gql`
-  query SearchProducts($query: String!) { searchProducts(query: $query) { id name } }
+  query SearchProducts($query: String!) {
+    searchProducts(query: $query) {
+      id
+      name
+    }
+  }
 `;
 
 export const PRODUCTS_BY_TAGS = gql`
-  query ProductsByTags($tags: [String!]!) { productsByTags(tags: $tags) { id name tags } }
+  query ProductsByTags($tags: [String!]!) {
+    productsByTags(tags: $tags) {
+      id
+      name
+      tags
+    }
+  }
 `;
 
 export const ADJUST_STOCK = gql`
-  mutation AdjustStock($id: ID!, $delta: Int!) { adjustStock(id: $id, delta: $delta) { id stockQuantity } }
+  mutation AdjustStock($id: ID!, $delta: Int!) {
+    adjustStock(id: $id, delta: $delta) {
+      id
+      stockQuantity
+    }
+  }
 `;
 
 export const ORDER_FIELDS = gql`
@@ -95,31 +146,53 @@ export const ORDER_FIELDS = gql`
     totalAmount
     createdAt
     updatedAt
-    user { id }
-    items { id quantity unitPrice product { id } }
+    user {
+      id
+    }
+    items {
+      id
+      quantity
+      unitPrice
+      product {
+        id
+      }
+    }
   }
 `;
 
 export const CREATE_ORDER = gql`
   mutation CreateOrder($userId: ID!, $items: [OrderLineInput!]!) {
-    createOrder(userId: $userId, items: $items) { ...OrderFields }
+    createOrder(userId: $userId, items: $items) {
+      ...OrderFields
+    }
   }
   ${ORDER_FIELDS}
 `;
 
 export const ORDER = gql`
-  query Order($id: ID!) { order(id: $id) { ...OrderFields } }
+  query Order($id: ID!) {
+    order(id: $id) {
+      ...OrderFields
+    }
+  }
   ${ORDER_FIELDS}
 `;
 
 export const ORDERS_BY_USER = gql`
-  query OrdersByUser($userId: ID!) { ordersByUser(userId: $userId) { ...OrderFields } }
+  query OrdersByUser($userId: ID!) {
+    ordersByUser(userId: $userId) {
+      ...OrderFields
+    }
+  }
   ${ORDER_FIELDS}
 `;
 
 export const UPDATE_ORDER_STATUS = gql`
   mutation UpdateOrderStatus($id: ID!, $status: OrderStatus!) {
-    updateOrderStatus(id: $id, status: $status) { id status }
+    updateOrderStatus(id: $id, status: $status) {
+      id
+      status
+    }
   }
 `;
 
@@ -129,14 +202,38 @@ export const ORDER_ACROSS_SUBGRAPHS = gql`
     order(id: $id) {
       id
       totalAmount
-      user { id username email }
-      items { quantity unitPrice product { id name price } }
+      user {
+        id
+        username
+        email
+      }
+      items {
+        quantity
+        unitPrice
+        product {
+          id
+          name
+          price
+        }
+      }
     }
   }
 `;
 
 export const USER_WITH_ORDERS = gql`
   query UserWithOrders($id: ID!) {
-    user(id: $id) { id username orders { id totalAmount items { product { name } } } }
+    user(id: $id) {
+      id
+      username
+      orders {
+        id
+        totalAmount
+        items {
+          product {
+            name
+          }
+        }
+      }
+    }
   }
 `;

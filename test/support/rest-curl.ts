@@ -23,11 +23,19 @@ export interface CurlResult {
 export function readCurlCommands(file: string): CurlCommand[] {
   const markdown = fs.readFileSync(file, "utf8");
   const blocks = [...markdown.matchAll(/```bash\n([\s\S]*?)```/g)].map((match) => match[1]);
-  return blocks.flatMap(shellCommands).filter((command) => command.words[0] === "curl").map(({ words, text }) => {
-    const args = words.slice(1);
-    const methodAt = args.indexOf("-X");
-    return { text, args, method: methodAt >= 0 ? args[methodAt + 1] : "GET", url: args.find((arg) => /^https?:\/\//.test(arg))! };
-  });
+  return blocks
+    .flatMap(shellCommands)
+    .filter((command) => command.words[0] === "curl")
+    .map(({ words, text }) => {
+      const args = words.slice(1);
+      const methodAt = args.indexOf("-X");
+      return {
+        text,
+        args,
+        method: methodAt >= 0 ? args[methodAt + 1] : "GET",
+        url: args.find((arg) => /^https?:\/\//.test(arg))!,
+      };
+    });
 }
 
 /** Splits shell text into commands of words: enough of sh for README examples (no variables, no pipes). */

@@ -4,7 +4,14 @@
  * documented types and required properties.
  */
 
-type Schema = { $ref?: string; type?: string; properties?: Record<string, Schema>; required?: string[]; items?: Schema; enum?: unknown[] };
+type Schema = {
+  $ref?: string;
+  type?: string;
+  properties?: Record<string, Schema>;
+  required?: string[];
+  items?: Schema;
+  enum?: unknown[];
+};
 type Document = Record<string, any>;
 
 const METHODS = ["get", "post", "patch"];
@@ -17,7 +24,13 @@ export function documentedPath(document: Document, actualPath: string): string |
   return templates.find((template) => new RegExp(`^${template.replace(/\{[^}]+\}/g, "[^/]+")}$`).test(path));
 }
 
-export function expectDocumentedResponse(document: Document, method: string, actualPath: string, status: number, body: unknown): void {
+export function expectDocumentedResponse(
+  document: Document,
+  method: string,
+  actualPath: string,
+  status: number,
+  body: unknown,
+): void {
   const verb = method.toLowerCase();
   if (!METHODS.includes(verb)) return; // OPTIONS, HEAD: not operations
   const template = documentedPath(document, actualPath);
@@ -34,13 +47,15 @@ export function expectDocumentedResponse(document: Document, method: string, act
   const schema = response.content?.["application/json"]?.schema;
   if (schema) {
     const problems = conformance(document, schema, body, "body");
-    if (problems.length) throw new Error(`${method} ${actualPath} ${status} does not match its documented schema:\n  ${problems.join("\n  ")}`);
+    if (problems.length)
+      throw new Error(`${method} ${actualPath} ${status} does not match its documented schema:\n  ${problems.join("\n  ")}`);
   }
 }
 
 function conformance(document: Document, schemaOrRef: Schema, value: unknown, at: string): string[] {
   const schema = resolve(document, schemaOrRef);
-  if (schema.enum && !schema.enum.includes(value)) return [`${at}: ${JSON.stringify(value)} is not one of ${schema.enum.join(", ")}`];
+  if (schema.enum && !schema.enum.includes(value))
+    return [`${at}: ${JSON.stringify(value)} is not one of ${schema.enum.join(", ")}`];
   switch (schema.type) {
     case "object": {
       if (typeof value !== "object" || value === null || Array.isArray(value)) return [`${at}: expected an object`];

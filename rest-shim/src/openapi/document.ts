@@ -12,11 +12,26 @@ type Operation = Record<string, unknown> & { responses: Record<string, unknown> 
 type PathItem = Partial<Record<"get" | "post" | "patch", Operation>>;
 
 const ref = (name: keyof typeof SCHEMAS) => ({ $ref: `#/components/schemas/${name}` });
-const reply = (description: string, schema: keyof typeof SCHEMAS) => ({ description, content: { "application/json": { schema: ref(schema) } } });
+const reply = (description: string, schema: keyof typeof SCHEMAS) => ({
+  description,
+  content: { "application/json": { schema: ref(schema) } },
+});
 const failure = (description: string) => reply(description, "Error");
 const jsonBody = (schema: keyof typeof SCHEMAS) => ({ required: true, content: { "application/json": { schema: ref(schema) } } });
-const pathId = (name: string, description: string) => ({ name, in: "path", required: true, description, schema: { type: "string", pattern: "^[0-9]+$" } });
-const query = (name: string, description: string, required = true) => ({ name, in: "query", required, description, schema: { type: "string" } });
+const pathId = (name: string, description: string) => ({
+  name,
+  in: "path",
+  required: true,
+  description,
+  schema: { type: "string", pattern: "^[0-9]+$" },
+});
+const query = (name: string, description: string, required = true) => ({
+  name,
+  in: "query",
+  required,
+  description,
+  schema: { type: "string" },
+});
 
 /** Every call may meet these. */
 const COMMON_FAILURES = {
@@ -42,7 +57,11 @@ const USERS = (paths: { register: string; login: string; search: string; byId: s
   [paths.register]: {
     post: operation(
       "Register a user (GraphQL `register`).",
-      { "200": reply("Registered.", "Registered"), "400": failure("Bad JSON or invalid fields."), "409": failure("User already exists.") },
+      {
+        "200": reply("Registered.", "Registered"),
+        "400": failure("Bad JSON or invalid fields."),
+        "409": failure("User already exists."),
+      },
       { requestBody: jsonBody("RegisterRequest") },
     ),
   },
@@ -88,13 +107,19 @@ const PRODUCTS: Record<string, PathItem> = {
     get: operation(
       "Products carrying every given tag, at most 50 (GraphQL `productsByTags`).",
       { "200": reply("Matching products; [] when none.", "Products"), "400": failure("No tag given.") },
-      { parameters: [query("tags", "Comma-separated tags.", false), query("tag", "One tag (the older form); may repeat.", false)] },
+      {
+        parameters: [query("tags", "Comma-separated tags.", false), query("tag", "One tag (the older form); may repeat.", false)],
+      },
     ),
   },
   "/api/products/{id}": {
     get: operation(
       "One product (GraphQL `product`).",
-      { "200": reply("The product.", "Product"), "400": failure("The id is not a number."), "404": failure("Product not found.") },
+      {
+        "200": reply("The product.", "Product"),
+        "400": failure("The id is not a number."),
+        "404": failure("Product not found."),
+      },
       { parameters: [pathId("id", "The product's id.")] },
     ),
   },
@@ -118,7 +143,9 @@ const ORDERS: Record<string, PathItem> = {
       "Place an order, priced from the catalogue, taking the stock (GraphQL `createOrder`).",
       {
         "201": reply("Placed.", "OrderCreated"),
-        "400": failure("Bad JSON, empty items, quantity < 1, `Product N not found`, `Insufficient stock for product N`, or an unknown user."),
+        "400": failure(
+          "Bad JSON, empty items, quantity < 1, `Product N not found`, `Insufficient stock for product N`, or an unknown user.",
+        ),
       },
       { requestBody: jsonBody("CreateOrderRequest") },
     ),
@@ -156,7 +183,9 @@ const health = (schema: keyof typeof SCHEMAS, summary: string): Record<string, P
 });
 
 const OPENAPI: Record<string, PathItem> = {
-  "/openapi.json": { get: { summary: "This document.", responses: { "200": reply("The OpenAPI document.", "OpenApiDocument") } } },
+  "/openapi.json": {
+    get: { summary: "This document.", responses: { "200": reply("The OpenAPI document.", "OpenApiDocument") } },
+  },
 };
 
 const TITLES: Record<PortKind, string> = {
@@ -169,14 +198,23 @@ const TITLES: Record<PortKind, string> = {
 function pathsOf(kind: PortKind): Record<string, PathItem> {
   switch (kind) {
     case "users":
-      return { ...USERS({ register: "/register", login: "/login", search: "/users/search", byId: "/users/{id}" }), ...health("ServiceHealth", "User service health."), ...OPENAPI };
+      return {
+        ...USERS({ register: "/register", login: "/login", search: "/users/search", byId: "/users/{id}" }),
+        ...health("ServiceHealth", "User service health."),
+        ...OPENAPI,
+      };
     case "products":
       return { ...PRODUCTS, ...health("ServiceHealth", "Product service health."), ...OPENAPI };
     case "orders":
       return { ...ORDERS, ...health("OrderServiceHealth", "Order service health."), ...OPENAPI };
     case "gateway":
       return {
-        ...USERS({ register: "/api/users/register", login: "/api/users/login", search: "/api/users/search", byId: "/api/users/{id}" }),
+        ...USERS({
+          register: "/api/users/register",
+          login: "/api/users/login",
+          search: "/api/users/search",
+          byId: "/api/users/{id}",
+        }),
         ...PRODUCTS,
         ...ORDERS,
         ...health("GatewayHealth", "The gateway and every service."),
@@ -190,7 +228,9 @@ function pathsOf(kind: PortKind): Record<string, PathItem> {
 function withRateLimit(paths: Record<string, PathItem>): Record<string, PathItem> {
   const limited = failure("Rate limit exceeded (per client address, per minute).");
   const limit = (item: PathItem): PathItem =>
-    Object.fromEntries(Object.entries(item).map(([method, op]) => [method, { ...op, responses: { ...op.responses, "429": limited } }]));
+    Object.fromEntries(
+      Object.entries(item).map(([method, op]) => [method, { ...op, responses: { ...op.responses, "429": limited } }]),
+    );
   return Object.fromEntries(Object.entries(paths).map(([path, item]) => [path, path === "/health" ? item : limit(item)]));
 }
 
@@ -201,7 +241,7 @@ export function openApiDocument(kind: PortKind): Record<string, unknown> {
       title: TITLES[kind],
       version: "1.0.0",
       description:
-        "The legacy REST endpoints, served by the REST shim over the GraphQL gateway. Errors are `{\"error\": message}`; " +
+        'The legacy REST endpoints, served by the REST shim over the GraphQL gateway. Errors are `{"error": message}`; ' +
         "a known path asked with another method answers 405 with an Allow header.",
     },
     paths: kind === "gateway" ? withRateLimit(pathsOf(kind)) : pathsOf(kind),

@@ -16,10 +16,17 @@ export const SCHEMAS = {
   Error: object({ error: string }),
   Message: object({ message: string }),
 
-  RegisterRequest: object({ email: string, username: string, password: string, full_name: string }, ["email", "username", "password"]),
+  RegisterRequest: object({ email: string, username: string, password: string, full_name: string }, [
+    "email",
+    "username",
+    "password",
+  ]),
   Registered: object({ message: string, user_id: integer }),
   LoginRequest: object({ email: string, password: string }),
-  LoggedIn: object({ token: { type: "string", description: "A JWT; send it as `Authorization: Bearer <token>`." }, user: ref("User") }),
+  LoggedIn: object({
+    token: { type: "string", description: "A JWT; send it as `Authorization: Bearer <token>`." },
+    user: ref("User"),
+  }),
   User: object({ id: integer, email: string, username: string, full_name: string, created_at: timestamp, updated_at: timestamp }),
   Users: { type: "array", items: ref("User") },
 
@@ -48,7 +55,10 @@ export const SCHEMAS = {
   Products: { type: "array", items: ref("Product") },
   StockChange: object({ quantity: { type: "integer", description: "Added to the stock; negative removes." } }),
 
-  CreateOrderRequest: object({ user_id: integer, items: { type: "array", items: object({ product_id: integer, quantity: integer }) } }),
+  CreateOrderRequest: object({
+    user_id: integer,
+    items: { type: "array", items: object({ product_id: integer, quantity: integer }) },
+  }),
   OrderCreated: object({ message: string, order_id: integer, total_amount: money }),
   Order: object({
     id: integer,

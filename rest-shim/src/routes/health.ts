@@ -60,7 +60,13 @@ export const servicesRoute: Route = {
     const urls = serviceUrls();
     return {
       status: 200,
-      body: { services: { [SERVICE_NAMES.users]: urls.users, [SERVICE_NAMES.products]: urls.products, [SERVICE_NAMES.orders]: urls.orders } },
+      body: {
+        services: {
+          [SERVICE_NAMES.users]: urls.users,
+          [SERVICE_NAMES.products]: urls.products,
+          [SERVICE_NAMES.orders]: urls.orders,
+        },
+      },
     };
   },
 };

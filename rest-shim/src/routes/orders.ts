@@ -19,7 +19,11 @@ export const ordersRoutes: Route[] = [
       );
       return {
         status: 201,
-        body: { message: "Order created successfully", order_id: restId(createOrder.id), total_amount: restMoney(createOrder.totalAmount) },
+        body: {
+          message: "Order created successfully",
+          order_id: restId(createOrder.id),
+          total_amount: restMoney(createOrder.totalAmount),
+        },
       };
     },
   },

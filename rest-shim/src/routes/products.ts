@@ -43,7 +43,9 @@ export const productsRoutes: Route[] = [
     method: "GET",
     path: "/api/products/:id",
     async handle(req, { gateway }) {
-      const { product } = await gateway.request<{ product: ProductResult | null }>(PRODUCT, { id: graphqlId(pathParam(req, "id")) });
+      const { product } = await gateway.request<{ product: ProductResult | null }>(PRODUCT, {
+        id: graphqlId(pathParam(req, "id")),
+      });
       if (!product) return { status: 404, body: { error: "Product not found" } };
       return { status: 200, body: toRestProduct(product) };
     },

@@ -12,7 +12,12 @@ export interface UsersPaths {
   byId: string;
 }
 
-export const USERS_SERVICE_PATHS: UsersPaths = { register: "/register", login: "/login", search: "/users/search", byId: "/users/:id" };
+export const USERS_SERVICE_PATHS: UsersPaths = {
+  register: "/register",
+  login: "/login",
+  search: "/users/search",
+  byId: "/users/:id",
+};
 export const USERS_GATEWAY_PATHS: UsersPaths = {
   register: "/api/users/register",
   login: "/api/users/login",

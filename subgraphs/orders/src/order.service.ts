@@ -122,7 +122,10 @@ export class OrderService {
     try {
       await this.deps.products.releaseStock(reservationId);
     } catch (error) {
-      this.deps.logger.error({ err: error, reservationId }, "could not give back the stock of a failed order; release it by hand");
+      this.deps.logger.error(
+        { err: error, reservationId },
+        "could not give back the stock of a failed order; release it by hand",
+      );
     }
   }
 }

@@ -10,7 +10,11 @@ export interface ReservedLine {
 const RESERVE_STOCK = /* GraphQL */ `
   mutation ReserveStock($reservationId: ID!, $items: [StockLineInput!]!) {
     reserveStock(reservationId: $reservationId, items: $items) {
-      lines { productId quantity unitPrice }
+      lines {
+        productId
+        quantity
+        unitPrice
+      }
     }
   }
 `;

@@ -5,14 +5,23 @@ import type { Resolvers } from "./__generated__/resolvers-types";
 /** Thin: read arguments, hand over to OrderService, and point at entities other subgraphs own. */
 export const resolvers: Resolvers = {
   ...scalarResolvers,
-  OrderStatus: { PENDING: "pending", PROCESSING: "processing", SHIPPED: "shipped", DELIVERED: "delivered", CANCELLED: "cancelled" },
+  OrderStatus: {
+    PENDING: "pending",
+    PROCESSING: "processing",
+    SHIPPED: "shipped",
+    DELIVERED: "delivered",
+    CANCELLED: "cancelled",
+  },
   Query: {
     order: (_root, { id }, { orders }) => orders.findById(toIntId(id)),
     ordersByUser: (_root, { userId }, { orders }) => orders.findByUser(toIntId(userId, "userId")),
   },
   Mutation: {
     createOrder: (_root, { userId, items }, { orders }) =>
-      orders.create(userId, items.map((item) => ({ productId: item.productId, quantity: item.quantity }))),
+      orders.create(
+        userId,
+        items.map((item) => ({ productId: item.productId, quantity: item.quantity })),
+      ),
     updateOrderStatus: (_root, { id, status }, { orders }) => orders.updateStatus(toIntId(id), status),
   },
   Order: {

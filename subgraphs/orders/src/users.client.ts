@@ -3,7 +3,9 @@ import type { ServiceClient } from "../../shared/service-client";
 /** What orders asks of the users subgraph. */
 const USER_EXISTS = /* GraphQL */ `
   query UserExists($id: ID!) {
-    user(id: $id) { id }
+    user(id: $id) {
+      id
+    }
   }
 `;
 

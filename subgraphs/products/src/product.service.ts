@@ -19,13 +19,28 @@ const Tags = z
 
 const CreateProduct = z.object({
   name: z.string().trim().min(1, "must not be blank").max(255),
-  description: z.string().max(10_000).nullish().transform((text) => text ?? ""),
+  description: z
+    .string()
+    .max(10_000)
+    .nullish()
+    .transform((text) => text ?? ""),
   price: z
     .instanceof(Prisma.Decimal)
     .refine((price) => price.gte(0), "must not be negative")
     .refine((price) => price.lte(MAX_PRICE), "is too large"),
-  stockQuantity: z.number().int().min(0, "must not be negative").max(2_147_483_647).nullish().transform((n) => n ?? 0),
-  category: z.string().trim().max(100).nullish().transform((text) => text ?? ""),
+  stockQuantity: z
+    .number()
+    .int()
+    .min(0, "must not be negative")
+    .max(2_147_483_647)
+    .nullish()
+    .transform((n) => n ?? 0),
+  category: z
+    .string()
+    .trim()
+    .max(100)
+    .nullish()
+    .transform((text) => text ?? ""),
   tags: Tags.nullish().transform((tags) => tags ?? []),
 });
 
@@ -88,7 +103,11 @@ export class ProductService {
   byTags(tagList: string[], limit: number): Promise<Product[]> {
     const tags = parseInput(Tags, tagList);
     if (tags.length === 0) throw badInput("At least one tag is required");
-    return this.prisma.product.findMany({ where: { tags: { hasEvery: tags } }, orderBy: { id: "asc" }, take: clampResults(limit) });
+    return this.prisma.product.findMany({
+      where: { tags: { hasEvery: tags } },
+      orderBy: { id: "asc" },
+      take: clampResults(limit),
+    });
   }
 
   private async inOrder(ids: number[]): Promise<Product[]> {

@@ -23,7 +23,10 @@ export const resolvers: Resolvers = {
     adjustStock: (_root, { id, delta }, { stock }) => stock.adjust(toIntId(id), delta),
     reserveStock: async (_root, { reservationId, items }, context) => {
       requireService(context);
-      const lines = await context.stock.reserve({ reservationId, items: items.map((item) => ({ ...item, productId: String(item.productId) })) });
+      const lines = await context.stock.reserve({
+        reservationId,
+        items: items.map((item) => ({ ...item, productId: String(item.productId) })),
+      });
       return { id: reservationId, lines };
     },
     releaseStock: (_root, { reservationId }, context) => {

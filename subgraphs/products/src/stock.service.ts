@@ -54,14 +54,19 @@ export class StockService {
    */
   async reserve(input: { reservationId: string; items: { productId: string; quantity: number }[] }): Promise<ReservedLine[]> {
     const { reservationId, items } = parseInput(ReservationRequest, input);
-    const wanted = mergeLines(items.map((item) => ({ productId: toIntId(item.productId, "productId"), quantity: item.quantity })));
+    const wanted = mergeLines(
+      items.map((item) => ({ productId: toIntId(item.productId, "productId"), quantity: item.quantity })),
+    );
     try {
       return await this.prisma.$transaction(async (tx) => {
         const existing = await this.linesOf(tx, reservationId);
         if (existing) return existing;
         // A fixed order (by product id) keeps two concurrent reservations from deadlocking.
         for (const line of wanted) await takeStock(tx, line.productId, line.quantity);
-        const prices = await tx.product.findMany({ where: { id: { in: wanted.map((line) => line.productId) } }, select: { id: true, price: true } });
+        const prices = await tx.product.findMany({
+          where: { id: { in: wanted.map((line) => line.productId) } },
+          select: { id: true, price: true },
+        });
         const priceOf = new Map(prices.map((row) => [row.id, row.price]));
         const lines = wanted.map((line) => ({ ...line, unitPrice: priceOf.get(line.productId)! }));
         await tx.stockReservation.create({ data: { id: reservationId, lines: { create: lines } } });
@@ -81,7 +86,10 @@ export class StockService {
   async release(reservationId: string): Promise<boolean> {
     if (!z.uuid().safeParse(reservationId).success) throw badInput("reservationId must be a UUID");
     return this.prisma.$transaction(async (tx) => {
-      const { count } = await tx.stockReservation.updateMany({ where: { id: reservationId, releasedAt: null }, data: { releasedAt: new Date() } });
+      const { count } = await tx.stockReservation.updateMany({
+        where: { id: reservationId, releasedAt: null },
+        data: { releasedAt: new Date() },
+      });
       if (count === 0) return false;
       const lines = await tx.stockReservationLine.findMany({ where: { reservationId }, orderBy: { productId: "asc" } });
       for (const line of lines) {
@@ -92,7 +100,10 @@ export class StockService {
   }
 
   private async linesOf(db: Tx | ProductsPrisma, reservationId: string): Promise<ReservedLine[] | null> {
-    const reservation = await db.stockReservation.findUnique({ where: { id: reservationId }, include: { lines: { orderBy: { productId: "asc" } } } });
+    const reservation = await db.stockReservation.findUnique({
+      where: { id: reservationId },
+      include: { lines: { orderBy: { productId: "asc" } } },
+    });
     return reservation?.lines.map(({ productId, quantity, unitPrice }) => ({ productId, quantity, unitPrice })) ?? null;
   }
 }

@@ -22,7 +22,12 @@ const RegisterInput = z.object({
     .trim()
     .regex(/^[A-Za-z0-9._-]{3,50}$/, "must be 3 to 50 letters, digits, '.', '_' or '-'"),
   password: z.string().min(8, "must be at least 8 characters").max(72, "must be at most 72 characters"),
-  fullName: z.string().trim().max(255).nullish().transform((name) => name ?? ""),
+  fullName: z
+    .string()
+    .trim()
+    .max(255)
+    .nullish()
+    .transform((name) => name ?? ""),
 });
 
 /** Built per request, so its loader batches and caches within one request only. */
