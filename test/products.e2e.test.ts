@@ -3,31 +3,11 @@ import { BACKENDS, createTestDatabases, type TestDatabases } from "./support/dat
 import { graphqlError } from "./support/graphql-errors";
 import { ADJUST_STOCK, CREATE_PRODUCT, PRODUCT, PRODUCTS, PRODUCTS_BY_TAGS, SEARCH_PRODUCTS } from "./support/operations";
 import { startTestPlatform, type TestPlatform } from "./support/platform";
+import { SAMPLE_CATALOGUE } from "../scripts/seed-sample-catalogue";
 
-const laptop = {
-  name: "Laptop Pro 15",
-  description: "High-performance laptop with 16GB RAM",
-  price: "1299.99",
-  stockQuantity: 50,
-  category: "Electronics",
-  tags: ["laptop", "computer", "electronics"],
-};
-const mouse = {
-  name: "Wireless Mouse",
-  description: "Ergonomic wireless mouse with USB receiver",
-  price: 29.99,
-  stockQuantity: 200,
-  category: "Accessories",
-  tags: ["mouse", "wireless", "accessories"],
-};
-const keyboard = {
-  name: "Mechanical Keyboard",
-  description: "RGB mechanical keyboard with blue switches",
-  price: "89.99",
-  stockQuantity: 100,
-  category: "Accessories",
-  tags: ["keyboard", "mechanical", "rgb"],
-};
+// Three products of the legacy sample catalogue; the mouse's price is sent as a JSON number, as REST clients do.
+const [laptop, sampleMouse, keyboard] = SAMPLE_CATALOGUE;
+const mouse = { ...sampleMouse, price: 29.99 };
 const notebookBag = {
   name: "Notebook Bag",
   description: "Padded bag that fits laptops up to 15 inches",
