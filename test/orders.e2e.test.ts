@@ -1,4 +1,5 @@
-import type { GraphQLClient } from "graphql-request";
+import crypto from "node:crypto";
+import { GraphQLClient } from "graphql-request";
 import { BACKENDS, createTestDatabases, type TestDatabases } from "./support/databases";
 import { createProduct, registerUser } from "./support/fixtures";
 import { graphqlError } from "./support/graphql-errors";
@@ -142,5 +143,44 @@ describe.each(BACKENDS)("orders through the gateway (%s)", (backend) => {
     const { ordersByUser } = await gql.request<any>(ORDERS_BY_USER, { userId });
     expect(ordersByUser.map((order: any) => order.id)).toEqual([...ids].reverse());
     expect(ordersByUser.map((order: any) => order.totalAmount)).toEqual(["4.50", "3.00", "1.50"]);
+  });
+
+  test("the sweep gives back stock whose order was never recorded, and confirms stock whose order was", async () => {
+    const userId = await registerUser(gql);
+    const gizmo = await createProduct(gql, { name: "Gizmo", price: "3.00", stockQuantity: 20 });
+    // As the orders subgraph does, with the service credential, straight to the products subgraph.
+    const asOrdersService = new GraphQLClient(`${platform.subgraphs.products.url}/graphql`, {
+      headers: { "x-service-token": platform.secrets.serviceToken },
+    });
+    const reserve = (reservationId: string, quantity: number) =>
+      asOrdersService.request(
+        `mutation($id: ID!, $items: [StockLineInput!]!) { reserveStock(reservationId: $id, items: $items) { id } }`,
+        { id: reservationId, items: [{ productId: gizmo, quantity }] },
+      );
+
+    // An order placed normally confirms its reservation: the sweep leaves it alone.
+    await gql.request(CREATE_ORDER, { userId, items: [{ productId: gizmo, quantity: 1 }] });
+    // The orders process died after taking stock, before recording the order.
+    const orphan = crypto.randomUUID();
+    await reserve(orphan, 4);
+    // The orders process died after recording the order, before confirming.
+    const unconfirmed = crypto.randomUUID();
+    await reserve(unconfirmed, 2);
+    await platform.subgraphs.orders.database.prisma.order.create({
+      data: {
+        userId: Number(userId),
+        totalAmount: "6.00",
+        stockReservationId: unconfirmed,
+        items: { create: [{ productId: Number(gizmo), quantity: 2, price: "3.00" }] },
+      },
+    });
+    expect(await stockOf(gizmo)).toBe(13);
+
+    // Younger reservations are left alone: their order may still be being recorded.
+    expect(await platform.subgraphs.orders.settleOpenReservations(3600)).toEqual({ confirmed: [], released: [] });
+    expect(await platform.subgraphs.orders.settleOpenReservations(0)).toEqual({ confirmed: [unconfirmed], released: [orphan] });
+    expect(await stockOf(gizmo)).toBe(17);
+    expect(await platform.subgraphs.orders.settleOpenReservations(0)).toEqual({ confirmed: [], released: [] });
+    expect(await stockOf(gizmo)).toBe(17);
   });
 });

@@ -45,7 +45,8 @@ export async function startTestPlatform(
     startProductsSubgraph(settings("products", noUrls)),
   ]);
   const urls = { users: `${users.url}/graphql`, products: `${products.url}/graphql`, orders: "" };
-  const orders = await startOrdersSubgraph(settings("orders", urls));
+  // Tests run the reservation sweep themselves, when they want it.
+  const orders = await startOrdersSubgraph(settings("orders", urls), "off");
   urls.orders = `${orders.url}/graphql`;
   const gateway = await startGateway({
     port: 0,

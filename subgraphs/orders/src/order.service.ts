@@ -76,7 +76,8 @@ export class OrderService {
   /**
    * Places an order. The products service takes the stock of all lines or
    * none and tells the unit prices in the same step; if recording the order
-   * then fails, the stock is given back, so stock is never lost.
+   * then fails, the stock is given back, and if this process dies in between,
+   * the reservation sweep gives it back later: stock is never lost.
    */
   async create(userIdInput: string, itemsInput: { productId: string; quantity: number }[]): Promise<OrderWithItems> {
     const userId = toIntId(userIdInput, "userId");
@@ -92,8 +93,9 @@ export class OrderService {
     const lines = items.map((item) => ({ ...item, price: unitPrice.get(item.productId)! }));
     const totalAmount = lines.reduce((sum, line) => sum.add(line.price.mul(line.quantity)), new Prisma.Decimal(0));
 
+    let order: OrderWithItems;
     try {
-      return await this.deps.prisma.order.create({
+      order = await this.deps.prisma.order.create({
         data: { userId, totalAmount, stockReservationId: reservationId, items: { create: lines } },
         include: WITH_ITEMS,
       });
@@ -101,6 +103,12 @@ export class OrderService {
       await this.giveStockBack(reservationId);
       throw error;
     }
+    // Tell the products service the stock is spoken for. Should this call fail,
+    // the reservation sweep (reservation-sweep.ts) confirms it later.
+    await this.deps.products.confirmStockReservation(reservationId).catch((error: unknown) => {
+      this.deps.logger.warn({ err: error, reservationId }, "could not confirm a stock reservation; the sweep will");
+    });
+    return order;
   }
 
   async updateStatus(id: number, status: OrderStatus): Promise<OrderWithItems> {

@@ -25,6 +25,18 @@ const RELEASE_STOCK = /* GraphQL */ `
   }
 `;
 
+const CONFIRM_STOCK_RESERVATION = /* GraphQL */ `
+  mutation ConfirmStockReservation($reservationId: ID!) {
+    confirmStockReservation(reservationId: $reservationId)
+  }
+`;
+
+const UNSETTLED_STOCK_RESERVATIONS = /* GraphQL */ `
+  query UnsettledStockReservations($olderThanSeconds: Int!) {
+    unsettledStockReservations(olderThanSeconds: $olderThanSeconds)
+  }
+`;
+
 export class ProductsClient {
   constructor(private readonly service: ServiceClient) {}
 
@@ -39,5 +51,17 @@ export class ProductsClient {
   async releaseStock(reservationId: string): Promise<boolean> {
     const result = await this.service.request<{ releaseStock: boolean }>(RELEASE_STOCK, { reservationId });
     return result.releaseStock;
+  }
+
+  async confirmStockReservation(reservationId: string): Promise<boolean> {
+    const result = await this.service.request<{ confirmStockReservation: boolean }>(CONFIRM_STOCK_RESERVATION, { reservationId });
+    return result.confirmStockReservation;
+  }
+
+  async unsettledStockReservations(olderThanSeconds: number): Promise<string[]> {
+    const result = await this.service.request<{ unsettledStockReservations: string[] }>(UNSETTLED_STOCK_RESERVATIONS, {
+      olderThanSeconds,
+    });
+    return result.unsettledStockReservations;
   }
 }

@@ -10,14 +10,26 @@ import { OrderService } from "./order.service";
 import { ProductsClient } from "./products.client";
 import { resolvers } from "./resolvers";
 import { UsersClient } from "./users.client";
+import {
+  DEFAULT_SWEEP,
+  scheduleReservationSweep,
+  settleOpenReservations,
+  type SweepResult,
+  type SweepSchedule,
+} from "./reservation-sweep";
 
 export const ordersTypeDefs = gql(fs.readFileSync(schemaFileOf("orders"), "utf8"));
 
 export interface OrdersSubgraph extends RunningServer {
   database: OrdersDatabase;
+  /** Runs the reservation sweep now (it also runs on its schedule). */
+  settleOpenReservations(olderThanSeconds: number): Promise<SweepResult>;
 }
 
-export async function startOrdersSubgraph(settings: SubgraphSettings): Promise<OrdersSubgraph> {
+export async function startOrdersSubgraph(
+  settings: SubgraphSettings,
+  sweep: SweepSchedule | "off" = DEFAULT_SWEEP,
+): Promise<OrdersSubgraph> {
   const database = await openOrdersDatabase(settings.database, settings.logger);
   const { serviceToken } = settings.secrets;
   const products = new ProductsClient(createServiceClient(settings.subgraphUrls.products, serviceToken, "products"));
@@ -32,7 +44,16 @@ export async function startOrdersSubgraph(settings: SubgraphSettings): Promise<O
       orders: new OrderService({ prisma: database.prisma, products, users, logger: settings.logger }),
     }),
     isHealthy: database.isHealthy,
-    onStop: database.close,
+    onStop: async () => {
+      stopSweep();
+      await database.close();
+    },
   });
-  return { ...server, database };
+  const stopSweep =
+    sweep === "off" ? () => {} : scheduleReservationSweep({ prisma: database.prisma, products, logger: settings.logger }, sweep);
+  return {
+    ...server,
+    database,
+    settleOpenReservations: (olderThanSeconds) => settleOpenReservations({ prisma: database.prisma, products }, olderThanSeconds),
+  };
 }

@@ -17,6 +17,10 @@ export const resolvers: Resolvers = {
     products: (_root, { filter, first, after }, { products }) => products.list(filter, first ?? 20, after),
     searchProducts: (_root, { query, limit }, { products }) => products.search(query, limit ?? 50),
     productsByTags: (_root, { tags, limit }, { products }) => products.byTags(tags, limit ?? 50),
+    unsettledStockReservations: (_root, { olderThanSeconds }, context) => {
+      requireService(context);
+      return context.stock.unsettled(olderThanSeconds);
+    },
   },
   Mutation: {
     createProduct: (_root, { input }, { products }) => products.create(input),
@@ -28,6 +32,10 @@ export const resolvers: Resolvers = {
         items: items.map((item) => ({ ...item, productId: String(item.productId) })),
       });
       return { id: reservationId, lines };
+    },
+    confirmStockReservation: (_root, { reservationId }, context) => {
+      requireService(context);
+      return context.stock.confirm(reservationId);
     },
     releaseStock: (_root, { reservationId }, context) => {
       requireService(context);

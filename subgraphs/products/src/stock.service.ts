@@ -82,9 +82,31 @@ export class StockService {
     }
   }
 
+  /** Marks a reservation as belonging to a recorded order. False when it does not exist or was released. */
+  async confirm(reservationId: string): Promise<boolean> {
+    assertUuid(reservationId);
+    const { count } = await this.prisma.stockReservation.updateMany({
+      where: { id: reservationId, releasedAt: null },
+      data: { confirmedAt: new Date() },
+    });
+    return count === 1;
+  }
+
+  /** Reservations taken more than `olderThanSeconds` ago that nobody confirmed or released: candidates for the sweep. */
+  async unsettled(olderThanSeconds: number): Promise<string[]> {
+    if (olderThanSeconds < 0) throw badInput("olderThanSeconds must not be negative");
+    const rows = await this.prisma.stockReservation.findMany({
+      where: { confirmedAt: null, releasedAt: null, createdAt: { lte: new Date(Date.now() - olderThanSeconds * 1000) } },
+      orderBy: { createdAt: "asc" },
+      select: { id: true },
+      take: 100,
+    });
+    return rows.map((row) => row.id);
+  }
+
   /** Gives a reservation's stock back, once. Returns false when it was already given back or never existed. */
   async release(reservationId: string): Promise<boolean> {
-    if (!z.uuid().safeParse(reservationId).success) throw badInput("reservationId must be a UUID");
+    assertUuid(reservationId);
     return this.prisma.$transaction(async (tx) => {
       const { count } = await tx.stockReservation.updateMany({
         where: { id: reservationId, releasedAt: null },
@@ -106,6 +128,10 @@ export class StockService {
     });
     return reservation?.lines.map(({ productId, quantity, unitPrice }) => ({ productId, quantity, unitPrice })) ?? null;
   }
+}
+
+function assertUuid(reservationId: string): void {
+  if (!z.uuid().safeParse(reservationId).success) throw badInput("reservationId must be a UUID");
 }
 
 async function takeStock(tx: Tx, productId: number, quantity: number): Promise<void> {
