@@ -1,4 +1,5 @@
 import type { CodegenConfig } from "@graphql-codegen/cli";
+import { ORDER_STATUS_VALUES } from "./subgraphs/orders/src/order-status-values";
 
 // Resolver types generated from each subgraph's schema, so no argument or
 // result interface is written by hand next to a schema that already says it.
@@ -44,15 +45,7 @@ const config: CodegenConfig = {
         Product: "../order.service#ProductReference",
       },
       // GraphQL's PENDING is the database's "pending".
-      enumValues: {
-        OrderStatus: {
-          PENDING: "pending",
-          PROCESSING: "processing",
-          SHIPPED: "shipped",
-          DELIVERED: "delivered",
-          CANCELLED: "cancelled",
-        },
-      },
+      enumValues: { OrderStatus: ORDER_STATUS_VALUES },
     }),
   },
 };

@@ -1,17 +1,12 @@
 import { toIntId, toIntIdOrNull } from "../../shared/ids-and-text";
 import { scalarResolvers } from "../../shared/scalars";
 import type { Resolvers } from "./__generated__/resolvers-types";
+import { ORDER_STATUS_VALUES } from "./order-status-values";
 
 /** Thin: read arguments, hand over to OrderService, and point at entities other subgraphs own. */
 export const resolvers: Resolvers = {
   ...scalarResolvers,
-  OrderStatus: {
-    PENDING: "pending",
-    PROCESSING: "processing",
-    SHIPPED: "shipped",
-    DELIVERED: "delivered",
-    CANCELLED: "cancelled",
-  },
+  OrderStatus: ORDER_STATUS_VALUES,
   Query: {
     order: (_root, { id }, { orders }) => orders.findById(toIntId(id)),
     ordersByUser: (_root, { userId }, { orders }) => orders.findByUser(toIntId(userId, "userId")),
