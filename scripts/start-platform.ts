@@ -2,7 +2,6 @@
 // as the containers run it. Embedded PGlite databases under DATA_DIR unless
 // *_DATABASE_URL variables point at PostgreSQL servers. Ctrl-C stops it all.
 import { spawn, type ChildProcess } from "node:child_process";
-import fs from "node:fs";
 import path from "node:path";
 import { readEnv, subgraphUrls } from "../lib/config";
 import { createLogger } from "../lib/logger";
@@ -28,7 +27,7 @@ const services: ServiceSpec[] = [
   { name: "orders subgraph", entry: "subgraphs/orders/src/main.ts", healthUrl: healthUrlOf(subgraphUrls(env).orders) },
   { name: "gateway", entry: "gateway/src/main.ts", healthUrl: healthUrlOf(env.GATEWAY_URL) },
   { name: "REST shim", entry: "rest-shim/src/main.ts", healthUrl: `${host(env.REST_GATEWAY_PORT)}/health` },
-].filter((service) => fs.existsSync(path.join(root, service.entry)));
+];
 
 const children: ChildProcess[] = [];
 let stopping = false;
@@ -93,11 +92,7 @@ Promise.all(services.map((service) => waitUntilHealthy(service.healthUrl))).then
       `  users subgraph        ${env.USERS_URL}`,
       `  products subgraph     ${env.PRODUCTS_URL}`,
       `  orders subgraph       ${env.ORDERS_URL}`,
-      ...(services.some((service) => service.name === "REST shim")
-        ? [
-            `  REST (legacy API)     ${host(env.REST_GATEWAY_PORT)}  users ${host(env.REST_USERS_PORT)}  products ${host(env.REST_PRODUCTS_PORT)}  orders ${host(env.REST_ORDERS_PORT)}`,
-          ]
-        : []),
+      `  REST (legacy API)     ${host(env.REST_GATEWAY_PORT)}  users ${host(env.REST_USERS_PORT)}  products ${host(env.REST_PRODUCTS_PORT)}  orders ${host(env.REST_ORDERS_PORT)}`,
       `  data                  ${env.USERS_DATABASE_URL ? "PostgreSQL (from *_DATABASE_URL)" : `embedded PGlite in ${path.resolve(env.DATA_DIR)}`}`,
       "Load the sample catalogue with `npm run seed`. Ctrl-C stops everything.",
       "",

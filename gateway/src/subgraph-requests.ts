@@ -12,8 +12,8 @@ export class SubgraphRequests extends RemoteGraphQLDataSource<GatewayContext> {
   override willSendRequest({ request, context }: GraphQLDataSourceProcessOptions<GatewayContext>): void {
     const headers = request.http?.headers;
     if (!headers || !context) return;
-    if ("authorization" in context && context.authorization) headers.set("authorization", context.authorization);
-    if ("clientAddress" in context && context.clientAddress) headers.set("x-forwarded-for", context.clientAddress);
+    if (context.authorization) headers.set("authorization", context.authorization);
+    if (context.clientAddress) headers.set("x-forwarded-for", context.clientAddress);
   }
 
   /**

@@ -57,6 +57,13 @@ export function queryParam(req: Request, name: string): string | undefined {
   throw new RestError(400, `Query parameter ${name} must be given once`);
 }
 
+/** A query parameter the endpoint cannot do without: 400 when it is absent. */
+export function requiredQueryParam(req: Request, name: string): string {
+  const value = queryParam(req, name);
+  if (value === undefined) throw new RestError(400, `Query parameter ${name} is required`);
+  return value;
+}
+
 /** Every value of a repeatable, comma-separated query parameter (`?tags=a,b&tag=c`). */
 export function listQueryParam(req: Request, ...names: string[]): string[] {
   return names.flatMap((name) => {

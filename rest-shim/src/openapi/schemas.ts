@@ -12,6 +12,16 @@ const object = (properties: Record<string, unknown>, required: string[] = Object
   required,
 });
 
+/** What a product is made of, as created and as read back. */
+const productFields = {
+  name: string,
+  description: string,
+  price: money,
+  stock_quantity: integer,
+  category: string,
+  tags: { type: "array", items: string },
+};
+
 export const SCHEMAS = {
   Error: object({ error: string }),
   Message: object({ message: string }),
@@ -30,28 +40,9 @@ export const SCHEMAS = {
   User: object({ id: integer, email: string, username: string, full_name: string, created_at: timestamp, updated_at: timestamp }),
   Users: { type: "array", items: ref("User") },
 
-  CreateProductRequest: object(
-    {
-      name: string,
-      description: string,
-      price: money,
-      stock_quantity: integer,
-      category: string,
-      tags: { type: "array", items: string },
-    },
-    ["name", "price"],
-  ),
+  CreateProductRequest: object(productFields, ["name", "price"]),
   ProductCreated: object({ message: string, product_id: integer }),
-  Product: object({
-    id: integer,
-    name: string,
-    description: string,
-    price: money,
-    stock_quantity: integer,
-    category: string,
-    tags: { type: "array", items: string },
-    created_at: timestamp,
-  }),
+  Product: object({ id: integer, ...productFields, created_at: timestamp }),
   Products: { type: "array", items: ref("Product") },
   StockChange: object({ quantity: { type: "integer", description: "Added to the stock; negative removes." } }),
 

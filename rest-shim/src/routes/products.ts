@@ -1,7 +1,6 @@
 import { ErrorCode } from "../../../lib/errors";
 import { ADJUST_STOCK, CREATE_PRODUCT, PRODUCT, PRODUCTS_BY_TAGS, SEARCH_PRODUCTS, type ProductResult } from "../documents";
-import { CreateProductBody, listQueryParam, parseBody, pathParam, queryParam, StockBody } from "../request-shapes";
-import { RestError } from "../rest-error";
+import { CreateProductBody, listQueryParam, parseBody, pathParam, requiredQueryParam, StockBody } from "../request-shapes";
 import type { Route } from "../routing";
 import { graphqlId, restId, toCreateProductInput, toRestProduct } from "../translate";
 
@@ -23,8 +22,7 @@ export const productsRoutes: Route[] = [
     method: "GET",
     path: "/api/products/search",
     async handle(req, { gateway }) {
-      const query = queryParam(req, "q");
-      if (query === undefined) throw new RestError(400, "Query parameter q is required");
+      const query = requiredQueryParam(req, "q");
       const { searchProducts } = await gateway.request<{ searchProducts: ProductResult[] }>(SEARCH_PRODUCTS, { query });
       return { status: 200, body: searchProducts.map(toRestProduct) };
     },

@@ -1,6 +1,5 @@
 import { LOGIN, REGISTER, SEARCH_USERS, USER, type UserResult } from "../documents";
-import { LoginBody, parseBody, pathParam, queryParam, RegisterBody } from "../request-shapes";
-import { RestError } from "../rest-error";
+import { LoginBody, parseBody, pathParam, requiredQueryParam, RegisterBody } from "../request-shapes";
 import type { Route } from "../routing";
 import { graphqlId, restId, toRegisterInput, toRestUser } from "../translate";
 
@@ -50,8 +49,7 @@ export function usersRoutes(paths: UsersPaths): Route[] {
       method: "GET",
       path: paths.search,
       async handle(req, { gateway }) {
-        const query = queryParam(req, "q");
-        if (query === undefined) throw new RestError(400, "Query parameter q is required");
+        const query = requiredQueryParam(req, "q");
         const { searchUsers } = await gateway.request<{ searchUsers: UserResult[] }>(SEARCH_USERS, { query });
         return { status: 200, body: searchUsers.map(toRestUser) };
       },
