@@ -46,6 +46,11 @@ const EnvSchema = z.object({
   REST_ORDERS_PORT: port(8003),
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(100),
   MAX_QUERY_DEPTH: z.coerce.number().int().min(2).default(12),
+
+  /** open: the legacy anonymous API (embedded default); enforced: roles and ownership apply. Default: enforced in production. */
+  AUTH_MODE: z.enum(["open", "enforced"]).optional(),
+  /** Shared state across replicas (rate limits, login throttling); in-process memory when unset. */
+  REDIS_URL: optionalUrl,
 });
 
 export type PlatformEnv = z.infer<typeof EnvSchema>;
@@ -71,6 +76,13 @@ export type DatabaseConfig =
 
 export function isProduction(env: PlatformEnv): boolean {
   return env.NODE_ENV === "production";
+}
+
+export type AuthMode = "open" | "enforced";
+
+/** AUTH_MODE when set; otherwise enforced in production and open in development (the legacy anonymous API). */
+export function authModeOf(env: PlatformEnv): AuthMode {
+  return env.AUTH_MODE ?? (isProduction(env) ? "enforced" : "open");
 }
 
 export function databaseConfigFor(name: SubgraphName, env: PlatformEnv): DatabaseConfig {
