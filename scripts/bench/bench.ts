@@ -1,0 +1,461 @@
+// `npm run bench`: starts the platform as `npm start` does (PostgreSQL when
+// *_DATABASE_URL is set, embedded PGlite otherwise), loads a fixed data set,
+// and measures side by side, with autocannon:
+//   - the federated order query through our gateway, through Hive Gateway on
+//     the same subgraphs, and the orders subgraph alone;
+//   - each REST shim read against the same GraphQL operation sent to the gateway;
+//   - createOrder with every client on one product (hot SKU) and spread over 100;
+//   - start-up time to all-healthy and resident memory per process.
+// Every answer is checked (reads against the first answer, orders for errors),
+// and after the order runs the stock taken must equal the units recorded.
+// Figures are printed and written as JSON; nothing here is asserted in tests
+// except that the script runs and its answers are right (test/bench.smoke.test.ts).
+//
+//   npm run bench -- [--duration 10] [--connections 50] [--out bench-results/latest.json]
+import { spawn } from "node:child_process";
+import crypto from "node:crypto";
+import fs from "node:fs";
+import path from "node:path";
+import autocannon from "autocannon";
+import { GraphQLClient, gql } from "graphql-request";
+import { ORDER, ORDERS_BY_USER, PRODUCT, SEARCH_PRODUCTS, USER } from "../../rest-shim/src/documents";
+import { freePort, startPlatformProcess, type PlatformProcess } from "../support/platform-process";
+
+export interface BenchOptions {
+  durationSeconds: number;
+  connections: number;
+  /** Products in the spread-out order run. */
+  spreadProducts: number;
+  log(line: string): void;
+}
+
+export interface Measurement {
+  name: string;
+  requestsPerSecond: number;
+  p50Ms: number;
+  p99Ms: number;
+  requests: number;
+  /** Answers that were not what they should be: non-2xx, errors, or a read differing from the first answer. */
+  wrongAnswers: number;
+}
+
+export interface BenchResult {
+  startedAt: string;
+  backend: "postgres" | "pglite";
+  options: { durationSeconds: number; connections: number };
+  startupMs: number;
+  residentMemoryMiB: Record<string, number>;
+  measurements: Measurement[];
+  ratios: Record<string, number>;
+  stockCheck: { product: string; stockTaken: number; unitsInOrders: number }[];
+}
+
+const FEDERATED_ORDERS = gql`
+  query BenchFederatedOrders($userId: ID!) {
+    ordersByUser(userId: $userId) {
+      id
+      status
+      totalAmount
+      createdAt
+      user {
+        username
+        email
+      }
+      items {
+        quantity
+        unitPrice
+        product {
+          name
+          price
+          category
+        }
+      }
+    }
+  }
+`;
+
+/** The same orders without the federated fields: what the orders subgraph answers alone. */
+const SUBGRAPH_ORDERS = gql`
+  query BenchSubgraphOrders($userId: ID!) {
+    ordersByUser(userId: $userId) {
+      id
+      status
+      totalAmount
+      createdAt
+      items {
+        quantity
+        unitPrice
+      }
+    }
+  }
+`;
+
+const CREATE_ORDER = gql`
+  mutation BenchCreateOrder($userId: ID!, $items: [OrderLineInput!]!) {
+    createOrder(userId: $userId, items: $items) {
+      id
+    }
+  }
+`;
+
+const REGISTER = gql`
+  mutation BenchRegister($input: RegisterInput!) {
+    register(input: $input) {
+      id
+    }
+  }
+`;
+
+const CREATE_PRODUCT = gql`
+  mutation BenchCreateProduct($input: CreateProductInput!) {
+    createProduct(input: $input) {
+      id
+    }
+  }
+`;
+
+const STOCK = gql`
+  query BenchStock($id: ID!) {
+    product(id: $id) {
+      stockQuantity
+    }
+  }
+`;
+
+const LARGE_STOCK = 10_000_000;
+
+export async function runBench(options: BenchOptions): Promise<BenchResult> {
+  const { log } = options;
+  const databaseUrls = Object.fromEntries(
+    ["USERS_DATABASE_URL", "PRODUCTS_DATABASE_URL", "ORDERS_DATABASE_URL"].flatMap((name) =>
+      process.env[name] ? [[name, process.env[name]!]] : [],
+    ),
+  );
+  const serviceToken = crypto.randomBytes(32).toString("hex");
+  log(`starting the platform (${databaseUrls.USERS_DATABASE_URL ? "PostgreSQL" : "embedded PGlite"})…`);
+  const platform = await startPlatformProcess({
+    env: {
+      ...databaseUrls,
+      AUTH_MODE: "open",
+      RATE_LIMIT_PER_MINUTE: "100000000",
+      JWT_SECRET: crypto.randomBytes(32).toString("hex"),
+      SERVICE_TOKEN: serviceToken,
+    },
+  });
+  const hive = await startHiveGateway(platform, serviceToken);
+  try {
+    log(`up in ${Math.round(platform.startupMs)} ms; loading the data set…`);
+    const data = await loadDataSet(platform.gatewayUrl, options.spreadProducts);
+    const measurements: Measurement[] = [];
+    const measure = async (name: string, target: LoadTarget) => {
+      const measurement = await load(name, target, options);
+      log(`  ${name}: ${measurement.requestsPerSecond.toFixed(0)} req/s, p99 ${measurement.p99Ms} ms`);
+      measurements.push(measurement);
+      return measurement;
+    };
+
+    const graphql = (url: string, document: string, variables: object, headers: Record<string, string> = {}): LoadTarget => ({
+      url,
+      method: "POST",
+      headers: { "content-type": "application/json", ...headers },
+      body: JSON.stringify({ query: document, variables }),
+    });
+    const get = (url: string): LoadTarget => ({ url, method: "GET", headers: {} });
+
+    log("federated order query:");
+    const userVars = { userId: data.readerId };
+    await measure("gateway: federated orders", graphql(platform.gatewayUrl, FEDERATED_ORDERS, userVars));
+    await measure("hive gateway: federated orders", graphql(hive.url, FEDERATED_ORDERS, userVars));
+    await measure(
+      "orders subgraph alone",
+      graphql(platform.env.ORDERS_URL, SUBGRAPH_ORDERS, userVars, { "x-service-token": serviceToken }),
+    );
+
+    log("REST shim against the same GraphQL operation:");
+    const rest = platform.restUrl("gateway");
+    const pairs: [string, LoadTarget, LoadTarget][] = [
+      [
+        "orders of a user",
+        get(`${rest}/api/orders/user/${data.readerId}`),
+        graphql(platform.gatewayUrl, ORDERS_BY_USER, { userId: data.readerId }),
+      ],
+      ["one order", get(`${rest}/api/orders/${data.anOrderId}`), graphql(platform.gatewayUrl, ORDER, { id: data.anOrderId })],
+      [
+        "one product",
+        get(`${rest}/api/products/${data.catalogue[0]}`),
+        graphql(platform.gatewayUrl, PRODUCT, { id: data.catalogue[0] }),
+      ],
+      [
+        "product search",
+        get(`${rest}/api/products/search?q=widget`),
+        graphql(platform.gatewayUrl, SEARCH_PRODUCTS, { query: "widget" }),
+      ],
+      ["one user", get(`${rest}/api/users/${data.readerId}`), graphql(platform.gatewayUrl, USER, { id: data.readerId })],
+    ];
+    const restRatios: Record<string, number> = {};
+    for (const [name, restTarget, graphqlTarget] of pairs) {
+      const viaRest = await measure(`REST: ${name}`, restTarget);
+      const direct = await measure(`gateway: ${name}`, graphqlTarget);
+      restRatios[`REST / gateway (${name})`] = ratio(viaRest, direct);
+    }
+
+    log("placing orders:");
+    const hotBuyer = await registerUser(platform.gatewayUrl, "hot");
+    const hot = await measure(
+      "createOrder, hot SKU",
+      orderTarget(platform.gatewayUrl, hotBuyer, () => data.hotProductId),
+    );
+    const spreadBuyer = await registerUser(platform.gatewayUrl, "spread");
+    let next = 0;
+    const spread = await measure(
+      `createOrder, spread over ${data.spread.length} products`,
+      orderTarget(platform.gatewayUrl, spreadBuyer, () => data.spread[next++ % data.spread.length]),
+    );
+    const stockCheck = await settledStock(platform.gatewayUrl, [hotBuyer, spreadBuyer], [data.hotProductId, ...data.spread]);
+
+    const byName = new Map(measurements.map((m) => [m.name, m]));
+    const federated = byName.get("gateway: federated orders")!;
+    const result: BenchResult = {
+      startedAt: new Date().toISOString(),
+      backend: databaseUrls.USERS_DATABASE_URL ? "postgres" : "pglite",
+      options: { durationSeconds: options.durationSeconds, connections: options.connections },
+      startupMs: Math.round(platform.startupMs),
+      residentMemoryMiB: platform.residentMemory(),
+      measurements,
+      ratios: {
+        "gateway / hive gateway (federated orders)": ratio(federated, byName.get("hive gateway: federated orders")!),
+        "gateway / orders subgraph alone": ratio(federated, byName.get("orders subgraph alone")!),
+        ...restRatios,
+        "hot SKU / spread (createOrder)": ratio(hot, spread),
+      },
+      stockCheck: stockCheck.filter((line) => line.stockTaken > 0),
+    };
+    return result;
+  } catch (error) {
+    // Say what the platform printed: a service that died under load is the likely cause.
+    const output = platform.output().split("\n").slice(-40).join("\n");
+    throw new Error(`${(error as Error).message}\n--- platform output (last lines) ---\n${output}`);
+  } finally {
+    await hive.stop();
+    await platform.stop();
+  }
+}
+
+interface LoadTarget {
+  url: string;
+  method: "GET" | "POST";
+  headers: Record<string, string>;
+  body?: string;
+  /** Makes each request's body (for orders: which product); a fixed body otherwise. */
+  nextBody?: () => string;
+}
+
+/** Runs one autocannon load, checking every answer. */
+async function load(name: string, target: LoadTarget, options: BenchOptions): Promise<Measurement> {
+  const expected = target.nextBody ? undefined : await firstAnswer(target);
+  let wrongAnswers = 0;
+  const result = await autocannon({
+    url: target.url,
+    connections: options.connections,
+    duration: options.durationSeconds,
+    requests: [
+      {
+        method: target.method,
+        headers: target.headers,
+        body: target.body,
+        setupRequest: (request) => (target.nextBody ? { ...request, body: target.nextBody() } : request),
+        onResponse: (status, body) => {
+          const wrong = expected === undefined ? status !== 200 || body.includes('"errors"') : body !== expected;
+          if (wrong) wrongAnswers += 1;
+        },
+      },
+    ],
+  });
+  wrongAnswers += result.non2xx + result.errors + result.timeouts;
+  if (wrongAnswers > 0) throw new Error(`${name}: ${wrongAnswers} wrong answers (non-2xx, errors, timeouts or changed bodies)`);
+  return {
+    name,
+    requestsPerSecond: result.requests.average,
+    p50Ms: result.latency.p50,
+    p99Ms: result.latency.p99,
+    requests: result.requests.total,
+    wrongAnswers,
+  };
+}
+
+async function firstAnswer(target: LoadTarget): Promise<string> {
+  const response = await fetch(target.url, { method: target.method, headers: target.headers, body: target.body });
+  const text = await response.text();
+  if (!response.ok || text.includes('"errors"')) throw new Error(`${target.url} answered ${response.status}: ${text}`);
+  return text;
+}
+
+function orderTarget(gatewayUrl: string, userId: string, productId: () => string): LoadTarget {
+  return {
+    url: gatewayUrl,
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    nextBody: () =>
+      JSON.stringify({ query: CREATE_ORDER, variables: { userId, items: [{ productId: productId(), quantity: 1 }] } }),
+  };
+}
+
+function ratio(a: Measurement, b: Measurement): number {
+  return Math.round((a.requestsPerSecond / b.requestsPerSecond) * 100) / 100;
+}
+
+interface DataSet {
+  readerId: string;
+  anOrderId: string;
+  catalogue: string[];
+  hotProductId: string;
+  spread: string[];
+}
+
+/** One user with 20 orders of 3 lines over 5 products, a hot product, and `spreadCount` more products. */
+async function loadDataSet(gatewayUrl: string, spreadCount: number): Promise<DataSet> {
+  const client = new GraphQLClient(gatewayUrl);
+  const product = async (name: string, price: string) => {
+    const { createProduct } = await client.request<{ createProduct: { id: string } }>(CREATE_PRODUCT, {
+      input: { name, description: `${name}, a widget for benchmarks`, price, stockQuantity: LARGE_STOCK, category: "Bench" },
+    });
+    return createProduct.id;
+  };
+  const catalogue: string[] = [];
+  for (let i = 1; i <= 5; i += 1) catalogue.push(await product(`Bench widget ${i}`, `${i * 10}.99`));
+  const readerId = await registerUser(gatewayUrl, "reader");
+  let anOrderId = "";
+  for (let i = 0; i < 20; i += 1) {
+    const items = [0, 1, 2].map((line) => ({ productId: catalogue[(i + line) % 5], quantity: line + 1 }));
+    const { createOrder } = await client.request<{ createOrder: { id: string } }>(CREATE_ORDER, { userId: readerId, items });
+    anOrderId = createOrder.id;
+  }
+  const hotProductId = await product("Bench hot item", "5.00");
+  const spread: string[] = [];
+  for (let i = 0; i < spreadCount; i += 1) spread.push(await product(`Bench spread item ${i}`, "1.00"));
+  return { readerId, anOrderId, catalogue, hotProductId, spread };
+}
+
+async function registerUser(gatewayUrl: string, role: string): Promise<string> {
+  const tag = `${role}${crypto.randomBytes(4).toString("hex")}`;
+  const { register } = await new GraphQLClient(gatewayUrl).request<{ register: { id: string } }>(REGISTER, {
+    input: { email: `${tag}@bench.example`, username: tag, password: "bench password" },
+  });
+  return register.id;
+}
+
+/**
+ * Autocannon stops by closing its connections, but orders it sent last may
+ * still be being placed: wait (up to a minute) until stock and orders agree.
+ */
+async function settledStock(gatewayUrl: string, buyers: string[], productIds: string[]) {
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const lines = await checkStock(gatewayUrl, buyers, productIds);
+    const inconsistent = lines.filter((line) => line.stockTaken !== line.unitsInOrders);
+    if (inconsistent.length === 0) return lines;
+    if (Date.now() > deadline) throw new Error(`stock taken differs from units in orders: ${JSON.stringify(inconsistent)}`);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+}
+
+/** For each product: stock taken since the data set was loaded, against the units in the buyers' recorded orders. */
+async function checkStock(gatewayUrl: string, buyers: string[], productIds: string[]) {
+  const client = new GraphQLClient(gatewayUrl);
+  const units = new Map<string, number>();
+  for (const userId of buyers) {
+    const { ordersByUser } = await client.request<{
+      ordersByUser: { items: { product: { id: string }; quantity: number }[] }[];
+    }>(ORDERS_BY_USER, { userId });
+    for (const order of ordersByUser) {
+      for (const item of order.items) units.set(item.product.id, (units.get(item.product.id) ?? 0) + item.quantity);
+    }
+  }
+  const lines = [];
+  for (const id of productIds) {
+    const { product } = await client.request<{ product: { stockQuantity: number } }>(STOCK, { id });
+    lines.push({ product: id, stockTaken: LARGE_STOCK - product.stockQuantity, unitsInOrders: units.get(id) ?? 0 });
+  }
+  return lines;
+}
+
+async function startHiveGateway(platform: PlatformProcess, serviceToken: string) {
+  const port = await freePort();
+  const child = spawn(process.execPath, ["--import", "tsx", path.join(__dirname, "hive-gateway.ts")], {
+    env: {
+      ...process.env,
+      HIVE_PORT: String(port),
+      USERS_URL: platform.env.USERS_URL,
+      PRODUCTS_URL: platform.env.PRODUCTS_URL,
+      ORDERS_URL: platform.env.ORDERS_URL,
+      SERVICE_TOKEN: serviceToken,
+    },
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  await new Promise<void>((resolve, reject) => {
+    child.stdout!.on("data", (chunk: Buffer) => chunk.toString().includes("ready") && resolve());
+    child.once("exit", (code) => reject(new Error(`Hive Gateway exited with ${code}`)));
+  });
+  return {
+    url: `http://127.0.0.1:${port}/graphql`,
+    stop: async () => {
+      if (child.exitCode !== null) return;
+      const exited = new Promise((resolve) => child.once("exit", resolve));
+      child.kill("SIGTERM");
+      await exited;
+    },
+  };
+}
+
+export function formatTable(result: BenchResult): string {
+  const rows = result.measurements.map(
+    (m) => `| ${m.name} | ${m.requestsPerSecond.toFixed(0)} | ${m.p50Ms} | ${m.p99Ms} | ${m.requests} |`,
+  );
+  const ratios = Object.entries(result.ratios).map(([name, value]) => `| ${name} | ${value} |`);
+  const memory = Object.entries(result.residentMemoryMiB).map(([entry, mib]) => `| ${entry} | ${mib} |`);
+  const total = Object.values(result.residentMemoryMiB).reduce((sum, mib) => sum + mib, 0);
+  return [
+    `backend ${result.backend}, ${result.options.connections} connections, ${result.options.durationSeconds} s each`,
+    "",
+    "| target | req/s | p50 ms | p99 ms | requests |",
+    "| --- | --- | --- | --- | --- |",
+    ...rows,
+    "",
+    "| ratio (req/s) | value |",
+    "| --- | --- |",
+    ...ratios,
+    "",
+    `start-up to all healthy: ${result.startupMs} ms`,
+    "",
+    "| process | resident MiB |",
+    "| --- | --- |",
+    ...memory,
+    `| all | ${total} |`,
+  ].join("\n");
+}
+
+function argument(name: string, fallback: string): string {
+  const index = process.argv.indexOf(`--${name}`);
+  return index >= 0 && process.argv[index + 1] ? process.argv[index + 1] : fallback;
+}
+
+if (require.main === module) {
+  const out = argument("out", "bench-results/latest.json");
+  runBench({
+    durationSeconds: Number(argument("duration", "10")),
+    connections: Number(argument("connections", "50")),
+    spreadProducts: Number(argument("spread", "100")),
+    log: (line) => process.stdout.write(`${line}\n`),
+  }).then(
+    (result) => {
+      process.stdout.write(`\n${formatTable(result)}\n`);
+      fs.mkdirSync(path.dirname(path.resolve(out)), { recursive: true });
+      fs.writeFileSync(out, JSON.stringify(result, null, 2));
+      process.stdout.write(`\nwrote ${out}\n`);
+    },
+    (error: unknown) => {
+      process.stderr.write(`bench failed: ${error instanceof Error ? error.stack : String(error)}\n`);
+      process.exitCode = 1;
+    },
+  );
+}

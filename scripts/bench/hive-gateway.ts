@@ -1,0 +1,32 @@
+// The comparison gateway of `npm run bench`: The Guild's Hive Gateway runtime
+// serving the same committed supergraph over the same running subgraphs, so
+// both gateways do the same work. Started by bench.ts as its own process:
+//   HIVE_PORT, USERS_URL, PRODUCTS_URL, ORDERS_URL, SERVICE_TOKEN
+import http from "node:http";
+import { createGatewayRuntime } from "@graphql-hive/gateway-runtime";
+import { readSupergraph } from "../../gateway/src/supergraph";
+
+const urls: Record<string, string> = {
+  "http://localhost:4001/graphql": process.env.USERS_URL!,
+  "http://localhost:4002/graphql": process.env.PRODUCTS_URL!,
+  "http://localhost:4003/graphql": process.env.ORDERS_URL!,
+};
+// The supergraph names each subgraph's default URL; point them at the running ones.
+const supergraph = Object.entries(urls).reduce((sdl, [from, to]) => sdl.split(`"${from}"`).join(`"${to}"`), readSupergraph());
+
+const runtime = createGatewayRuntime({
+  supergraph,
+  logging: "error",
+  // Our gateway executes every request; so does this one (in-flight dedup is off by default; said here on purpose).
+  inboundInflightRequestDeduplication: false,
+  landingPage: false,
+  graphiql: false,
+  // The subgraphs accept only callers holding the service credential.
+  transportEntries: { "*": { headers: [["x-service-token", process.env.SERVICE_TOKEN ?? ""]] } },
+});
+
+http.createServer(runtime).listen(Number(process.env.HIVE_PORT), "127.0.0.1", () => {
+  process.stdout.write("hive gateway ready\n");
+});
+process.on("SIGTERM", () => process.exit(0));
+process.on("SIGINT", () => process.exit(0));

@@ -1,0 +1,135 @@
+// The platform as `npm start` runs it (scripts/start-platform.ts, one process
+// per service), started as a child process on ports the OS picks. Used by the
+// benchmark and by the tests that need real processes (a restart, a kill).
+import { execFileSync, spawn, type ChildProcess } from "node:child_process";
+import fs from "node:fs";
+import net from "node:net";
+import os from "node:os";
+import path from "node:path";
+import { ENV_VARIABLES } from "../../lib/config";
+
+const ROOT = path.resolve(__dirname, "..", "..");
+
+export interface PlatformProcess {
+  child: ChildProcess;
+  /** The environment the platform was started with (ports, URLs, DATA_DIR). */
+  env: Record<string, string>;
+  gatewayUrl: string;
+  /** The REST shim's port of each kind. */
+  restUrl(kind: "gateway" | "users" | "products" | "orders"): string;
+  /** Milliseconds from spawning to every service answering /health. */
+  startupMs: number;
+  /** Everything the platform has printed so far. */
+  output(): string;
+  /** Resident memory of each service process, in MiB, by entry file. */
+  residentMemory(): Record<string, number>;
+  stop(): Promise<void>;
+}
+
+export async function freePort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+export interface StartOptions {
+  /** Variables on top of the generated ports and URLs (AUTH_MODE, *_DATABASE_URL, ...). */
+  env?: Record<string, string>;
+  /** Embedded data lives here; a fresh temporary folder (removed on stop) when not given. */
+  dataDir?: string;
+  timeoutMs?: number;
+}
+
+export async function startPlatformProcess(options: StartOptions = {}): Promise<PlatformProcess> {
+  const ownDataDir = options.dataDir === undefined;
+  const dataDir = options.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), "shop-platform-"));
+  const env: Record<string, string> = {};
+  for (const name of ENV_VARIABLES.filter((name) => name.endsWith("_PORT"))) env[name] = String(await freePort());
+  const graphql = (port: string) => `http://127.0.0.1:${port}/graphql`;
+  Object.assign(env, {
+    HOST: "127.0.0.1",
+    DATA_DIR: dataDir,
+    LOG_LEVEL: "warn",
+    USERS_URL: graphql(env.USERS_PORT),
+    PRODUCTS_URL: graphql(env.PRODUCTS_PORT),
+    ORDERS_URL: graphql(env.ORDERS_PORT),
+    GATEWAY_URL: graphql(env.GATEWAY_PORT),
+    ...options.env,
+  });
+  // The caller's shell minus any platform setting it may carry, so only `env` configures the platform.
+  const inherited = Object.fromEntries(
+    Object.entries(process.env).filter(([name]) => !(ENV_VARIABLES as string[]).includes(name)),
+  );
+  const started = performance.now();
+  const child = spawn(process.execPath, ["--import", "tsx", "scripts/start-platform.ts"], {
+    cwd: ROOT,
+    env: { ...inherited, ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let output = "";
+  child.stdout!.on("data", (chunk) => (output += chunk));
+  child.stderr!.on("data", (chunk) => (output += chunk));
+  const restPort = {
+    gateway: env.REST_GATEWAY_PORT,
+    users: env.REST_USERS_PORT,
+    products: env.REST_PRODUCTS_PORT,
+    orders: env.REST_ORDERS_PORT,
+  };
+  const stop = async () => {
+    if (child.exitCode === null && child.signalCode === null) {
+      const exited = new Promise((resolve) => child.once("exit", resolve));
+      child.kill("SIGINT");
+      await exited;
+    }
+    if (ownDataDir) fs.rmSync(dataDir, { recursive: true, force: true });
+  };
+  try {
+    // The shim's /health on the gateway-style port is healthy only when the gateway and every subgraph are.
+    await waitForHealthy(`http://127.0.0.1:${env.REST_GATEWAY_PORT}/health`, child, options.timeoutMs ?? 90_000);
+  } catch (error) {
+    await stop();
+    throw new Error(`${(error as Error).message}\n--- platform output ---\n${output}`);
+  }
+  return {
+    child,
+    env,
+    gatewayUrl: env.GATEWAY_URL,
+    restUrl: (kind) => `http://127.0.0.1:${restPort[kind]}`,
+    startupMs: performance.now() - started,
+    output: () => output,
+    residentMemory: () => residentMemoryOfChildren(child.pid!),
+    stop,
+  };
+}
+
+async function waitForHealthy(url: string, child: ChildProcess, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let last = "no answer";
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`the platform exited with ${child.exitCode} before it was up (last: ${last})`);
+    try {
+      const response = await fetch(url, { signal: AbortSignal.timeout(1000) });
+      if (response.ok) return;
+      last = `${response.status} ${await response.text()}`;
+    } catch (error) {
+      last = String(error); // not up yet
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`${url} did not become healthy in ${timeoutMs} ms (last: ${last})`);
+}
+
+/** RSS of the platform's service processes (the children of start-platform), from ps. */
+function residentMemoryOfChildren(parentPid: number): Record<string, number> {
+  const lines = execFileSync("ps", ["-o", "rss=,args=", "--ppid", String(parentPid)], { encoding: "utf8" })
+    .trim()
+    .split("\n");
+  const memory: Record<string, number> = {};
+  for (const line of lines) {
+    const match = /^\s*(\d+)\s+.*?(\S+\/src\/main\.(?:ts|js))/.exec(line);
+    if (match) memory[match[2]] = Math.round(Number(match[1]) / 1024);
+  }
+  return memory;
+}

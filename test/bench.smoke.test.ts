@@ -1,0 +1,33 @@
+import { formatTable, runBench } from "../scripts/bench/bench";
+
+/**
+ * `npm run bench` must keep working: a one-second run of every measurement
+ * against a real platform. The figures are not judged here (this machine is
+ * shared and noisy); the answers are: every load got only right answers, and
+ * the stock taken equals the units in the recorded orders (runBench throws
+ * otherwise).
+ */
+test("the benchmark runs every measurement with right answers and consistent stock", async () => {
+  const result = await runBench({ durationSeconds: 1, connections: 2, spreadProducts: 3, log: () => undefined });
+
+  expect(result.measurements.map((m) => m.name)).toEqual(
+    expect.arrayContaining([
+      "gateway: federated orders",
+      "hive gateway: federated orders",
+      "orders subgraph alone",
+      "REST: orders of a user",
+      "gateway: orders of a user",
+      "createOrder, hot SKU",
+      "createOrder, spread over 3 products",
+    ]),
+  );
+  for (const measurement of result.measurements) {
+    expect(measurement.requests).toBeGreaterThan(0);
+    expect(measurement.wrongAnswers).toBe(0);
+  }
+  for (const value of Object.values(result.ratios)) expect(value).toBeGreaterThan(0);
+  expect(result.stockCheck.length).toBeGreaterThan(0);
+  expect(result.stockCheck.every((line) => line.stockTaken === line.unitsInOrders)).toBe(true);
+  expect(Object.keys(result.residentMemoryMiB)).toHaveLength(5);
+  expect(formatTable(result)).toContain("| gateway: federated orders |");
+}, 240_000);
