@@ -1,4 +1,5 @@
 import { ApolloGateway } from "@apollo/gateway";
+import type { Fetcher } from "@apollo/utils.fetcher";
 import { ApolloServer } from "@apollo/server";
 import { ApolloServerPluginLandingPageLocalDefault } from "@apollo/server/plugin/landingPage/default";
 import { expressMiddleware } from "@as-integrations/express5";
@@ -31,7 +32,10 @@ export async function startGateway(settings: GatewaySettings): Promise<RunningSe
   const { logger, subgraphUrls } = settings;
   const gateway = new ApolloGateway({
     supergraphSdl: settings.supergraphSdl,
-    buildService: ({ name, url }) => new SubgraphRequests({ url: subgraphUrls[name as SubgraphName] ?? url }),
+    // Node's own fetch (undici) rather than Apollo's default make-fetch-happen: a connection pool that
+    // honours the subgraphs' keep-alive, without the HTTP-cache layers a subgraph call never uses.
+    buildService: ({ name, url }) =>
+      new SubgraphRequests({ url: subgraphUrls[name as SubgraphName] ?? url, fetcher: fetch as Fetcher }),
   });
   const apollo = new ApolloServer<GatewayContext>({
     gateway,

@@ -26,6 +26,8 @@ export interface BenchOptions {
   connections: number;
   /** Products in the spread-out order run. */
   spreadProducts: number;
+  /** Run only the measurements whose name contains this text (profiling one path); all when unset. */
+  only?: string;
   log(line: string): void;
 }
 
@@ -148,6 +150,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
     const data = await loadDataSet(platform.gatewayUrl, options.spreadProducts);
     const measurements: Measurement[] = [];
     const measure = async (name: string, target: LoadTarget) => {
+      if (options.only && !name.includes(options.only)) return undefined;
       const measurement = await load(name, target, options);
       log(`  ${name}: ${measurement.requestsPerSecond.toFixed(0)} req/s, p99 ${measurement.p99Ms} ms`);
       measurements.push(measurement);
@@ -192,29 +195,36 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
       ],
       ["one user", get(`${rest}/api/users/${data.readerId}`), graphql(platform.gatewayUrl, USER, { id: data.readerId })],
     ];
-    const restRatios: Record<string, number> = {};
     for (const [name, restTarget, graphqlTarget] of pairs) {
-      const viaRest = await measure(`REST: ${name}`, restTarget);
-      const direct = await measure(`gateway: ${name}`, graphqlTarget);
-      restRatios[`REST / gateway (${name})`] = ratio(viaRest, direct);
+      await measure(`REST: ${name}`, restTarget);
+      await measure(`gateway: ${name}`, graphqlTarget);
     }
 
     log("placing orders:");
     const hotBuyer = await registerUser(platform.gatewayUrl, "hot");
-    const hot = await measure(
+    await measure(
       "createOrder, hot SKU",
       orderTarget(platform.gatewayUrl, hotBuyer, () => data.hotProductId),
     );
     const spreadBuyer = await registerUser(platform.gatewayUrl, "spread");
     let next = 0;
-    const spread = await measure(
-      `createOrder, spread over ${data.spread.length} products`,
+    const spreadName = `createOrder, spread over ${data.spread.length} products`;
+    await measure(
+      spreadName,
       orderTarget(platform.gatewayUrl, spreadBuyer, () => data.spread[next++ % data.spread.length]),
     );
     const stockCheck = await settledStock(platform.gatewayUrl, [hotBuyer, spreadBuyer], [data.hotProductId, ...data.spread]);
 
     const byName = new Map(measurements.map((m) => [m.name, m]));
-    const federated = byName.get("gateway: federated orders")!;
+    const ratios: Record<string, number> = {};
+    const addRatio = (label: string, a: string, b: string) => {
+      const [x, y] = [byName.get(a), byName.get(b)];
+      if (x && y) ratios[label] = Math.round((x.requestsPerSecond / y.requestsPerSecond) * 100) / 100;
+    };
+    addRatio("gateway / hive gateway (federated orders)", "gateway: federated orders", "hive gateway: federated orders");
+    addRatio("gateway / orders subgraph alone", "gateway: federated orders", "orders subgraph alone");
+    for (const [name] of pairs) addRatio(`REST / gateway (${name})`, `REST: ${name}`, `gateway: ${name}`);
+    addRatio("hot SKU / spread (createOrder)", "createOrder, hot SKU", spreadName);
     const result: BenchResult = {
       startedAt: new Date().toISOString(),
       backend: databaseUrls.USERS_DATABASE_URL ? "postgres" : "pglite",
@@ -222,12 +232,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
       startupMs: Math.round(platform.startupMs),
       residentMemoryMiB: platform.residentMemory(),
       measurements,
-      ratios: {
-        "gateway / hive gateway (federated orders)": ratio(federated, byName.get("hive gateway: federated orders")!),
-        "gateway / orders subgraph alone": ratio(federated, byName.get("orders subgraph alone")!),
-        ...restRatios,
-        "hot SKU / spread (createOrder)": ratio(hot, spread),
-      },
+      ratios,
       stockCheck: stockCheck.filter((line) => line.stockTaken > 0),
     };
     return result;
@@ -298,10 +303,6 @@ function orderTarget(gatewayUrl: string, userId: string, productId: () => string
     nextBody: () =>
       JSON.stringify({ query: CREATE_ORDER, variables: { userId, items: [{ productId: productId(), quantity: 1 }] } }),
   };
-}
-
-function ratio(a: Measurement, b: Measurement): number {
-  return Math.round((a.requestsPerSecond / b.requestsPerSecond) * 100) / 100;
 }
 
 interface DataSet {
@@ -445,6 +446,7 @@ if (require.main === module) {
     durationSeconds: Number(argument("duration", "10")),
     connections: Number(argument("connections", "50")),
     spreadProducts: Number(argument("spread", "100")),
+    only: process.argv.includes("--only") ? argument("only", "") : undefined,
     log: (line) => process.stdout.write(`${line}\n`),
   }).then(
     (result) => {
