@@ -27,8 +27,44 @@ function run(command, args) {
   }
 }
 
-for (const service of ["users", "products", "orders"]) {
-  run(bin("prisma"), ["generate", "--config", `prisma/${service}/prisma.config.ts`]);
+// Each step runs only when its inputs changed since it last ran (a hash of them
+// is kept beside its output), so `npm start` does not regenerate on every start.
+// The lock file is an input of every step: a new Prisma or codegen version regenerates.
+const fs = require("node:fs");
+const crypto = require("node:crypto");
+
+function unchanged(stampFile, inputs) {
+  const hash = crypto.createHash("sha256");
+  for (const file of [...inputs, "package-lock.json"]) {
+    hash.update(file).update(fs.existsSync(path.join(root, file)) ? fs.readFileSync(path.join(root, file)) : "");
+  }
+  const digest = hash.digest("hex");
+  const stamp = path.join(root, stampFile);
+  const same = fs.existsSync(stamp) && fs.readFileSync(stamp, "utf8") === digest;
+  return { same, record: () => fs.writeFileSync(stamp, digest) };
 }
-run(bin("graphql-codegen"), ["--config", "codegen.ts", "--silent"]);
-console.log("generated: Prisma clients (users, products, orders) and subgraph resolver types");
+
+const done = [];
+for (const service of ["users", "products", "orders"]) {
+  const step = unchanged(`prisma/${service}/generated/.inputs-hash`, [
+    `prisma/${service}/schema.prisma`,
+    `prisma/${service}/prisma.config.ts`,
+  ]);
+  if (step.same) continue;
+  run(bin("prisma"), ["generate", "--config", `prisma/${service}/prisma.config.ts`]);
+  step.record();
+  done.push(`Prisma client (${service})`);
+}
+const subgraphs = ["users", "products", "orders"];
+const codegen = unchanged("subgraphs/.resolver-types-hash", [
+  "codegen.ts",
+  "subgraphs/orders/src/order-status-values.ts",
+  ...subgraphs.map((name) => `subgraphs/${name}/schema.graphql`),
+]);
+const codegenOutputs = subgraphs.every((name) => fs.existsSync(path.join(root, `subgraphs/${name}/src/__generated__`)));
+if (!codegen.same || !codegenOutputs) {
+  run(bin("graphql-codegen"), ["--config", "codegen.ts", "--silent"]);
+  codegen.record();
+  done.push("subgraph resolver types");
+}
+console.log(done.length ? `generated: ${done.join(", ")}` : "generated code is up to date");
