@@ -2,6 +2,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { bindMigrationAwareSqlAdapterFactory, type SqlMigrationAwareDriverAdapterFactory } from "@prisma/driver-adapter-utils";
 import type * as Wasm from "@prisma/schema-engine-wasm";
+import { importEsm } from "../lib/import-esm";
 
 /**
  * Prisma's schema engine (the Rust code behind `prisma migrate` and
@@ -24,8 +25,11 @@ export type MigrationList = Wasm.MigrationList;
 
 const NO_FILTERS: Wasm.SchemaFilter = { externalTables: [], externalEnums: [] };
 
-// A real import(): TypeScript compiles `import()` to require() in CommonJS output, which cannot load ES modules.
-const importEsm = new Function("specifier", "return import(specifier)") as (specifier: string) => Promise<unknown>;
+// The slice of the WebAssembly global used here (the project's TypeScript libs do not declare it).
+type WasmExports = Record<string, unknown>;
+declare const WebAssembly: {
+  instantiate(bytes: Uint8Array, imports: Record<string, object>): Promise<{ instance: { exports: WasmExports } }>;
+};
 
 let glue: Promise<typeof Wasm> | undefined;
 
@@ -35,15 +39,15 @@ let glue: Promise<typeof Wasm> | undefined;
  */
 function loadGlue(): Promise<typeof Wasm> {
   glue ??= (async () => {
-    const bindings = (await importEsm("@prisma/schema-engine-wasm/schema_engine_bg")) as typeof Wasm & {
-      __wbg_set_wasm(exports: WebAssembly.Exports): void;
-    };
+    const bindings = await importEsm<typeof Wasm & { __wbg_set_wasm(exports: WasmExports): void }>(
+      "@prisma/schema-engine-wasm/schema_engine_bg",
+    );
     const wasmFile = path.join(
       path.dirname(require.resolve("@prisma/schema-engine-wasm/schema_engine_bg")),
       "schema_engine_bg.wasm",
     );
     const { instance } = await WebAssembly.instantiate(fs.readFileSync(wasmFile), {
-      "./schema_engine_bg.js": bindings as unknown as WebAssembly.ModuleImports,
+      "./schema_engine_bg.js": bindings,
     });
     bindings.__wbg_set_wasm(instance.exports);
     (instance.exports.__wbindgen_start as (() => void) | undefined)?.();
