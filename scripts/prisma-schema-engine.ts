@@ -12,8 +12,8 @@ import { importEsm } from "../lib/import-esm";
  * which it downloads on first use and which cannot be fetched on every
  * machine. Prisma 6 could run the CLI on this same WASM engine with a driver
  * adapter (`migrate.adapter` in prisma.config.ts); Prisma 7.0 removed that
- * (prisma/prisma#28499) and the work to bring it back is tracked in
- * prisma/prisma#8626. The engine itself still ships on npm as
+ * (prisma/orm#28499) and the work to bring it back is tracked in
+ * prisma/orm#8626. The engine itself still ships on npm as
  * @prisma/schema-engine-wasm, built from the same commit as the CLI (its
  * version must equal @prisma/engines-version's), so we call it directly:
  * same differ, same SQL renderer, same `applyMigrations` as `migrate deploy`.
