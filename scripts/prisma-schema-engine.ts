@@ -122,16 +122,3 @@ export async function diffDatabaseToSchema(
   });
   return exitCode === 0 ? null : (stdout ?? "");
 }
-
-/** `prisma migrate diff --from-empty --to-schema <schemaPath> --script`: needs no database. */
-export async function sqlForSchema(engine: SchemaEngine, schemaPath: string): Promise<string> {
-  const files = [{ path: schemaPath, content: fs.readFileSync(schemaPath, "utf8") }];
-  const { stdout } = await engine.diff({
-    from: { tag: "empty" },
-    to: { tag: "schemaDatamodel", files },
-    script: true,
-    exitCode: null,
-    filters: NO_FILTERS,
-  });
-  return stdout ?? "";
-}
