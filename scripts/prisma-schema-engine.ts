@@ -50,6 +50,10 @@ function loadGlue(): Promise<typeof Wasm> {
       "./schema_engine_bg.js": bindings,
     });
     bindings.__wbg_set_wasm(instance.exports);
+    // Where the engine reports a panic before it aborts (Prisma's CLI sets the same global).
+    (globalThis as { PRISMA_WASM_PANIC_REGISTRY?: object }).PRISMA_WASM_PANIC_REGISTRY ??= {
+      set_message: (message: string) => process.stderr.write(`Prisma's schema engine panicked: ${message}\n`),
+    };
     (instance.exports.__wbindgen_start as (() => void) | undefined)?.();
     return bindings;
   })();
