@@ -60,6 +60,11 @@ function loadGlue(): Promise<typeof Wasm> {
   return glue;
 }
 
+/** The prisma-engines commit this build comes from; must be the installed CLI's (tested). */
+export async function schemaEngineCommit(): Promise<string> {
+  return (await loadGlue()).version();
+}
+
 /**
  * An engine for one Prisma schema, working on the database behind `adapter`.
  * Beware: diffs from a migrations folder build a shadow database through

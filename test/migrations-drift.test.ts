@@ -3,9 +3,15 @@ import os from "node:os";
 import path from "node:path";
 import { SUBGRAPH_NAMES } from "../lib/config";
 import { findDrift, migrationSourcesOf, missingMigrationSql, type MigrationSources } from "../scripts/migration-check";
+import { schemaEngineCommit } from "../scripts/prisma-schema-engine";
 
 // Each check builds a database and runs Prisma's schema engine (WebAssembly).
 jest.setTimeout(180_000);
+
+test("the WebAssembly schema engine is the build of the installed Prisma CLI's engines (upgrade them together)", async () => {
+  const { enginesVersion } = require("@prisma/engines-version") as { enginesVersion: string };
+  expect(await schemaEngineCommit()).toBe(enginesVersion);
+});
 
 describe("each subgraph's migrations build exactly what its schema.prisma describes", () => {
   test.each(SUBGRAPH_NAMES)("%s: no drift, and every raw-SQL object is listed and present", async (name) => {
