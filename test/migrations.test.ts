@@ -3,21 +3,21 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { PGlite } from "@electric-sql/pglite";
+import { PrismaPg } from "@prisma/adapter-pg";
+import type { SqlMigrationAwareDriverAdapterFactory } from "@prisma/driver-adapter-utils";
 import pg from "pg";
+import { PrismaPGlite } from "pglite-prisma-adapter";
 import { createLogger } from "../lib/logger";
+import { SUBGRAPH_NAMES, type SubgraphName } from "../lib/config";
+import { migrationSourcesOf } from "../scripts/migration-check";
+import { deployMigrations, openSchemaEngine } from "../scripts/prisma-schema-engine";
+import { pgliteExecutor, postgresExecutor } from "../subgraphs/shared/database";
 import { applyPendingMigrations, readMigrations, type SqlExecutor } from "../subgraphs/shared/migrations";
 import { migrationsDirOf } from "../subgraphs/shared/settings";
-import { SUBGRAPH_NAMES } from "../lib/config";
-import { createTestDatabases } from "./support/databases";
+import { catalogDump } from "./support/catalog";
+import { BACKENDS, createTestDatabases, type Backend, type TestDatabases } from "./support/databases";
 
 const logger = createLogger("test", "silent");
-
-function pgliteExecutor(db: PGlite): SqlExecutor {
-  return {
-    query: async (sql, params) => (await db.query<any>(sql, params)).rows,
-    exec: async (script) => void (await db.exec(script)),
-  };
-}
 
 function tempMigrations(migrations: Record<string, string>): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "migrations-"));
@@ -86,12 +86,8 @@ describe("the start-up migration applier", () => {
     const clients = [new pg.Client({ connectionString: url }), new pg.Client({ connectionString: url })];
     try {
       await Promise.all(clients.map((client) => client.connect()));
-      const executor = (client: pg.Client): SqlExecutor => ({
-        query: async (sql, params) => (await client.query(sql, params)).rows,
-        exec: async (script) => void (await client.query(script)),
-      });
       const dir = migrationsDirOf("products");
-      const results = await Promise.all(clients.map((client) => applyPendingMigrations(executor(client), dir, logger)));
+      const results = await Promise.all(clients.map((client) => applyPendingMigrations(postgresExecutor(client), dir, logger)));
       expect(results.flat().sort()).toEqual(readMigrations(dir).map((m) => m.name));
       const { rows } = await clients[0].query(`SELECT count(*)::int AS n FROM "_prisma_migrations"`);
       expect(rows[0].n).toBe(readMigrations(dir).length);
@@ -100,4 +96,78 @@ describe("the start-up migration applier", () => {
       await databases.drop();
     }
   });
+});
+
+/** One scratch database, reachable both as the applier's executor and as a Prisma driver adapter. */
+interface ScratchDatabase {
+  executor: SqlExecutor;
+  adapter: SqlMigrationAwareDriverAdapterFactory;
+  close(): Promise<void>;
+}
+
+async function openScratch(backend: Backend, databases: TestDatabases | undefined, name: SubgraphName): Promise<ScratchDatabase> {
+  if (backend === "pglite") {
+    const db = new PGlite();
+    return { executor: pgliteExecutor(db), adapter: new PrismaPGlite(db), close: () => db.close() };
+  }
+  const url = (databases!.configs[name] as { url: string }).url;
+  // The applier needs one connection (its transactions); Prisma's adapter takes a pool of its own.
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  const pool = new pg.Pool({ connectionString: url });
+  return {
+    executor: postgresExecutor(client),
+    adapter: new PrismaPg(pool),
+    close: async () => {
+      await client.end();
+      await pool.end();
+    },
+  };
+}
+
+const BOOKKEEPING = `SELECT migration_name, checksum, logs, rolled_back_at, applied_steps_count, finished_at IS NOT NULL AS finished
+                       FROM "_prisma_migrations" ORDER BY migration_name`;
+
+describe.each(BACKENDS)("Prisma's migrate deploy and the start-up applier build the same database (%s)", (backend) => {
+  // On the server: one set of databases for Prisma's engine, one for the applier.
+  let forPrisma: TestDatabases | undefined;
+  let forApplier: TestDatabases | undefined;
+  beforeAll(async () => {
+    if (backend === "postgres")
+      [forPrisma, forApplier] = await Promise.all([createTestDatabases(backend), createTestDatabases(backend)]);
+  });
+  afterAll(async () => {
+    await forPrisma?.drop();
+    await forApplier?.drop();
+  });
+
+  test.each(SUBGRAPH_NAMES)(
+    "%s: same tables, columns, indexes, constraints and _prisma_migrations rows; each sees the other's work",
+    async (name) => {
+      const { schemaPath, migrationsDir } = migrationSourcesOf(name);
+      const everyMigration = readMigrations(migrationsDir).map((migration) => migration.name);
+      const byPrisma = await openScratch(backend, forPrisma, name);
+      const byApplier = await openScratch(backend, forApplier, name);
+      try {
+        const engine = await openSchemaEngine(schemaPath, byPrisma.adapter);
+        expect(await deployMigrations(engine, migrationsDir)).toEqual(everyMigration);
+        engine.free();
+        expect(await applyPendingMigrations(byApplier.executor, migrationsDir, logger)).toEqual(everyMigration);
+
+        expect(await catalogDump(byApplier.executor)).toEqual(await catalogDump(byPrisma.executor));
+        const prismaRows = await byPrisma.executor.query(BOOKKEEPING);
+        expect(prismaRows).toHaveLength(everyMigration.length);
+        expect(await byApplier.executor.query(BOOKKEEPING)).toEqual(prismaRows);
+
+        // Either can take over a database the other migrated: nothing is pending for it.
+        expect(await applyPendingMigrations(byPrisma.executor, migrationsDir, logger)).toEqual([]);
+        const engineOnApplied = await openSchemaEngine(schemaPath, byApplier.adapter);
+        expect(await deployMigrations(engineOnApplied, migrationsDir)).toEqual([]);
+        engineOnApplied.free();
+      } finally {
+        await byPrisma.close();
+        await byApplier.close();
+      }
+    },
+  );
 });

@@ -88,7 +88,7 @@ export async function openDatabase<Client extends PrismaLike>(options: OpenDatab
   };
 }
 
-function postgresExecutor(client: pg.Client): SqlExecutor {
+export function postgresExecutor(client: pg.Client): SqlExecutor {
   return {
     query: async (sql, params) => (await client.query(sql, params)).rows,
     exec: async (script) => {
@@ -97,7 +97,7 @@ function postgresExecutor(client: pg.Client): SqlExecutor {
   };
 }
 
-function pgliteExecutor(db: PGlite): SqlExecutor {
+export function pgliteExecutor(db: PGlite): SqlExecutor {
   return {
     query: async <Row>(sql: string, params?: unknown[]) => (await db.query<Row>(sql, params)).rows,
     exec: async (script) => {

@@ -7,14 +7,19 @@ import { SUBGRAPH_NAMES, type DatabaseConfig, type SubgraphName } from "../../li
 
 /**
  * The two database backends every end-to-end suite runs on: embedded PGlite,
- * and the PostgreSQL server (TEST_POSTGRES_URL, default the local one). On the
+ * and the PostgreSQL server at TEST_POSTGRES_URL (which Jest's globalSetup sets:
+ * see postgres-server.ts). On the
  * server each run creates databases with a random name and drops them after,
  * so parallel runs never see each other.
  */
 export type Backend = "pglite" | "postgres";
 export const BACKENDS: Backend[] = ["pglite", "postgres"];
 
-const SERVER_URL = process.env.TEST_POSTGRES_URL ?? "postgresql://postgres@127.0.0.1:5432/postgres";
+function serverUrl(): string {
+  const url = process.env.TEST_POSTGRES_URL;
+  if (!url) throw new Error("TEST_POSTGRES_URL is not set: run the tests through Jest, whose globalSetup provides the server");
+  return url;
+}
 
 export interface TestDatabases {
   configs: Record<SubgraphName, DatabaseConfig>;
@@ -36,7 +41,7 @@ export async function createTestDatabases(backend: Backend): Promise<TestDatabas
     };
   }
   const prefix = `shop_test_${crypto.randomBytes(4).toString("hex")}`;
-  const admin = new pg.Client({ connectionString: SERVER_URL });
+  const admin = new pg.Client({ connectionString: serverUrl() });
   await admin.connect();
   try {
     for (const name of SUBGRAPH_NAMES) await admin.query(`CREATE DATABASE "${prefix}_${name}"`);
@@ -49,7 +54,7 @@ export async function createTestDatabases(backend: Backend): Promise<TestDatabas
   return {
     configs: configs as Record<SubgraphName, DatabaseConfig>,
     drop: async () => {
-      const client = new pg.Client({ connectionString: SERVER_URL });
+      const client = new pg.Client({ connectionString: serverUrl() });
       await client.connect();
       try {
         for (const name of SUBGRAPH_NAMES) await client.query(`DROP DATABASE IF EXISTS "${prefix}_${name}" WITH (FORCE)`);
@@ -61,7 +66,7 @@ export async function createTestDatabases(backend: Backend): Promise<TestDatabas
 }
 
 function databaseUrl(database: string): string {
-  const url = new URL(SERVER_URL);
+  const url = new URL(serverUrl());
   url.pathname = `/${database}`;
   return url.toString();
 }
