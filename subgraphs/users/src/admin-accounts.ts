@@ -1,4 +1,5 @@
-import type { User } from "../../../prisma/users/generated/client/client";
+import { Prisma, type User } from "../../../prisma/users/generated/client/client";
+import { DomainError, ErrorCode } from "../../../lib/errors";
 import { parseInput } from "../../shared/validation";
 import type { UsersPrisma } from "./database";
 import type { Passwords } from "./passwords";
@@ -28,6 +29,13 @@ export async function createOrPromoteAdmin(
     return { user, created: false };
   }
   const passwordHash = await passwords.hash(password);
-  const user = await prisma.user.create({ data: { email, username, passwordHash, role: "admin" } });
-  return { user, created: true };
+  try {
+    const user = await prisma.user.create({ data: { email, username, passwordHash, role: "admin" } });
+    return { user, created: true };
+  } catch (error) {
+    if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === "P2002") {
+      throw new DomainError(ErrorCode.ALREADY_EXISTS, `The username ${username} belongs to another account`);
+    }
+    throw error;
+  }
 }

@@ -11,6 +11,7 @@ export const resolvers: Resolvers = {
   Role: ROLE_VALUES,
   Query: {
     user: (_root, { id }, context) => {
+      userPolicy.assertMayLookUp(context);
       const userId = toIntId(id);
       return userPolicy.mayRead(context, userId) ? context.users.findById(userId) : null;
     },

@@ -1,4 +1,4 @@
-import { mayActFor, requireAdmin, requireUser, type AuthorizationContext } from "../../shared/authorization";
+import { mayActFor, requireAdmin, requireSignedIn, requireUser, type AuthorizationContext } from "../../shared/authorization";
 
 /**
  * Who may do what with accounts (AUTH_MODE=enforced; open mode lets anyone,
@@ -7,6 +7,8 @@ import { mayActFor, requireAdmin, requireUser, type AuthorizationContext } from 
  * there is no way to learn which ids or emails are taken.
  */
 export const userPolicy = {
+  /** `user(id)`: looking anyone up needs someone signed in. */
+  assertMayLookUp: (context: AuthorizationContext): void => requireSignedIn(context),
   /** `user(id)` and User entity references: null unless this is true. */
   mayRead: (context: AuthorizationContext, userId: number): boolean => mayActFor(context, userId),
   /** `me`: who is signed in, in either mode. */
