@@ -5,7 +5,7 @@ import { BACKENDS } from "./support/databases";
 import { graphqlError } from "./support/graphql-errors";
 import { hostileTokens, signIn, signUpCustomer, type Account } from "./support/accounts";
 import { LOGIN_TOKENS, LOGOUT, ME, REFRESH_TOKEN, REGISTER } from "./support/operations";
-import { startRestTestPlatform, type RestTestPlatform } from "./support/rest-platform";
+import { PLATFORM_START_TIMEOUT_MS, startRestTestPlatform, type RestTestPlatform } from "./support/rest-platform";
 
 /** Access and refresh tokens, passwords and login answers, with AUTH_MODE=enforced. */
 describe.each(BACKENDS)("tokens and logins (%s)", (backend) => {
@@ -20,7 +20,7 @@ describe.each(BACKENDS)("tokens and logins (%s)", (backend) => {
       { authMode: "enforced", env: { LOGIN_FAILURES_PER_ACCOUNT: "1000", LOGIN_FAILURES_PER_ADDRESS: "1000" } },
     );
     alice = await signUpCustomer(setup.platform, "alice");
-  });
+  }, PLATFORM_START_TIMEOUT_MS);
   afterAll(async () => {
     await setup?.stop();
   });
@@ -154,7 +154,7 @@ describe("production start-up", () => {
         ...env,
       },
       encoding: "utf8",
-      timeout: 60_000,
+      timeout: 100_000,
     });
 
   test("without the secrets the gateway refuses to start, and says which and how long", () => {
@@ -169,7 +169,7 @@ describe("production start-up", () => {
     const result = start("subgraphs/users/src/main.ts", { JWT_SECRET: "too-short-a-secret", SERVICE_TOKEN: "s".repeat(40) });
     expect(result.status).not.toBe(0);
     expect(result.stdout + result.stderr).toMatch(/JWT_SECRET must be at least 32 bytes/);
-  });
+  }, 120_000);
 });
 
 function median(values: number[]): number {

@@ -21,7 +21,7 @@ import {
   USER,
   USER_WITH_ORDERS,
 } from "./support/operations";
-import { startRestTestPlatform, type RestTestPlatform } from "./support/rest-platform";
+import { PLATFORM_START_TIMEOUT_MS, startRestTestPlatform, type RestTestPlatform } from "./support/rest-platform";
 
 /**
  * AUTH_MODE=enforced: customer A against customer B, anonymous callers and an
@@ -61,7 +61,7 @@ describe.each(BACKENDS)("who may do what, AUTH_MODE=enforced (%s)", (backend) =>
     productId = createProduct.id;
     aliceOrder = await placeOrder(alice);
     bobOrder = await placeOrder(bob);
-  });
+  }, PLATFORM_START_TIMEOUT_MS);
   afterAll(async () => {
     await setup?.stop();
   });
@@ -372,7 +372,7 @@ describe.each(BACKENDS)("AUTH_MODE=open (%s)", (backend) => {
 
   beforeAll(async () => {
     setup = await startRestTestPlatform(backend);
-  });
+  }, PLATFORM_START_TIMEOUT_MS);
   afterAll(async () => {
     await setup?.stop();
   });

@@ -17,6 +17,9 @@ export interface RestTestPlatform {
   stop(): Promise<void>;
 }
 
+/** For a beforeAll that starts a platform: on a busy machine, PGlite's start alone can take most of jest's default minute. */
+export const PLATFORM_START_TIMEOUT_MS = 180_000;
+
 export async function startRestTestPlatform(
   backend: Backend,
   overrides: Partial<RestShimSettings> = {},
