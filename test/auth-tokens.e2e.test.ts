@@ -163,7 +163,7 @@ describe("production start-up", () => {
     expect(result.stdout + result.stderr).toMatch(
       /needs JWT_SECRET and SERVICE_TOKEN in the environment, each at least 32 bytes/,
     );
-  });
+  }, 120_000);
 
   test("with a secret shorter than 32 bytes a subgraph refuses to start, and says so", () => {
     const result = start("subgraphs/users/src/main.ts", { JWT_SECRET: "too-short-a-secret", SERVICE_TOKEN: "s".repeat(40) });
