@@ -1,4 +1,5 @@
 import { readEnv } from "../lib/config";
+import { Passwords } from "../subgraphs/users/src/passwords";
 import { mayActFor, requireAdmin, requireService, requireSignedIn } from "../subgraphs/shared/authorization";
 import {
   decodePrincipal,
@@ -89,5 +90,17 @@ describe("shared secrets", () => {
   test("BCRYPT_COST is at least 10", () => {
     expect(() => readEnv({ BCRYPT_COST: "9" })).toThrow(/BCRYPT_COST must be at least 10/);
     expect(readEnv({}).BCRYPT_COST).toBe(12);
+  });
+});
+
+describe("password hashes", () => {
+  test("are checked whatever their cost, and one made at another cost is due for a rehash", async () => {
+    const [atTen, atEleven] = await Promise.all([Passwords.withCost(10), Passwords.withCost(11)]);
+    const oldHash = await atTen.hash("correct horse");
+    expect(await atEleven.verify("correct horse", oldHash)).toBe(true);
+    expect(await atEleven.verify("wrong horse", oldHash)).toBe(false);
+    expect(await atEleven.verify("correct horse", undefined)).toBe(false);
+    expect(atEleven.needsRehash(oldHash)).toBe(true);
+    expect(atEleven.needsRehash(await atEleven.hash("correct horse"))).toBe(false);
   });
 });

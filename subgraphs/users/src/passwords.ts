@@ -30,6 +30,15 @@ export class Passwords {
     return bcrypt.hash(password, this.cost);
   }
 
+  /**
+   * A hash made at another cost (accounts from before BCRYPT_COST changed):
+   * rehashed at the next successful login, so that a wrong password costs the
+   * same time as an unknown email for that account too.
+   */
+  needsRehash(hash: string): boolean {
+    return bcrypt.getRounds(hash) !== this.cost;
+  }
+
   /** Exactly one bcrypt comparison whatever the input, so the answer's timing says nothing about the account. */
   async verify(password: string, hash: string | undefined): Promise<boolean> {
     const usable = hash !== undefined && byteLength(password) <= MAX_PASSWORD_BYTES;

@@ -91,6 +91,9 @@ export class UserService {
       throw invalidCredentials();
     }
     await this.deps.throttle.recordSuccess(account);
+    if (this.deps.passwords.needsRehash(user.passwordHash)) {
+      await this.prisma.user.update({ where: { id: user.id }, data: { passwordHash: await this.deps.passwords.hash(password) } });
+    }
     return this.signIn(user, await this.deps.refreshTokens.issue(user.id));
   }
 
