@@ -1,5 +1,6 @@
 import type { CodegenConfig } from "@graphql-codegen/cli";
 import { ORDER_STATUS_VALUES } from "./subgraphs/orders/src/order-status-values";
+import { ROLE_VALUES } from "./subgraphs/users/src/role-values";
 
 // Resolver types generated from each subgraph's schema, so no argument or
 // result interface is written by hand next to a schema that already says it.
@@ -33,6 +34,8 @@ const config: CodegenConfig = {
   generates: {
     "subgraphs/users/src/__generated__/resolvers-types.ts": subgraph("users", {
       mappers: { User: "../../../../prisma/users/generated/client/client#User as UserRecord" },
+      // GraphQL's CUSTOMER is the database's "customer".
+      enumValues: { Role: ROLE_VALUES },
     }),
     "subgraphs/products/src/__generated__/resolvers-types.ts": subgraph("products", {
       mappers: { Product: "../../../../prisma/products/generated/client/client#Product as ProductRecord" },

@@ -1,30 +1,61 @@
+import crypto from "node:crypto";
 import jwt from "jsonwebtoken";
 
 /**
- * Users' bearer tokens. The users subgraph signs them at login; the gateway
- * and every subgraph verify them with the same secret.
+ * Users' tokens. An access token is a short-lived JWT the users subgraph signs
+ * at login and the gateway verifies; a refresh token is an opaque random
+ * string, stored only as a hash, that buys a new access token (users subgraph,
+ * refresh-tokens.ts). Neither can pass for the other: a refresh token is not a
+ * JWT at all, and an access token's hash is in no refresh-token row.
  */
-export interface Viewer {
+export const ROLES = ["customer", "admin"] as const;
+export type Role = (typeof ROLES)[number];
+
+/** What a verified access token says: who, and the role they had when it was signed. */
+export interface AccessClaims {
   userId: string;
-  email: string;
+  role: Role;
 }
 
-const TOKEN_LIFETIME = "24h"; // as the legacy system issued them
+/** Pinned: tokens that name any other algorithm (none, HS512, RS256 …) are refused. */
 const ALGORITHM = "HS256";
+export const TOKEN_ISSUER = "federated-shop/users";
+export const TOKEN_AUDIENCE = "federated-shop/api";
+/** A claim that marks access tokens, so that no other token signed with the secret can pass for one. */
+const ACCESS_TOKEN_TYPE = "access";
 
-export function signUserToken(viewer: Viewer, secret: string): string {
-  return jwt.sign({ email: viewer.email }, secret, { subject: viewer.userId, expiresIn: TOKEN_LIFETIME, algorithm: ALGORITHM });
+export function signAccessToken(claims: AccessClaims, secret: string, lifetimeSeconds: number): string {
+  return jwt.sign({ role: claims.role, typ: ACCESS_TOKEN_TYPE }, secret, {
+    subject: claims.userId,
+    expiresIn: lifetimeSeconds,
+    algorithm: ALGORITHM,
+    issuer: TOKEN_ISSUER,
+    audience: TOKEN_AUDIENCE,
+  });
 }
 
-/** The viewer a token proves, or null when it is malformed, forged or expired. */
-export function verifyUserToken(token: string, secret: string): Viewer | null {
+/** The claims an access token proves, or null when it is malformed, forged, expired or not an access token. */
+export function verifyAccessToken(token: string, secret: string): AccessClaims | null {
   try {
-    const claims = jwt.verify(token, secret, { algorithms: [ALGORITHM] });
-    if (typeof claims === "string" || !claims.sub) return null;
-    return { userId: claims.sub, email: String(claims.email ?? "") };
+    const claims = jwt.verify(token, secret, { algorithms: [ALGORITHM], issuer: TOKEN_ISSUER, audience: TOKEN_AUDIENCE });
+    if (typeof claims === "string") return null;
+    // jsonwebtoken checks `exp` only when present; a token without one would never expire.
+    if (typeof claims.exp !== "number" || !claims.sub || claims.typ !== ACCESS_TOKEN_TYPE) return null;
+    if (!(ROLES as readonly unknown[]).includes(claims.role)) return null;
+    return { userId: claims.sub, role: claims.role as Role };
   } catch {
     return null;
   }
+}
+
+/** A new refresh token: 256 random bits, URL-safe. Only its hash is stored. */
+export function newRefreshToken(): string {
+  return crypto.randomBytes(32).toString("base64url");
+}
+
+/** SHA-256 is enough here (no bcrypt): the token is random and long, so there is nothing to guess from its hash. */
+export function hashRefreshToken(token: string): string {
+  return crypto.createHash("sha256").update(token).digest("hex");
 }
 
 /** The token of an `Authorization: Bearer <token>` header, if there is one. */

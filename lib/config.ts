@@ -17,14 +17,27 @@ const optionalUrl = z
   .pipe(z.string().url().optional())
   .optional();
 
+/** Shared secrets must be at least 32 bytes (256 bits, as HS256 needs): a shorter one can be guessed offline from one token. */
+export const MIN_SECRET_BYTES = 32;
+const secret = (name: string) =>
+  z
+    .string()
+    .refine(
+      (value) => Buffer.byteLength(value, "utf8") >= MIN_SECRET_BYTES,
+      `${name} must be at least ${MIN_SECRET_BYTES} bytes (make one with \`openssl rand -hex 32\`)`,
+    )
+    .optional();
+
 const EnvSchema = z.object({
   NODE_ENV: z.string().default("development"),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   HOST: z.string().default("127.0.0.1"),
   DATA_DIR: z.string().default(".data"),
 
-  JWT_SECRET: z.string().min(16, "JWT_SECRET must be at least 16 characters").optional(),
-  SERVICE_TOKEN: z.string().min(16, "SERVICE_TOKEN must be at least 16 characters").optional(),
+  /** Signs users' access tokens. Required in production (lib/secrets.ts). */
+  JWT_SECRET: secret("JWT_SECRET"),
+  /** The credential services present to each other. Required in production (lib/secrets.ts). */
+  SERVICE_TOKEN: secret("SERVICE_TOKEN"),
 
   USERS_DATABASE_URL: optionalUrl,
   PRODUCTS_DATABASE_URL: optionalUrl,
@@ -51,6 +64,22 @@ const EnvSchema = z.object({
   AUTH_MODE: z.enum(["open", "enforced"]).optional(),
   /** Shared state across replicas (rate limits, login throttling); in-process memory when unset. */
   REDIS_URL: optionalUrl,
+
+  /** Lifetime of an access token. Short, because a refresh token gets a new one without the password. */
+  ACCESS_TOKEN_TTL_SECONDS: z.coerce.number().int().min(30).max(86_400).default(900),
+  /** Lifetime of a refresh token; each use replaces it with a new one of the same lifetime. */
+  REFRESH_TOKEN_TTL_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(60)
+    .default(30 * 86_400),
+  /** bcrypt work factor for new password hashes; 10 is the least accepted. */
+  BCRYPT_COST: z.coerce.number().int().min(10, "BCRYPT_COST must be at least 10").max(15).default(12),
+  /** Failed logins allowed per account (email) within the window, then TOO_MANY_REQUESTS until it passes. */
+  LOGIN_FAILURES_PER_ACCOUNT: z.coerce.number().int().min(1).default(10),
+  /** Failed logins allowed per client address within the window. */
+  LOGIN_FAILURES_PER_ADDRESS: z.coerce.number().int().min(1).default(50),
+  LOGIN_THROTTLE_WINDOW_SECONDS: z.coerce.number().int().min(1).default(900),
 });
 
 export type PlatformEnv = z.infer<typeof EnvSchema>;
@@ -83,6 +112,32 @@ export type AuthMode = "open" | "enforced";
 /** AUTH_MODE when set; otherwise enforced in production and open in development (the legacy anonymous API). */
 export function authModeOf(env: PlatformEnv): AuthMode {
   return env.AUTH_MODE ?? (isProduction(env) ? "enforced" : "open");
+}
+
+/** How the platform tells who is asking, and how hard it makes guessing passwords. Each service takes what it needs. */
+export interface SecuritySettings {
+  authMode: AuthMode;
+  accessTokenTtlSeconds: number;
+  refreshTokenTtlSeconds: number;
+  bcryptCost: number;
+  loginThrottle: { failuresPerAccount: number; failuresPerAddress: number; windowSeconds: number };
+  /** Where throttling counters live when several processes share them; in memory when unset. */
+  redisUrl: string | undefined;
+}
+
+export function securitySettingsOf(env: PlatformEnv): SecuritySettings {
+  return {
+    authMode: authModeOf(env),
+    accessTokenTtlSeconds: env.ACCESS_TOKEN_TTL_SECONDS,
+    refreshTokenTtlSeconds: env.REFRESH_TOKEN_TTL_SECONDS,
+    bcryptCost: env.BCRYPT_COST,
+    loginThrottle: {
+      failuresPerAccount: env.LOGIN_FAILURES_PER_ACCOUNT,
+      failuresPerAddress: env.LOGIN_FAILURES_PER_ADDRESS,
+      windowSeconds: env.LOGIN_THROTTLE_WINDOW_SECONDS,
+    },
+    redisUrl: env.REDIS_URL,
+  };
 }
 
 export function databaseConfigFor(name: SubgraphName, env: PlatformEnv): DatabaseConfig {

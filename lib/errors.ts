@@ -13,6 +13,8 @@ export const ErrorCode = {
   ALREADY_EXISTS: "ALREADY_EXISTS",
   OUT_OF_STOCK: "OUT_OF_STOCK",
   ILLEGAL_STATUS_MOVE: "ILLEGAL_STATUS_MOVE",
+  /** Too many attempts (failed logins, say); `extensions.retryAfterSeconds` says when to try again. */
+  TOO_MANY_REQUESTS: "TOO_MANY_REQUESTS",
   SERVICE_UNAVAILABLE: "SERVICE_UNAVAILABLE",
   INTERNAL_SERVER_ERROR: "INTERNAL_SERVER_ERROR",
 } as const;
@@ -36,6 +38,8 @@ export const notFound = (message: string, details?: Record<string, unknown>) =>
   new DomainError(ErrorCode.NOT_FOUND, message, details);
 export const unauthenticated = (message = "Authentication required") => new DomainError(ErrorCode.UNAUTHENTICATED, message);
 export const forbidden = (message = "Forbidden") => new DomainError(ErrorCode.FORBIDDEN, message);
+export const tooManyRequests = (message: string, retryAfterSeconds: number) =>
+  new DomainError(ErrorCode.TOO_MANY_REQUESTS, message, { retryAfterSeconds });
 
 /** Codes that may reach a client as they are; anything else is masked. */
 const PUBLIC_CODES = new Set<string>([

@@ -1,13 +1,14 @@
 import crypto from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
-import { isProduction, type PlatformEnv } from "./config";
+import { isProduction, MIN_SECRET_BYTES, type PlatformEnv } from "./config";
 import type { Logger } from "./logger";
 
 /**
  * The two shared secrets: the key that signs users' JWTs, and the credential
  * services present to each other. Production takes both from the environment
- * and refuses to start without them. Development generates them once, keeps
+ * and refuses to start without them (lib/config.ts refuses ones shorter than
+ * 32 bytes everywhere). Development generates them once, keeps
  * them beside the embedded data (so tokens survive a restart) and says so.
  */
 export interface PlatformSecrets {
@@ -21,7 +22,10 @@ export function resolveSecrets(env: PlatformEnv, logger: Logger): PlatformSecret
   }
   if (isProduction(env)) {
     const missing = [!env.JWT_SECRET && "JWT_SECRET", !env.SERVICE_TOKEN && "SERVICE_TOKEN"].filter(Boolean);
-    throw new Error(`Production mode (NODE_ENV=production) needs ${missing.join(" and ")} in the environment.`);
+    throw new Error(
+      `Production mode (NODE_ENV=production) needs ${missing.join(" and ")} in the environment, ` +
+        `each at least ${MIN_SECRET_BYTES} bytes (make one with \`openssl rand -hex 32\`).`,
+    );
   }
   const file = path.resolve(env.DATA_DIR, "secrets.json");
   const stored = readOrCreateSecretsFile(file, logger);

@@ -2,6 +2,9 @@
 // the gateway (GATEWAY_URL), so the documented curl flow has data to work on.
 // On a fresh database they get ids 1 to 5, in this order. Products already in
 // the catalogue (same name) are left alone, so running it twice adds nothing.
+// With AUTH_MODE=enforced only an admin may add products: pass one's login,
+// `npm run seed -- --admin-email E --admin-password P`.
+import { parseArgs } from "node:util";
 import { GraphQLClient, gql } from "graphql-request";
 import { readEnv } from "../lib/config";
 
@@ -71,10 +74,26 @@ const CREATE_PRODUCT = gql`
   }
 `;
 
+const LOGIN = gql`
+  mutation SeedLogin($email: String!, $password: String!) {
+    login(email: $email, password: $password) {
+      token
+    }
+  }
+`;
+
 type NamesPage = { products: { nodes: { name: string }[]; pageInfo: { endCursor: string | null; hasNextPage: boolean } } };
 
-export async function seedSampleCatalogue(gatewayUrl: string, log: (line: string) => void = console.log): Promise<void> {
-  const client = new GraphQLClient(gatewayUrl);
+export async function seedSampleCatalogue(
+  gatewayUrl: string,
+  log: (line: string) => void = console.log,
+  admin?: { email: string; password: string },
+): Promise<void> {
+  let client = new GraphQLClient(gatewayUrl);
+  if (admin) {
+    const { login } = await client.request<{ login: { token: string } }>(LOGIN, admin);
+    client = new GraphQLClient(gatewayUrl, { headers: { authorization: `Bearer ${login.token}` } });
+  }
   const existing = new Set<string>();
   let after: string | null = null;
   do {
@@ -97,7 +116,11 @@ export async function seedSampleCatalogue(gatewayUrl: string, log: (line: string
 
 if (require.main === module) {
   const { GATEWAY_URL } = readEnv();
-  seedSampleCatalogue(GATEWAY_URL).catch((error: Error) => {
+  const { values } = parseArgs({ options: { "admin-email": { type: "string" }, "admin-password": { type: "string" } } });
+  const email = values["admin-email"];
+  const password = values["admin-password"];
+  const admin = email && password ? { email, password } : undefined;
+  seedSampleCatalogue(GATEWAY_URL, console.log, admin).catch((error: Error) => {
     console.error(
       `Could not load the sample catalogue through ${GATEWAY_URL}: ${error.message}\nIs the platform running (npm start)?`,
     );

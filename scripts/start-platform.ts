@@ -3,7 +3,7 @@
 // *_DATABASE_URL variables point at PostgreSQL servers. Ctrl-C stops it all.
 import { spawn, type ChildProcess } from "node:child_process";
 import path from "node:path";
-import { readEnv, subgraphUrls } from "../lib/config";
+import { authModeOf, readEnv, subgraphUrls } from "../lib/config";
 import { createLogger } from "../lib/logger";
 import { resolveSecrets } from "../lib/secrets";
 import { healthUrlOf } from "../gateway/src/health";
@@ -93,6 +93,7 @@ Promise.all(services.map((service) => waitUntilHealthy(service.healthUrl))).then
       `  products subgraph     ${env.PRODUCTS_URL}`,
       `  orders subgraph       ${env.ORDERS_URL}`,
       `  REST (legacy API)     ${host(env.REST_GATEWAY_PORT)}  users ${host(env.REST_USERS_PORT)}  products ${host(env.REST_PRODUCTS_PORT)}  orders ${host(env.REST_ORDERS_PORT)}`,
+      `  AUTH_MODE             ${authModeOf(env)} (${authModeOf(env) === "open" ? "the legacy anonymous API" : "roles and ownership rules apply"}; README, "Modes, roles and tokens")`,
       `  data                  ${env.USERS_DATABASE_URL ? "PostgreSQL (from *_DATABASE_URL)" : `embedded PGlite in ${path.resolve(env.DATA_DIR)}`}`,
       "Load the sample catalogue with `npm run seed`. Ctrl-C stops everything.",
       "",

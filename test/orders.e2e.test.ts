@@ -150,7 +150,7 @@ describe.each(BACKENDS)("orders through the gateway (%s)", (backend) => {
     const gizmo = await createProduct(gql, { name: "Gizmo", price: "3.00", stockQuantity: 20 });
     // As the orders subgraph does, with the service credential, straight to the products subgraph.
     const asOrdersService = new GraphQLClient(`${platform.subgraphs.products.url}/graphql`, {
-      headers: { "x-service-token": platform.secrets.serviceToken },
+      headers: { "x-service-token": platform.secrets.serviceToken, "x-principal": "service" },
     });
     const reserve = (reservationId: string, quantity: number) =>
       asOrdersService.request(

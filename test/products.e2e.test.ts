@@ -122,11 +122,16 @@ describe.each(BACKENDS)("products through the gateway (%s)", (backend) => {
   test("the products subgraph refuses stock reservations from callers without the service credential", async () => {
     const direct = new GraphQLClient(`${platform.subgraphs.products.url}/graphql`);
     const reserve = `mutation { reserveStock(reservationId: "6f1c1a8e-8a5e-4f43-9d4f-1c1b2f3a4b5c", items: [{ productId: "1", quantity: 1 }]) { id } }`;
-    expect(await graphqlError(direct.request(reserve))).toMatchObject({ code: "FORBIDDEN" });
+    expect(await graphqlError(direct.request(reserve))).toMatchObject({ code: "UNAUTHENTICATED", status: 401 });
     const wrongToken = new GraphQLClient(`${platform.subgraphs.products.url}/graphql`, {
-      headers: { "x-service-token": "guess" },
+      headers: { "x-service-token": "guess", "x-principal": "service" },
     });
-    expect(await graphqlError(wrongToken.request(reserve))).toMatchObject({ code: "FORBIDDEN" });
+    expect(await graphqlError(wrongToken.request(reserve))).toMatchObject({ code: "UNAUTHENTICATED", status: 401 });
+    // The gateway's credential alone does not make a caller a service: it acts for whom the gateway names.
+    const asGateway = new GraphQLClient(`${platform.subgraphs.products.url}/graphql`, {
+      headers: { "x-service-token": platform.secrets.serviceToken, "x-principal": "user:1:admin" },
+    });
+    expect(await graphqlError(asGateway.request(reserve))).toMatchObject({ code: "FORBIDDEN" });
     expect((await gql.request<any>(PRODUCT, { id: "1" })).product.stockQuantity).toBe(50);
   });
 });

@@ -26,7 +26,7 @@ describe.each(BACKENDS)("a restart keeps the data (%s)", (backend) => {
     const before = (await gql.request<any>(ORDER_ACROSS_SUBGRAPHS, { id: createOrder.id })).order;
     await platform.stop();
 
-    platform = await startTestPlatform(databases.configs, secrets);
+    platform = await startTestPlatform(databases.configs, { secrets });
     gql = platform.client();
     expect((await gql.request<any>(ORDER_ACROSS_SUBGRAPHS, { id: createOrder.id })).order).toEqual(before);
     expect((await platform.client(login.token).request<any>(ME)).me.username).toBe("keeper");

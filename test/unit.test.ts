@@ -5,7 +5,7 @@ import { Kind } from "graphql";
 import { readEnv, databaseConfigFor } from "../lib/config";
 import { createLogger } from "../lib/logger";
 import { resolveSecrets } from "../lib/secrets";
-import { signUserToken, verifyUserToken } from "../lib/auth";
+import { signAccessToken, verifyAccessToken } from "../lib/auth";
 import { assertStatusMove } from "../subgraphs/orders/src/order-lifecycle";
 import { toIntId, wordPrefixQuery } from "../subgraphs/shared/ids-and-text";
 import { MoneyScalar } from "../subgraphs/shared/scalars";
@@ -105,9 +105,9 @@ describe("configuration and secrets", () => {
   });
 
   test("tokens verify with their secret only", () => {
-    const token = signUserToken({ userId: "7", email: "a@b.c" }, "secret-one-secret-one");
-    expect(verifyUserToken(token, "secret-one-secret-one")).toEqual({ userId: "7", email: "a@b.c" });
-    expect(verifyUserToken(token, "another-secret-value")).toBeNull();
-    expect(verifyUserToken("garbage", "secret-one-secret-one")).toBeNull();
+    const token = signAccessToken({ userId: "7", role: "customer" }, "secret-one-secret-one", 60);
+    expect(verifyAccessToken(token, "secret-one-secret-one")).toEqual({ userId: "7", role: "customer" });
+    expect(verifyAccessToken(token, "another-secret-value")).toBeNull();
+    expect(verifyAccessToken("garbage", "secret-one-secret-one")).toBeNull();
   });
 });

@@ -1,36 +1,70 @@
-import type { IncomingMessage } from "node:http";
+import type { Request } from "express";
 import { GraphQLError } from "graphql";
-import { bearerToken, verifyUserToken, type Viewer } from "../../lib/auth";
-import { ErrorCode } from "../../lib/errors";
+import { bearerToken, ROLES, verifyAccessToken, type Role } from "../../lib/auth";
+import { DomainError, ErrorCode } from "../../lib/errors";
+import { ANONYMOUS, type Principal } from "../../subgraphs/shared/request-identity";
+import type { ServiceClient } from "../../subgraphs/shared/service-client";
 
 /** Per-request state of the gateway, built once from the incoming HTTP request. */
 export interface GatewayContext {
-  /** Passed on to the subgraphs unchanged; they verify it themselves too. */
-  authorization?: string;
-  viewer: Viewer | null;
+  /** Who the subgraphs act for (subgraph-requests.ts sends it with the service credential). */
+  principal: Principal;
+  /** The client's address (`req.ip`, which honours TRUST_PROXY), for login throttling. */
   clientAddress?: string;
 }
 
-/**
- * A request without a token is anonymous; a request with a token that is
- * forged, malformed or expired is refused here with 401, before any subgraph
- * is asked.
- */
-export function buildGatewayContext(req: IncomingMessage, jwtSecret: string): GatewayContext {
-  const authorization = req.headers.authorization;
-  const clientAddress = firstForwardedAddress(req.headers["x-forwarded-for"]) ?? req.socket.remoteAddress;
-  if (!authorization) return { viewer: null, clientAddress };
-  const token = bearerToken(authorization);
-  const viewer = token ? verifyUserToken(token, jwtSecret) : null;
-  if (!viewer) {
-    throw new GraphQLError("Invalid or expired token", {
-      extensions: { code: ErrorCode.UNAUTHENTICATED, http: { status: 401 } },
-    });
+/** The account behind a verified token: its current role, or null when it no longer exists. */
+export type AccountLookup = (userId: string) => Promise<{ role: Role } | null>;
+
+const ACCOUNT = /* GraphQL */ `
+  query GatewayAccount($id: ID!) {
+    user(id: $id) {
+      role
+    }
   }
-  return { authorization, viewer, clientAddress };
+`;
+
+/** Asks the users subgraph, as a service, for an account's role. */
+export function accountLookupVia(users: ServiceClient): AccountLookup {
+  return async (userId) => {
+    const { user } = await users.request<{ user: { role: string } | null }>(ACCOUNT, { id: userId });
+    const role = user?.role.toLowerCase();
+    return role && (ROLES as readonly string[]).includes(role) ? { role: role as Role } : null;
+  };
 }
 
-function firstForwardedAddress(header: string | string[] | undefined): string | undefined {
-  const value = Array.isArray(header) ? header[0] : header;
-  return value?.split(",")[0]?.trim() || undefined;
+/**
+ * A request without a token is anonymous. A token must be a valid access token
+ * (lib/auth.ts) of an account that still exists; otherwise the request is
+ * refused here with 401, before any subgraph is asked. The account is looked up
+ * here, once per request, rather than in each subgraph: the gateway is the one
+ * door every client request passes, the subgraphs then trust the principal it
+ * names, and the role they act on is the account's current one, so deleting
+ * an account or demoting an admin takes effect at once, not when a token expires.
+ */
+export async function buildGatewayContext(
+  req: Request,
+  { jwtSecret, findAccount }: { jwtSecret: string; findAccount: AccountLookup },
+): Promise<GatewayContext> {
+  const clientAddress = req.ip;
+  const authorization = req.headers.authorization;
+  if (!authorization) return { principal: ANONYMOUS, clientAddress };
+  const token = bearerToken(authorization);
+  const claims = token ? verifyAccessToken(token, jwtSecret) : null;
+  if (!claims || !/^[1-9]\d{0,9}$/.test(claims.userId)) throw invalidToken();
+  let account: { role: Role } | null;
+  try {
+    account = await findAccount(claims.userId);
+  } catch (error) {
+    const code = error instanceof DomainError ? error.code : ErrorCode.SERVICE_UNAVAILABLE;
+    if (code === ErrorCode.BAD_USER_INPUT) throw invalidToken();
+    throw new GraphQLError("The platform cannot check your token right now", {
+      extensions: { code: ErrorCode.SERVICE_UNAVAILABLE, http: { status: 503 } },
+    });
+  }
+  if (!account) throw invalidToken();
+  return { principal: { kind: "user", userId: Number(claims.userId), role: account.role }, clientAddress };
 }
+
+const invalidToken = () =>
+  new GraphQLError("Invalid or expired token", { extensions: { code: ErrorCode.UNAUTHENTICATED, http: { status: 401 } } });

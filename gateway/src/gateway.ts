@@ -5,11 +5,12 @@ import { ApolloServerPluginLandingPageLocalDefault } from "@apollo/server/plugin
 import { expressMiddleware } from "@as-integrations/express5";
 import express from "express";
 import depthLimit from "graphql-depth-limit";
-import type { SubgraphName } from "../../lib/config";
+import type { AuthMode, SubgraphName } from "../../lib/config";
+import { createServiceClient } from "../../subgraphs/shared/service-client";
 import { maskUnexpectedErrors } from "../../lib/errors";
 import { listen, type RunningServer } from "../../lib/http-server";
 import type { Logger } from "../../lib/logger";
-import { buildGatewayContext, type GatewayContext } from "./context";
+import { accountLookupVia, buildGatewayContext, type GatewayContext } from "./context";
 import { checkSubgraphs } from "./health";
 import { SubgraphRequests } from "./subgraph-requests";
 
@@ -20,6 +21,10 @@ export interface GatewaySettings {
   subgraphUrls: Record<SubgraphName, string>;
   supergraphSdl: string;
   jwtSecret: string;
+  /** Presented to the subgraphs, which answer nobody else. */
+  serviceToken: string;
+  /** Said at start-up; the subgraphs apply it. */
+  authMode: AuthMode;
   logger: Logger;
   /** Deepest accepted selection (a cheap guard against abusive nesting such as user → orders → user → …). */
   maxQueryDepth: number;
@@ -35,8 +40,9 @@ export async function startGateway(settings: GatewaySettings): Promise<RunningSe
     // Node's own fetch (undici) rather than Apollo's default make-fetch-happen: a connection pool that
     // honours the subgraphs' keep-alive, without the HTTP-cache layers a subgraph call never uses.
     buildService: ({ name, url }) =>
-      new SubgraphRequests({ url: subgraphUrls[name as SubgraphName] ?? url, fetcher: fetch as Fetcher }),
+      new SubgraphRequests({ url: subgraphUrls[name as SubgraphName] ?? url, fetcher: fetch as Fetcher }, settings.serviceToken),
   });
+  const findAccount = accountLookupVia(createServiceClient(subgraphUrls.users, settings.serviceToken, "users"));
   const apollo = new ApolloServer<GatewayContext>({
     gateway,
     includeStacktraceInErrorResponses: false,
@@ -59,11 +65,13 @@ export async function startGateway(settings: GatewaySettings): Promise<RunningSe
   app.use(
     "/graphql",
     express.json({ limit: settings.maxBodyBytes ?? 1_000_000 }),
-    expressMiddleware(apollo, { context: async ({ req }) => buildGatewayContext(req, settings.jwtSecret) }),
+    expressMiddleware(apollo, {
+      context: async ({ req }) => buildGatewayContext(req, { jwtSecret: settings.jwtSecret, findAccount }),
+    }),
   );
 
   const server = await listen(app, settings.port, settings.host);
-  logger.info({ url: `${server.url}/graphql` }, "gateway ready");
+  logger.info({ url: `${server.url}/graphql`, authMode: settings.authMode }, `gateway ready (AUTH_MODE=${settings.authMode})`);
   return {
     ...server,
     close: async () => {

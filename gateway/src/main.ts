@@ -1,4 +1,4 @@
-import { readEnv, subgraphUrls } from "../../lib/config";
+import { authModeOf, readEnv, subgraphUrls } from "../../lib/config";
 import { createLogger } from "../../lib/logger";
 import { resolveSecrets } from "../../lib/secrets";
 import { runService } from "../../lib/run-service";
@@ -7,14 +7,17 @@ import { readSupergraph } from "./supergraph";
 
 const env = readEnv();
 const logger = createLogger("gateway", env.LOG_LEVEL);
-runService(logger, () =>
-  startGateway({
+runService(logger, async () => {
+  const secrets = resolveSecrets(env, logger);
+  return startGateway({
     port: env.GATEWAY_PORT,
     host: env.HOST,
     subgraphUrls: subgraphUrls(env),
     supergraphSdl: readSupergraph(),
-    jwtSecret: resolveSecrets(env, logger).jwtSecret,
+    jwtSecret: secrets.jwtSecret,
+    serviceToken: secrets.serviceToken,
+    authMode: authModeOf(env),
     maxQueryDepth: env.MAX_QUERY_DEPTH,
     logger,
-  }),
-);
+  });
+});

@@ -1,19 +1,38 @@
 import { RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from "@apollo/gateway";
 import { GraphQLError } from "graphql";
 import { ErrorCode, isPublicErrorCode } from "../../lib/errors";
+import {
+  ANONYMOUS,
+  CLIENT_ADDRESS_HEADER,
+  encodePrincipal,
+  IDENTITY_HEADERS,
+  PRINCIPAL_HEADER,
+  SERVICE_TOKEN_HEADER,
+} from "../../subgraphs/shared/request-identity";
 import type { GatewayContext } from "./context";
 
 /**
  * The one place where the gateway builds the HTTP requests it sends to the
  * subgraphs, and reads their failures: the configured URL instead of the one in
- * the supergraph file, the user's Authorization header, the client's address.
+ * the supergraph file, the service credential, the principal whose token the
+ * gateway verified (context.ts) and the client's address. Nothing a client
+ * sent under these header names is passed on: they are set here, or removed.
  */
 export class SubgraphRequests extends RemoteGraphQLDataSource<GatewayContext> {
+  constructor(
+    config: ConstructorParameters<typeof RemoteGraphQLDataSource<GatewayContext>>[0],
+    private readonly serviceToken: string,
+  ) {
+    super(config);
+  }
+
   override willSendRequest({ request, context }: GraphQLDataSourceProcessOptions<GatewayContext>): void {
     const headers = request.http?.headers;
-    if (!headers || !context) return;
-    if (context.authorization) headers.set("authorization", context.authorization);
-    if (context.clientAddress) headers.set("x-forwarded-for", context.clientAddress);
+    if (!headers) return;
+    for (const name of [...IDENTITY_HEADERS, "authorization", "x-forwarded-for"]) headers.delete(name);
+    headers.set(SERVICE_TOKEN_HEADER, this.serviceToken);
+    headers.set(PRINCIPAL_HEADER, encodePrincipal(context?.principal ?? ANONYMOUS));
+    if (context?.clientAddress) headers.set(CLIENT_ADDRESS_HEADER, context.clientAddress);
   }
 
   /**

@@ -14,6 +14,8 @@ export class GatewayError extends Error {
   constructor(
     readonly code: unknown,
     message: string,
+    /** From TOO_MANY_REQUESTS: when the caller may try again. */
+    readonly retryAfterSeconds?: number,
   ) {
     super(message);
     this.name = "GatewayError";
@@ -79,7 +81,10 @@ function forwardedHeaders(req: Request): Record<string, string> {
 function asGatewayFailure(error: unknown): unknown {
   if (error instanceof ClientError) {
     const first = error.response.errors?.[0];
-    if (first) return new GatewayError(first.extensions?.code, first.message);
+    if (first) {
+      const retryAfter = first.extensions?.retryAfterSeconds;
+      return new GatewayError(first.extensions?.code, first.message, typeof retryAfter === "number" ? retryAfter : undefined);
+    }
     return new GatewayUnreachable(502, "The GraphQL gateway gave an invalid answer");
   }
   // By name, not instanceof: fetch's errors may come from another realm (a test sandbox, say).

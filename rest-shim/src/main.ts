@@ -1,4 +1,4 @@
-import { readEnv } from "../../lib/config";
+import { authModeOf, readEnv } from "../../lib/config";
 import { createLogger } from "../../lib/logger";
 import { runService } from "../../lib/run-service";
 import { startRestShim } from "./shim";
@@ -16,6 +16,7 @@ runService(logger, () =>
       orders: env.REST_ORDERS_PORT,
     },
     rateLimitPerMinute: env.RATE_LIMIT_PER_MINUTE,
+    authMode: authModeOf(env),
     logger,
   }),
 );

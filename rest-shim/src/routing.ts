@@ -56,6 +56,7 @@ export function routerFor(routes: Route[], deps: RouterDeps): Router {
       } catch (error) {
         // Only the gateway's coded errors depend on the route; the rest go to the error handler.
         if (!(error instanceof GatewayError)) throw error;
+        if (error.retryAfterSeconds !== undefined) res.set("Retry-After", String(error.retryAfterSeconds));
         res.status(httpStatusFor(error.code, route.statusOverrides)).json({ error: error.message });
       }
     });

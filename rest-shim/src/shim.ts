@@ -1,4 +1,5 @@
 import { listen, type RunningServer } from "../../lib/http-server";
+import type { AuthMode } from "../../lib/config";
 import type { Logger } from "../../lib/logger";
 import { buildApp } from "./app";
 import { createGatewayClient } from "./gateway-client";
@@ -14,6 +15,8 @@ export interface RestShimSettings {
   /** Per client, on the gateway-style port only. */
   rateLimitPerMinute: number;
   logger: Logger;
+  /** Said in the start-up log; the subgraphs apply it, the shim only passes the caller's token on. */
+  authMode?: AuthMode;
   /** Largest accepted JSON body. Default 100 kB. */
   maxBodyBytes?: number;
   /** How long a call to the gateway may take. Default 15 s. */
@@ -50,7 +53,10 @@ export async function startRestShim(settings: RestShimSettings): Promise<RestShi
   const byKind = Object.fromEntries(PORT_KINDS.map((kind, index) => [kind, servers[index]])) as Record<PortKind, RunningServer>;
   const urls = Object.fromEntries(PORT_KINDS.map((kind) => [kind, byKind[kind].url])) as Record<PortKind, string>;
   serviceUrls = { users: urls.users, products: urls.products, orders: urls.orders };
-  logger.info({ urls, gatewayUrl: settings.gatewayUrl }, "REST shim ready");
+  logger.info(
+    { urls, gatewayUrl: settings.gatewayUrl, authMode: settings.authMode },
+    `REST shim ready (AUTH_MODE=${settings.authMode ?? "as the gateway's"})`,
+  );
   return {
     urls,
     close: async () => {

@@ -1,10 +1,11 @@
 import { ClientError, GraphQLClient } from "graphql-request";
 import { DomainError, ErrorCode, isPublicErrorCode } from "../../lib/errors";
-import { SERVICE_TOKEN_HEADER } from "./request-identity";
+import { encodePrincipal, PRINCIPAL_HEADER, SERVICE, SERVICE_TOKEN_HEADER } from "./request-identity";
 
 /**
  * The one HTTP client for service-to-service GraphQL calls (orders → products,
- * orders → users). It presents the service credential and turns the callee's
+ * orders → users). It presents the service credential, acting as the
+ * platform itself (not for any user: the caller checked that), and turns the callee's
  * coded errors back into DomainErrors, so a business failure such as
  * OUT_OF_STOCK keeps its code and message across the hop.
  */
@@ -17,7 +18,10 @@ const CALL_TIMEOUT_MS = 10_000;
 
 export function createServiceClient(url: string, serviceToken: string, serviceName: string): ServiceClient {
   const timedFetch: typeof fetch = (input, init) => fetch(input, { ...init, signal: AbortSignal.timeout(CALL_TIMEOUT_MS) });
-  const client = new GraphQLClient(url, { headers: { [SERVICE_TOKEN_HEADER]: serviceToken }, fetch: timedFetch });
+  const client = new GraphQLClient(url, {
+    headers: { [SERVICE_TOKEN_HEADER]: serviceToken, [PRINCIPAL_HEADER]: encodePrincipal(SERVICE) },
+    fetch: timedFetch,
+  });
   return {
     async request<Result>(document: string, variables?: Record<string, unknown>) {
       try {

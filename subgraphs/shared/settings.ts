@@ -1,5 +1,14 @@
 import path from "node:path";
-import { databaseConfigFor, readEnv, subgraphPort, subgraphUrls, type DatabaseConfig, type SubgraphName } from "../../lib/config";
+import {
+  databaseConfigFor,
+  readEnv,
+  securitySettingsOf,
+  subgraphPort,
+  subgraphUrls,
+  type DatabaseConfig,
+  type SecuritySettings,
+  type SubgraphName,
+} from "../../lib/config";
 import { createLogger, type Logger } from "../../lib/logger";
 import { resolveSecrets, type PlatformSecrets } from "../../lib/secrets";
 
@@ -9,6 +18,8 @@ export interface SubgraphSettings {
   host: string;
   database: DatabaseConfig;
   secrets: PlatformSecrets;
+  /** Auth mode, token lifetimes, password hashing and login throttling. */
+  security: SecuritySettings;
   logger: Logger;
   /** Where the other subgraphs answer, for service-to-service calls. */
   subgraphUrls: Record<SubgraphName, string>;
@@ -22,6 +33,7 @@ export function subgraphSettingsFromEnv(name: SubgraphName, rawEnv = process.env
     host: env.HOST,
     database: databaseConfigFor(name, env),
     secrets: resolveSecrets(env, logger),
+    security: securitySettingsOf(env),
     logger,
     subgraphUrls: subgraphUrls(env),
   };

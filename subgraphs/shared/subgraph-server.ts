@@ -10,11 +10,13 @@ import { listen, type RunningServer } from "../../lib/http-server";
 import type { Logger } from "../../lib/logger";
 import type { PlatformSecrets } from "../../lib/secrets";
 import { DomainError, isPublicErrorCode, maskUnexpectedErrors } from "../../lib/errors";
-import { readRequestIdentity, type RequestIdentity } from "./request-identity";
+import type { SecuritySettings } from "../../lib/config";
+import { hasServiceCredential, readRequestIdentity, type RequestIdentity } from "./request-identity";
 
 /**
- * Start-up shared by the three subgraphs: the federated schema, the identity
- * read from each request, error masking, `/health`, and an orderly stop.
+ * Start-up shared by the three subgraphs: the federated schema, the service
+ * credential every /graphql request must carry, the identity read from each
+ * request, error masking, `/health`, and an orderly stop.
  */
 export interface SubgraphOptions<Context> {
   name: string;
@@ -24,6 +26,7 @@ export interface SubgraphOptions<Context> {
   port: number;
   host: string;
   secrets: PlatformSecrets;
+  security: SecuritySettings;
   logger: Logger;
   /** Builds the per-request context (loaders, services) around the caller's identity. */
   createContext(identity: RequestIdentity): Context;
@@ -51,16 +54,24 @@ export async function startSubgraph<Context extends object>(options: SubgraphOpt
     const healthy = await options.isHealthy();
     res.status(healthy ? 200 : 503).json({ status: healthy ? "ok" : "unhealthy", service: name });
   });
+  const { authMode } = options.security;
   app.use(
     "/graphql",
+    // Before the body is even read: without the service credential nothing runs, `_entities` included.
+    (req, res, next) => {
+      if (hasServiceCredential(req.headers, options.secrets.serviceToken)) return next();
+      res.status(401).json({
+        errors: [{ message: "This service only answers the platform's gateway", extensions: { code: "UNAUTHENTICATED" } }],
+      });
+    },
     express.json({ limit: "1mb" }),
     expressMiddleware(apollo, {
-      context: async ({ req }) => options.createContext(readRequestIdentity(req.headers, options.secrets)),
+      context: async ({ req }) => options.createContext(readRequestIdentity(req.headers, authMode)),
     }),
   );
 
   const server = await listen(app, options.port, options.host);
-  logger.info({ url: `${server.url}/graphql` }, `${name} subgraph ready`);
+  logger.info({ url: `${server.url}/graphql`, authMode }, `${name} subgraph ready (AUTH_MODE=${authMode})`);
   return {
     ...server,
     close: async () => {

@@ -237,3 +237,54 @@ export const USER_WITH_ORDERS = gql`
     }
   }
 `;
+
+export const LOGIN_TOKENS = gql`
+  mutation LoginTokens($email: String!, $password: String!) {
+    login(email: $email, password: $password) {
+      token
+      refreshToken
+      user {
+        id
+        role
+      }
+    }
+  }
+`;
+
+export const REFRESH_TOKEN = gql`
+  mutation RefreshToken($refreshToken: String!) {
+    refreshToken(refreshToken: $refreshToken) {
+      token
+      refreshToken
+      user {
+        id
+      }
+    }
+  }
+`;
+
+export const LOGOUT = gql`
+  mutation Logout($refreshToken: String!) {
+    logout(refreshToken: $refreshToken)
+  }
+`;
+
+export const UPDATE_PRODUCT = gql`
+  mutation UpdateProduct($id: ID!, $input: UpdateProductInput!) {
+    updateProduct(id: $id, input: $input) {
+      id
+      name
+      price
+      archivedAt
+    }
+  }
+`;
+
+export const ARCHIVE_PRODUCT = gql`
+  mutation ArchiveProduct($id: ID!) {
+    archiveProduct(id: $id) {
+      id
+      archivedAt
+    }
+  }
+`;

@@ -1,6 +1,6 @@
 import crypto from "node:crypto";
 import { GraphQLClient } from "graphql-request";
-import type { DatabaseConfig, SubgraphName } from "../../lib/config";
+import { readEnv, securitySettingsOf, type AuthMode, type DatabaseConfig, type SubgraphName } from "../../lib/config";
 import { createLogger } from "../../lib/logger";
 import type { PlatformSecrets } from "../../lib/secrets";
 import { startGateway } from "../../gateway/src/gateway";
@@ -21,21 +21,34 @@ export interface TestPlatform {
   subgraphs: { users: UsersSubgraph; products: ProductsSubgraph; orders: OrdersSubgraph };
   gateway: RunningServer;
   secrets: PlatformSecrets;
+  authMode: AuthMode;
   /** A GraphQL client on the gateway, optionally with a bearer token. */
   client(token?: string): GraphQLClient;
   stop(): Promise<void>;
 }
 
+export interface TestPlatformOptions {
+  secrets?: PlatformSecrets;
+  /** open (the development default, and the default here) or enforced. */
+  authMode?: AuthMode;
+  /** Further settings as environment variables (LOGIN_FAILURES_PER_ACCOUNT …), read by lib/config.ts as in production. */
+  env?: Record<string, string>;
+}
+
 export async function startTestPlatform(
   databases: Record<SubgraphName, DatabaseConfig>,
-  secrets: PlatformSecrets = { jwtSecret: randomSecret(), serviceToken: randomSecret() },
+  options: TestPlatformOptions = {},
 ): Promise<TestPlatform> {
+  const secrets = options.secrets ?? { jwtSecret: randomSecret(), serviceToken: randomSecret() };
+  // bcrypt's least accepted cost keeps the suites fast; production's default is 12.
+  const security = securitySettingsOf(readEnv({ BCRYPT_COST: "10", AUTH_MODE: options.authMode ?? "open", ...options.env }));
   const logger = createLogger("test", process.env.LOG_LEVEL ?? "silent");
   const settings = (name: SubgraphName, subgraphUrls: Record<SubgraphName, string>): SubgraphSettings => ({
     port: 0,
     host: "127.0.0.1",
     database: databases[name],
     secrets,
+    security,
     logger,
     subgraphUrls,
   });
@@ -54,6 +67,8 @@ export async function startTestPlatform(
     subgraphUrls: urls,
     supergraphSdl: readSupergraph(),
     jwtSecret: secrets.jwtSecret,
+    serviceToken: secrets.serviceToken,
+    authMode: security.authMode,
     maxQueryDepth: 12,
     logger,
   });
@@ -63,6 +78,7 @@ export async function startTestPlatform(
     gateway,
     subgraphs: { users, products, orders },
     secrets,
+    authMode: security.authMode,
     client: (token) => new GraphQLClient(gatewayUrl, token ? { headers: { authorization: `Bearer ${token}` } } : {}),
     stop: async () => {
       await gateway.close();

@@ -2,7 +2,7 @@ import { createLogger, type Logger } from "../../lib/logger";
 import { startRestShim, type RestShim, type RestShimSettings } from "../../rest-shim/src/shim";
 import type { PortKind } from "../../rest-shim/src/ports";
 import { createTestDatabases, type Backend, type TestDatabases } from "./databases";
-import { startTestPlatform, type TestPlatform } from "./platform";
+import { startTestPlatform, type TestPlatform, type TestPlatformOptions } from "./platform";
 import { restClient, type RestClient } from "./rest-client";
 
 /**
@@ -17,12 +17,16 @@ export interface RestTestPlatform {
   stop(): Promise<void>;
 }
 
+/** For a beforeAll that starts a platform: on a busy machine, PGlite's start alone can take most of jest's default minute. */
+export const PLATFORM_START_TIMEOUT_MS = 180_000;
+
 export async function startRestTestPlatform(
   backend: Backend,
   overrides: Partial<RestShimSettings> = {},
+  platformOptions: TestPlatformOptions = {},
 ): Promise<RestTestPlatform> {
   const databases: TestDatabases = await createTestDatabases(backend);
-  const platform = await startTestPlatform(databases.configs);
+  const platform = await startTestPlatform(databases.configs, platformOptions);
   const shim = await startRestShim({
     gatewayUrl: platform.gatewayUrl,
     host: "127.0.0.1",

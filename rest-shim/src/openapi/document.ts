@@ -17,6 +17,8 @@ const reply = (description: string, schema: keyof typeof SCHEMAS) => ({
   content: { "application/json": { schema: ref(schema) } },
 });
 const failure = (description: string) => reply(description, "Error");
+/** AUTH_MODE=enforced: the caller is signed in but may not do this (see README, "Roles"). */
+const forbidden = (who: string) => failure(`AUTH_MODE=enforced and the caller is not ${who}.`);
 const jsonBody = (schema: keyof typeof SCHEMAS) => ({ required: true, content: { "application/json": { schema: ref(schema) } } });
 const pathId = (name: string, description: string) => ({
   name,
@@ -36,7 +38,9 @@ const query = (name: string, description: string, required = true) => ({
 /** Every call may meet these. */
 const COMMON_FAILURES = {
   "500": failure("An unexpected failure inside the platform (no details are given out)."),
-  "401": failure("The Authorization header carries an invalid or expired token."),
+  "401": failure(
+    "The Authorization header carries an invalid or expired token, or (AUTH_MODE=enforced) there is none where the call needs a signed-in user.",
+  ),
   "502": failure("The GraphQL gateway is unreachable or answered with something that is not GraphQL."),
   "503": failure("A service behind the gateway is unavailable."),
   "504": failure("The GraphQL gateway did not answer in time."),
@@ -68,21 +72,36 @@ const USERS = (paths: { register: string; login: string; search: string; byId: s
   [paths.login]: {
     post: operation(
       "Exchange email and password for a JWT (GraphQL `login`).",
-      { "200": reply("Logged in.", "LoggedIn"), "401": failure("Invalid credentials.") },
+      {
+        "200": reply("Logged in.", "LoggedIn"),
+        "401": failure("Invalid credentials."),
+        "429": {
+          ...failure("Too many failed logins for this account or from this address; refused until the window passes."),
+          headers: { "Retry-After": { description: "Seconds to wait.", schema: { type: "integer" } } },
+        },
+      },
       { requestBody: jsonBody("LoginRequest") },
     ),
   },
   [paths.search]: {
     get: operation(
       "Full-text search over email, username and full name (GraphQL `searchUsers`).",
-      { "200": reply("Matching users, best first; [] when none.", "Users"), "400": failure("q missing or empty.") },
+      {
+        "200": reply("Matching users, best first; [] when none.", "Users"),
+        "400": failure("q missing or empty."),
+        "403": forbidden("an admin"),
+      },
       { parameters: [query("q", "Words to look for.")] },
     ),
   },
   [paths.byId]: {
     get: operation(
       "One user (GraphQL `user`).",
-      { "200": reply("The user.", "User"), "400": failure("The id is not a number."), "404": failure("User not found.") },
+      {
+        "200": reply("The user.", "User"),
+        "400": failure("The id is not a number."),
+        "404": failure("User not found (with AUTH_MODE=enforced, also someone else's profile, for a customer)."),
+      },
       { parameters: [pathId("id", "The user's id.")] },
     ),
   },
@@ -92,7 +111,11 @@ const PRODUCTS: Record<string, PathItem> = {
   "/api/products": {
     post: operation(
       "Create a product (GraphQL `createProduct`).",
-      { "201": reply("Created.", "ProductCreated"), "400": failure("Bad JSON, missing name, negative price or stock.") },
+      {
+        "201": reply("Created.", "ProductCreated"),
+        "400": failure("Bad JSON, missing name, negative price or stock."),
+        "403": forbidden("an admin"),
+      },
       { requestBody: jsonBody("CreateProductRequest") },
     ),
   },
@@ -129,6 +152,7 @@ const PRODUCTS: Record<string, PathItem> = {
       {
         "200": reply("Updated.", "Message"),
         "400": failure("Bad JSON or a non-integer quantity."),
+        "403": forbidden("an admin"),
         "404": failure("Product not found."),
         "409": failure("The stock would go below zero."),
       },
@@ -146,6 +170,7 @@ const ORDERS: Record<string, PathItem> = {
         "400": failure(
           "Bad JSON, empty items, quantity < 1, `Product N not found`, `Insufficient stock for product N`, or an unknown user.",
         ),
+        "403": forbidden("the user the order is for (or an admin)"),
       },
       { requestBody: jsonBody("CreateOrderRequest") },
     ),
@@ -153,14 +178,21 @@ const ORDERS: Record<string, PathItem> = {
   "/api/orders/{id}": {
     get: operation(
       "One order (GraphQL `order`).",
-      { "200": reply("The order.", "Order"), "400": failure("The id is not a number."), "404": failure("Order not found.") },
+      {
+        "200": reply("The order.", "Order"),
+        "400": failure("The id is not a number."),
+        "404": failure("Order not found (with AUTH_MODE=enforced, also someone else's order, for a customer)."),
+      },
       { parameters: [pathId("id", "The order's id.")] },
     ),
   },
   "/api/orders/user/{userId}": {
     get: operation(
       "A user's orders, newest first (GraphQL `ordersByUser`).",
-      { "200": reply("The orders; [] when none.", "Orders"), "400": failure("The id is not a number.") },
+      {
+        "200": reply("The orders; [] when none (with AUTH_MODE=enforced, also for another customer).", "Orders"),
+        "400": failure("The id is not a number."),
+      },
       { parameters: [pathId("userId", "The user's id.")] },
     ),
   },
@@ -170,6 +202,7 @@ const ORDERS: Record<string, PathItem> = {
       {
         "200": reply("Updated.", "Message"),
         "400": failure("Bad JSON or an unknown status."),
+        "403": forbidden("an admin (a customer may only cancel their own order)"),
         "404": failure("Order not found."),
         "409": failure("A move the order lifecycle forbids."),
       },

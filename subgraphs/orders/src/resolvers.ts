@@ -1,28 +1,44 @@
 import { toIntId, toIntIdOrNull } from "../../shared/ids-and-text";
 import { scalarResolvers } from "../../shared/scalars";
 import type { Resolvers } from "./__generated__/resolvers-types";
+import { orderPolicy } from "./order.policy";
 import { ORDER_STATUS_VALUES } from "./order-status-values";
 
-/** Thin: read arguments, hand over to OrderService, and point at entities other subgraphs own. */
+/** Thin: read arguments, ask order.policy.ts who may, hand over to OrderService, and point at entities other subgraphs own. */
 export const resolvers: Resolvers = {
   ...scalarResolvers,
   OrderStatus: ORDER_STATUS_VALUES,
   Query: {
-    order: (_root, { id }, { orders }) => orders.findById(toIntId(id)),
-    ordersByUser: (_root, { userId }, { orders }) => orders.findByUser(toIntId(userId, "userId")),
+    order: async (_root, { id }, context) => {
+      orderPolicy.assertMayReadOrders(context);
+      const order = await context.orders.findById(toIntId(id));
+      return order && orderPolicy.mayRead(context, order) ? order : null;
+    },
+    ordersByUser: (_root, { userId }, context) => {
+      orderPolicy.assertMayReadOrders(context);
+      const id = toIntId(userId, "userId");
+      return orderPolicy.mayReadOrdersOf(context, id) ? context.orders.findByUser(id) : [];
+    },
   },
   Mutation: {
-    createOrder: (_root, { userId, items }, { orders }) =>
-      orders.create(
+    createOrder: (_root, { userId, items }, context) => {
+      orderPolicy.assertMayOrderFor(context, toIntId(userId, "userId"));
+      return context.orders.create(
         userId,
         items.map((item) => ({ productId: item.productId, quantity: item.quantity })),
-      ),
-    updateOrderStatus: (_root, { id, status }, { orders }) => orders.updateStatus(toIntId(id), status),
+      );
+    },
+    updateOrderStatus: async (_root, { id, status }, context) => {
+      const orderId = toIntId(id);
+      orderPolicy.assertMayMove(context, await context.orders.findById(orderId), status);
+      return context.orders.updateStatus(orderId, status);
+    },
   },
   Order: {
-    __resolveReference: (reference, { orders }) => {
+    __resolveReference: async (reference, context) => {
       const id = toIntIdOrNull(reference.id);
-      return id === null ? null : orders.findById(id);
+      const order = id === null ? null : await context.orders.findById(id);
+      return order && orderPolicy.mayRead(context, order) ? order : null;
     },
     user: (order) => ({ id: String(order.userId) }),
   },
@@ -31,9 +47,9 @@ export const resolvers: Resolvers = {
     unitPrice: (item) => item.price,
   },
   User: {
-    orders: (user, _args, { orders }) => {
+    orders: (user, _args, context) => {
       const id = toIntIdOrNull(user.id);
-      return id === null ? [] : orders.findByUser(id);
+      return id === null || !orderPolicy.mayReadOrdersOf(context, id) ? [] : context.orders.findByUser(id);
     },
   },
 };

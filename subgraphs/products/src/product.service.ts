@@ -1,9 +1,9 @@
 import DataLoader from "dataloader";
 import { z } from "zod";
 import { Prisma, type Product } from "../../../prisma/products/generated/client/client";
-import { badInput } from "../../../lib/errors";
+import { badInput, notFound } from "../../../lib/errors";
 import { parseInput } from "../../shared/validation";
-import type { CreateProductInput, ProductFilter } from "./__generated__/resolvers-types";
+import type { CreateProductInput, ProductFilter, UpdateProductInput } from "./__generated__/resolvers-types";
 import type { ProductsPrisma } from "./database";
 
 /** The catalogue: creating, finding, listing and searching products. Stock lives in StockService. */
@@ -17,17 +17,18 @@ const Tags = z
   .max(50)
   .transform((tags) => [...new Set(tags)]);
 
+const Name = z.string().trim().min(1, "must not be blank").max(255);
+const Description = z.string().max(10_000);
+const Price = z
+  .instanceof(Prisma.Decimal)
+  .refine((price) => price.gte(0), "must not be negative")
+  .refine((price) => price.lte(MAX_PRICE), "is too large");
+const Category = z.string().trim().max(100);
+
 const CreateProduct = z.object({
-  name: z.string().trim().min(1, "must not be blank").max(255),
-  description: z
-    .string()
-    .max(10_000)
-    .nullish()
-    .transform((text) => text ?? ""),
-  price: z
-    .instanceof(Prisma.Decimal)
-    .refine((price) => price.gte(0), "must not be negative")
-    .refine((price) => price.lte(MAX_PRICE), "is too large"),
+  name: Name,
+  description: Description.nullish().transform((text) => text ?? ""),
+  price: Price,
   stockQuantity: z
     .number()
     .int()
@@ -35,14 +36,21 @@ const CreateProduct = z.object({
     .max(2_147_483_647)
     .nullish()
     .transform((n) => n ?? 0),
-  category: z
-    .string()
-    .trim()
-    .max(100)
-    .nullish()
-    .transform((text) => text ?? ""),
+  category: Category.nullish().transform((text) => text ?? ""),
   tags: Tags.nullish().transform((tags) => tags ?? []),
 });
+
+/** Null means "leave as it is", like an absent field. */
+const UpdateProduct = z.object({
+  name: Name.nullish().transform((value) => value ?? undefined),
+  description: Description.nullish().transform((value) => value ?? undefined),
+  price: Price.nullish().transform((value) => value ?? undefined),
+  category: Category.nullish().transform((value) => value ?? undefined),
+  tags: Tags.nullish().transform((value) => value ?? undefined),
+});
+
+/** Archived products are kept for the orders that hold them, but are no longer listed, found or sold. */
+const ON_SALE = { archivedAt: null } satisfies Prisma.ProductWhereInput;
 
 export interface ProductPage {
   nodes: Product[];
@@ -71,10 +79,26 @@ export class ProductService {
     return this.prisma.product.create({ data });
   }
 
+  async update(id: number, input: UpdateProductInput): Promise<Product> {
+    const data = parseInput(UpdateProduct, input);
+    const { count } = await this.prisma.product.updateMany({ where: { id }, data });
+    if (count === 0) throw notFound("Product not found");
+    return (await this.prisma.product.findUnique({ where: { id } }))!;
+  }
+
+  /** Withdraws a product from sale; archiving it again changes nothing. */
+  async archive(id: number): Promise<Product> {
+    await this.prisma.product.updateMany({ where: { id, ...ON_SALE }, data: { archivedAt: new Date() } });
+    const product = await this.prisma.product.findUnique({ where: { id } });
+    if (!product) throw notFound("Product not found");
+    return product;
+  }
+
   async list(filter: ProductFilter | null | undefined, first: number, after: string | null | undefined): Promise<ProductPage> {
     if (first < 1 || first > MAX_PAGE) throw badInput(`first must be between 1 and ${MAX_PAGE}`);
     const tags = filter?.tags ? parseInput(Tags, filter.tags) : undefined;
     const where: Prisma.ProductWhereInput = {
+      ...ON_SALE,
       ...(filter?.category ? { category: filter.category } : {}),
       ...(tags?.length ? { tags: { hasEvery: tags } } : {}),
       price: { ...(filter?.minPrice ? { gte: filter.minPrice } : {}), ...(filter?.maxPrice ? { lte: filter.maxPrice } : {}) },
@@ -93,7 +117,7 @@ export class ProductService {
     if (!query.trim()) throw badInput("Search query must not be empty");
     const ranked = await this.prisma.$queryRaw<{ id: number }[]>`
       SELECT id FROM products
-      WHERE search_vector @@ websearch_to_tsquery('english', ${query})
+      WHERE search_vector @@ websearch_to_tsquery('english', ${query}) AND archived_at IS NULL
       ORDER BY ts_rank(search_vector, websearch_to_tsquery('english', ${query})) DESC, id
       LIMIT ${clampResults(limit)}`;
     return this.inOrder(ranked.map((row) => row.id));
@@ -104,7 +128,7 @@ export class ProductService {
     const tags = parseInput(Tags, tagList);
     if (tags.length === 0) throw badInput("At least one tag is required");
     return this.prisma.product.findMany({
-      where: { tags: { hasEvery: tags } },
+      where: { ...ON_SALE, tags: { hasEvery: tags } },
       orderBy: { id: "asc" },
       take: clampResults(limit),
     });

@@ -1,14 +1,9 @@
-import { forbidden } from "../../../lib/errors";
 import { toIntId, toIntIdOrNull } from "../../shared/ids-and-text";
 import { scalarResolvers } from "../../shared/scalars";
 import type { Resolvers } from "./__generated__/resolvers-types";
-import type { ProductsContext } from "./context";
+import { productPolicy } from "./product.policy";
 
-/** Thin: read arguments, check who asks, hand over to ProductService / StockService. */
-
-function requireService(context: ProductsContext): void {
-  if (!context.isService) throw forbidden("This operation is only for the platform's services");
-}
+/** Thin: read arguments, ask product.policy.ts who may, hand over to ProductService / StockService. */
 
 export const resolvers: Resolvers = {
   ...scalarResolvers,
@@ -18,15 +13,29 @@ export const resolvers: Resolvers = {
     searchProducts: (_root, { query, limit }, { products }) => products.search(query, limit ?? 50),
     productsByTags: (_root, { tags, limit }, { products }) => products.byTags(tags, limit ?? 50),
     unsettledStockReservations: (_root, { olderThanSeconds }, context) => {
-      requireService(context);
+      productPolicy.assertMayReserveStock(context);
       return context.stock.unsettled(olderThanSeconds);
     },
   },
   Mutation: {
-    createProduct: (_root, { input }, { products }) => products.create(input),
-    adjustStock: (_root, { id, delta }, { stock }) => stock.adjust(toIntId(id), delta),
+    createProduct: (_root, { input }, context) => {
+      productPolicy.assertMayEditCatalogue(context);
+      return context.products.create(input);
+    },
+    updateProduct: (_root, { id, input }, context) => {
+      productPolicy.assertMayEditCatalogue(context);
+      return context.products.update(toIntId(id), input);
+    },
+    archiveProduct: (_root, { id }, context) => {
+      productPolicy.assertMayEditCatalogue(context);
+      return context.products.archive(toIntId(id));
+    },
+    adjustStock: (_root, { id, delta }, context) => {
+      productPolicy.assertMayAdjustStock(context);
+      return context.stock.adjust(toIntId(id), delta);
+    },
     reserveStock: async (_root, { reservationId, items }, context) => {
-      requireService(context);
+      productPolicy.assertMayReserveStock(context);
       const lines = await context.stock.reserve({
         reservationId,
         items: items.map((item) => ({ ...item, productId: String(item.productId) })),
@@ -34,11 +43,11 @@ export const resolvers: Resolvers = {
       return { id: reservationId, lines };
     },
     confirmStockReservation: (_root, { reservationId }, context) => {
-      requireService(context);
+      productPolicy.assertMayReserveStock(context);
       return context.stock.confirm(reservationId);
     },
     releaseStock: (_root, { reservationId }, context) => {
-      requireService(context);
+      productPolicy.assertMayReserveStock(context);
       return context.stock.release(reservationId);
     },
   },

@@ -135,12 +135,13 @@ function assertUuid(reservationId: string): void {
 }
 
 async function takeStock(tx: Tx, productId: number, quantity: number): Promise<void> {
+  // Archived products are not for sale: to an order they are as good as missing.
   const { count } = await tx.product.updateMany({
-    where: { id: productId, stockQuantity: { gte: quantity } },
+    where: { id: productId, archivedAt: null, stockQuantity: { gte: quantity } },
     data: { stockQuantity: { decrement: quantity } },
   });
   if (count === 1) return;
-  const exists = await tx.product.count({ where: { id: productId } });
+  const exists = await tx.product.count({ where: { id: productId, archivedAt: null } });
   if (!exists) throw notFound(`Product ${productId} not found`, { productId: String(productId) });
   throw new DomainError(ErrorCode.OUT_OF_STOCK, `Insufficient stock for product ${productId}`, { productId: String(productId) });
 }

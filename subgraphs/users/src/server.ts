@@ -1,9 +1,13 @@
 import fs from "node:fs";
 import { gql } from "graphql-tag";
 import type { RunningServer } from "../../../lib/http-server";
+import { connectRateLimitStore } from "../../../lib/rate-limit";
 import { startSubgraph } from "../../shared/subgraph-server";
 import { schemaFileOf, type SubgraphSettings } from "../../shared/settings";
 import { openUsersDatabase, type UsersDatabase } from "./database";
+import { LoginThrottle } from "./login-throttle";
+import { Passwords } from "./passwords";
+import { RefreshTokens } from "./refresh-tokens";
 import { resolvers } from "./resolvers";
 import { UserService } from "./user.service";
 import type { UsersContext } from "./context";
@@ -12,18 +16,33 @@ export const usersTypeDefs = gql(fs.readFileSync(schemaFileOf("users"), "utf8"))
 
 export interface UsersSubgraph extends RunningServer {
   database: UsersDatabase;
+  passwords: Passwords;
 }
 
 export async function startUsersSubgraph(settings: SubgraphSettings): Promise<UsersSubgraph> {
+  const { security } = settings;
   const database = await openUsersDatabase(settings.database, settings.logger);
+  const passwords = await Passwords.withCost(security.bcryptCost);
+  const throttleStore = connectRateLimitStore(security.redisUrl);
+  const deps = {
+    prisma: database.prisma,
+    passwords,
+    throttle: new LoginThrottle(security.loginThrottle, throttleStore),
+    refreshTokens: new RefreshTokens(database.prisma, security.refreshTokenTtlSeconds),
+    jwtSecret: settings.secrets.jwtSecret,
+    accessTokenTtlSeconds: security.accessTokenTtlSeconds,
+  };
   const server = await startSubgraph<UsersContext>({
     name: "users",
     typeDefs: usersTypeDefs,
     resolvers,
     ...settings,
-    createContext: (identity) => ({ ...identity, users: new UserService(database.prisma, settings.secrets.jwtSecret) }),
+    createContext: (identity) => ({ ...identity, users: new UserService(deps) }),
     isHealthy: database.isHealthy,
-    onStop: database.close,
+    onStop: async () => {
+      throttleStore?.disconnect();
+      await database.close();
+    },
   });
-  return { ...server, database };
+  return { ...server, database, passwords };
 }

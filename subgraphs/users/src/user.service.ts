@@ -1,27 +1,24 @@
-import bcrypt from "bcryptjs";
 import DataLoader from "dataloader";
 import { z } from "zod";
-import { Prisma, type User } from "../../../prisma/users/generated/client/client";
-import { signUserToken } from "../../../lib/auth";
+import { Prisma, type Role, type User } from "../../../prisma/users/generated/client/client";
+import { signAccessToken } from "../../../lib/auth";
 import { badInput, DomainError, ErrorCode } from "../../../lib/errors";
 import { parseInput } from "../../shared/validation";
 import { wordPrefixQuery } from "../../shared/ids-and-text";
 import type { UsersPrisma } from "./database";
+import type { LoginThrottle } from "./login-throttle";
+import { PasswordSchema, type Passwords } from "./passwords";
+import type { RefreshTokens } from "./refresh-tokens";
 
-/** The users domain: accounts, credentials, look-ups and search. */
+/** The users domain: accounts, credentials, tokens, look-ups and search. */
 
-const BCRYPT_ROUNDS = 10;
-// Compared against when the email is unknown, so that a wrong email and a
-// wrong password take the same time and give the same answer.
-const DUMMY_HASH = bcrypt.hashSync("no such user", BCRYPT_ROUNDS);
-
-const RegisterInput = z.object({
+export const RegisterInput = z.object({
   email: z.string().trim().toLowerCase().pipe(z.email("must be a valid email address").max(255)),
   username: z
     .string()
     .trim()
     .regex(/^[A-Za-z0-9._-]{3,50}$/, "must be 3 to 50 letters, digits, '.', '_' or '-'"),
-  password: z.string().min(8, "must be at least 8 characters").max(72, "must be at most 72 characters"),
+  password: PasswordSchema,
   fullName: z
     .string()
     .trim()
@@ -30,15 +27,32 @@ const RegisterInput = z.object({
     .transform((name) => name ?? ""),
 });
 
+export interface AuthPayload {
+  token: string;
+  refreshToken: string;
+  user: User;
+}
+
+/** What UserService needs that lives as long as the subgraph (the database, hashing, throttling, tokens). */
+export interface UserServiceDeps {
+  prisma: UsersPrisma;
+  passwords: Passwords;
+  throttle: LoginThrottle;
+  refreshTokens: RefreshTokens;
+  jwtSecret: string;
+  accessTokenTtlSeconds: number;
+}
+
+const invalidCredentials = () => new DomainError(ErrorCode.UNAUTHENTICATED, "Invalid credentials");
+
 /** Built per request, so its loader batches and caches within one request only. */
 export class UserService {
   private readonly loader: DataLoader<number, User | null>;
+  private readonly prisma: UsersPrisma;
 
-  constructor(
-    private readonly prisma: UsersPrisma,
-    private readonly jwtSecret: string,
-  ) {
-    this.loader = createUserLoader(prisma);
+  constructor(private readonly deps: UserServiceDeps) {
+    this.prisma = deps.prisma;
+    this.loader = createUserLoader(deps.prisma);
   }
 
   /** Batched: every lookup of one request (entity references included) is one query. */
@@ -46,11 +60,12 @@ export class UserService {
     return this.loader.load(id);
   }
 
-  async register(input: unknown): Promise<User> {
+  /** Everyone who registers is a customer; admins come from `npm run create-admin` (admin-accounts.ts). */
+  async register(input: unknown, role: Role = "customer"): Promise<User> {
     const { email, username, password, fullName } = parseInput(RegisterInput, input);
-    const passwordHash = await bcrypt.hash(password, BCRYPT_ROUNDS);
+    const passwordHash = await this.deps.passwords.hash(password);
     try {
-      return await this.prisma.user.create({ data: { email, username, passwordHash, fullName } });
+      return await this.prisma.user.create({ data: { email, username, passwordHash, fullName, role } });
     } catch (error) {
       // The unique indexes decide, so two concurrent registrations cannot both win.
       if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === "P2002") {
@@ -60,11 +75,47 @@ export class UserService {
     }
   }
 
-  async login(email: string, password: string): Promise<{ token: string; user: User }> {
-    const user = await this.prisma.user.findUnique({ where: { email: email.trim().toLowerCase() } });
-    const matches = await bcrypt.compare(password, user?.passwordHash ?? DUMMY_HASH);
-    if (!user || !matches) throw new DomainError(ErrorCode.UNAUTHENTICATED, "Invalid credentials");
-    return { token: signUserToken({ userId: String(user.id), email: user.email }, this.jwtSecret), user };
+  /**
+   * An unknown email and a wrong password take the same steps (one throttle
+   * check, one look-up, one bcrypt comparison, one failure recorded) and give
+   * the same answer.
+   */
+  async login(email: string, password: string, clientAddress: string | undefined): Promise<AuthPayload> {
+    const account = email.trim().toLowerCase().slice(0, 255);
+    await this.deps.throttle.assertAllowed(account, clientAddress);
+    // No stored email holds a NUL byte (and PostgreSQL refuses one in text): no look-up, same answer.
+    const user = account.includes("\0") ? null : await this.prisma.user.findUnique({ where: { email: account } });
+    const matches = await this.deps.passwords.verify(password, user?.passwordHash);
+    if (!user || !matches) {
+      await this.deps.throttle.recordFailure(account, clientAddress);
+      throw invalidCredentials();
+    }
+    await this.deps.throttle.recordSuccess(account);
+    if (this.deps.passwords.needsRehash(user.passwordHash)) {
+      await this.prisma.user.update({ where: { id: user.id }, data: { passwordHash: await this.deps.passwords.hash(password) } });
+    }
+    return this.signIn(user, await this.deps.refreshTokens.issue(user.id));
+  }
+
+  /** A new access token and the next refresh token, for a refresh token used for the first time. */
+  async refresh(refreshToken: string): Promise<AuthPayload> {
+    const rotated = await this.deps.refreshTokens.rotate(refreshToken);
+    const user = await this.findById(rotated.userId);
+    if (!user) throw new DomainError(ErrorCode.UNAUTHENTICATED, "Invalid or expired refresh token");
+    return this.signIn(user, rotated.token);
+  }
+
+  logout(refreshToken: string): Promise<boolean> {
+    return this.deps.refreshTokens.revoke(refreshToken);
+  }
+
+  private signIn(user: User, refreshToken: string): AuthPayload {
+    const token = signAccessToken(
+      { userId: String(user.id), role: user.role },
+      this.deps.jwtSecret,
+      this.deps.accessTokenTtlSeconds,
+    );
+    return { token, refreshToken, user };
   }
 
   /** Users whose email, username or full name contain words starting with the query's words. */

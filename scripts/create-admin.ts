@@ -1,0 +1,54 @@
+// `npm run create-admin -- --email E --username U --password P`: makes an admin
+// account, or promotes the account that has this email (its password stays).
+// It writes to the users database directly, through the users subgraph's own
+// database module, so it runs where that database is reachable: there is no API
+// for making admins. With embedded PGlite, stop the platform first (one process
+// at a time may open an embedded database).
+import { parseArgs } from "node:util";
+import { databaseConfigFor, readEnv } from "../lib/config";
+import { DomainError } from "../lib/errors";
+import { createLogger } from "../lib/logger";
+import { createOrPromoteAdmin } from "../subgraphs/users/src/admin-accounts";
+import { openUsersDatabase } from "../subgraphs/users/src/database";
+import { Passwords } from "../subgraphs/users/src/passwords";
+
+async function main(): Promise<number> {
+  const { values } = parseArgs({
+    options: { email: { type: "string" }, username: { type: "string" }, password: { type: "string" } },
+    strict: true,
+  });
+  const { email, username, password } = values;
+  if (!email || !username || !password) {
+    process.stderr.write("usage: npm run create-admin -- --email E --username U --password P\n");
+    return 2;
+  }
+  const env = readEnv();
+  const logger = createLogger("create-admin", env.LOG_LEVEL === "info" ? "warn" : env.LOG_LEVEL);
+  const database = await openUsersDatabase(databaseConfigFor("users", env), logger);
+  try {
+    const passwords = await Passwords.withCost(env.BCRYPT_COST);
+    const { user, created } = await createOrPromoteAdmin(database.prisma, passwords, { email, username, password });
+    process.stdout.write(
+      created
+        ? `Created admin ${user.email} (id ${user.id}).\n`
+        : `Promoted ${user.email} (id ${user.id}) to admin; the password is unchanged.\n`,
+    );
+    return 0;
+  } catch (error) {
+    if (error instanceof DomainError) {
+      process.stderr.write(`${error.message}\n`);
+      return 1;
+    }
+    throw error;
+  } finally {
+    await database.close();
+  }
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    process.stderr.write(`create-admin failed: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exit(1);
+  },
+);
