@@ -14,6 +14,8 @@ export const ErrorCode = {
   OUT_OF_STOCK: "OUT_OF_STOCK",
   ILLEGAL_STATUS_MOVE: "ILLEGAL_STATUS_MOVE",
   SERVICE_UNAVAILABLE: "SERVICE_UNAVAILABLE",
+  /** A rate limit was reached; the answer says when to retry (HTTP 429, Retry-After). */
+  TOO_MANY_REQUESTS: "TOO_MANY_REQUESTS",
   INTERNAL_SERVER_ERROR: "INTERNAL_SERVER_ERROR",
 } as const;
 

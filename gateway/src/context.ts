@@ -18,7 +18,8 @@ export interface GatewayContext {
  */
 export function buildGatewayContext(req: IncomingMessage, jwtSecret: string): GatewayContext {
   const authorization = req.headers.authorization;
-  const clientAddress = firstForwardedAddress(req.headers["x-forwarded-for"]) ?? req.socket.remoteAddress;
+  // Express's req.ip: X-Forwarded-For only when it comes from a proxy named in TRUST_PROXY.
+  const clientAddress = (req as IncomingMessage & { ip?: string }).ip ?? req.socket.remoteAddress;
   if (!authorization) return { viewer: null, clientAddress };
   const token = bearerToken(authorization);
   const viewer = token ? verifyUserToken(token, jwtSecret) : null;
@@ -28,9 +29,4 @@ export function buildGatewayContext(req: IncomingMessage, jwtSecret: string): Ga
     });
   }
   return { authorization, viewer, clientAddress };
-}
-
-function firstForwardedAddress(header: string | string[] | undefined): string | undefined {
-  const value = Array.isArray(header) ? header[0] : header;
-  return value?.split(",")[0]?.trim() || undefined;
 }

@@ -1,5 +1,6 @@
-import { readEnv, subgraphUrls } from "../../lib/config";
+import { graphqlLimitsOf, introspectionEnabled, readEnv, subgraphUrls } from "../../lib/config";
 import { createLogger } from "../../lib/logger";
+import { connectRedis } from "../../lib/rate-limit";
 import { resolveSecrets } from "../../lib/secrets";
 import { runService } from "../../lib/run-service";
 import { startGateway } from "./gateway";
@@ -14,7 +15,12 @@ runService(logger, () =>
     subgraphUrls: subgraphUrls(env),
     supergraphSdl: readSupergraph(),
     jwtSecret: resolveSecrets(env, logger).jwtSecret,
-    maxQueryDepth: env.MAX_QUERY_DEPTH,
+    limits: graphqlLimitsOf(env),
+    introspection: introspectionEnabled(env),
+    rateLimits: { perClientPerMinute: env.GRAPHQL_RATE_LIMIT_PER_MINUTE, perUserPerMinute: env.GRAPHQL_USER_RATE_LIMIT_PER_MINUTE },
+    redis: env.REDIS_URL ? connectRedis(env.REDIS_URL, logger) : undefined,
+    trustProxy: env.TRUST_PROXY,
+    corsOrigins: env.CORS_ORIGINS,
     logger,
   }),
 );

@@ -16,6 +16,8 @@ runService(logger, () =>
       orders: env.REST_ORDERS_PORT,
     },
     rateLimitPerMinute: env.RATE_LIMIT_PER_MINUTE,
+    trustProxy: env.TRUST_PROXY,
+    corsOrigins: env.CORS_ORIGINS,
     logger,
   }),
 );

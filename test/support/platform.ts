@@ -3,7 +3,7 @@ import { GraphQLClient } from "graphql-request";
 import type { DatabaseConfig, SubgraphName } from "../../lib/config";
 import { createLogger } from "../../lib/logger";
 import type { PlatformSecrets } from "../../lib/secrets";
-import { startGateway } from "../../gateway/src/gateway";
+import { startGateway, type GatewaySettings } from "../../gateway/src/gateway";
 import { readSupergraph } from "../../gateway/src/supergraph";
 import type { SubgraphSettings } from "../../subgraphs/shared/settings";
 import { startOrdersSubgraph, type OrdersSubgraph } from "../../subgraphs/orders/src/server";
@@ -29,6 +29,7 @@ export interface TestPlatform {
 export async function startTestPlatform(
   databases: Record<SubgraphName, DatabaseConfig>,
   secrets: PlatformSecrets = { jwtSecret: randomSecret(), serviceToken: randomSecret() },
+  gatewayOverrides: Partial<GatewaySettings> = {},
 ): Promise<TestPlatform> {
   const logger = createLogger("test", process.env.LOG_LEVEL ?? "silent");
   const settings = (name: SubgraphName, subgraphUrls: Record<SubgraphName, string>): SubgraphSettings => ({
@@ -54,8 +55,11 @@ export async function startTestPlatform(
     subgraphUrls: urls,
     supergraphSdl: readSupergraph(),
     jwtSecret: secrets.jwtSecret,
-    maxQueryDepth: 12,
+    // As in development (open mode); every test client shares one address, so the per-client limit is out of the way.
+    introspection: true,
+    rateLimits: { perClientPerMinute: 100_000, perUserPerMinute: 100_000 },
     logger,
+    ...gatewayOverrides,
   });
   const gatewayUrl = `${gateway.url}/graphql`;
   return {
