@@ -29,7 +29,9 @@ export function createHttpApp(options: HttpAppOptions = {}): Express {
   app.set("trust proxy", options.trustProxy?.length ? [...options.trustProxy] : false);
   app.use(
     helmet(
-      options.servesPlayground ? { contentSecurityPolicy: false, crossOriginEmbedderPolicy: false } : { crossOriginResourcePolicy: false },
+      options.servesPlayground
+        ? { contentSecurityPolicy: false, crossOriginEmbedderPolicy: false }
+        : { crossOriginResourcePolicy: false },
     ),
   );
   if (options.corsOrigins) {
@@ -118,7 +120,11 @@ export function jsonErrors(shape: ErrorShape, logger: Logger): [RequestHandler, 
   const handler: ErrorRequestHandler = (error, req, res, next) => {
     if (res.headersSent) return next(error);
     const known = describeHttpFailure(error);
-    const { status, message, code } = known ?? { status: 500, message: "Internal server error", code: ErrorCode.INTERNAL_SERVER_ERROR };
+    const { status, message, code } = known ?? {
+      status: 500,
+      message: "Internal server error",
+      code: ErrorCode.INTERNAL_SERVER_ERROR,
+    };
     if (status >= 500) logger.error({ err: error, method: req.method, path: req.path }, "request failed");
     res.status(status).json(errorBody(shape, message, code));
   };

@@ -17,7 +17,10 @@ runService(logger, () =>
     jwtSecret: resolveSecrets(env, logger).jwtSecret,
     limits: graphqlLimitsOf(env),
     introspection: introspectionEnabled(env),
-    rateLimits: { perClientPerMinute: env.GRAPHQL_RATE_LIMIT_PER_MINUTE, perUserPerMinute: env.GRAPHQL_USER_RATE_LIMIT_PER_MINUTE },
+    rateLimits: {
+      perClientPerMinute: env.GRAPHQL_RATE_LIMIT_PER_MINUTE,
+      perUserPerMinute: env.GRAPHQL_USER_RATE_LIMIT_PER_MINUTE,
+    },
     redis: env.REDIS_URL ? connectRedis(env.REDIS_URL, logger) : undefined,
     trustProxy: env.TRUST_PROXY,
     corsOrigins: env.CORS_ORIGINS,

@@ -62,7 +62,9 @@ function costLimitPlugin(maxCost: number): ApolloServerPlugin<BaseContext> {
           } catch (error) {
             if (!(error instanceof GraphQLError)) throw error;
             // Variables that do not fit their types (execution would refuse them too), or too many fields to walk.
-            throw /^Variable/.test(error.message) ? badRequest(error.message, ErrorCode.BAD_USER_INPUT) : badRequest(error.message);
+            throw /^Variable/.test(error.message)
+              ? badRequest(error.message, ErrorCode.BAD_USER_INPUT)
+              : badRequest(error.message);
           }
           if (cost > maxCost) throw badRequest(`Query cost limit of ${maxCost} exceeded, estimated ${cost}.`);
         },

@@ -29,7 +29,10 @@ export interface AppDeps {
 export function buildApp(kind: PortKind, deps: AppDeps): Express {
   const app = createHttpApp({
     trustProxy: deps.trustProxy,
-    ...(kind === "gateway" && { corsOrigins: deps.corsOrigins, corsExposedHeaders: ["RateLimit", "RateLimit-Policy", "Retry-After"] }),
+    ...(kind === "gateway" && {
+      corsOrigins: deps.corsOrigins,
+      corsExposedHeaders: ["RateLimit", "RateLimit-Policy", "Retry-After"],
+    }),
   });
   if (kind === "gateway") {
     app.use(requestLog(deps.logger));
