@@ -79,6 +79,7 @@ export async function startGateway(settings: GatewaySettings): Promise<RunningSe
     csrfPrevention: true,
     allowBatchedHttpRequests: false,
     validationRules: limits.validationRules,
+    parseOptions: limits.parseOptions,
     plugins: [
       ...limits.plugins,
       perUserRateLimit(perUser),

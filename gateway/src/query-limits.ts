@@ -9,10 +9,11 @@ import { ErrorCode } from "../../lib/errors";
  * What a single GraphQL request may ask of the platform, checked at the
  * gateway before anything is planned or sent to a subgraph:
  *
- * - GraphQL Armor: tokens (while parsing), depth, aliases and directives
- *   (while validating, fragments counted once each, so doubled fragment
- *   spreads cost linear time), and field suggestions hidden when
- *   introspection is off.
+ * - Tokens, while parsing: graphql-js's own `maxTokens` parse option (Armor's
+ *   token plugin throws from a hook that Apollo answers with a 500).
+ * - GraphQL Armor: depth, aliases and directives while validating (each
+ *   fragment counted once, so doubled fragment spreads cost linear time), and
+ *   field suggestions hidden when introspection is off.
  * - Estimated cost (graphql-query-complexity): Armor's own cost rule ignores
  *   lists without a `first` argument, so it cannot see that `user → orders →
  *   user → orders …` multiplies at every level. Here a list field counts its
@@ -30,12 +31,12 @@ const MAX_QUERY_NODES = 10_000;
 
 /** Each field costs 1, plus its selections times the number of entries it may return. */
 const listAwareEstimator: ComplexityEstimator = ({ field, args, type, childComplexity }) => {
+  const requested = [args.first, args.limit].find((value): value is number => typeof value === "number" && value > 0);
+  if (requested !== undefined) return 1 + requested * childComplexity;
   const fieldType = getNullableType(field.type);
   if (!isListType(fieldType) || !isCompositeType(getNamedType(fieldType))) return 1 + childComplexity;
-  const requested = [args.first, args.limit].find((value): value is number => typeof value === "number" && value > 0);
   // A connection's `nodes` are the page its parent field asked for; that field already counted them.
-  const entries = requested ?? (type.name.endsWith("Connection") ? 1 : DEFAULT_LIST_SIZE);
-  return 1 + entries * childComplexity;
+  return 1 + (type.name.endsWith("Connection") ? 1 : DEFAULT_LIST_SIZE) * childComplexity;
 };
 
 const badRequest = (message: string, code: string = "GRAPHQL_VALIDATION_FAILED") =>
@@ -77,12 +78,12 @@ function costLimitPlugin(maxCost: number): ApolloServerPlugin<BaseContext> {
 export function queryLimits(
   limits: GraphQLLimits,
   { hideFieldSuggestions }: { hideFieldSuggestions: boolean },
-): { validationRules: ValidationRule[]; plugins: ApolloServerPlugin<BaseContext>[] } {
+): { validationRules: ValidationRule[]; plugins: ApolloServerPlugin<BaseContext>[]; parseOptions: { maxTokens: number } } {
   const armor = new ApolloArmor({
     maxDepth: { n: limits.maxDepth, flattenFragments: false },
     maxAliases: { n: limits.maxAliases },
     maxDirectives: { n: limits.maxDirectives },
-    maxTokens: { n: limits.maxTokens },
+    maxTokens: { enabled: false },
     blockFieldSuggestion: { enabled: hideFieldSuggestions },
     // The list-aware estimate below replaces Armor's cost rule.
     costLimit: { enabled: false },
@@ -90,5 +91,6 @@ export function queryLimits(
   return {
     validationRules: [...(armor.validationRules ?? [])],
     plugins: [...(armor.plugins ?? []), costLimitPlugin(limits.maxCost)],
+    parseOptions: { maxTokens: limits.maxTokens },
   };
 }
