@@ -1,11 +1,8 @@
-import http from "node:http";
-import { startGateway, type GatewaySettings } from "../gateway/src/gateway";
-import { readSupergraph } from "../gateway/src/supergraph";
 import type { RunningServer } from "../lib/http-server";
-import { createLogger } from "../lib/logger";
 import { BACKENDS, createTestDatabases, type TestDatabases } from "./support/databases";
 import { createProduct, registerUser } from "./support/fixtures";
 import { CREATE_ORDER } from "./support/operations";
+import { gatewayOver, postGraphQL, type Answer } from "./support/gateway-http";
 import { startTestPlatform, type TestPlatform } from "./support/platform";
 
 /**
@@ -14,44 +11,6 @@ import { startTestPlatform, type TestPlatform } from "./support/platform";
  * the platform are refused or bounded while an unrelated query still answers
  * at once.
  */
-
-export interface Answer {
-  status: number;
-  headers: http.IncomingHttpHeaders;
-  body: any;
-}
-
-/** POSTs a GraphQL request from a chosen local address (so that a limiter sees different clients). */
-export function postGraphQL(
-  url: string,
-  payload: unknown,
-  options: { localAddress?: string; headers?: Record<string, string> } = {},
-): Promise<Answer> {
-  const target = new URL(url);
-  const body = typeof payload === "string" ? payload : JSON.stringify(payload);
-  return new Promise((resolve, reject) => {
-    const request = http.request(
-      {
-        host: target.hostname,
-        port: target.port,
-        path: target.pathname + target.search,
-        method: "POST",
-        localAddress: options.localAddress,
-        headers: { "content-type": "application/json", ...options.headers },
-      },
-      (response) => {
-        let text = "";
-        response.setEncoding("utf8");
-        response.on("data", (chunk) => (text += chunk));
-        response.on("end", () =>
-          resolve({ status: response.statusCode ?? 0, headers: response.headers, body: text ? JSON.parse(text) : undefined }),
-        );
-      },
-    );
-    request.on("error", reject);
-    request.end(body);
-  });
-}
 
 const firstCode = (answer: Answer) => answer.body?.errors?.[0]?.extensions?.code;
 const repeat = (count: number, make: (index: number) => string) => Array.from({ length: count }, (_, i) => make(i)).join(" ");
@@ -76,27 +35,6 @@ async function unrelatedQueryTimeDuring(url: string, hostile: () => Promise<unkn
   const ms = performance.now() - started;
   expect(answer.status).toBe(200);
   return { ms, hostile: await pending };
-}
-
-const logger = createLogger("test", process.env.LOG_LEVEL ?? "silent");
-
-/** Another gateway over the same subgraphs, with its own settings. */
-async function gatewayOver(
-  platform: TestPlatform,
-  overrides: Partial<GatewaySettings>,
-): Promise<RunningServer & { graphqlUrl: string }> {
-  const { users, products, orders } = platform.subgraphs;
-  const gateway = await startGateway({
-    port: 0,
-    host: "127.0.0.1",
-    subgraphUrls: { users: `${users.url}/graphql`, products: `${products.url}/graphql`, orders: `${orders.url}/graphql` },
-    supergraphSdl: readSupergraph(),
-    jwtSecret: platform.secrets.jwtSecret,
-    logger,
-    rateLimits: { perClientPerMinute: 100_000, perUserPerMinute: 100_000 },
-    ...overrides,
-  });
-  return { ...gateway, graphqlUrl: `${gateway.url}/graphql` };
 }
 
 describe("the gateway's query limits", () => {

@@ -28,20 +28,28 @@ export function perClientRateLimit(limiter: RateLimiter): RequestHandler {
   };
 }
 
-/** Per user, once the gateway knows who the token belongs to (anonymous requests count per address only). */
+/**
+ * Per user, once the gateway knows who the token belongs to (anonymous
+ * requests count per address only). Checked when the operation is known, the
+ * first hook where Apollo answers a thrown error with its own HTTP status.
+ */
 export function perUserRateLimit(limiter: RateLimiter): ApolloServerPlugin<GatewayContext> {
   return {
     async requestDidStart({ contextValue }) {
       const userId = contextValue.viewer?.userId;
       if (!userId) return;
-      const verdict = await limiter.consume(`user:${userId}`);
-      if (verdict.allowed) return;
-      throw new GraphQLError(tooManyMessage, {
-        extensions: {
-          code: ErrorCode.TOO_MANY_REQUESTS,
-          http: { status: 429, headers: new HeaderMap([["retry-after", String(verdict.retryAfterSeconds)]]) },
+      return {
+        async didResolveOperation() {
+          const verdict = await limiter.consume(`user:${userId}`);
+          if (verdict.allowed) return;
+          throw new GraphQLError(tooManyMessage, {
+            extensions: {
+              code: ErrorCode.TOO_MANY_REQUESTS,
+              http: { status: 429, headers: new HeaderMap([["retry-after", String(verdict.retryAfterSeconds)]]) },
+            },
+          });
         },
-      });
+      };
     },
   };
 }
