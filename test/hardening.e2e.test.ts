@@ -3,6 +3,7 @@ import { BACKENDS } from "./support/databases";
 import { graphqlError } from "./support/graphql-errors";
 import { ADJUST_STOCK, CREATE_PRODUCT, LOGIN, PRODUCTS, REGISTER, SEARCH_PRODUCTS, SEARCH_USERS } from "./support/operations";
 import { createProduct } from "./support/fixtures";
+import { INTERNALS } from "./support/leaks";
 import { startRestTestPlatform, type RestTestPlatform } from "./support/rest-platform";
 
 /**
@@ -10,10 +11,6 @@ import { startRestTestPlatform, type RestTestPlatform } from "./support/rest-pla
  * service (gateway, each subgraph, the REST shim), never Express's HTML page,
  * a stack, a 500 or INTERNAL_SERVER_ERROR.
  */
-
-/** Anything that betrays the inside: a stack frame, a file path, SQL, Prisma, an internal URL. */
-export const INTERNALS =
-  /<html|\bat \S+ \(|node_modules|\/work\/|\.ts:\d+|prisma|SELECT |INSERT |\bpostgres|invalid byte sequence|127\.0\.0\.1:\d+/i;
 
 /** A raw HTTP request, so that bodies and paths go exactly as written (fetch would fix some of them). */
 function rawRequest(
