@@ -3,6 +3,7 @@ import http from "node:http";
 import net from "node:net";
 import { Redis } from "ioredis";
 import type { RunningServer } from "../lib/http-server";
+import { createRateLimiter } from "../lib/rate-limit";
 import { startRestShim, type RestShim } from "../rest-shim/src/shim";
 import { createTestDatabases, type TestDatabases } from "./support/databases";
 import { registerUser } from "./support/fixtures";
@@ -114,6 +115,24 @@ describe("rate limits on /graphql", () => {
     expect((await postGraphQL(behindProxy, QUERY, { localAddress: "127.0.0.9", headers: spoofed("5.5.5.5") })).status).toBe(200);
     expect((await postGraphQL(behindProxy, QUERY, { localAddress: "127.0.0.9", headers: spoofed("6.6.6.6") })).status).toBe(200);
     expectTooMany(await postGraphQL(behindProxy, QUERY, { localAddress: "127.0.0.9", headers: spoofed("7.7.7.7") }));
+  });
+});
+
+describe("the shared limiter (lib/rate-limit.ts)", () => {
+  test("keeps limiting in memory while Redis cannot be reached", async () => {
+    const redis = new Redis("redis://127.0.0.1:1", { enableOfflineQueue: false, lazyConnect: true, retryStrategy: () => null });
+    redis.on("error", () => undefined);
+    const limiter = createRateLimiter({
+      keyPrefix: `test-${crypto.randomBytes(4).toString("hex")}`,
+      points: 2,
+      windowSeconds: 60,
+      redis,
+    });
+    expect(await limiter.consume("k")).toEqual({ allowed: true });
+    expect(await limiter.consume("k")).toEqual({ allowed: true });
+    expect(await limiter.consume("k")).toEqual({ allowed: false, retryAfterSeconds: expect.any(Number) });
+    expect(await limiter.consume("other")).toEqual({ allowed: true });
+    redis.disconnect();
   });
 });
 

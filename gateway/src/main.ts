@@ -8,8 +8,9 @@ import { readSupergraph } from "./supergraph";
 
 const env = readEnv();
 const logger = createLogger("gateway", env.LOG_LEVEL);
-runService(logger, () =>
-  startGateway({
+runService(logger, async () => {
+  const redis = env.REDIS_URL ? connectRedis(env.REDIS_URL, logger) : undefined;
+  const gateway = await startGateway({
     port: env.GATEWAY_PORT,
     host: env.HOST,
     subgraphUrls: subgraphUrls(env),
@@ -21,9 +22,15 @@ runService(logger, () =>
       perClientPerMinute: env.GRAPHQL_RATE_LIMIT_PER_MINUTE,
       perUserPerMinute: env.GRAPHQL_USER_RATE_LIMIT_PER_MINUTE,
     },
-    redis: env.REDIS_URL ? connectRedis(env.REDIS_URL, logger) : undefined,
+    redis,
     trustProxy: env.TRUST_PROXY,
     corsOrigins: env.CORS_ORIGINS,
     logger,
-  }),
-);
+  });
+  return {
+    close: async () => {
+      await gateway.close();
+      redis?.disconnect();
+    },
+  };
+});
