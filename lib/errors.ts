@@ -60,6 +60,10 @@ export function isPublicErrorCode(code: unknown): boolean {
  * a bare INTERNAL_SERVER_ERROR so no SQL or stack leaks out.
  */
 export function maskUnexpectedErrors(formatted: GraphQLFormattedError): GraphQLFormattedError {
-  if (isPublicErrorCode(formatted.extensions?.code)) return formatted;
+  if (isPublicErrorCode(formatted.extensions?.code)) {
+    // The gateway names the subgraph an error came from; clients need not know the platform's insides.
+    const { serviceName: _serviceName, stacktrace: _stacktrace, ...extensions } = formatted.extensions ?? {};
+    return { ...formatted, extensions };
+  }
   return { message: "Internal server error", path: formatted.path, extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR } };
 }

@@ -180,6 +180,13 @@ describe.each(BACKENDS)("hardening (%s)", (backend) => {
       expect((await graphqlError(gql.request(`{ searchProducts(query: "x", limit: 101) { id } }`))).code).toBe("BAD_USER_INPUT");
       expect((await graphqlError(gql.request(`{ searchUsers(query: "x", limit: 1000) { id } }`))).code).toBe("BAD_USER_INPUT");
       expect((await graphqlError(gql.request(SEARCH_PRODUCTS, { query: "x".repeat(201) }))).code).toBe("BAD_USER_INPUT");
+      // The whole answer, as a client sees it: the code, and nothing about the subgraph that refused.
+      const raw = await rawRequest(shop.platform.gatewayUrl, {
+        body: JSON.stringify({ query: SEARCH_PRODUCTS, variables: { query: "a\u0000b" } }),
+        headers: { "content-type": "application/json" },
+      });
+      expect(raw.text).toMatch(/BAD_USER_INPUT/);
+      expect(raw.text).not.toMatch(INTERNALS);
       // Written into the operation rather than sent as a variable: the same check.
       expect((await graphqlError(gql.request(`{ searchProducts(query: "a\\u0000b") { id } }`))).code).toBe("BAD_USER_INPUT");
       expect(await gql.request(PRODUCTS, { first: 100 })).toMatchObject({ products: { nodes: expect.any(Array) } });
