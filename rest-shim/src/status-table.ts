@@ -18,6 +18,7 @@ const STATUS_BY_CODE: Readonly<Record<string, number>> = {
   [ErrorCode.ALREADY_EXISTS]: 409,
   [ErrorCode.OUT_OF_STOCK]: 409,
   [ErrorCode.ILLEGAL_STATUS_MOVE]: 409,
+  [ErrorCode.TOO_MANY_REQUESTS]: 429,
   [ErrorCode.SERVICE_UNAVAILABLE]: 503,
   [ErrorCode.INTERNAL_SERVER_ERROR]: 500,
 };
