@@ -28,11 +28,11 @@ export function createHttpApp(options: HttpAppOptions = {}): Express {
   // Express reads req.ip from X-Forwarded-For only when the peer is one of these proxies.
   app.set("trust proxy", options.trustProxy?.length ? [...options.trustProxy] : false);
   app.use(
-    helmet(
-      options.servesPlayground
-        ? { contentSecurityPolicy: false, crossOriginEmbedderPolicy: false }
-        : { crossOriginResourcePolicy: false },
-    ),
+    helmet({
+      // An API for other origins' pages (CORS decides which), not a same-origin resource.
+      crossOriginResourcePolicy: false,
+      ...(options.servesPlayground && { contentSecurityPolicy: false, crossOriginEmbedderPolicy: false }),
+    }),
   );
   if (options.corsOrigins) {
     const origins = options.corsOrigins;
