@@ -42,7 +42,8 @@ const listAwareEstimator: ComplexityEstimator = ({ field, args, type, childCompl
 const badRequest = (message: string, code: string = "GRAPHQL_VALIDATION_FAILED") =>
   new GraphQLError(message, { extensions: { code, http: { status: 400 } } });
 
-function costLimitPlugin(maxCost: number): ApolloServerPlugin<BaseContext> {
+/** Once the operation and its variables are known: only queries and mutations, and within the cost limit. */
+function operationCheckPlugin(maxCost: number): ApolloServerPlugin<BaseContext> {
   return {
     async requestDidStart() {
       return {
@@ -90,7 +91,7 @@ export function queryLimits(
   }).protect() as Pick<ApolloServerOptions<BaseContext>, "plugins" | "validationRules">;
   return {
     validationRules: [...(armor.validationRules ?? [])],
-    plugins: [...(armor.plugins ?? []), costLimitPlugin(limits.maxCost)],
+    plugins: [...(armor.plugins ?? []), operationCheckPlugin(limits.maxCost)],
     parseOptions: { maxTokens: limits.maxTokens },
   };
 }
