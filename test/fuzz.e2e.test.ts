@@ -327,7 +327,8 @@ describe.each(BACKENDS)("fuzzing the platform (%s)", (backend) => {
       const id = await createProduct(gql, { name: `Laptop ${i}`, price: `${i}9.99`, stockQuantity: 40, tags: ["t"] });
       ledger.initial.set(Number(id), 40);
     }
-  });
+    // Starting fresh databases takes long on a busy machine.
+  }, 180_000);
   afterAll(async () => {
     await shop?.stop();
   });

@@ -49,7 +49,8 @@ describe("the gateway's query limits", () => {
     platform = await startTestPlatform(databases.configs);
     roomy = await gatewayOver(platform, { limits: { maxCost: 1_000_000_000 } });
     started.push(roomy);
-  });
+    // Starting fresh databases takes long on a busy machine.
+  }, 180_000);
   afterAll(async () => {
     for (const server of started) await server.close();
     await platform?.stop();
@@ -192,7 +193,8 @@ describe.each(BACKENDS)("requests that used to stall the platform (%s)", (backen
     const productId = await createProduct(gql, { name: "Laptop", price: "999.00", stockQuantity: 100 });
     // A customer with 8 orders: user → orders → user … multiplies by 8 at every level.
     for (let i = 0; i < 8; i++) await gql.request(CREATE_ORDER, { userId, items: [{ productId, quantity: 1 }] });
-  });
+    // Starting fresh databases takes long on a busy machine.
+  }, 180_000);
   afterAll(async () => {
     await platform?.stop();
     await databases?.drop();

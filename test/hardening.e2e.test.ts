@@ -44,7 +44,8 @@ describe.each(BACKENDS)("hardening (%s)", (backend) => {
 
   beforeAll(async () => {
     shop = await startRestTestPlatform(backend);
-  });
+    // Starting fresh databases takes long on a busy machine.
+  }, 180_000);
   afterAll(async () => {
     await shop?.stop();
   });

@@ -49,7 +49,8 @@ describe("rate limits on /graphql", () => {
       .client()
       .request<{ login: { token: string } }>(LOGIN, { email: `${name}@example.com`, password: "password123" });
     token = login.token;
-  });
+    // Starting fresh databases takes long on a busy machine.
+  }, 180_000);
   afterAll(async () => {
     for (const server of servers) await server.close();
     for (const redis of redisClients) redis.disconnect();
