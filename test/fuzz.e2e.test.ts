@@ -319,6 +319,7 @@ describe.each(BACKENDS)("fuzzing the platform (%s)", (backend) => {
   let shop: RestTestPlatform;
   const ledger: StockLedger = { initial: new Map(), adjusted: new Map() };
 
+  // Fresh databases and a whole platform: slow to start on a busy machine.
   beforeAll(async () => {
     shop = await startRestTestPlatform(backend);
     const gql = shop.platform.client();
@@ -327,7 +328,6 @@ describe.each(BACKENDS)("fuzzing the platform (%s)", (backend) => {
       const id = await createProduct(gql, { name: `Laptop ${i}`, price: `${i}9.99`, stockQuantity: 40, tags: ["t"] });
       ledger.initial.set(Number(id), 40);
     }
-    // Starting fresh databases takes long on a busy machine.
   }, 180_000);
   afterAll(async () => {
     await shop?.stop();

@@ -44,12 +44,12 @@ describe("the gateway's query limits", () => {
   let roomy: RunningServer & { graphqlUrl: string };
   const started: RunningServer[] = [];
 
+  // Fresh databases and a whole platform: slow to start on a busy machine.
   beforeAll(async () => {
     databases = await createTestDatabases("pglite");
     platform = await startTestPlatform(databases.configs);
     roomy = await gatewayOver(platform, { limits: { maxCost: 1_000_000_000 } });
     started.push(roomy);
-    // Starting fresh databases takes long on a busy machine.
   }, 180_000);
   afterAll(async () => {
     for (const server of started) await server.close();
@@ -185,6 +185,7 @@ describe.each(BACKENDS)("requests that used to stall the platform (%s)", (backen
   let platform: TestPlatform;
   let userId: string;
 
+  // Fresh databases and a whole platform: slow to start on a busy machine.
   beforeAll(async () => {
     databases = await createTestDatabases(backend);
     platform = await startTestPlatform(databases.configs);
@@ -193,7 +194,6 @@ describe.each(BACKENDS)("requests that used to stall the platform (%s)", (backen
     const productId = await createProduct(gql, { name: "Laptop", price: "999.00", stockQuantity: 100 });
     // A customer with 8 orders: user → orders → user … multiplies by 8 at every level.
     for (let i = 0; i < 8; i++) await gql.request(CREATE_ORDER, { userId, items: [{ productId, quantity: 1 }] });
-    // Starting fresh databases takes long on a busy machine.
   }, 180_000);
   afterAll(async () => {
     await platform?.stop();

@@ -42,9 +42,9 @@ function rawRequest(
 describe.each(BACKENDS)("hardening (%s)", (backend) => {
   let shop: RestTestPlatform;
 
+  // Fresh databases and a whole platform: slow to start on a busy machine.
   beforeAll(async () => {
     shop = await startRestTestPlatform(backend);
-    // Starting fresh databases takes long on a busy machine.
   }, 180_000);
   afterAll(async () => {
     await shop?.stop();

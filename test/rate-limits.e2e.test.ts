@@ -40,6 +40,7 @@ describe("rate limits on /graphql", () => {
     return server.graphqlUrl;
   };
 
+  // Fresh databases and a whole platform: slow to start on a busy machine.
   beforeAll(async () => {
     databases = await createTestDatabases("pglite");
     platform = await startTestPlatform(databases.configs);
@@ -49,7 +50,6 @@ describe("rate limits on /graphql", () => {
       .client()
       .request<{ login: { token: string } }>(LOGIN, { email: `${name}@example.com`, password: "password123" });
     token = login.token;
-    // Starting fresh databases takes long on a busy machine.
   }, 180_000);
   afterAll(async () => {
     for (const server of servers) await server.close();
