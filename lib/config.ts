@@ -28,6 +28,18 @@ const secret = (name: string) =>
     )
     .optional();
 
+const splitList = (text: string): string[] =>
+  text
+    .split(",")
+    .map((item) => item.trim())
+    .filter(Boolean);
+
+/** "true"/"false" (or 1/0); unset means "use the default". */
+const booleanFlag = z
+  .enum(["true", "false", "1", "0"])
+  .transform((value) => value === "true" || value === "1")
+  .optional();
+
 const EnvSchema = z.object({
   NODE_ENV: z.string().default("development"),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
@@ -58,7 +70,31 @@ const EnvSchema = z.object({
   REST_PRODUCTS_PORT: port(8002),
   REST_ORDERS_PORT: port(8003),
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(100),
+
+  /** GraphQL abuse limits at the gateway (GraphQL Armor, plus a list-aware cost estimate). */
   MAX_QUERY_DEPTH: z.coerce.number().int().min(2).default(12),
+  MAX_QUERY_ALIASES: z.coerce.number().int().min(0).default(15),
+  MAX_QUERY_DIRECTIVES: z.coerce.number().int().min(0).default(20),
+  MAX_QUERY_TOKENS: z.coerce.number().int().min(50).default(2000),
+  MAX_QUERY_COST: z.coerce.number().int().min(10).default(20_000),
+  /** Introspection (and the playground, and field suggestions); default: on in open mode, off in enforced mode. */
+  GRAPHQL_INTROSPECTION: booleanFlag,
+  /** Requests a minute on the gateway's /graphql, per client address and per signed-in user. */
+  GRAPHQL_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(600),
+  GRAPHQL_USER_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(300),
+  /**
+   * Proxies whose X-Forwarded-For is believed (express `trust proxy`): comma-separated addresses,
+   * CIDR ranges or the names loopback, linklocal, uniquelocal. Default: nobody.
+   */
+  TRUST_PROXY: z
+    .string()
+    .default("")
+    .transform((text) => splitList(text)),
+  /** Origins browsers may call from (CORS): `*`, or a comma-separated list of origins. */
+  CORS_ORIGINS: z
+    .string()
+    .default("*")
+    .transform((text) => splitList(text)),
 
   /** open: the legacy anonymous API (embedded default); enforced: roles and ownership apply. Default: enforced in production. */
   AUTH_MODE: z.enum(["open", "enforced"]).optional(),
@@ -137,6 +173,30 @@ export function securitySettingsOf(env: PlatformEnv): SecuritySettings {
       windowSeconds: env.LOGIN_THROTTLE_WINDOW_SECONDS,
     },
     redisUrl: env.REDIS_URL,
+  };
+}
+
+/** GRAPHQL_INTROSPECTION when set; otherwise on in open mode (development) and off in enforced mode. */
+export function introspectionEnabled(env: PlatformEnv): boolean {
+  return env.GRAPHQL_INTROSPECTION ?? authModeOf(env) === "open";
+}
+
+/** The gateway's GraphQL abuse limits. */
+export interface GraphQLLimits {
+  maxDepth: number;
+  maxAliases: number;
+  maxDirectives: number;
+  maxTokens: number;
+  maxCost: number;
+}
+
+export function graphqlLimitsOf(env: PlatformEnv): GraphQLLimits {
+  return {
+    maxDepth: env.MAX_QUERY_DEPTH,
+    maxAliases: env.MAX_QUERY_ALIASES,
+    maxDirectives: env.MAX_QUERY_DIRECTIVES,
+    maxTokens: env.MAX_QUERY_TOKENS,
+    maxCost: env.MAX_QUERY_COST,
   };
 }
 

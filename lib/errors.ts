@@ -13,7 +13,7 @@ export const ErrorCode = {
   ALREADY_EXISTS: "ALREADY_EXISTS",
   OUT_OF_STOCK: "OUT_OF_STOCK",
   ILLEGAL_STATUS_MOVE: "ILLEGAL_STATUS_MOVE",
-  /** Too many attempts (failed logins, say); `extensions.retryAfterSeconds` says when to try again. */
+  /** Too many attempts (failed logins, requests): HTTP 429 with Retry-After; `extensions.retryAfterSeconds` says when. */
   TOO_MANY_REQUESTS: "TOO_MANY_REQUESTS",
   SERVICE_UNAVAILABLE: "SERVICE_UNAVAILABLE",
   INTERNAL_SERVER_ERROR: "INTERNAL_SERVER_ERROR",
@@ -62,6 +62,10 @@ export function isPublicErrorCode(code: unknown): boolean {
  * a bare INTERNAL_SERVER_ERROR so no SQL or stack leaks out.
  */
 export function maskUnexpectedErrors(formatted: GraphQLFormattedError): GraphQLFormattedError {
-  if (isPublicErrorCode(formatted.extensions?.code)) return formatted;
+  if (isPublicErrorCode(formatted.extensions?.code)) {
+    // The gateway names the subgraph an error came from; clients need not know the platform's insides.
+    const { serviceName: _serviceName, stacktrace: _stacktrace, ...extensions } = formatted.extensions ?? {};
+    return { ...formatted, extensions };
+  }
   return { message: "Internal server error", path: formatted.path, extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR } };
 }

@@ -1,11 +1,14 @@
 import { Redis } from "ioredis";
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from "rate-limiter-flexible";
+import type { Logger } from "./logger";
 
 /**
- * The one way the platform counts attempts (failed logins, requests per
- * client): rate-limiter-flexible, on Redis when REDIS_URL is set, so that
- * every process of a service shares the counts, and in process memory
- * otherwise.
+ * The one way the platform counts attempts (failed logins, requests per client
+ * or user): rate-limiter-flexible's fixed windows, kept in Redis when the
+ * platform has one, so that every replica of a service counts against the
+ * same limit, and in this process's memory otherwise. Should Redis stop
+ * answering, each process falls back to its own memory counts rather than
+ * refusing or letting everything through.
  */
 export type RateLimiter = RateLimiterAbstract;
 export { RateLimiterRes };
@@ -16,25 +19,52 @@ export interface RateLimiterOptions {
   /** Attempts allowed per window. */
   points: number;
   windowSeconds: number;
-  /** From connectRateLimitStore; memory when undefined. */
+  /** The shared store (connectRedis); in-process memory when absent. */
   store?: Redis;
 }
 
 export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
-  const common = { keyPrefix: options.keyPrefix, points: options.points, duration: options.windowSeconds };
-  if (!options.store) return new RateLimiterMemory(common);
-  // Redis down: fall back to this process's own count rather than fail every login.
-  return new RateLimiterRedis({ ...common, storeClient: options.store, insuranceLimiter: new RateLimiterMemory(common) });
+  const settings = { keyPrefix: options.keyPrefix, points: options.points, duration: options.windowSeconds };
+  if (!options.store) return new RateLimiterMemory(settings);
+  return new RateLimiterRedis({
+    ...settings,
+    storeClient: options.store,
+    rejectIfRedisNotReady: true,
+    insuranceLimiter: new RateLimiterMemory(settings),
+  });
 }
 
-/** A Redis connection for rate limiters, or undefined (memory) when no URL is configured. Close it with `quit()`. */
-export function connectRateLimitStore(redisUrl: string | undefined): Redis | undefined {
-  if (!redisUrl) return undefined;
-  // No offline queue: a limiter must answer now (from its memory insurance) rather than wait for Redis.
-  return new Redis(redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 1 });
+export type Verdict = { allowed: true } | { allowed: false; retryAfterSeconds: number };
+
+/** Counts one attempt for `key`; says whether it is allowed and, if not, in how many seconds to retry. */
+export async function tryConsume(limiter: RateLimiter, key: string): Promise<Verdict> {
+  try {
+    await limiter.consume(key);
+    return { allowed: true };
+  } catch (rejection) {
+    if (rejection instanceof RateLimiterRes) return { allowed: false, retryAfterSeconds: retryAfterSeconds(rejection) };
+    throw rejection;
+  }
 }
 
 /** Whole seconds until a refused caller may try again (at least 1), for `Retry-After`. */
 export function retryAfterSeconds(refusal: RateLimiterRes): number {
   return Math.max(1, Math.ceil(refusal.msBeforeNext / 1000));
+}
+
+/**
+ * A Redis connection for shared counters. Commands are not queued while it is
+ * disconnected (the limiters answer from memory instead of waiting).
+ */
+export function connectRedis(url: string, logger: Logger): Redis {
+  const redis = new Redis(url, { enableOfflineQueue: false, maxRetriesPerRequest: 1 });
+  let reported = false;
+  redis.on("error", (error: Error) => {
+    if (!reported) logger.warn({ err: error }, "Redis is unreachable; limits count in this process until it is back");
+    reported = true;
+  });
+  redis.on("ready", () => {
+    reported = false;
+  });
+  return redis;
 }

@@ -1,5 +1,6 @@
 import crypto from "node:crypto";
-import { connectRateLimitStore } from "../lib/rate-limit";
+import { connectRedis } from "../lib/rate-limit";
+import { createLogger } from "../lib/logger";
 import { LoginThrottle } from "../subgraphs/users/src/login-throttle";
 import { BACKENDS } from "./support/databases";
 import { graphqlError } from "./support/graphql-errors";
@@ -100,7 +101,7 @@ describe.each(BACKENDS)("failed logins are throttled (%s)", (backend) => {
 
 describe("login throttling on Redis (REDIS_URL)", () => {
   test("two processes sharing Redis share the count: failures recorded by one lock the account on the other", async () => {
-    const store = connectRateLimitStore(process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379")!;
+    const store = connectRedis(process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379", createLogger("test", "silent"));
     const prefix = `test-${crypto.randomUUID()}`;
     const settings = { failuresPerAccount: 2, failuresPerAddress: 100, windowSeconds: 60 };
     try {

@@ -1,18 +1,29 @@
 import { ApolloGateway } from "@apollo/gateway";
 import type { Fetcher } from "@apollo/utils.fetcher";
 import { ApolloServer } from "@apollo/server";
+import {
+  ApolloServerPluginInlineTraceDisabled,
+  ApolloServerPluginLandingPageDisabled,
+  ApolloServerPluginSchemaReportingDisabled,
+  ApolloServerPluginUsageReportingDisabled,
+} from "@apollo/server/plugin/disabled";
 import { ApolloServerPluginLandingPageLocalDefault } from "@apollo/server/plugin/landingPage/default";
 import { expressMiddleware } from "@as-integrations/express5";
-import express from "express";
-import depthLimit from "graphql-depth-limit";
-import type { AuthMode, SubgraphName } from "../../lib/config";
+import type { Redis } from "ioredis";
+import { graphqlLimitsOf, readEnv, type AuthMode, type GraphQLLimits, type SubgraphName } from "../../lib/config";
 import { createServiceClient } from "../../subgraphs/shared/service-client";
 import { maskUnexpectedErrors } from "../../lib/errors";
+import { createHttpApp, jsonBody, jsonErrors } from "../../lib/http-app";
 import { listen, type RunningServer } from "../../lib/http-server";
 import type { Logger } from "../../lib/logger";
+import { createRateLimiter } from "../../lib/rate-limit";
 import { accountLookupVia, buildGatewayContext, type GatewayContext } from "./context";
 import { checkSubgraphs } from "./health";
+import { queryLimits } from "./query-limits";
+import { perClientRateLimit, perUserRateLimit } from "./rate-limits";
 import { SubgraphRequests } from "./subgraph-requests";
+
+const DEFAULTS = readEnv({});
 
 export interface GatewaySettings {
   port: number;
@@ -26,8 +37,20 @@ export interface GatewaySettings {
   /** Said at start-up; the subgraphs apply it. */
   authMode: AuthMode;
   logger: Logger;
-  /** Deepest accepted selection (a cheap guard against abusive nesting such as user → orders → user → …). */
-  maxQueryDepth: number;
+  /** Depth, aliases, directives, tokens and estimated cost of one operation; lib/config.ts's defaults for those not given. */
+  limits?: Partial<GraphQLLimits>;
+  /** Introspection, the playground and field suggestions ("did you mean …"). Default: off. */
+  introspection?: boolean;
+  /** Requests a minute on /graphql per client address and per signed-in user; lib/config.ts's defaults when not given. */
+  rateLimits?: { perClientPerMinute?: number; perUserPerMinute?: number };
+  /** Where rate-limit counters are shared with the other gateway processes; this process's memory when absent. */
+  redis?: Redis;
+  /** Prefix of this platform's keys in Redis. */
+  redisKeyPrefix?: string;
+  /** Proxies whose X-Forwarded-For is believed (TRUST_PROXY); default nobody. */
+  trustProxy?: readonly string[];
+  /** CORS_ORIGINS; default any origin. */
+  corsOrigins?: readonly string[];
   /** Largest accepted request body. */
   maxBodyBytes?: number;
 }
@@ -35,6 +58,18 @@ export interface GatewaySettings {
 /** The public entry: one GraphQL endpoint over the composed supergraph, a playground, and /health. */
 export async function startGateway(settings: GatewaySettings): Promise<RunningServer> {
   const { logger, subgraphUrls } = settings;
+  const introspection = settings.introspection ?? false;
+  const limits = queryLimits({ ...graphqlLimitsOf(DEFAULTS), ...settings.limits }, { hideFieldSuggestions: !introspection });
+  const limiter = (name: string, perMinute: number) =>
+    createRateLimiter({
+      keyPrefix: `${settings.redisKeyPrefix ?? "shop"}:gateway-${name}`,
+      points: perMinute,
+      windowSeconds: 60,
+      store: settings.redis,
+    });
+  const perClient = limiter("client", settings.rateLimits?.perClientPerMinute ?? DEFAULTS.GRAPHQL_RATE_LIMIT_PER_MINUTE);
+  const perUser = limiter("user", settings.rateLimits?.perUserPerMinute ?? DEFAULTS.GRAPHQL_USER_RATE_LIMIT_PER_MINUTE);
+
   const gateway = new ApolloGateway({
     supergraphSdl: settings.supergraphSdl,
     // Node's own fetch (undici) rather than Apollo's default make-fetch-happen: a connection pool that
@@ -49,14 +84,33 @@ export async function startGateway(settings: GatewaySettings): Promise<RunningSe
     // Stopping on SIGINT/SIGTERM is lib/run-service.ts's job; Apollo's own handler would re-raise the signal.
     stopOnTerminationSignals: false,
     formatError: maskUnexpectedErrors,
-    validationRules: [depthLimit(settings.maxQueryDepth)],
-    // The playground (Apollo Sandbox) for browsers that open /graphql.
-    plugins: [ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false })],
+    introspection,
+    // Both are Apollo's defaults; said here so that nobody turns them off by accident.
+    csrfPrevention: true,
+    allowBatchedHttpRequests: false,
+    validationRules: limits.validationRules,
+    parseOptions: limits.parseOptions,
+    plugins: [
+      ...limits.plugins,
+      perUserRateLimit(perUser),
+      // Nothing is reported to Apollo's cloud, whatever APOLLO_KEY the environment may hold.
+      ApolloServerPluginUsageReportingDisabled(),
+      ApolloServerPluginSchemaReportingDisabled(),
+      ApolloServerPluginInlineTraceDisabled(),
+      // The playground (Apollo Sandbox) for browsers that open /graphql, when the schema may be explored.
+      introspection
+        ? ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false })
+        : ApolloServerPluginLandingPageDisabled(),
+    ],
   });
   await apollo.start();
 
-  const app = express();
-  app.disable("x-powered-by");
+  const app = createHttpApp({
+    trustProxy: settings.trustProxy,
+    corsOrigins: settings.corsOrigins ?? DEFAULTS.CORS_ORIGINS,
+    corsExposedHeaders: ["Retry-After"],
+    servesPlayground: introspection,
+  });
   app.get("/health", async (_req, res) => {
     const subgraphs = await checkSubgraphs(subgraphUrls);
     const healthy = Object.values(subgraphs).every((status) => status === "ok");
@@ -64,11 +118,13 @@ export async function startGateway(settings: GatewaySettings): Promise<RunningSe
   });
   app.use(
     "/graphql",
-    express.json({ limit: settings.maxBodyBytes ?? 1_000_000 }),
+    perClientRateLimit(perClient),
+    ...jsonBody(settings.maxBodyBytes ?? 1_000_000),
     expressMiddleware(apollo, {
       context: async ({ req }) => buildGatewayContext(req, { jwtSecret: settings.jwtSecret, findAccount }),
     }),
   );
+  app.use(...jsonErrors("graphql", logger));
 
   const server = await listen(app, settings.port, settings.host);
   logger.info({ url: `${server.url}/graphql`, authMode: settings.authMode }, `gateway ready (AUTH_MODE=${settings.authMode})`);

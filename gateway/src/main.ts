@@ -1,5 +1,6 @@
-import { authModeOf, readEnv, subgraphUrls } from "../../lib/config";
+import { authModeOf, graphqlLimitsOf, introspectionEnabled, readEnv, subgraphUrls } from "../../lib/config";
 import { createLogger } from "../../lib/logger";
+import { connectRedis } from "../../lib/rate-limit";
 import { resolveSecrets } from "../../lib/secrets";
 import { runService } from "../../lib/run-service";
 import { startGateway } from "./gateway";
@@ -9,7 +10,8 @@ const env = readEnv();
 const logger = createLogger("gateway", env.LOG_LEVEL);
 runService(logger, async () => {
   const secrets = resolveSecrets(env, logger);
-  return startGateway({
+  const redis = env.REDIS_URL ? connectRedis(env.REDIS_URL, logger) : undefined;
+  const gateway = await startGateway({
     port: env.GATEWAY_PORT,
     host: env.HOST,
     subgraphUrls: subgraphUrls(env),
@@ -17,7 +19,21 @@ runService(logger, async () => {
     jwtSecret: secrets.jwtSecret,
     serviceToken: secrets.serviceToken,
     authMode: authModeOf(env),
-    maxQueryDepth: env.MAX_QUERY_DEPTH,
+    limits: graphqlLimitsOf(env),
+    introspection: introspectionEnabled(env),
+    rateLimits: {
+      perClientPerMinute: env.GRAPHQL_RATE_LIMIT_PER_MINUTE,
+      perUserPerMinute: env.GRAPHQL_USER_RATE_LIMIT_PER_MINUTE,
+    },
+    redis,
+    trustProxy: env.TRUST_PROXY,
+    corsOrigins: env.CORS_ORIGINS,
     logger,
   });
+  return {
+    close: async () => {
+      await gateway.close();
+      redis?.disconnect();
+    },
+  };
 });

@@ -72,9 +72,10 @@ export function createGatewayClient(gatewayUrl: string, timeoutMs: number): Gate
 function forwardedHeaders(req: Request): Record<string, string> {
   const headers: Record<string, string> = {};
   if (req.headers.authorization) headers.authorization = req.headers.authorization;
-  // As a proxy does: the addresses the request already came through, then the caller's.
-  const chain = [req.headers["x-forwarded-for"], req.socket.remoteAddress].filter(Boolean);
-  if (chain.length) headers["x-forwarded-for"] = chain.join(", ");
+  // The client's address as the shim believes it (req.ip honours TRUST_PROXY), never what the client claims;
+  // the gateway believes it when the shim is among its trusted proxies.
+  const client = req.ip ?? req.socket.remoteAddress;
+  if (client) headers["x-forwarded-for"] = client;
   return headers;
 }
 

@@ -17,6 +17,8 @@ runService(logger, () =>
     },
     rateLimitPerMinute: env.RATE_LIMIT_PER_MINUTE,
     authMode: authModeOf(env),
+    trustProxy: env.TRUST_PROXY,
+    corsOrigins: env.CORS_ORIGINS,
     logger,
   }),
 );

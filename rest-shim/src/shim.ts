@@ -21,6 +21,10 @@ export interface RestShimSettings {
   maxBodyBytes?: number;
   /** How long a call to the gateway may take. Default 15 s. */
   gatewayTimeoutMs?: number;
+  /** Proxies whose X-Forwarded-For is believed (TRUST_PROXY). Default: nobody. */
+  trustProxy?: readonly string[];
+  /** Origins browsers may call port 8000 from (CORS_ORIGINS). Default: any. */
+  corsOrigins?: readonly string[];
 }
 
 export interface RestShim {
@@ -38,6 +42,8 @@ export async function startRestShim(settings: RestShimSettings): Promise<RestShi
     logger,
     rateLimitPerMinute: settings.rateLimitPerMinute,
     maxBodyBytes: settings.maxBodyBytes ?? 100_000,
+    trustProxy: settings.trustProxy ?? [],
+    corsOrigins: settings.corsOrigins ?? ["*"],
   };
 
   const started = await Promise.allSettled(

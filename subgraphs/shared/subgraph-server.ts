@@ -1,22 +1,29 @@
 import { ApolloServer, type ApolloServerPlugin } from "@apollo/server";
-import { ApolloServerPluginInlineTraceDisabled, ApolloServerPluginLandingPageDisabled } from "@apollo/server/plugin/disabled";
+import {
+  ApolloServerPluginInlineTraceDisabled,
+  ApolloServerPluginLandingPageDisabled,
+  ApolloServerPluginSchemaReportingDisabled,
+  ApolloServerPluginUsageReportingDisabled,
+} from "@apollo/server/plugin/disabled";
 import { unwrapResolverError } from "@apollo/server/errors";
 import { buildSubgraphSchema } from "@apollo/subgraph";
 import type { GraphQLResolverMap } from "@apollo/subgraph/dist/schema-helper";
 import { expressMiddleware } from "@as-integrations/express5";
-import express from "express";
 import type { DocumentNode } from "graphql";
+import { createHttpApp, jsonBody, jsonErrors } from "../../lib/http-app";
 import { listen, type RunningServer } from "../../lib/http-server";
 import type { Logger } from "../../lib/logger";
 import type { PlatformSecrets } from "../../lib/secrets";
 import { DomainError, isPublicErrorCode, maskUnexpectedErrors } from "../../lib/errors";
 import type { SecuritySettings } from "../../lib/config";
+import { inputGuard } from "./input-guard";
 import { hasServiceCredential, readRequestIdentity, type RequestIdentity } from "./request-identity";
 
 /**
  * Start-up shared by the three subgraphs: the federated schema, the service
  * credential every /graphql request must carry, the identity read from each
- * request, error masking, `/health`, and an orderly stop.
+ * request, the check of every string input, error masking, JSON-only HTTP
+ * answers, `/health`, and an orderly stop.
  */
 export interface SubgraphOptions<Context> {
   name: string;
@@ -42,14 +49,21 @@ export async function startSubgraph<Context extends object>(options: SubgraphOpt
     includeStacktraceInErrorResponses: false,
     // Stopping on SIGINT/SIGTERM is lib/run-service.ts's job; Apollo's own handler would re-raise the signal.
     stopOnTerminationSignals: false,
-    // No Apollo Studio here: no landing page, no inline traces for it.
-    plugins: [ApolloServerPluginLandingPageDisabled(), ApolloServerPluginInlineTraceDisabled(), logUnexpectedErrors(logger)],
+    // No Apollo Studio here: no landing page, no inline traces or reports for it.
+    plugins: [
+      ApolloServerPluginLandingPageDisabled(),
+      ApolloServerPluginInlineTraceDisabled(),
+      ApolloServerPluginUsageReportingDisabled(),
+      ApolloServerPluginSchemaReportingDisabled(),
+      inputGuard(),
+      logUnexpectedErrors(logger),
+    ],
     formatError: maskUnexpectedErrors,
   });
   await apollo.start();
 
-  const app = express();
-  app.disable("x-powered-by");
+  // Only the gateway and sibling services call a subgraph: no CORS, and no proxy is trusted.
+  const app = createHttpApp();
   app.get("/health", async (_req, res) => {
     const healthy = await options.isHealthy();
     res.status(healthy ? 200 : 503).json({ status: healthy ? "ok" : "unhealthy", service: name });
@@ -64,11 +78,12 @@ export async function startSubgraph<Context extends object>(options: SubgraphOpt
         errors: [{ message: "This service only answers the platform's gateway", extensions: { code: "UNAUTHENTICATED" } }],
       });
     },
-    express.json({ limit: "1mb" }),
+    ...jsonBody(1_000_000),
     expressMiddleware(apollo, {
       context: async ({ req }) => options.createContext(readRequestIdentity(req.headers, authMode)),
     }),
   );
+  app.use(...jsonErrors("graphql", logger));
 
   const server = await listen(app, options.port, options.host);
   logger.info({ url: `${server.url}/graphql`, authMode }, `${name} subgraph ready (AUTH_MODE=${authMode})`);

@@ -1,9 +1,16 @@
 import crypto from "node:crypto";
 import { GraphQLClient } from "graphql-request";
-import { readEnv, securitySettingsOf, type AuthMode, type DatabaseConfig, type SubgraphName } from "../../lib/config";
+import {
+  introspectionEnabled,
+  readEnv,
+  securitySettingsOf,
+  type AuthMode,
+  type DatabaseConfig,
+  type SubgraphName,
+} from "../../lib/config";
 import { createLogger } from "../../lib/logger";
 import type { PlatformSecrets } from "../../lib/secrets";
-import { startGateway } from "../../gateway/src/gateway";
+import { startGateway, type GatewaySettings } from "../../gateway/src/gateway";
 import { readSupergraph } from "../../gateway/src/supergraph";
 import type { SubgraphSettings } from "../../subgraphs/shared/settings";
 import { startOrdersSubgraph, type OrdersSubgraph } from "../../subgraphs/orders/src/server";
@@ -33,6 +40,8 @@ export interface TestPlatformOptions {
   authMode?: AuthMode;
   /** Further settings as environment variables (LOGIN_FAILURES_PER_ACCOUNT …), read by lib/config.ts as in production. */
   env?: Record<string, string>;
+  /** Gateway settings that differ from the platform's defaults (limits, rate limits, Redis …). */
+  gateway?: Partial<GatewaySettings>;
 }
 
 export async function startTestPlatform(
@@ -41,7 +50,8 @@ export async function startTestPlatform(
 ): Promise<TestPlatform> {
   const secrets = options.secrets ?? { jwtSecret: randomSecret(), serviceToken: randomSecret() };
   // bcrypt's least accepted cost keeps the suites fast; production's default is 12.
-  const security = securitySettingsOf(readEnv({ BCRYPT_COST: "10", AUTH_MODE: options.authMode ?? "open", ...options.env }));
+  const platformEnv = readEnv({ BCRYPT_COST: "10", AUTH_MODE: options.authMode ?? "open", ...options.env });
+  const security = securitySettingsOf(platformEnv);
   const logger = createLogger("test", process.env.LOG_LEVEL ?? "silent");
   const settings = (name: SubgraphName, subgraphUrls: Record<SubgraphName, string>): SubgraphSettings => ({
     port: 0,
@@ -69,8 +79,11 @@ export async function startTestPlatform(
     jwtSecret: secrets.jwtSecret,
     serviceToken: secrets.serviceToken,
     authMode: security.authMode,
-    maxQueryDepth: 12,
+    // As the platform decides from AUTH_MODE; every test client shares one address, so the per-client limit is out of the way.
+    introspection: introspectionEnabled(platformEnv),
+    rateLimits: { perClientPerMinute: 100_000, perUserPerMinute: 100_000 },
     logger,
+    ...options.gateway,
   });
   const gatewayUrl = `${gateway.url}/graphql`;
   return {

@@ -1,4 +1,5 @@
 import type { ErrorRequestHandler, RequestHandler } from "express";
+import { describeHttpFailure } from "../../../lib/http-app";
 import type { Logger } from "../../../lib/logger";
 import { GatewayError, GatewayUnreachable } from "../gateway-client";
 import { RestError } from "../rest-error";
@@ -14,16 +15,6 @@ export const notFound: RequestHandler = () => {
   throw new RestError(404, "Not found");
 };
 
-/** body-parser's error types. */
-const BODY_ERRORS: Record<string, { status: number; message: string }> = {
-  "entity.parse.failed": { status: 400, message: "Invalid JSON" },
-  "entity.too.large": { status: 413, message: "Request body too large" },
-  "charset.unsupported": { status: 415, message: "Unsupported charset" },
-  "encoding.unsupported": { status: 415, message: "Unsupported content encoding" },
-  "request.aborted": { status: 400, message: "Request aborted" },
-  "request.size.invalid": { status: 400, message: "Request size did not match Content-Length" },
-};
-
 export function errorHandler(logger: Logger): ErrorRequestHandler {
   return (error, req, res, next) => {
     if (res.headersSent) return next(error);
@@ -36,6 +27,6 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
 function describe(error: unknown): { status: number; message: string } {
   if (error instanceof RestError || error instanceof GatewayUnreachable) return { status: error.status, message: error.message };
   if (error instanceof GatewayError) return { status: httpStatusFor(error.code), message: error.message };
-  const bodyError = typeof error === "object" && error !== null && "type" in error ? BODY_ERRORS[String(error.type)] : undefined;
-  return bodyError ?? { status: 500, message: "Internal server error" };
+  // Bodies that are not JSON, too large or malformed; paths that cannot be decoded.
+  return describeHttpFailure(error) ?? { status: 500, message: "Internal server error" };
 }

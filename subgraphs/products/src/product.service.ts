@@ -2,14 +2,12 @@ import DataLoader from "dataloader";
 import { z } from "zod";
 import { Prisma, type Product } from "../../../prisma/products/generated/client/client";
 import { badInput, notFound } from "../../../lib/errors";
-import { parseInput } from "../../shared/validation";
+import { listSize, parseInput, searchText } from "../../shared/validation";
 import type { CreateProductInput, ProductFilter, UpdateProductInput } from "./__generated__/resolvers-types";
 import type { ProductsPrisma } from "./database";
 
 /** The catalogue: creating, finding, listing and searching products. Stock lives in StockService. */
 
-const MAX_PAGE = 100;
-const MAX_RESULTS = 50;
 const MAX_PRICE = new Prisma.Decimal("99999999.99"); // numeric(10, 2)
 
 const Tags = z
@@ -95,7 +93,8 @@ export class ProductService {
   }
 
   async list(filter: ProductFilter | null | undefined, first: number, after: string | null | undefined): Promise<ProductPage> {
-    if (first < 1 || first > MAX_PAGE) throw badInput(`first must be between 1 and ${MAX_PAGE}`);
+    listSize(first, "first");
+    if ((filter?.category?.length ?? 0) > 100) throw badInput("category must be at most 100 characters", { field: "category" });
     const tags = filter?.tags ? parseInput(Tags, filter.tags) : undefined;
     const where: Prisma.ProductWhereInput = {
       ...ON_SALE,
@@ -114,12 +113,12 @@ export class ProductService {
 
   /** Full-text search (English stemming) over name and description, best rank first. */
   async search(query: string, limit: number): Promise<Product[]> {
-    if (!query.trim()) throw badInput("Search query must not be empty");
+    searchText(query);
     const ranked = await this.prisma.$queryRaw<{ id: number }[]>`
       SELECT id FROM products
       WHERE search_vector @@ websearch_to_tsquery('english', ${query}) AND archived_at IS NULL
       ORDER BY ts_rank(search_vector, websearch_to_tsquery('english', ${query})) DESC, id
-      LIMIT ${clampResults(limit)}`;
+      LIMIT ${listSize(limit, "limit")}`;
     return this.inOrder(ranked.map((row) => row.id));
   }
 
@@ -130,7 +129,7 @@ export class ProductService {
     return this.prisma.product.findMany({
       where: { ...ON_SALE, tags: { hasEvery: tags } },
       orderBy: { id: "asc" },
-      take: clampResults(limit),
+      take: listSize(limit, "limit"),
     });
   }
 
@@ -141,16 +140,14 @@ export class ProductService {
   }
 }
 
-function clampResults(limit: number): number {
-  return Math.min(Math.max(limit, 1), MAX_RESULTS);
-}
-
 function encodeCursor(id: number): string {
   return Buffer.from(`product:${id}`).toString("base64url");
 }
 
 function decodeCursor(cursor: string): number {
-  const match = /^product:(\d+)$/.exec(Buffer.from(cursor, "base64url").toString());
-  if (!match) throw badInput("after is not a cursor returned by products");
+  // A cursor this service wrote is short and holds an id that fits the id column.
+  const match = cursor.length <= 40 ? /^product:(\d{1,10})$/.exec(Buffer.from(cursor, "base64url").toString()) : null;
+  if (!match || Number(match[1]) > 2_147_483_647)
+    throw badInput("after is not a cursor returned by products", { field: "after" });
   return Number(match[1]);
 }

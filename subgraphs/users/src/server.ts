@@ -1,7 +1,7 @@
 import fs from "node:fs";
 import { gql } from "graphql-tag";
 import type { RunningServer } from "../../../lib/http-server";
-import { connectRateLimitStore } from "../../../lib/rate-limit";
+import { connectRedis } from "../../../lib/rate-limit";
 import { startSubgraph } from "../../shared/subgraph-server";
 import { schemaFileOf, type SubgraphSettings } from "../../shared/settings";
 import { openUsersDatabase, type UsersDatabase } from "./database";
@@ -23,7 +23,7 @@ export async function startUsersSubgraph(settings: SubgraphSettings): Promise<Us
   const { security } = settings;
   const database = await openUsersDatabase(settings.database, settings.logger);
   const passwords = await Passwords.withCost(security.bcryptCost);
-  const throttleStore = connectRateLimitStore(security.redisUrl);
+  const throttleStore = security.redisUrl ? connectRedis(security.redisUrl, settings.logger) : undefined;
   const deps = {
     prisma: database.prisma,
     passwords,

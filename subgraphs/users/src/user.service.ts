@@ -3,7 +3,7 @@ import { z } from "zod";
 import { Prisma, type Role, type User } from "../../../prisma/users/generated/client/client";
 import { signAccessToken } from "../../../lib/auth";
 import { badInput, DomainError, ErrorCode } from "../../../lib/errors";
-import { parseInput } from "../../shared/validation";
+import { listSize, parseInput, searchText } from "../../shared/validation";
 import { wordPrefixQuery } from "../../shared/ids-and-text";
 import type { UsersPrisma } from "./database";
 import type { LoginThrottle } from "./login-throttle";
@@ -120,9 +120,9 @@ export class UserService {
 
   /** Users whose email, username or full name contain words starting with the query's words. */
   async search(query: string, limit: number): Promise<User[]> {
-    const tsQuery = wordPrefixQuery(query);
+    const tsQuery = wordPrefixQuery(searchText(query));
     if (!tsQuery) throw badInput("Search query must contain a letter or a digit");
-    const take = Math.min(Math.max(limit, 1), 100);
+    const take = listSize(limit, "limit");
     const ranked = await this.prisma.$queryRaw<{ id: number }[]>`
       SELECT id FROM users
       WHERE search_vector @@ to_tsquery('english', ${tsQuery})
