@@ -14,6 +14,12 @@ export const ErrorCode = {
   OUT_OF_STOCK: "OUT_OF_STOCK",
   ILLEGAL_STATUS_MOVE: "ILLEGAL_STATUS_MOVE",
   SERVICE_UNAVAILABLE: "SERVICE_UNAVAILABLE",
+  /** The request was recorded but a step on another service is not yet known done; recovery finishes it. */
+  ACCEPTED_PENDING: "ACCEPTED_PENDING",
+  /** An idempotency key already used for a different request. */
+  IDEMPOTENCY_KEY_REUSED: "IDEMPOTENCY_KEY_REUSED",
+  /** Service-only: a stock reservation id that was released (or closed before use) cannot take stock. */
+  RESERVATION_RELEASED: "RESERVATION_RELEASED",
   INTERNAL_SERVER_ERROR: "INTERNAL_SERVER_ERROR",
 } as const;
 

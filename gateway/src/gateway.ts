@@ -22,6 +22,8 @@ export interface GatewaySettings {
   logger: Logger;
   /** Deepest accepted selection (a cheap guard against abusive nesting such as user → orders → user → …). */
   maxQueryDepth: number;
+  /** How long a subgraph may take to answer before the query fails with SERVICE_UNAVAILABLE. */
+  subgraphTimeoutMs: number;
   /** Largest accepted request body. */
   maxBodyBytes?: number;
 }
@@ -31,7 +33,7 @@ export async function startGateway(settings: GatewaySettings): Promise<RunningSe
   const { logger, subgraphUrls } = settings;
   const gateway = new ApolloGateway({
     supergraphSdl: settings.supergraphSdl,
-    buildService: ({ name, url }) => new SubgraphRequests({ url: subgraphUrls[name as SubgraphName] ?? url }),
+    buildService: ({ name, url }) => new SubgraphRequests(subgraphUrls[name as SubgraphName] ?? url, settings.subgraphTimeoutMs),
   });
   const apollo = new ApolloServer<GatewayContext>({
     gateway,

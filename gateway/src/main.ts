@@ -15,6 +15,7 @@ runService(logger, () =>
     supergraphSdl: readSupergraph(),
     jwtSecret: resolveSecrets(env, logger).jwtSecret,
     maxQueryDepth: env.MAX_QUERY_DEPTH,
+    subgraphTimeoutMs: env.SUBGRAPH_TIMEOUT_MS,
     logger,
   }),
 );

@@ -8,7 +8,15 @@ import type { GatewayContext } from "./context";
  * subgraphs, and reads their failures: the configured URL instead of the one in
  * the supergraph file, the user's Authorization header, the client's address.
  */
+type Fetcher = NonNullable<ConstructorParameters<typeof RemoteGraphQLDataSource>[0]>["fetcher"] & {};
+
 export class SubgraphRequests extends RemoteGraphQLDataSource<GatewayContext> {
+  /** A subgraph that has not answered within `timeoutMs` fails the fetch (SERVICE_UNAVAILABLE below), so nothing waits for a hung one. */
+  constructor(url: string, timeoutMs: number) {
+    const timedFetch: Fetcher = (input, init) => fetch(input, { ...init, signal: AbortSignal.timeout(timeoutMs) } as RequestInit);
+    super({ url, fetcher: timedFetch });
+  }
+
   override willSendRequest({ request, context }: GraphQLDataSourceProcessOptions<GatewayContext>): void {
     const headers = request.http?.headers;
     if (!headers || !context) return;

@@ -26,9 +26,19 @@ export interface TestPlatform {
   stop(): Promise<void>;
 }
 
+export interface TestPlatformOptions {
+  /** The gateway's wait for a subgraph (default 10 s, as configured by default). */
+  subgraphTimeoutMs?: number;
+  /** A service's wait for another (default 3 s). */
+  serviceCallTimeoutMs?: number;
+  /** Puts something (a fault-injecting proxy) between orders and products: given products' URL, the URL orders should use. */
+  ordersReachProductsAt?(productsUrl: string): Promise<string> | string;
+}
+
 export async function startTestPlatform(
   databases: Record<SubgraphName, DatabaseConfig>,
   secrets: PlatformSecrets = { jwtSecret: randomSecret(), serviceToken: randomSecret() },
+  options: TestPlatformOptions = {},
 ): Promise<TestPlatform> {
   const logger = createLogger("test", process.env.LOG_LEVEL ?? "silent");
   const settings = (name: SubgraphName, subgraphUrls: Record<SubgraphName, string>): SubgraphSettings => ({
@@ -38,6 +48,7 @@ export async function startTestPlatform(
     secrets,
     logger,
     subgraphUrls,
+    serviceCallTimeoutMs: options.serviceCallTimeoutMs ?? 3000,
   });
   const noUrls = { users: "", products: "", orders: "" };
   const [users, products] = await Promise.all([
@@ -45,8 +56,12 @@ export async function startTestPlatform(
     startProductsSubgraph(settings("products", noUrls)),
   ]);
   const urls = { users: `${users.url}/graphql`, products: `${products.url}/graphql`, orders: "" };
-  // Tests run the reservation sweep themselves, when they want it.
-  const orders = await startOrdersSubgraph(settings("orders", urls), "off");
+  const productsForOrders = options.ordersReachProductsAt ? await options.ordersReachProductsAt(urls.products) : urls.products;
+  // Tests run the recovery worker themselves, when they want it.
+  const orders = await startOrdersSubgraph(settings("orders", { ...urls, products: productsForOrders }), {
+    recoveryIntervalSeconds: "off",
+    idempotencyRetentionHours: 24,
+  });
   urls.orders = `${orders.url}/graphql`;
   const gateway = await startGateway({
     port: 0,
@@ -55,6 +70,7 @@ export async function startTestPlatform(
     supergraphSdl: readSupergraph(),
     jwtSecret: secrets.jwtSecret,
     maxQueryDepth: 12,
+    subgraphTimeoutMs: options.subgraphTimeoutMs ?? 10_000,
     logger,
   });
   const gatewayUrl = `${gateway.url}/graphql`;
