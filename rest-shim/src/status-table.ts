@@ -18,6 +18,9 @@ const STATUS_BY_CODE: Readonly<Record<string, number>> = {
   [ErrorCode.ALREADY_EXISTS]: 409,
   [ErrorCode.OUT_OF_STOCK]: 409,
   [ErrorCode.ILLEGAL_STATUS_MOVE]: 409,
+  [ErrorCode.IDEMPOTENCY_KEY_REUSED]: 422,
+  // Not a failure: the request is recorded and finishes by itself (the body is a message, not an error).
+  [ErrorCode.ACCEPTED_PENDING]: 202,
   [ErrorCode.SERVICE_UNAVAILABLE]: 503,
   [ErrorCode.INTERNAL_SERVER_ERROR]: 500,
 };

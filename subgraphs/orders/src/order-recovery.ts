@@ -48,9 +48,15 @@ const BATCH = 100;
 
 export async function recoverOnce(deps: RecoveryDeps): Promise<RecoveryReport> {
   const report: RecoveryReport = { placed: 0, rejected: 0, confirmed: 0, released: 0, releasedOrphans: 0, unfinished: 0 };
-  await drivePlacements(deps, report);
-  await settleOrderStock(deps, report);
-  await settleHeldReservations(deps, report);
+  for (const phase of [drivePlacements, settleOrderStock, settleHeldReservations]) {
+    try {
+      await phase(deps, report);
+    } catch (error) {
+      // A database or a service that does not answer: the next run carries on from the states.
+      deps.logger.warn({ err: error, phase: phase.name }, "a recovery phase stopped early");
+      report.unfinished += 1;
+    }
+  }
   const cutoff = new Date(Date.now() - deps.idempotencyRetentionHours * 3600_000);
   await deps.prisma.orderPlacement.deleteMany({ where: { state: { in: ["placed", "rejected"] }, createdAt: { lt: cutoff } } });
   return report;
