@@ -86,6 +86,8 @@ export class OrderPlacements {
   async drive(placement: OrderPlacement): Promise<OrderPlacement> {
     if (placement.state === "awaiting_stock") placement = await this.reserve(placement);
     if (placement.state === "rejecting") placement = await this.closeReservation(placement);
+    // Every caller that finds the order placed also sees its confirmation through, so concurrent retries answer alike.
+    if (placement.state === "placed") await this.confirm(placement.orderId!);
     return placement;
   }
 
@@ -128,9 +130,7 @@ export class OrderPlacements {
       if (error instanceof DomainError && REFUSALS.has(error.code)) return this.refuse(placement, error);
       throw error;
     }
-    const placed = await this.recordOrder(placement, reserved);
-    if (placed.state === "placed") await this.confirm(placed.orderId!);
-    return placed;
+    return this.recordOrder(placement, reserved);
   }
 
   /** awaiting_stock → placed, and the order with its first status, in one transaction. */
@@ -161,6 +161,7 @@ export class OrderPlacements {
   /** The order is placed whatever happens here; a failed confirm is left to recovery. */
   private async confirm(orderId: number): Promise<void> {
     const order = await this.deps.prisma.order.findUniqueOrThrow({ where: { id: orderId } });
+    if (order.stockState !== "reserved") return;
     await confirmOrderStock(this.deps, order).catch((error: unknown) => {
       this.deps.logger.warn({ err: error, orderId }, "could not confirm an order's stock reservation; recovery will");
     });
