@@ -20,8 +20,13 @@ type OrderStock = Pick<Order, "id" | "stockReservationId" | "stockState">;
 export async function confirmOrderStock(deps: OrderStockDeps, order: OrderStock): Promise<StockState> {
   if (order.stockState !== "reserved") return order.stockState;
   const confirmed = await deps.products.confirmStockReservation(order.stockReservationId);
-  // False only if the reservation was released, which no move here allows for a held order: leave it for a person to see.
-  if (!confirmed) throw new Error(`stock reservation ${order.stockReservationId} of order ${order.id} could not be confirmed`);
+  if (!confirmed) {
+    // Released: by a cancel that overtook this confirm (then the order has moved on), or by nothing
+    // this code does for a reserved order; leave that for a person to see.
+    const now = await deps.prisma.order.findUniqueOrThrow({ where: { id: order.id }, select: { stockState: true } });
+    if (now.stockState !== "reserved") return now.stockState;
+    throw new Error(`stock reservation ${order.stockReservationId} of order ${order.id} is released at products`);
+  }
   return moveStock(deps.prisma, order.id, "reserved", "confirmed");
 }
 
