@@ -295,7 +295,7 @@ describe("orders under faults (postgres)", () => {
       expect(await stockOf(productId)).toBe(0);
     }
     expect(await ledger()).toEqual(BALANCED);
-  }, 120_000);
+  }, 240_000);
 
   test("a hung subgraph: a federated query answers SERVICE_UNAVAILABLE within the gateway's configured timeout", async () => {
     const userId = await registerUser(gql);
