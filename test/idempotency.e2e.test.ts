@@ -141,6 +141,28 @@ describe.each(BACKENDS)("idempotency keys (%s)", (backend) => {
     expect(await stockOf(productId)).toBe(6);
   });
 
+  test("REST: an answer not known yet is 202 with a message; the same key later gets the 201", async () => {
+    const rest = restClient(shim.urls.orders, "orders");
+    const userId = Number(await registerUser(gql));
+    const productId = await product(10);
+    const body = { user_id: userId, items: [{ product_id: Number(productId), quantity: 1 }] };
+    const headers = { "Idempotency-Key": crypto.randomUUID() };
+    proxy.fail("ReserveStock", "refuse");
+    const pending = await rest.call("POST", "/api/orders", { body, headers });
+    expect(pending).toMatchObject({ status: 202, body: { message: expect.stringContaining("same idempotency key") } });
+    await proxy.heal();
+    const placed = await rest.call("POST", "/api/orders", { body, headers });
+    expect(placed.status).toBe(201);
+
+    proxy.fail("ReleaseStock", "refuse");
+    const cancel = await rest.patch(`/api/orders/${placed.body.order_id}/status`, { status: "cancelled" });
+    expect(cancel).toMatchObject({ status: 202, body: { message: expect.stringContaining("being given back") } });
+    await proxy.heal();
+    expect((await rest.patch(`/api/orders/${placed.body.order_id}/status`, { status: "cancelled" })).status).toBe(200);
+    expect(await stockOf(productId)).toBe(10);
+    expect(await readLedger(platform, startingStock)).toEqual(BALANCED);
+  });
+
   test("REST: a user's whole history comes back, past GraphQL's largest page", async () => {
     const userId = Number(await registerUser(gql));
     const { prisma } = platform.subgraphs.orders.database;

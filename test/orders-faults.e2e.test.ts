@@ -161,6 +161,25 @@ describe("orders under faults (postgres)", () => {
     expect(await ledger()).toEqual(BALANCED);
   });
 
+  test("two recovery workers at once (two replicas) settle each record exactly once", async () => {
+    const userId = await registerUser(gql);
+    const productId = await product(20);
+    const placed = await Promise.all([1, 2, 3].map((quantity) => place(userId, productId, quantity)));
+    proxy.fail("*", "refuse");
+    for (const { createOrder } of placed) await graphqlError(move(createOrder.id, "CANCELLED"));
+    const keys = [crypto.randomUUID(), crypto.randomUUID()];
+    for (const key of keys) await graphqlError(place(userId, productId, 4, key));
+    expect((await ledger()).unsettled).toEqual({ placements: 2, orders: 3, reservations: 0 });
+    await proxy.heal();
+
+    const reports = await Promise.all([recover(), recover()]);
+    const total = (field: "placed" | "released") => reports.reduce((sum, report) => sum + report[field], 0);
+    expect(total("released")).toBeGreaterThanOrEqual(3);
+    expect(total("placed")).toBeGreaterThanOrEqual(2);
+    expect(await stockOf(productId)).toBe(12); // 20 - 2 × 4: the cancels' 6 units came back once
+    expect(await ledger()).toEqual(BALANCED);
+  });
+
   test("the orders process killed (SIGKILL) mid-reservation and mid-release while products hangs: the restarted process settles both", async () => {
     const userId = await registerUser(gql);
     const productId = await product(10);
