@@ -1,3 +1,4 @@
+import { DomainError, ErrorCode } from "../../../lib/errors";
 import type { Logger } from "../../../lib/logger";
 import type { OrdersPrisma } from "./database";
 import { UNSETTLED_PLACEMENT_STATES, UNSETTLED_STOCK_STATES } from "./order-lifecycle";
@@ -77,6 +78,7 @@ async function drivePlacements(deps: RecoveryDeps, report: RecoveryReport): Prom
         else if (driven.state === "rejected") report.rejected += 1;
         else report.unfinished += 1;
       } catch (error) {
+        giveUpIfUnavailable(error);
         deps.logger.warn({ err: error, reservationId: placement.reservationId }, "recovery could not finish a placement yet");
         report.unfinished += 1;
       }
@@ -102,6 +104,7 @@ async function settleOrderStock(deps: RecoveryDeps, report: RecoveryReport): Pro
           report.released += 1;
         else report.unfinished += 1;
       } catch (error) {
+        giveUpIfUnavailable(error);
         deps.logger.warn({ err: error, orderId: order.id }, "recovery could not settle an order's stock yet");
         report.unfinished += 1;
       }
@@ -146,6 +149,7 @@ async function settleHeldReservations(deps: RecoveryDeps, report: RecoveryReport
           report.releasedOrphans += 1;
         }
       } catch (error) {
+        giveUpIfUnavailable(error);
         deps.logger.warn({ err: error, reservationId }, "recovery could not settle a held reservation yet");
         report.unfinished += 1;
       }
@@ -153,6 +157,11 @@ async function settleHeldReservations(deps: RecoveryDeps, report: RecoveryReport
     if (held.length < BATCH) return;
     after = held[held.length - 1];
   }
+}
+
+/** A service that does not answer will not answer the next record either: end the phase, so a hung service costs one timeout per run. */
+function giveUpIfUnavailable(error: unknown): void {
+  if (error instanceof DomainError && error.code === ErrorCode.SERVICE_UNAVAILABLE) throw error;
 }
 
 /** Runs recovery now and then every `everySeconds`, one run at a time; returns a function that stops it (after a run under way). */
