@@ -41,7 +41,7 @@ describe.each(BACKENDS)("idempotency keys (%s)", (backend) => {
       logger: quietLogger(),
     });
     gql = platform.client();
-  });
+  }, 180_000); // starting a platform on a loaded machine can take a while
   afterEach(async () => {
     await proxy.heal();
   });

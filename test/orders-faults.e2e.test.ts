@@ -51,7 +51,7 @@ describe("orders under faults (postgres)", () => {
       },
     });
     gql = platform.client();
-  });
+  }, 180_000); // starting a platform on a loaded machine can take a while
   afterEach(async () => {
     await proxy.heal();
   });
