@@ -44,6 +44,8 @@ const config: CodegenConfig = {
       mappers: {
         Order: "../order.service#OrderWithItems",
         OrderItem: "../../../../prisma/orders/generated/client/client#OrderItem as OrderItemRecord",
+        OrderStatusChange: "../../../../prisma/orders/generated/client/client#OrderStatusChange as OrderStatusChangeRecord",
+        OrderStatus: "../../../../prisma/orders/generated/client/client#OrderStatus as OrderStatusRecord",
         User: "../order.service#UserReference",
         Product: "../order.service#ProductReference",
       },

@@ -96,6 +96,15 @@ const EnvSchema = z.object({
     .default("*")
     .transform((text) => splitList(text)),
 
+  /** How long the gateway waits for a subgraph's answer before failing with SERVICE_UNAVAILABLE. */
+  SUBGRAPH_TIMEOUT_MS: z.coerce.number().int().min(1).default(10_000),
+  /** How long a service waits for another (orders → products, users) before treating it as unavailable. Below the gateway's, so the caller's answer arrives first. */
+  SERVICE_CALL_TIMEOUT_MS: z.coerce.number().int().min(1).default(3_000),
+  /** How often the orders recovery worker drives unfinished orders, cancels and reservations to their end (it also runs at start-up). */
+  ORDERS_RECOVERY_INTERVAL_SECONDS: z.coerce.number().int().min(1).default(30),
+  /** How long createOrder's idempotency keys are kept (housekeeping only; at least 24 hours). */
+  ORDERS_IDEMPOTENCY_RETENTION_HOURS: z.coerce.number().int().min(24).default(24),
+
   /** open: the legacy anonymous API (embedded default); enforced: roles and ownership apply. Default: enforced in production. */
   AUTH_MODE: z.enum(["open", "enforced"]).optional(),
   /** Shared state across replicas (rate limits, login throttling); in-process memory when unset. */

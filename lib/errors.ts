@@ -16,6 +16,12 @@ export const ErrorCode = {
   /** Too many attempts (failed logins, requests): HTTP 429 with Retry-After; `extensions.retryAfterSeconds` says when. */
   TOO_MANY_REQUESTS: "TOO_MANY_REQUESTS",
   SERVICE_UNAVAILABLE: "SERVICE_UNAVAILABLE",
+  /** The request was recorded but a step on another service is not yet known done; recovery finishes it. */
+  ACCEPTED_PENDING: "ACCEPTED_PENDING",
+  /** An idempotency key already used for a different request. */
+  IDEMPOTENCY_KEY_REUSED: "IDEMPOTENCY_KEY_REUSED",
+  /** Service-only: a stock reservation id that was released (or closed before use) cannot take stock. */
+  RESERVATION_RELEASED: "RESERVATION_RELEASED",
   INTERNAL_SERVER_ERROR: "INTERNAL_SERVER_ERROR",
 } as const;
 

@@ -50,7 +50,7 @@ describe.each(BACKENDS)("one graph across three subgraphs (%s)", (backend) => {
     expect(user.orders[0].items.map((item: any) => item.product.name)).toEqual(["Gadget 4", "Gadget 5", "Gadget 6"]);
   });
 
-  test("entity references are batched: one SQL statement per subgraph fetch, whatever their number", async () => {
+  test("entity references are batched: a fixed number of SQL statements per subgraph fetch, whatever their number", async () => {
     const { products: productsDb, users: usersDb, orders: ordersDb } = platform.subgraphs;
     const before = {
       products: productsDb.database.statementCount(),
@@ -75,7 +75,8 @@ describe.each(BACKENDS)("one graph across three subgraphs (%s)", (backend) => {
     expect(new Set(productNames).size).toBe(6);
 
     expect(productsDb.database.statementCount() - before.products).toBe(1);
-    expect(ordersDb.database.statementCount() - before.orders).toBe(1);
+    // orders: one statement for the ids of each user's page of orders (a window function), one for those orders with their items.
+    expect(ordersDb.database.statementCount() - before.orders).toBe(2);
     // users: the search itself (ranked ids, then the rows) plus one batched lookup for Order.user.
     expect(usersDb.database.statementCount() - before.users).toBe(3);
   });

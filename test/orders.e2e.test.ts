@@ -3,7 +3,7 @@ import { GraphQLClient } from "graphql-request";
 import { BACKENDS, createTestDatabases, type TestDatabases } from "./support/databases";
 import { createProduct, registerUser } from "./support/fixtures";
 import { graphqlError } from "./support/graphql-errors";
-import { CREATE_ORDER, ORDER, ORDERS_BY_USER, PRODUCT, UPDATE_ORDER_STATUS } from "./support/operations";
+import { CREATE_ORDER, ORDER, ORDER_HISTORY, ORDERS_BY_USER, PRODUCT, UPDATE_ORDER_STATUS } from "./support/operations";
 import { startTestPlatform, type TestPlatform } from "./support/platform";
 
 describe.each(BACKENDS)("orders through the gateway (%s)", (backend) => {
@@ -145,9 +145,10 @@ describe.each(BACKENDS)("orders through the gateway (%s)", (backend) => {
     expect(ordersByUser.map((order: any) => order.totalAmount)).toEqual(["4.50", "3.00", "1.50"]);
   });
 
-  test("the sweep gives back stock whose order was never recorded, and confirms stock whose order was", async () => {
+  test("recovery drives every unfinished step to its end by state, whatever its age, and only once", async () => {
     const userId = await registerUser(gql);
     const gizmo = await createProduct(gql, { name: "Gizmo", price: "3.00", stockQuantity: 20 });
+    const { prisma } = platform.subgraphs.orders.database;
     // As the orders subgraph does, with the service credential, straight to the products subgraph.
     const asOrdersService = new GraphQLClient(`${platform.subgraphs.products.url}/graphql`, {
       headers: { "x-service-token": platform.secrets.serviceToken, "x-principal": "service" },
@@ -157,30 +158,101 @@ describe.each(BACKENDS)("orders through the gateway (%s)", (backend) => {
         `mutation($id: ID!, $items: [StockLineInput!]!) { reserveStock(reservationId: $id, items: $items) { id } }`,
         { id: reservationId, items: [{ productId: gizmo, quantity }] },
       );
+    const heldAtProducts = async () =>
+      (await asOrdersService.request<any>(`{ unsettledStockReservations(first: 500) }`)).unsettledStockReservations as string[];
 
-    // An order placed normally confirms its reservation: the sweep leaves it alone.
+    // An order placed normally is settled already: recovery leaves it alone.
     await gql.request(CREATE_ORDER, { userId, items: [{ productId: gizmo, quantity: 1 }] });
-    // The orders process died after taking stock, before recording the order.
+    // Stock taken under an id orders never recorded (not an order's).
     const orphan = crypto.randomUUID();
     await reserve(orphan, 4);
-    // The orders process died after recording the order, before confirming.
+    // The orders process died after recording the request, before reserving.
+    const recorded = crypto.randomUUID();
+    await prisma.orderPlacement.create({
+      data: {
+        reservationId: recorded,
+        idempotencyScope: `user:${userId}`,
+        requestHash: "0".repeat(64),
+        userId: Number(userId),
+        lines: [{ productId: Number(gizmo), quantity: 3 }],
+      },
+    });
+    // The orders process died after recording the order, before confirming its reservation.
     const unconfirmed = crypto.randomUUID();
     await reserve(unconfirmed, 2);
-    await platform.subgraphs.orders.database.prisma.order.create({
+    await prisma.order.create({
       data: {
         userId: Number(userId),
         totalAmount: "6.00",
         stockReservationId: unconfirmed,
         items: { create: [{ productId: Number(gizmo), quantity: 2, price: "3.00" }] },
+        statusChanges: { create: [{ status: "pending" }] },
       },
     });
     expect(await stockOf(gizmo)).toBe(13);
 
-    // Younger reservations are left alone: their order may still be being recorded.
-    expect(await platform.subgraphs.orders.settleOpenReservations(3600)).toEqual({ confirmed: [], released: [] });
-    expect(await platform.subgraphs.orders.settleOpenReservations(0)).toEqual({ confirmed: [unconfirmed], released: [orphan] });
-    expect(await stockOf(gizmo)).toBe(17);
-    expect(await platform.subgraphs.orders.settleOpenReservations(0)).toEqual({ confirmed: [], released: [] });
-    expect(await stockOf(gizmo)).toBe(17);
+    expect(await platform.subgraphs.orders.recover()).toEqual({
+      placed: 1,
+      rejected: 0,
+      confirmed: 1,
+      released: 0,
+      releasedOrphans: 1,
+      unfinished: 0,
+    });
+    // 20 - 1 (normal) - 2 (unconfirmed) - 3 (recorded, now placed); the orphan's 4 came back.
+    expect(await stockOf(gizmo)).toBe(14);
+    expect(await heldAtProducts()).toEqual([]);
+    const { ordersByUser } = await gql.request<any>(ORDERS_BY_USER, { userId });
+    expect(ordersByUser.map((order: any) => order.items[0].quantity).sort()).toEqual([1, 2, 3]);
+    expect(ordersByUser.every((order: any) => order.pendingStep === null)).toBe(true);
+
+    // Idempotent: nothing left to do, nothing given back twice.
+    expect(await platform.subgraphs.orders.recover()).toEqual({
+      placed: 0,
+      rejected: 0,
+      confirmed: 0,
+      released: 0,
+      releasedOrphans: 0,
+      unfinished: 0,
+    });
+    expect(await stockOf(gizmo)).toBe(14);
+    // A released id can never take stock again, however late its reserve arrives.
+    expect((await graphqlError(reserve(orphan, 4))).code).toBe("RESERVATION_RELEASED");
+    const neverUsed = crypto.randomUUID();
+    await asOrdersService.request(`mutation($id: ID!) { releaseStock(reservationId: $id) }`, { id: neverUsed });
+    expect((await graphqlError(reserve(neverUsed, 1))).code).toBe("RESERVATION_RELEASED");
+    expect(await stockOf(gizmo)).toBe(14);
+  });
+
+  test("an order shows its history and the moves allowed now; a user's orders come a page at a time", async () => {
+    const userId = await registerUser(gql);
+    const item = await createProduct(gql, { name: "Pager", price: "1.00", stockQuantity: 50 });
+    const ids: string[] = [];
+    for (let i = 0; i < 5; i += 1) {
+      ids.push((await gql.request<any>(CREATE_ORDER, { userId, items: [{ productId: item, quantity: 1 }] })).createOrder.id);
+    }
+    await gql.request(UPDATE_ORDER_STATUS, { id: ids[0], status: "PROCESSING" });
+    await gql.request(UPDATE_ORDER_STATUS, { id: ids[0], status: "PROCESSING" }); // idempotent: no second history line
+    await gql.request(UPDATE_ORDER_STATUS, { id: ids[0], status: "SHIPPED" });
+    const { order } = await gql.request<any>(ORDER_HISTORY, { id: ids[0] });
+    expect(order.statusHistory.map((change: any) => change.status)).toEqual(["PENDING", "PROCESSING", "SHIPPED"]);
+    const times = order.statusHistory.map((change: any) => Date.parse(change.at));
+    expect([...times].sort()).toEqual(times);
+    expect(order.nextStatuses).toEqual(["DELIVERED"]);
+    expect(order.pendingStep).toBeNull();
+    expect((await gql.request<any>(ORDER_HISTORY, { id: ids[1] })).order.nextStatuses).toEqual([
+      "PROCESSING",
+      "SHIPPED",
+      "CANCELLED",
+    ]);
+
+    const page = async (first: number, after?: string) =>
+      (await gql.request<any>(ORDERS_BY_USER, { userId, first, after })).ordersByUser.map((o: any) => o.id);
+    const newestFirst = [...ids].reverse();
+    expect(await page(2)).toEqual(newestFirst.slice(0, 2));
+    expect(await page(2, newestFirst[1])).toEqual(newestFirst.slice(2, 4));
+    expect(await page(2, newestFirst[3])).toEqual(newestFirst.slice(4));
+    expect((await graphqlError(gql.request(ORDERS_BY_USER, { userId, first: 101 }))).code).toBe("BAD_USER_INPUT");
+    expect((await gql.request<any>(ORDERS_BY_USER, { userId })).ordersByUser).toHaveLength(5);
   });
 });

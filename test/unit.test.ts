@@ -6,7 +6,13 @@ import { readEnv, databaseConfigFor } from "../lib/config";
 import { createLogger } from "../lib/logger";
 import { resolveSecrets } from "../lib/secrets";
 import { signAccessToken, verifyAccessToken } from "../lib/auth";
-import { assertStatusMove } from "../subgraphs/orders/src/order-lifecycle";
+import {
+  assertStatusMove,
+  nextStatuses,
+  pendingStepOf,
+  PLACEMENT_MOVES,
+  STOCK_MOVES,
+} from "../subgraphs/orders/src/order-lifecycle";
 import { toIntId, wordPrefixQuery } from "../subgraphs/shared/ids-and-text";
 import { MoneyScalar } from "../subgraphs/shared/scalars";
 
@@ -34,6 +40,34 @@ describe("order lifecycle", () => {
     expect(() => assertStatusMove(from, to)).toThrow(
       expect.objectContaining({ extensions: expect.objectContaining({ code: "ILLEGAL_STATUS_MOVE" }) }),
     );
+  });
+});
+
+describe("order state machine", () => {
+  test("a move to the status an order has is allowed (moves are idempotent); final statuses allow nothing else", () => {
+    expect(() => assertStatusMove("cancelled", "cancelled")).not.toThrow();
+    expect(nextStatuses("pending")).toEqual(["processing", "shipped", "cancelled"]);
+    expect(nextStatuses("delivered")).toEqual([]);
+    expect(nextStatuses("cancelled")).toEqual([]);
+  });
+
+  test("stock and placement states only go forward, and end in a final state", () => {
+    for (const moves of [STOCK_MOVES, PLACEMENT_MOVES] as Record<string, readonly string[]>[]) {
+      const finals = Object.keys(moves).filter((state) => moves[state].length === 0);
+      expect(finals.length).toBeGreaterThan(0);
+      // No cycles: following moves from any state always reaches a final one.
+      const reachesFinal = (state: string, seen: string[] = []): boolean =>
+        !seen.includes(state) &&
+        (moves[state].length === 0 || moves[state].every((next) => reachesFinal(next, [...seen, state])));
+      expect(Object.keys(moves).every((state) => reachesFinal(state))).toBe(true);
+    }
+  });
+
+  test("a client sees a pending step exactly while the stock step is unsettled", () => {
+    expect(pendingStepOf("reserved")).toBe("CONFIRM_STOCK");
+    expect(pendingStepOf("release_pending")).toBe("RELEASE_STOCK");
+    expect(pendingStepOf("confirmed")).toBeNull();
+    expect(pendingStepOf("released")).toBeNull();
   });
 });
 
@@ -84,6 +118,14 @@ describe("configuration and secrets", () => {
   test("bad values are named", () => {
     expect(() => readEnv({ USERS_PORT: "http" })).toThrow(/USERS_PORT/);
     expect(() => readEnv({ JWT_SECRET: "short" })).toThrow(/JWT_SECRET/);
+    // Keys are kept at least a day, as the API promises.
+    expect(() => readEnv({ ORDERS_IDEMPOTENCY_RETENTION_HOURS: "12" })).toThrow(/ORDERS_IDEMPOTENCY_RETENTION_HOURS/);
+  });
+
+  test("timeouts: a service call gives up before the gateway does, so the caller hears the service's own answer", () => {
+    const env = readEnv({});
+    expect(env.SERVICE_CALL_TIMEOUT_MS).toBeLessThan(env.SUBGRAPH_TIMEOUT_MS);
+    expect(env.ORDERS_RECOVERY_INTERVAL_SECONDS).toBe(30);
   });
 
   test("production refuses to start without secrets", () => {

@@ -1,5 +1,4 @@
 import { ApolloGateway } from "@apollo/gateway";
-import type { Fetcher } from "@apollo/utils.fetcher";
 import { ApolloServer } from "@apollo/server";
 import {
   ApolloServerPluginInlineTraceDisabled,
@@ -51,6 +50,8 @@ export interface GatewaySettings {
   trustProxy?: readonly string[];
   /** CORS_ORIGINS; default any origin. */
   corsOrigins?: readonly string[];
+  /** How long a subgraph may take to answer before the query fails with SERVICE_UNAVAILABLE. */
+  subgraphTimeoutMs: number;
   /** Largest accepted request body. */
   maxBodyBytes?: number;
 }
@@ -72,12 +73,12 @@ export async function startGateway(settings: GatewaySettings): Promise<RunningSe
 
   const gateway = new ApolloGateway({
     supergraphSdl: settings.supergraphSdl,
-    // Node's own fetch (undici) rather than Apollo's default make-fetch-happen: a connection pool that
-    // honours the subgraphs' keep-alive, without the HTTP-cache layers a subgraph call never uses.
     buildService: ({ name, url }) =>
-      new SubgraphRequests({ url: subgraphUrls[name as SubgraphName] ?? url, fetcher: fetch as Fetcher }, settings.serviceToken),
+      new SubgraphRequests(subgraphUrls[name as SubgraphName] ?? url, settings.subgraphTimeoutMs, settings.serviceToken),
   });
-  const findAccount = accountLookupVia(createServiceClient(subgraphUrls.users, settings.serviceToken, "users"));
+  const findAccount = accountLookupVia(
+    createServiceClient(subgraphUrls.users, settings.serviceToken, "users", settings.subgraphTimeoutMs),
+  );
   const apollo = new ApolloServer<GatewayContext>({
     gateway,
     includeStacktraceInErrorResponses: false,

@@ -28,6 +28,7 @@ runService(logger, async () => {
     redis,
     trustProxy: env.TRUST_PROXY,
     corsOrigins: env.CORS_ORIGINS,
+    subgraphTimeoutMs: env.SUBGRAPH_TIMEOUT_MS,
     logger,
   });
   return {

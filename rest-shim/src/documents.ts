@@ -160,8 +160,8 @@ export const ADJUST_STOCK = gql`
 `;
 
 export const CREATE_ORDER = gql`
-  mutation RestCreateOrder($userId: ID!, $items: [OrderLineInput!]!) {
-    createOrder(userId: $userId, items: $items) {
+  mutation RestCreateOrder($userId: ID!, $items: [OrderLineInput!]!, $idempotencyKey: String) {
+    createOrder(userId: $userId, items: $items, idempotencyKey: $idempotencyKey) {
       id
       totalAmount
     }
@@ -178,8 +178,8 @@ export const ORDER = gql`
 `;
 
 export const ORDERS_BY_USER = gql`
-  query RestOrdersByUser($userId: ID!) {
-    ordersByUser(userId: $userId) {
+  query RestOrdersByUser($userId: ID!, $first: Int!, $after: ID) {
+    ordersByUser(userId: $userId, first: $first, after: $after) {
       ...RestOrder
     }
   }

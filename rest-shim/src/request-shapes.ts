@@ -40,6 +40,16 @@ export type CreateOrderBody = z.infer<typeof CreateOrderBody>;
 
 export const StatusBody = z.object({ status: z.string() });
 
+/** `Idempotency-Key`: optional; when given, printable ASCII, 1 to 255 characters. */
+export function idempotencyKeyHeader(req: Request): string | undefined {
+  const value = req.headers["idempotency-key"];
+  if (value === undefined) return undefined;
+  if (typeof value !== "string" || !/^[\x21-\x7e]{1,255}$/.test(value)) {
+    throw new RestError(400, "Idempotency-Key must be 1 to 255 printable characters");
+  }
+  return value;
+}
+
 /** The request's JSON body checked against a shape; a mismatch is a 400 naming the fields. */
 export function parseBody<Shape extends z.ZodType>(shape: Shape, req: Request): z.infer<Shape> {
   const result = shape.safeParse(req.body ?? undefined);

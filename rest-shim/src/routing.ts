@@ -57,7 +57,9 @@ export function routerFor(routes: Route[], deps: RouterDeps): Router {
         // Only the gateway's coded errors depend on the route; the rest go to the error handler.
         if (!(error instanceof GatewayError)) throw error;
         if (error.retryAfterSeconds !== undefined) res.set("Retry-After", String(error.retryAfterSeconds));
-        res.status(httpStatusFor(error.code, route.statusOverrides)).json({ error: error.message });
+        const status = httpStatusFor(error.code, route.statusOverrides);
+        // A code mapped below 400 (ACCEPTED_PENDING: 202) is an answer, not an error.
+        res.status(status).json(status < 400 ? { message: error.message } : { error: error.message });
       }
     });
   }

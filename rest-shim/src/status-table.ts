@@ -20,6 +20,9 @@ const STATUS_BY_CODE: Readonly<Record<string, number>> = {
   [ErrorCode.ILLEGAL_STATUS_MOVE]: 409,
   // With a Retry-After header (routing.ts).
   [ErrorCode.TOO_MANY_REQUESTS]: 429,
+  [ErrorCode.IDEMPOTENCY_KEY_REUSED]: 422,
+  // Not a failure: the request is recorded and finishes by itself (the body is a message, not an error).
+  [ErrorCode.ACCEPTED_PENDING]: 202,
   [ErrorCode.SERVICE_UNAVAILABLE]: 503,
   [ErrorCode.INTERNAL_SERVER_ERROR]: 500,
 };

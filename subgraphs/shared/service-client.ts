@@ -13,11 +13,12 @@ export interface ServiceClient {
   request<Result>(document: string, variables?: Record<string, unknown>): Promise<Result>;
 }
 
-/** A callee that has not answered by then is treated as unavailable, so a hung service cannot hang its callers. */
-const CALL_TIMEOUT_MS = 10_000;
-
-export function createServiceClient(url: string, serviceToken: string, serviceName: string): ServiceClient {
-  const timedFetch: typeof fetch = (input, init) => fetch(input, { ...init, signal: AbortSignal.timeout(CALL_TIMEOUT_MS) });
+/**
+ * A callee that has not answered within `timeoutMs` (SERVICE_CALL_TIMEOUT_MS)
+ * is treated as unavailable, so a hung service cannot hang its callers.
+ */
+export function createServiceClient(url: string, serviceToken: string, serviceName: string, timeoutMs: number): ServiceClient {
+  const timedFetch: typeof fetch = (input, init) => fetch(input, { ...init, signal: AbortSignal.timeout(timeoutMs) });
   const client = new GraphQLClient(url, {
     headers: { [SERVICE_TOKEN_HEADER]: serviceToken, [PRINCIPAL_HEADER]: encodePrincipal(SERVICE) },
     fetch: timedFetch,

@@ -23,6 +23,8 @@ export interface SubgraphSettings {
   logger: Logger;
   /** Where the other subgraphs answer, for service-to-service calls. */
   subgraphUrls: Record<SubgraphName, string>;
+  /** How long a service-to-service call may take before it counts as SERVICE_UNAVAILABLE. */
+  serviceCallTimeoutMs: number;
 }
 
 export function subgraphSettingsFromEnv(name: SubgraphName, rawEnv = process.env): SubgraphSettings {
@@ -36,6 +38,7 @@ export function subgraphSettingsFromEnv(name: SubgraphName, rawEnv = process.env
     security: securitySettingsOf(env),
     logger,
     subgraphUrls: subgraphUrls(env),
+    serviceCallTimeoutMs: env.SERVICE_CALL_TIMEOUT_MS,
   };
 }
 

@@ -61,6 +61,7 @@ export async function gatewayOver(
     jwtSecret: platform.secrets.jwtSecret,
     serviceToken: platform.secrets.serviceToken,
     authMode: "open",
+    subgraphTimeoutMs: 10_000,
     logger,
     rateLimits: { perClientPerMinute: 100_000, perUserPerMinute: 100_000 },
     ...overrides,

@@ -144,6 +144,7 @@ export const ORDER_FIELDS = gql`
     id
     status
     totalAmount
+    pendingStep
     createdAt
     updatedAt
     user {
@@ -161,8 +162,8 @@ export const ORDER_FIELDS = gql`
 `;
 
 export const CREATE_ORDER = gql`
-  mutation CreateOrder($userId: ID!, $items: [OrderLineInput!]!) {
-    createOrder(userId: $userId, items: $items) {
+  mutation CreateOrder($userId: ID!, $items: [OrderLineInput!]!, $idempotencyKey: String) {
+    createOrder(userId: $userId, items: $items, idempotencyKey: $idempotencyKey) {
       ...OrderFields
     }
   }
@@ -179,12 +180,27 @@ export const ORDER = gql`
 `;
 
 export const ORDERS_BY_USER = gql`
-  query OrdersByUser($userId: ID!) {
-    ordersByUser(userId: $userId) {
+  query OrdersByUser($userId: ID!, $first: Int, $after: ID) {
+    ordersByUser(userId: $userId, first: $first, after: $after) {
       ...OrderFields
     }
   }
   ${ORDER_FIELDS}
+`;
+
+export const ORDER_HISTORY = gql`
+  query OrderHistory($id: ID!) {
+    order(id: $id) {
+      id
+      status
+      statusHistory {
+        status
+        at
+      }
+      nextStatuses
+      pendingStep
+    }
+  }
 `;
 
 export const UPDATE_ORDER_STATUS = gql`

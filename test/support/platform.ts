@@ -42,6 +42,12 @@ export interface TestPlatformOptions {
   env?: Record<string, string>;
   /** Gateway settings that differ from the platform's defaults (limits, rate limits, Redis …). */
   gateway?: Partial<GatewaySettings>;
+  /** The gateway's wait for a subgraph (default 10 s, as configured by default). */
+  subgraphTimeoutMs?: number;
+  /** A service's wait for another (default 3 s). */
+  serviceCallTimeoutMs?: number;
+  /** Puts something (a fault-injecting proxy) between orders and products: given products' URL, the URL orders should use. */
+  ordersReachProductsAt?(productsUrl: string): Promise<string> | string;
 }
 
 export async function startTestPlatform(
@@ -61,6 +67,7 @@ export async function startTestPlatform(
     security,
     logger,
     subgraphUrls,
+    serviceCallTimeoutMs: options.serviceCallTimeoutMs ?? 3000,
   });
   const noUrls = { users: "", products: "", orders: "" };
   const [users, products] = await Promise.all([
@@ -68,8 +75,12 @@ export async function startTestPlatform(
     startProductsSubgraph(settings("products", noUrls)),
   ]);
   const urls = { users: `${users.url}/graphql`, products: `${products.url}/graphql`, orders: "" };
-  // Tests run the reservation sweep themselves, when they want it.
-  const orders = await startOrdersSubgraph(settings("orders", urls), "off");
+  const productsForOrders = options.ordersReachProductsAt ? await options.ordersReachProductsAt(urls.products) : urls.products;
+  // Tests run the recovery worker themselves, when they want it.
+  const orders = await startOrdersSubgraph(settings("orders", { ...urls, products: productsForOrders }), {
+    recoveryIntervalSeconds: "off",
+    idempotencyRetentionHours: 24,
+  });
   urls.orders = `${orders.url}/graphql`;
   const gateway = await startGateway({
     port: 0,
@@ -79,6 +90,7 @@ export async function startTestPlatform(
     jwtSecret: secrets.jwtSecret,
     serviceToken: secrets.serviceToken,
     authMode: security.authMode,
+    subgraphTimeoutMs: options.subgraphTimeoutMs ?? 10_000,
     // As the platform decides from AUTH_MODE; every test client shares one address, so the per-client limit is out of the way.
     introspection: introspectionEnabled(platformEnv),
     rateLimits: { perClientPerMinute: 100_000, perUserPerMinute: 100_000 },

@@ -166,13 +166,30 @@ const ORDERS: Record<string, PathItem> = {
     post: operation(
       "Place an order, priced from the catalogue, taking the stock (GraphQL `createOrder`).",
       {
-        "201": reply("Placed.", "OrderCreated"),
-        "400": failure(
-          "Bad JSON, empty items, quantity < 1, `Product N not found`, `Insufficient stock for product N`, or an unknown user.",
+        "201": reply("Placed (or, with an Idempotency-Key already used for this body, the first answer again).", "OrderCreated"),
+        "202": reply(
+          "Recorded, but the stock is not confirmed yet; the platform finishes or refuses it by itself. Repeat with the same Idempotency-Key to learn which.",
+          "Message",
         ),
         "403": forbidden("the user the order is for (or an admin)"),
+        "400": failure(
+          "Bad JSON, empty items, quantity < 1, `Product N not found`, `Insufficient stock for product N`, an unknown user, or a malformed Idempotency-Key.",
+        ),
+        "422": failure("The Idempotency-Key was already used for a different order."),
       },
-      { requestBody: jsonBody("CreateOrderRequest") },
+      {
+        parameters: [
+          {
+            name: "Idempotency-Key",
+            in: "header",
+            required: false,
+            description:
+              "Makes retries safe: the same key with the same body answers as the first request and takes no more stock. Kept at least 24 hours, per user.",
+            schema: { type: "string", minLength: 1, maxLength: 255 },
+          },
+        ],
+        requestBody: jsonBody("CreateOrderRequest"),
+      },
     ),
   },
   "/api/orders/{id}": {
@@ -200,7 +217,8 @@ const ORDERS: Record<string, PathItem> = {
     patch: operation(
       "Move an order along its lifecycle (GraphQL `updateOrderStatus`).",
       {
-        "200": reply("Updated.", "Message"),
+        "200": reply("Updated (also when the order already had this status).", "Message"),
+        "202": reply("Cancelled; its stock is being given back and comes back by itself.", "Message"),
         "400": failure("Bad JSON or an unknown status."),
         "403": forbidden("an admin (a customer may only cancel their own order)"),
         "404": failure("Order not found."),

@@ -1,8 +1,11 @@
 import { ErrorCode } from "../../../lib/errors";
 import { CREATE_ORDER, ORDER, ORDERS_BY_USER, UPDATE_ORDER_STATUS, type OrderResult } from "../documents";
-import { CreateOrderBody, parseBody, pathParam, StatusBody } from "../request-shapes";
+import { CreateOrderBody, idempotencyKeyHeader, parseBody, pathParam, StatusBody } from "../request-shapes";
 import type { Route } from "../routing";
 import { graphqlId, graphqlStatus, restId, restMoney, toOrderVariables, toRestOrder } from "../translate";
+
+/** The largest page ordersByUser gives. */
+const ORDERS_PAGE = 100;
 
 /** The order service's endpoints, the same on port 8003 and on the gateway-style port. */
 export const ordersRoutes: Route[] = [
@@ -10,13 +13,14 @@ export const ordersRoutes: Route[] = [
     method: "POST",
     path: "/api/orders",
     // The legacy service answered 400 for an unknown user or product and for missing stock.
+    // An Idempotency-Key header makes a retry safe (see createOrder); reusing one for another body is 422.
     statusOverrides: { [ErrorCode.NOT_FOUND]: 400, [ErrorCode.OUT_OF_STOCK]: 400 },
     async handle(req, { gateway }) {
       const body = parseBody(CreateOrderBody, req);
-      const { createOrder } = await gateway.request<{ createOrder: { id: string; totalAmount: string } }>(
-        CREATE_ORDER,
-        toOrderVariables(body),
-      );
+      const { createOrder } = await gateway.request<{ createOrder: { id: string; totalAmount: string } }>(CREATE_ORDER, {
+        ...toOrderVariables(body),
+        idempotencyKey: idempotencyKeyHeader(req) ?? null,
+      });
       return {
         status: 201,
         body: {
@@ -31,10 +35,20 @@ export const ordersRoutes: Route[] = [
     method: "GET",
     path: "/api/orders/user/:userId",
     async handle(req, { gateway }) {
-      const { ordersByUser } = await gateway.request<{ ordersByUser: OrderResult[] }>(ORDERS_BY_USER, {
-        userId: graphqlId(pathParam(req, "userId")),
-      });
-      return { status: 200, body: ordersByUser.map(toRestOrder) };
+      // The contract answers the whole history; GraphQL gives it a page at a time.
+      const userId = graphqlId(pathParam(req, "userId"));
+      const orders: OrderResult[] = [];
+      for (;;) {
+        const after = orders.length ? orders[orders.length - 1].id : null;
+        const { ordersByUser } = await gateway.request<{ ordersByUser: OrderResult[] }>(ORDERS_BY_USER, {
+          userId,
+          first: ORDERS_PAGE,
+          after,
+        });
+        orders.push(...ordersByUser);
+        if (ordersByUser.length < ORDERS_PAGE) break;
+      }
+      return { status: 200, body: orders.map(toRestOrder) };
     },
   },
   {

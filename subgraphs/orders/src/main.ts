@@ -1,6 +1,13 @@
+import { readEnv } from "../../../lib/config";
 import { runService } from "../../../lib/run-service";
 import { subgraphSettingsFromEnv } from "../../shared/settings";
 import { startOrdersSubgraph } from "./server";
 
 const settings = subgraphSettingsFromEnv("orders");
-runService(settings.logger, () => startOrdersSubgraph(settings));
+const env = readEnv();
+runService(settings.logger, () =>
+  startOrdersSubgraph(settings, {
+    recoveryIntervalSeconds: env.ORDERS_RECOVERY_INTERVAL_SECONDS,
+    idempotencyRetentionHours: env.ORDERS_IDEMPOTENCY_RETENTION_HOURS,
+  }),
+);

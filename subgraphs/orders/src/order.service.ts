@@ -1,22 +1,29 @@
-import crypto from "node:crypto";
 import DataLoader from "dataloader";
 import { z } from "zod";
-import { Prisma, type Order, type OrderItem, type OrderStatus } from "../../../prisma/orders/generated/client/client";
+import {
+  Prisma,
+  type Order,
+  type OrderItem,
+  type OrderStatus,
+  type OrderStatusChange,
+} from "../../../prisma/orders/generated/client/client";
 import type { Logger } from "../../../lib/logger";
-import { notFound } from "../../../lib/errors";
+import { badInput, DomainError, ErrorCode, notFound } from "../../../lib/errors";
 import { toIntId } from "../../shared/ids-and-text";
 import { parseInput } from "../../shared/validation";
 import type { OrdersPrisma } from "./database";
 import { assertStatusMove } from "./order-lifecycle";
+import type { OrderPlacements } from "./order-placement";
+import { releaseOrderStock } from "./order-stock";
 import type { ProductsClient } from "./products.client";
 import type { UsersClient } from "./users.client";
 
 /**
- * Orders: placing them (priced and stocked by the products service), reading
- * them, and moving them along their lifecycle.
+ * Orders: placing them (order-placement.ts does the steps), reading them a
+ * page at a time, and moving them along their lifecycle (order-lifecycle.ts).
  */
 
-export type OrderWithItems = Order & { items: OrderItem[] };
+export type OrderWithItems = Order & { items: OrderItem[]; statusChanges: OrderStatusChange[] };
 /** Entities owned by other subgraphs are only their keys here. */
 export type UserReference = { id: string | number };
 export type ProductReference = { id: string | number };
@@ -31,21 +38,35 @@ const OrderLines = z
   .min(1, "An order needs at least one item")
   .max(100, "An order has at most 100 items");
 
-const WITH_ITEMS = { items: { orderBy: { id: "asc" } } } satisfies Prisma.OrderInclude;
-/** Orders and their items in one statement (a JSON-aggregating join) rather than one query per relation. */
+const IdempotencyKey = z.string().min(1, "idempotencyKey must not be empty").max(255, "idempotencyKey is at most 255 characters");
+
+const WITH_ITEMS = {
+  items: { orderBy: { id: "asc" } },
+  statusChanges: { orderBy: { id: "asc" } },
+} satisfies Prisma.OrderInclude;
+/** Orders with their items and history in one statement (a JSON-aggregating join) rather than one query per relation. */
 const IN_ONE_QUERY = { include: WITH_ITEMS, relationLoadStrategy: "join" } as const;
+
+export const MAX_PAGE = 100;
+
+export interface OrdersPage {
+  first: number;
+  /** The id of the last order of the previous page. */
+  after: number | null;
+}
 
 export interface OrderServiceDeps {
   prisma: OrdersPrisma;
   products: ProductsClient;
   users: UsersClient;
+  placements: OrderPlacements;
   logger: Logger;
 }
 
 /** Built per request, so its loaders batch and cache within one request only. */
 export class OrderService {
   private readonly byId: DataLoader<number, OrderWithItems | null>;
-  private readonly byUserId: DataLoader<number, OrderWithItems[]>;
+  private readonly byUserId: DataLoader<{ userId: number; page: OrdersPage }, OrderWithItems[], string>;
 
   constructor(private readonly deps: OrderServiceDeps) {
     const { prisma } = deps;
@@ -54,13 +75,8 @@ export class OrderService {
       const found = new Map(orders.map((order) => [order.id, order]));
       return ids.map((id) => found.get(id) ?? null);
     });
-    this.byUserId = new DataLoader(async (userIds) => {
-      const orders = await prisma.order.findMany({
-        where: { userId: { in: [...userIds] } },
-        ...IN_ONE_QUERY,
-        orderBy: [{ createdAt: "desc" }, { id: "desc" }],
-      });
-      return userIds.map((userId) => orders.filter((order) => order.userId === userId));
+    this.byUserId = new DataLoader((keys) => loadPages(prisma, keys), {
+      cacheKeyFn: ({ userId, page }) => `${userId}:${page.first}:${page.after}`,
     });
   }
 
@@ -68,72 +84,118 @@ export class OrderService {
     return this.byId.load(id);
   }
 
-  /** A user's orders, newest first. Batched across users (User.orders on many users is one query). */
-  findByUser(userId: number): Promise<OrderWithItems[]> {
-    return this.byUserId.load(userId);
+  /** One page of a user's orders, newest first. Batched across users (User.orders on many users costs the same two queries). */
+  findByUser(userId: number, first: number | null | undefined, after: string | null | undefined): Promise<OrderWithItems[]> {
+    const size = first ?? 20;
+    if (size < 1 || size > MAX_PAGE) throw badInput(`first must be between 1 and ${MAX_PAGE}`);
+    const page = { first: size, after: after == null ? null : toIntId(after, "after") };
+    return this.byUserId.load({ userId, page });
   }
 
   /**
-   * Places an order. The products service takes the stock of all lines or
-   * none and tells the unit prices in the same step; if recording the order
-   * then fails, the stock is given back, and if this process dies in between,
-   * the reservation sweep gives it back later: stock is never lost.
+   * Places an order (see order-placement.ts). The idempotency key belongs to
+   * the caller: the signed-in user when there is one, else the order's user.
    */
-  async create(userIdInput: string, itemsInput: { productId: string; quantity: number }[]): Promise<OrderWithItems> {
+  async create(
+    userIdInput: string,
+    itemsInput: { productId: string; quantity: number }[],
+    idempotencyKeyInput: string | null | undefined,
+    callerId: string | null,
+  ): Promise<OrderWithItems> {
     const userId = toIntId(userIdInput, "userId");
-    const items = parseInput(OrderLines, itemsInput).map((item) => ({
+    const lines = parseInput(OrderLines, itemsInput).map((item) => ({
       productId: toIntId(item.productId, "productId"),
       quantity: item.quantity,
     }));
+    const idempotencyKey = idempotencyKeyInput == null ? null : parseInput(IdempotencyKey, idempotencyKeyInput);
     if (!(await this.deps.users.userExists(userId))) throw notFound(`User ${userId} not found`, { userId: String(userId) });
-
-    const reservationId = crypto.randomUUID();
-    const reserved = await this.deps.products.reserveStock(reservationId, items);
-    const unitPrice = new Map(reserved.map((line) => [Number(line.productId), new Prisma.Decimal(line.unitPrice)]));
-    const lines = items.map((item) => ({ ...item, price: unitPrice.get(item.productId)! }));
-    const totalAmount = lines.reduce((sum, line) => sum.add(line.price.mul(line.quantity)), new Prisma.Decimal(0));
-
-    let order: OrderWithItems;
-    try {
-      order = await this.deps.prisma.order.create({
-        data: { userId, totalAmount, stockReservationId: reservationId, items: { create: lines } },
-        include: WITH_ITEMS,
-      });
-    } catch (error) {
-      await this.giveStockBack(reservationId);
-      throw error;
-    }
-    // Tell the products service the stock is spoken for. Should this call fail,
-    // the reservation sweep (reservation-sweep.ts) confirms it later.
-    await this.deps.products.confirmStockReservation(reservationId).catch((error: unknown) => {
-      this.deps.logger.warn({ err: error, reservationId }, "could not confirm a stock reservation; the sweep will");
+    const orderId = await this.deps.placements.place({
+      userId,
+      lines,
+      idempotencyScope: `user:${callerId ?? userId}`,
+      idempotencyKey,
     });
+    return (await this.findById(orderId))!;
+  }
+
+  /**
+   * Moves an order to `status`, once: the move and its history line are one
+   * transaction, conditional on the status that was checked, so it either
+   * happened (success) or did not (an error). A cancel records that the stock
+   * is to be given back in the same transaction, then asks products; if that
+   * does not answer, the cancel still stands and the answer says the release
+   * is pending (ACCEPTED_PENDING); recovery finishes it. Repeating a cancel
+   * retries a pending release.
+   */
+  async updateStatus(id: number, status: OrderStatus): Promise<OrderWithItems> {
+    let order = await this.moveStatus(id, status);
+    if (order.stockState === "release_pending") {
+      try {
+        order = { ...order, stockState: await releaseOrderStock(this.deps, order) };
+      } catch (error) {
+        this.deps.logger.warn({ err: error, orderId: id }, "a cancelled order's stock is not given back yet; recovery will");
+        throw new DomainError(
+          ErrorCode.ACCEPTED_PENDING,
+          "The order is cancelled; its stock is being given back and the order shows this as its pending step",
+          { orderId: String(id), pendingStep: "RELEASE_STOCK" },
+        );
+      }
+    }
     return order;
   }
 
-  async updateStatus(id: number, status: OrderStatus): Promise<OrderWithItems> {
-    const order = await this.deps.prisma.order.findUnique({ where: { id } });
-    if (!order) throw notFound("Order not found");
-    assertStatusMove(order.status, status);
-    if (order.status !== status) {
-      // Conditional on the status we checked, so two racing moves cannot both apply.
-      const { count } = await this.deps.prisma.order.updateMany({ where: { id, status: order.status }, data: { status } });
-      if (count === 0) return this.updateStatus(id, status);
+  private async moveStatus(id: number, status: OrderStatus): Promise<OrderWithItems> {
+    for (;;) {
+      const result = await this.deps.prisma.$transaction(async (tx) => {
+        const order = await tx.order.findUnique({ where: { id }, ...IN_ONE_QUERY });
+        if (!order) throw notFound("Order not found");
+        assertStatusMove(order.status, status);
+        if (order.status === status) return order;
+        const { count } = await tx.order.updateMany({
+          where: { id, status: order.status },
+          data: { status, ...(status === "cancelled" ? { stockState: "release_pending" as const } : {}) },
+        });
+        if (count === 0) return null; // another move won the race: look again
+        await tx.orderStatusChange.create({ data: { orderId: id, status } });
+        return tx.order.findUniqueOrThrow({ where: { id }, ...IN_ONE_QUERY });
+      });
+      if (result) return result;
     }
-    // Repeating a cancel retries the give-back, which is idempotent.
-    if (status === "cancelled") await this.deps.products.releaseStock(order.stockReservationId);
-    const updated = await this.deps.prisma.order.findUnique({ where: { id }, ...IN_ONE_QUERY });
-    return updated!;
   }
+}
 
-  private async giveStockBack(reservationId: string): Promise<void> {
-    try {
-      await this.deps.products.releaseStock(reservationId);
-    } catch (error) {
-      this.deps.logger.error(
-        { err: error, reservationId },
-        "could not give back the stock of a failed order; release it by hand",
+/** Pages of orders for many users: one query for the ids of each user's page, one for the orders. */
+async function loadPages(
+  prisma: OrdersPrisma,
+  keys: readonly { userId: number; page: OrdersPage }[],
+): Promise<OrderWithItems[][]> {
+  const groups = new Map<string, { page: OrdersPage; userIds: number[] }>();
+  for (const { userId, page } of keys) {
+    const key = `${page.first}:${page.after}`;
+    const group = groups.get(key) ?? { page, userIds: [] };
+    group.userIds.push(userId);
+    groups.set(key, group);
+  }
+  const pages = new Map<string, OrderWithItems[]>();
+  for (const { page, userIds } of groups.values()) {
+    const ids = await prisma.$queryRaw<{ id: number }[]>`
+      SELECT "id" FROM (
+        SELECT "id", row_number() OVER (PARTITION BY "user_id" ORDER BY "id" DESC) AS "rank"
+        FROM "orders"
+        WHERE "user_id" IN (${Prisma.join(userIds)}) AND "id" < ${page.after ?? 2_147_483_647}
+      ) AS "ranked"
+      WHERE "rank" <= ${page.first}`;
+    const orders = await prisma.order.findMany({
+      where: { id: { in: ids.map((row) => row.id) } },
+      ...IN_ONE_QUERY,
+      orderBy: { id: "desc" },
+    });
+    for (const userId of userIds) {
+      pages.set(
+        `${userId}:${page.first}:${page.after}`,
+        orders.filter((order) => order.userId === userId),
       );
     }
   }
+  return keys.map(({ userId, page }) => pages.get(`${userId}:${page.first}:${page.after}`) ?? []);
 }

@@ -32,8 +32,8 @@ const CONFIRM_STOCK_RESERVATION = /* GraphQL */ `
 `;
 
 const UNSETTLED_STOCK_RESERVATIONS = /* GraphQL */ `
-  query UnsettledStockReservations($olderThanSeconds: Int!) {
-    unsettledStockReservations(olderThanSeconds: $olderThanSeconds)
+  query UnsettledStockReservations($first: Int!, $after: ID) {
+    unsettledStockReservations(first: $first, after: $after)
   }
 `;
 
@@ -58,9 +58,11 @@ export class ProductsClient {
     return result.confirmStockReservation;
   }
 
-  async unsettledStockReservations(olderThanSeconds: number): Promise<string[]> {
+  /** Reservations products still holds (neither confirmed nor released), in id order after `after`. */
+  async unsettledStockReservations(first: number, after: string | null): Promise<string[]> {
     const result = await this.service.request<{ unsettledStockReservations: string[] }>(UNSETTLED_STOCK_RESERVATIONS, {
-      olderThanSeconds,
+      first,
+      after,
     });
     return result.unsettledStockReservations;
   }

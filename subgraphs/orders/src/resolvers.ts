@@ -2,6 +2,7 @@ import { toIntId, toIntIdOrNull } from "../../shared/ids-and-text";
 import { scalarResolvers } from "../../shared/scalars";
 import type { Resolvers } from "./__generated__/resolvers-types";
 import { orderPolicy } from "./order.policy";
+import { nextStatuses, pendingStepOf } from "./order-lifecycle";
 import { ORDER_STATUS_VALUES } from "./order-status-values";
 
 /** Thin: read arguments, ask order.policy.ts who may, hand over to OrderService, and point at entities other subgraphs own. */
@@ -14,18 +15,20 @@ export const resolvers: Resolvers = {
       const order = await context.orders.findById(toIntId(id));
       return order && orderPolicy.mayRead(context, order) ? order : null;
     },
-    ordersByUser: (_root, { userId }, context) => {
+    ordersByUser: (_root, { userId, first, after }, context) => {
       orderPolicy.assertMayReadOrders(context);
       const id = toIntId(userId, "userId");
-      return orderPolicy.mayReadOrdersOf(context, id) ? context.orders.findByUser(id) : [];
+      return orderPolicy.mayReadOrdersOf(context, id) ? context.orders.findByUser(id, first, after) : [];
     },
   },
   Mutation: {
-    createOrder: (_root, { userId, items }, context) => {
+    createOrder: (_root, { userId, items, idempotencyKey }, context) => {
       orderPolicy.assertMayOrderFor(context, toIntId(userId, "userId"));
       return context.orders.create(
         userId,
         items.map((item) => ({ productId: item.productId, quantity: item.quantity })),
+        idempotencyKey,
+        context.principal.kind === "user" ? String(context.principal.userId) : null,
       );
     },
     updateOrderStatus: async (_root, { id, status }, context) => {
@@ -41,15 +44,21 @@ export const resolvers: Resolvers = {
       return order && orderPolicy.mayRead(context, order) ? order : null;
     },
     user: (order) => ({ id: String(order.userId) }),
+    statusHistory: (order) => order.statusChanges,
+    nextStatuses: (order) => [...nextStatuses(order.status)],
+    pendingStep: (order) => pendingStepOf(order.stockState),
+  },
+  OrderStatusChange: {
+    at: (change) => change.changedAt,
   },
   OrderItem: {
     product: (item) => ({ id: String(item.productId) }),
     unitPrice: (item) => item.price,
   },
   User: {
-    orders: (user, _args, context) => {
+    orders: (user, { first, after }, context) => {
       const id = toIntIdOrNull(user.id);
-      return id === null || !orderPolicy.mayReadOrdersOf(context, id) ? [] : context.orders.findByUser(id);
+      return id === null || !orderPolicy.mayReadOrdersOf(context, id) ? [] : context.orders.findByUser(id, first, after);
     },
   },
 };

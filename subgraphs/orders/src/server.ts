@@ -6,34 +6,48 @@ import { startSubgraph } from "../../shared/subgraph-server";
 import { schemaFileOf, type SubgraphSettings } from "../../shared/settings";
 import type { OrdersContext } from "./context";
 import { openOrdersDatabase, type OrdersDatabase } from "./database";
+import { OrderPlacements } from "./order-placement";
+import { recoverOnce, scheduleRecovery, type RecoveryDeps, type RecoveryReport } from "./order-recovery";
 import { OrderService } from "./order.service";
 import { ProductsClient } from "./products.client";
 import { resolvers } from "./resolvers";
 import { UsersClient } from "./users.client";
-import {
-  DEFAULT_SWEEP,
-  scheduleReservationSweep,
-  settleOpenReservations,
-  type SweepResult,
-  type SweepSchedule,
-} from "./reservation-sweep";
 
 export const ordersTypeDefs = gql(fs.readFileSync(schemaFileOf("orders"), "utf8"));
 
+export interface OrdersOptions {
+  /** How often the recovery worker runs (it also runs at start); "off" leaves it to `recover()` (tests). */
+  recoveryIntervalSeconds: number | "off";
+  idempotencyRetentionHours: number;
+}
+
+export const DEFAULT_ORDERS_OPTIONS: OrdersOptions = { recoveryIntervalSeconds: 30, idempotencyRetentionHours: 24 };
+
 export interface OrdersSubgraph extends RunningServer {
   database: OrdersDatabase;
-  /** Runs the reservation sweep now (it also runs on its schedule). */
-  settleOpenReservations(olderThanSeconds: number): Promise<SweepResult>;
+  /** Runs the recovery worker once now (it also runs on its schedule). */
+  recover(): Promise<RecoveryReport>;
 }
 
 export async function startOrdersSubgraph(
   settings: SubgraphSettings,
-  sweep: SweepSchedule | "off" = DEFAULT_SWEEP,
+  options: OrdersOptions = DEFAULT_ORDERS_OPTIONS,
 ): Promise<OrdersSubgraph> {
   const database = await openOrdersDatabase(settings.database, settings.logger);
   const { serviceToken } = settings.secrets;
-  const products = new ProductsClient(createServiceClient(settings.subgraphUrls.products, serviceToken, "products"));
-  const users = new UsersClient(createServiceClient(settings.subgraphUrls.users, serviceToken, "users"));
+  const timeoutMs = settings.serviceCallTimeoutMs;
+  const products = new ProductsClient(createServiceClient(settings.subgraphUrls.products, serviceToken, "products", timeoutMs));
+  const users = new UsersClient(createServiceClient(settings.subgraphUrls.users, serviceToken, "users", timeoutMs));
+  const { logger } = settings;
+  const placements = new OrderPlacements({ prisma: database.prisma, products, logger });
+  const recovery: RecoveryDeps = {
+    prisma: database.prisma,
+    products,
+    placements,
+    logger,
+    idempotencyRetentionHours: options.idempotencyRetentionHours,
+  };
+  let stopRecovery = async () => {};
   const server = await startSubgraph<OrdersContext>({
     name: "orders",
     typeDefs: ordersTypeDefs,
@@ -41,19 +55,14 @@ export async function startOrdersSubgraph(
     ...settings,
     createContext: (identity) => ({
       ...identity,
-      orders: new OrderService({ prisma: database.prisma, products, users, logger: settings.logger }),
+      orders: new OrderService({ prisma: database.prisma, products, users, placements, logger }),
     }),
     isHealthy: database.isHealthy,
     onStop: async () => {
-      stopSweep();
+      await stopRecovery();
       await database.close();
     },
   });
-  const stopSweep =
-    sweep === "off" ? () => {} : scheduleReservationSweep({ prisma: database.prisma, products, logger: settings.logger }, sweep);
-  return {
-    ...server,
-    database,
-    settleOpenReservations: (olderThanSeconds) => settleOpenReservations({ prisma: database.prisma, products }, olderThanSeconds),
-  };
+  if (options.recoveryIntervalSeconds !== "off") stopRecovery = scheduleRecovery(recovery, options.recoveryIntervalSeconds);
+  return { ...server, database, recover: () => recoverOnce(recovery) };
 }

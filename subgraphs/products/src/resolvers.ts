@@ -12,9 +12,9 @@ export const resolvers: Resolvers = {
     products: (_root, { filter, first, after }, { products }) => products.list(filter, first ?? 20, after),
     searchProducts: (_root, { query, limit }, { products }) => products.search(query, limit ?? 50),
     productsByTags: (_root, { tags, limit }, { products }) => products.byTags(tags, limit ?? 50),
-    unsettledStockReservations: (_root, { olderThanSeconds }, context) => {
+    unsettledStockReservations: (_root, { first, after }, context) => {
       productPolicy.assertMayReserveStock(context);
-      return context.stock.unsettled(olderThanSeconds);
+      return context.stock.unsettled(first ?? 100, after);
     },
   },
   Mutation: {

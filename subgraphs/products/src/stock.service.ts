@@ -54,7 +54,9 @@ export class StockService {
   /**
    * Takes the stock of every line or of none, and returns each line's unit
    * price read in the same transaction. Idempotent per reservationId: a retry
-   * returns the first call's result and takes nothing more.
+   * returns the first call's result and takes nothing more. A released id
+   * (given back, or closed by `release` before it was ever used) refuses with
+   * RESERVATION_RELEASED, so a late retry can never take stock again.
    */
   async reserve(input: { reservationId: string; items: { productId: string; quantity: number }[] }): Promise<ReservedLine[]> {
     const { reservationId, items } = parseInput(ReservationRequest, input);
@@ -77,7 +79,7 @@ export class StockService {
         return lines;
       });
     } catch (error) {
-      // The same reservation committed concurrently: answer with what it took.
+      // The same id committed concurrently (a retry, or a release closing it): answer as that one says.
       if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === "P2002") {
         const existing = await this.linesOf(this.prisma, reservationId);
         if (existing) return existing;
@@ -86,51 +88,78 @@ export class StockService {
     }
   }
 
-  /** Marks a reservation as belonging to a recorded order. False when it does not exist or was released. */
+  /** held → confirmed: the order holding this reservation is recorded. True when it is confirmed; false when it does not exist or was released. */
   async confirm(reservationId: string): Promise<boolean> {
     assertUuid(reservationId);
-    const { count } = await this.prisma.stockReservation.updateMany({
-      where: { id: reservationId, releasedAt: null },
-      data: { confirmedAt: new Date() },
+    await this.prisma.stockReservation.updateMany({
+      where: { id: reservationId, state: "held" },
+      data: { state: "confirmed", confirmedAt: new Date() },
     });
-    return count === 1;
+    const reservation = await this.prisma.stockReservation.findUnique({ where: { id: reservationId }, select: { state: true } });
+    return reservation?.state === "confirmed";
   }
 
-  /** Reservations taken more than `olderThanSeconds` ago that nobody confirmed or released: candidates for the sweep. */
-  async unsettled(olderThanSeconds: number): Promise<string[]> {
-    if (olderThanSeconds < 0) throw badInput("olderThanSeconds must not be negative");
+  /**
+   * Ids of reservations still held (neither confirmed nor released), in id
+   * order, a page at a time: the orders service decides each from its records.
+   * No age is involved: orders records its intent before it ever reserves.
+   */
+  async unsettled(first: number, after: string | null | undefined): Promise<string[]> {
+    if (after) assertUuid(after);
     const rows = await this.prisma.stockReservation.findMany({
-      where: { confirmedAt: null, releasedAt: null, createdAt: { lte: new Date(Date.now() - olderThanSeconds * 1000) } },
-      orderBy: { createdAt: "asc" },
+      where: { state: "held", ...(after ? { id: { gt: after } } : {}) },
+      orderBy: { id: "asc" },
       select: { id: true },
-      take: 100,
+      take: Math.min(Math.max(first, 1), 500),
     });
     return rows.map((row) => row.id);
   }
 
-  /** Gives a reservation's stock back, once. Returns false when it was already given back or never existed. */
+  /**
+   * held or confirmed → released: gives the stock back, once. An id never
+   * reserved is closed with an empty released reservation (a tombstone), so a
+   * reserve that arrives later cannot take stock for an order that was given
+   * up. True when this call gave stock back.
+   */
   async release(reservationId: string): Promise<boolean> {
     assertUuid(reservationId);
     return this.prisma.$transaction(async (tx) => {
-      const { count } = await tx.stockReservation.updateMany({
-        where: { id: reservationId, releasedAt: null },
-        data: { releasedAt: new Date() },
-      });
-      if (count === 0) return false;
-      const lines = await tx.stockReservationLine.findMany({ where: { reservationId }, orderBy: { productId: "asc" } });
-      for (const line of lines) {
-        await tx.product.update({ where: { id: line.productId }, data: { stockQuantity: { increment: line.quantity } } });
+      for (;;) {
+        const { count } = await tx.stockReservation.updateMany({
+          where: { id: reservationId, state: { in: ["held", "confirmed"] } },
+          data: { state: "released", releasedAt: new Date() },
+        });
+        if (count === 1) {
+          const lines = await tx.stockReservationLine.findMany({ where: { reservationId }, orderBy: { productId: "asc" } });
+          for (const line of lines) {
+            await tx.product.update({ where: { id: line.productId }, data: { stockQuantity: { increment: line.quantity } } });
+          }
+          return true;
+        }
+        // Not held: already released, or never reserved. ON CONFLICT DO NOTHING waits for a
+        // reserve of the same id in flight; if one committed, go round again and release it.
+        const tombstone = await tx.stockReservation.createMany({
+          data: [{ id: reservationId, state: "released", releasedAt: new Date() }],
+          skipDuplicates: true,
+        });
+        if (tombstone.count === 1) return false;
+        const existing = await tx.stockReservation.findUnique({ where: { id: reservationId }, select: { state: true } });
+        if (existing?.state === "released") return false;
       }
-      return true;
     });
   }
 
+  /** What an existing reservation took; null when there is none; RESERVATION_RELEASED when it was released. */
   private async linesOf(db: Tx | ProductsPrisma, reservationId: string): Promise<ReservedLine[] | null> {
     const reservation = await db.stockReservation.findUnique({
       where: { id: reservationId },
       include: { lines: { orderBy: { productId: "asc" } } },
     });
-    return reservation?.lines.map(({ productId, quantity, unitPrice }) => ({ productId, quantity, unitPrice })) ?? null;
+    if (!reservation) return null;
+    if (reservation.state === "released") {
+      throw new DomainError(ErrorCode.RESERVATION_RELEASED, "This stock reservation was released", { reservationId });
+    }
+    return reservation.lines.map(({ productId, quantity, unitPrice }) => ({ productId, quantity, unitPrice }));
   }
 }
 

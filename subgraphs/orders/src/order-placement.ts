@@ -1,0 +1,219 @@
+import crypto from "node:crypto";
+import { Prisma, type OrderPlacement } from "../../../prisma/orders/generated/client/client";
+import { DomainError, ErrorCode } from "../../../lib/errors";
+import type { Logger } from "../../../lib/logger";
+import type { OrdersPrisma } from "./database";
+import { confirmOrderStock } from "./order-stock";
+import type { ProductsClient, ReservedLine } from "./products.client";
+
+/**
+ * Placing an order so that no step can be lost. The request is recorded first
+ * (a placement, awaiting_stock, with the reservation id it will use and the
+ * caller's idempotency key); only then is stock reserved, under that id. The
+ * order is recorded in the same transaction that moves the placement to
+ * placed. Whoever finds a placement unfinished (a retry with the same key, the
+ * recovery worker) drives it on with the same calls, all idempotent by the
+ * reservation id, so the placement ends placed or rejected exactly once.
+ */
+
+export interface OrderLine {
+  productId: number;
+  quantity: number;
+}
+
+export interface PlacementRequest {
+  userId: number;
+  lines: OrderLine[];
+  /** Whose key it is: the signed-in user, else the order's user. */
+  idempotencyScope: string;
+  idempotencyKey: string | null;
+}
+
+interface Rejection {
+  code: ErrorCode;
+  message: string;
+  details: Record<string, unknown>;
+}
+
+/** The products service's answers that mean "no stock was taken, and none will be": the placement is refused. */
+const REFUSALS = new Set<string>([
+  ErrorCode.OUT_OF_STOCK,
+  ErrorCode.NOT_FOUND,
+  ErrorCode.BAD_USER_INPUT,
+  ErrorCode.RESERVATION_RELEASED,
+]);
+
+export interface PlacementDeps {
+  prisma: OrdersPrisma;
+  products: ProductsClient;
+  logger: Logger;
+}
+
+export class OrderPlacements {
+  constructor(private readonly deps: PlacementDeps) {}
+
+  /**
+   * Records the request (or finds the one recorded under this key) and drives
+   * it. Answers with the order's id once placed; throws the refusal when
+   * refused; throws ACCEPTED_PENDING when the outcome is not known yet.
+   */
+  async place(request: PlacementRequest): Promise<number> {
+    const requestHash = hashOf(request);
+    let placement = await this.record(request, requestHash);
+    if (placement.requestHash !== requestHash) {
+      throw new DomainError(ErrorCode.IDEMPOTENCY_KEY_REUSED, "This idempotency key was already used for a different order");
+    }
+    try {
+      placement = await this.drive(placement);
+    } catch (error) {
+      this.deps.logger.warn(
+        { err: error, reservationId: placement.reservationId },
+        "placing an order stopped half way; recovery finishes it",
+      );
+      throw acceptedPending(request.idempotencyKey);
+    }
+    if (placement.state === "placed") return placement.orderId!;
+    if (placement.state === "awaiting_stock") throw acceptedPending(request.idempotencyKey);
+    const rejection = placement.rejection as unknown as Rejection;
+    throw new DomainError(rejection.code, rejection.message, rejection.details);
+  }
+
+  /**
+   * Drives an unfinished placement one move on: awaiting_stock → placed or
+   * rejecting, rejecting → rejected. Throws when a service does not answer;
+   * the placement then stays where it was, for the next try.
+   */
+  async drive(placement: OrderPlacement): Promise<OrderPlacement> {
+    if (placement.state === "awaiting_stock") placement = await this.reserve(placement);
+    if (placement.state === "rejecting") placement = await this.closeReservation(placement);
+    // Every caller that finds the order placed also sees its confirmation through, so concurrent retries answer alike.
+    if (placement.state === "placed") await this.confirm(placement.orderId!);
+    return placement;
+  }
+
+  private async record(request: PlacementRequest, requestHash: string): Promise<OrderPlacement> {
+    const { idempotencyScope, idempotencyKey } = request;
+    const byKey = () =>
+      this.deps.prisma.orderPlacement.findUnique({
+        where: { idempotencyScope_idempotencyKey: { idempotencyScope, idempotencyKey: idempotencyKey! } },
+      });
+    if (idempotencyKey) {
+      const existing = await byKey();
+      if (existing) return existing;
+    }
+    try {
+      return await this.deps.prisma.orderPlacement.create({
+        data: {
+          reservationId: crypto.randomUUID(),
+          idempotencyScope,
+          idempotencyKey,
+          requestHash,
+          userId: request.userId,
+          lines: request.lines as unknown as Prisma.InputJsonValue,
+        },
+      });
+    } catch (error) {
+      // The same key recorded concurrently: both requests drive that one placement.
+      if (idempotencyKey && error instanceof Prisma.PrismaClientKnownRequestError && error.code === "P2002") {
+        const existing = await byKey();
+        if (existing) return existing;
+      }
+      throw error;
+    }
+  }
+
+  private async reserve(placement: OrderPlacement): Promise<OrderPlacement> {
+    let reserved: ReservedLine[];
+    try {
+      reserved = await this.deps.products.reserveStock(placement.reservationId, placement.lines as unknown as OrderLine[]);
+    } catch (error) {
+      if (error instanceof DomainError && REFUSALS.has(error.code)) return this.refuse(placement, error);
+      throw error;
+    }
+    return this.recordOrder(placement, reserved);
+  }
+
+  /** awaiting_stock → placed, and the order with its first status, in one transaction. */
+  private recordOrder(placement: OrderPlacement, reserved: ReservedLine[]): Promise<OrderPlacement> {
+    const unitPrice = new Map(reserved.map((line) => [Number(line.productId), new Prisma.Decimal(line.unitPrice)]));
+    const lines = (placement.lines as unknown as OrderLine[]).map((line) => ({ ...line, price: unitPrice.get(line.productId)! }));
+    const totalAmount = lines.reduce((sum, line) => sum.add(line.price.mul(line.quantity)), new Prisma.Decimal(0));
+    const { reservationId } = placement;
+    return this.deps.prisma.$transaction(async (tx) => {
+      const { count } = await tx.orderPlacement.updateMany({
+        where: { reservationId, state: "awaiting_stock" },
+        data: { state: "placed" },
+      });
+      if (count === 0) return tx.orderPlacement.findUniqueOrThrow({ where: { reservationId } });
+      const order = await tx.order.create({
+        data: {
+          userId: placement.userId,
+          totalAmount,
+          stockReservationId: reservationId,
+          items: { create: lines },
+          statusChanges: { create: [{ status: "pending" }] },
+        },
+      });
+      return tx.orderPlacement.update({ where: { reservationId }, data: { orderId: order.id } });
+    });
+  }
+
+  /** The order is placed whatever happens here; a failed confirm is left to recovery. */
+  private async confirm(orderId: number): Promise<void> {
+    const order = await this.deps.prisma.order.findUniqueOrThrow({ where: { id: orderId } });
+    if (order.stockState !== "reserved") return;
+    await confirmOrderStock(this.deps, order).catch((error: unknown) => {
+      this.deps.logger.warn({ err: error, orderId }, "could not confirm an order's stock reservation; recovery will");
+    });
+  }
+
+  /** awaiting_stock → rejecting, keeping the refusal to answer retries with. */
+  private async refuse(placement: OrderPlacement, refusal: DomainError): Promise<OrderPlacement> {
+    const { code: _code, ...details } = refusal.extensions;
+    const rejection: Rejection = { code: refusal.code, message: refusal.message, details };
+    const { reservationId } = placement;
+    const { count } = await this.deps.prisma.orderPlacement.updateMany({
+      where: { reservationId, state: "awaiting_stock" },
+      data: { state: "rejecting", rejection: rejection as unknown as Prisma.InputJsonValue },
+    });
+    return count === 1
+      ? { ...placement, state: "rejecting", rejection: rejection as unknown as Prisma.JsonValue }
+      : this.deps.prisma.orderPlacement.findUniqueOrThrow({ where: { reservationId } });
+  }
+
+  /**
+   * rejecting → rejected, once products has closed the id: it gives back any
+   * stock a late, concurrent reserve took under it, and refuses any reserve
+   * still to come. The refusal is the answer either way, so a failure here
+   * only leaves the close to recovery.
+   */
+  private async closeReservation(placement: OrderPlacement): Promise<OrderPlacement> {
+    const { reservationId } = placement;
+    try {
+      await this.deps.products.releaseStock(reservationId);
+    } catch (error) {
+      this.deps.logger.warn({ err: error, reservationId }, "could not close a refused order's reservation; recovery will");
+      return placement;
+    }
+    await this.deps.prisma.orderPlacement.updateMany({
+      where: { reservationId, state: "rejecting" },
+      data: { state: "rejected" },
+    });
+    return { ...placement, state: "rejected" };
+  }
+}
+
+function acceptedPending(idempotencyKey: string | null): DomainError {
+  return new DomainError(
+    ErrorCode.ACCEPTED_PENDING,
+    idempotencyKey
+      ? "The order is recorded but its stock is not confirmed yet; it completes by itself. Send the same request with the same idempotency key to see the outcome."
+      : "The order is recorded but its stock is not confirmed yet; it completes by itself and then shows among the user's orders.",
+  );
+}
+
+/** The same request always hashes the same: the user and the lines in the order given. */
+function hashOf(request: PlacementRequest): string {
+  const canonical = JSON.stringify({ userId: request.userId, lines: request.lines.map((l) => [l.productId, l.quantity]) });
+  return crypto.createHash("sha256").update(canonical).digest("hex");
+}

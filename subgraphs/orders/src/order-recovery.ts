@@ -1,0 +1,190 @@
+import { DomainError, ErrorCode } from "../../../lib/errors";
+import type { Logger } from "../../../lib/logger";
+import type { OrdersPrisma } from "./database";
+import { UNSETTLED_PLACEMENT_STATES, UNSETTLED_STOCK_STATES } from "./order-lifecycle";
+import type { OrderPlacements } from "./order-placement";
+import { confirmOrderStock, releaseOrderStock } from "./order-stock";
+import type { ProductsClient } from "./products.client";
+
+/**
+ * The recovery worker: drives every record left between two steps to its end,
+ * reading only states, never ages (docs/orders.md has the whole picture).
+ *
+ * 1. placements awaiting stock are reserved again (same id, idempotent) and
+ *    end placed or rejected; rejected ones get their reservation id closed;
+ * 2. orders whose reservation is not yet confirmed are confirmed; cancelled
+ *    orders whose stock is not yet given back are released;
+ * 3. reservations the products service still holds are checked against this
+ *    database: one an order holds is confirmed, one nothing here holds is
+ *    released. Orders records a placement before it ever asks for stock, so a
+ *    reservation without any record here was never an order's.
+ *
+ * Every move is a compare-and-set on the state it leaves and every call to
+ * products is idempotent, so runs may overlap (two replicas, or a run beside
+ * a client's retry) and a run may stop anywhere: the next one carries on. No
+ * row lock is held across a call to another service.
+ */
+
+export interface RecoveryDeps {
+  prisma: OrdersPrisma;
+  products: ProductsClient;
+  placements: OrderPlacements;
+  logger: Logger;
+  /** Settled placements (and so their idempotency keys) older than this are deleted: housekeeping only. */
+  idempotencyRetentionHours: number;
+}
+
+export interface RecoveryReport {
+  placed: number;
+  rejected: number;
+  confirmed: number;
+  released: number;
+  /** Reservations held at products with nothing here holding them, now released. */
+  releasedOrphans: number;
+  /** Records still unfinished because a service did not answer; the next run retries them. */
+  unfinished: number;
+}
+
+const BATCH = 100;
+
+export async function recoverOnce(deps: RecoveryDeps): Promise<RecoveryReport> {
+  const report: RecoveryReport = { placed: 0, rejected: 0, confirmed: 0, released: 0, releasedOrphans: 0, unfinished: 0 };
+  for (const phase of [drivePlacements, settleOrderStock, settleHeldReservations]) {
+    try {
+      await phase(deps, report);
+    } catch (error) {
+      // A database or a service that does not answer: the next run carries on from the states.
+      deps.logger.warn({ err: error, phase: phase.name }, "a recovery phase stopped early");
+      report.unfinished += 1;
+    }
+  }
+  const cutoff = new Date(Date.now() - deps.idempotencyRetentionHours * 3600_000);
+  await deps.prisma.orderPlacement.deleteMany({ where: { state: { in: ["placed", "rejected"] }, createdAt: { lt: cutoff } } });
+  return report;
+}
+
+async function drivePlacements(deps: RecoveryDeps, report: RecoveryReport): Promise<void> {
+  let after = "";
+  for (;;) {
+    const batch = await deps.prisma.orderPlacement.findMany({
+      where: { state: { in: [...UNSETTLED_PLACEMENT_STATES] }, reservationId: { gt: after || undefined } },
+      orderBy: { reservationId: "asc" },
+      take: BATCH,
+    });
+    for (const placement of batch) {
+      try {
+        const driven = await deps.placements.drive(placement);
+        if (driven.state === "placed") report.placed += 1;
+        else if (driven.state === "rejected") report.rejected += 1;
+        else report.unfinished += 1;
+      } catch (error) {
+        giveUpIfUnavailable(error);
+        deps.logger.warn({ err: error, reservationId: placement.reservationId }, "recovery could not finish a placement yet");
+        report.unfinished += 1;
+      }
+    }
+    if (batch.length < BATCH) return;
+    after = batch[batch.length - 1].reservationId;
+  }
+}
+
+async function settleOrderStock(deps: RecoveryDeps, report: RecoveryReport): Promise<void> {
+  let after = 0;
+  for (;;) {
+    const batch = await deps.prisma.order.findMany({
+      where: { stockState: { in: [...UNSETTLED_STOCK_STATES] }, id: { gt: after } },
+      orderBy: { id: "asc" },
+      select: { id: true, stockReservationId: true, stockState: true },
+      take: BATCH,
+    });
+    for (const order of batch) {
+      try {
+        if (order.stockState === "reserved" && (await confirmOrderStock(deps, order)) === "confirmed") report.confirmed += 1;
+        else if (order.stockState === "release_pending" && (await releaseOrderStock(deps, order)) === "released")
+          report.released += 1;
+        else report.unfinished += 1;
+      } catch (error) {
+        giveUpIfUnavailable(error);
+        deps.logger.warn({ err: error, orderId: order.id }, "recovery could not settle an order's stock yet");
+        report.unfinished += 1;
+      }
+    }
+    if (batch.length < BATCH) return;
+    after = batch[batch.length - 1].id;
+  }
+}
+
+async function settleHeldReservations(deps: RecoveryDeps, report: RecoveryReport): Promise<void> {
+  let after: string | null = null;
+  for (;;) {
+    const held = await deps.products.unsettledStockReservations(BATCH, after);
+    if (held.length === 0) return;
+    const [orders, placements] = await Promise.all([
+      deps.prisma.order.findMany({ where: { stockReservationId: { in: held } } }),
+      deps.prisma.orderPlacement.findMany({ where: { reservationId: { in: held } } }),
+    ]);
+    const orderOf = new Map(orders.map((order) => [order.stockReservationId, order]));
+    const placementOf = new Map(placements.map((placement) => [placement.reservationId, placement]));
+    for (const reservationId of held) {
+      const order = orderOf.get(reservationId);
+      const placement = placementOf.get(reservationId);
+      try {
+        if (order?.stockState === "reserved") {
+          if ((await confirmOrderStock(deps, order)) === "confirmed") report.confirmed += 1;
+        } else if (order?.stockState === "confirmed") {
+          // Recorded as confirmed here, so products confirmed it once: repeating is harmless.
+          await deps.products.confirmStockReservation(reservationId);
+          report.confirmed += 1;
+        } else if (order?.stockState === "release_pending") {
+          if ((await releaseOrderStock(deps, order)) === "released") report.released += 1;
+        } else if (!order && placement && UNSETTLED_PLACEMENT_STATES.includes(placement.state)) {
+          // Taken while step 1 ran: drive it like step 1 does.
+          const driven = await deps.placements.drive(placement);
+          if (driven.state === "placed") report.placed += 1;
+          else if (driven.state === "rejected") report.rejected += 1;
+          else report.unfinished += 1;
+        } else {
+          // No order holds it (cancelled and released, refused, or never an order's).
+          await deps.products.releaseStock(reservationId);
+          report.releasedOrphans += 1;
+        }
+      } catch (error) {
+        giveUpIfUnavailable(error);
+        deps.logger.warn({ err: error, reservationId }, "recovery could not settle a held reservation yet");
+        report.unfinished += 1;
+      }
+    }
+    if (held.length < BATCH) return;
+    after = held[held.length - 1];
+  }
+}
+
+/** A service that does not answer will not answer the next record either: end the phase, so a hung service costs one timeout per run. */
+function giveUpIfUnavailable(error: unknown): void {
+  if (error instanceof DomainError && error.code === ErrorCode.SERVICE_UNAVAILABLE) throw error;
+}
+
+/** Runs recovery now and then every `everySeconds`, one run at a time; returns a function that stops it (after a run under way). */
+export function scheduleRecovery(deps: RecoveryDeps, everySeconds: number): () => Promise<void> {
+  let running: Promise<void> | null = null;
+  const run = () => {
+    if (running) return;
+    running = recoverOnce(deps)
+      .then(
+        (report) => {
+          const { unfinished, ...done } = report;
+          if (Object.values(done).some((n) => n > 0)) deps.logger.info(report, "recovery settled unfinished orders");
+          if (unfinished > 0) deps.logger.warn(report, "recovery left records unfinished; the next run retries them");
+        },
+        (error: unknown) => deps.logger.warn({ err: error }, "recovery failed; the next run retries"),
+      )
+      .finally(() => (running = null));
+  };
+  run();
+  const timer = setInterval(run, everySeconds * 1000);
+  timer.unref();
+  return async () => {
+    clearInterval(timer);
+    await running;
+  };
+}

@@ -1,0 +1,215 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import fs from "node:fs";
+import net from "node:net";
+import os from "node:os";
+import path from "node:path";
+import { PGlite } from "@electric-sql/pglite";
+import { ENV_VARIABLES } from "../lib/config";
+
+/**
+ * The embedded default (`npm start`, PGlite under DATA_DIR) killed with
+ * SIGKILL, every process of it at once, while clients place and cancel
+ * orders; then started again on the same data. It must come up, keep every
+ * order a client saw succeed, and its recovery must settle the rest.
+ */
+
+const ROOT = path.resolve(__dirname, "..");
+const STARTING_STOCK = 500;
+
+describe("the embedded platform killed with SIGKILL during orders", () => {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "shop-crash-"));
+  const env: Record<string, string> = {};
+  let platform: ChildProcess | undefined;
+
+  beforeAll(async () => {
+    for (const name of ENV_VARIABLES.filter((name) => name.endsWith("_PORT"))) env[name] = String(await freePort());
+    const graphql = (port: string) => `http://127.0.0.1:${port}/graphql`;
+    Object.assign(env, {
+      DATA_DIR: dataDir,
+      LOG_LEVEL: "silent",
+      USERS_URL: graphql(env.USERS_PORT),
+      PRODUCTS_URL: graphql(env.PRODUCTS_PORT),
+      ORDERS_URL: graphql(env.ORDERS_PORT),
+      GATEWAY_URL: graphql(env.GATEWAY_PORT),
+      ORDERS_RECOVERY_INTERVAL_SECONDS: "1",
+      RATE_LIMIT_PER_MINUTE: "100000",
+    });
+  });
+  afterAll(async () => {
+    if (platform && platform.exitCode === null && platform.signalCode === null) await killGroup(platform, "SIGKILL");
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  const rest = async (port: string, method: string, pathname: string, body?: unknown, headers: Record<string, string> = {}) => {
+    const response = await fetch(`http://127.0.0.1:${env[port]}${pathname}`, {
+      method,
+      headers: { "content-type": "application/json", ...headers },
+      body: body === undefined ? undefined : JSON.stringify(body),
+      signal: AbortSignal.timeout(20_000),
+    });
+    return { status: response.status, body: (await response.json()) as any };
+  };
+
+  async function startPlatform(): Promise<ChildProcess> {
+    const inherited = Object.fromEntries(
+      Object.entries(process.env).filter(([name]) => !(ENV_VARIABLES as string[]).includes(name)),
+    );
+    // Its own process group, so one signal reaches every service it starts, as a power cut would.
+    const child = spawn(process.execPath, ["--import", "tsx", "scripts/start-platform.ts"], {
+      cwd: ROOT,
+      env: { ...inherited, ...env },
+      stdio: "ignore",
+      detached: true,
+    });
+    await until(async () => {
+      if (child.exitCode !== null) throw new Error(`the platform exited with ${child.exitCode}`);
+      const health = await fetch(`http://127.0.0.1:${env.REST_GATEWAY_PORT}/health`, { signal: AbortSignal.timeout(1000) }).catch(
+        () => null,
+      );
+      return health?.status === 200;
+    }, 120_000);
+    return child;
+  }
+
+  test("it comes back with every order a client saw succeed, and recovery settles the rest", async () => {
+    platform = await startPlatform();
+    const { body: registered } = await rest("REST_USERS_PORT", "POST", "/register", {
+      email: "crash@example.com",
+      username: "crash",
+      password: "password123",
+      full_name: "Crash Test",
+    });
+    const userId = registered.user_id as number;
+    const { body: created } = await rest("REST_PRODUCTS_PORT", "POST", "/api/products", {
+      name: "Crash helmet",
+      description: "",
+      price: 40,
+      stock_quantity: STARTING_STOCK,
+      category: "Safety",
+      tags: [],
+    });
+    const productId = created.product_id as number;
+
+    // Clients place orders (each with its own Idempotency-Key) and cancel every third one they get.
+    const succeeded = new Map<number, number>(); // order id → quantity, as answered 201
+    const attempts: { key: string; quantity: number }[] = [];
+    let killed = false;
+    const client = async (n: number) => {
+      for (let i = 0; !killed; i += 1) {
+        const attempt = { key: `client-${n}-${i}`, quantity: 1 + ((n + i) % 3) };
+        attempts.push(attempt);
+        const answer = await placeOrder(attempt).catch(() => null);
+        if (answer?.status === 201) {
+          succeeded.set(answer.body.order_id, attempt.quantity);
+          if (i % 3 === 2)
+            await rest("REST_ORDERS_PORT", "PATCH", `/api/orders/${answer.body.order_id}/status`, { status: "cancelled" }).catch(
+              () => null,
+            );
+        }
+      }
+    };
+    const placeOrder = (attempt: { key: string; quantity: number }) =>
+      rest(
+        "REST_ORDERS_PORT",
+        "POST",
+        "/api/orders",
+        { user_id: userId, items: [{ product_id: productId, quantity: attempt.quantity }] },
+        { "Idempotency-Key": attempt.key },
+      );
+    const clients = Promise.all(Array.from({ length: 6 }, (_, n) => client(n)));
+    await until(async () => succeeded.size >= 12, 60_000);
+    await killGroup(platform, "SIGKILL");
+    killed = true;
+    await clients;
+
+    platform = await startPlatform();
+    for (const [orderId, quantity] of succeeded) {
+      const { status, body } = await rest("REST_ORDERS_PORT", "GET", `/api/orders/${orderId}`);
+      expect({ orderId, status, quantity: body.items?.[0]?.quantity }).toEqual({ orderId, status: 200, quantity });
+    }
+    // Clients retry what they never heard back about, one call at a time with the same keys, until each has its
+    // final answer (202: recorded, still settling; 503: a service is still starting or busy).
+    for (const attempt of attempts) {
+      await until(async () => {
+        const { status } = await placeOrder(attempt);
+        expect([201, 202, 503]).toContain(status);
+        return status === 201;
+      }, 30_000);
+    }
+
+    // Recovery (every second here) settles what was left between two steps; then the stock adds up.
+    const ledger = async () => {
+      const { body: orders } = await rest("REST_ORDERS_PORT", "GET", `/api/orders/user/${userId}`);
+      const { body: product } = await rest("REST_PRODUCTS_PORT", "GET", `/api/products/${productId}`);
+      const live = orders.filter((order: any) => order.status !== "cancelled");
+      return product.stock_quantity + live.reduce((sum: number, order: any) => sum + order.items[0].quantity, 0);
+    };
+    await until(async () => (await ledger()) === STARTING_STOCK, 30_000);
+    const { body: orders } = await rest("REST_ORDERS_PORT", "GET", `/api/orders/user/${userId}`);
+    expect(orders.length).toBeGreaterThanOrEqual(succeeded.size);
+
+    // Stopped as with Ctrl-C, its databases show nothing left between two steps.
+    await killGroup(platform, "SIGINT");
+    expect(await unsettledRecords()).toEqual({ placements: 0, orders: 0, reservations: 0 });
+  }, 240_000);
+
+  /** Records between two steps, read straight from the embedded databases of the stopped platform. */
+  async function unsettledRecords() {
+    const orders = await PGlite.create(path.join(dataDir, "orders"));
+    const products = await PGlite.create(path.join(dataDir, "products"));
+    try {
+      const count = async (db: PGlite, sql: string) => Number((await db.query<{ n: number }>(sql)).rows[0].n);
+      return {
+        placements: await count(
+          orders,
+          `SELECT count(*) AS n FROM order_placements WHERE state IN ('awaiting_stock', 'rejecting')`,
+        ),
+        orders: await count(orders, `SELECT count(*) AS n FROM orders WHERE stock_state IN ('reserved', 'release_pending')`),
+        reservations: await count(products, `SELECT count(*) AS n FROM stock_reservations WHERE state = 'held'`),
+      };
+    } finally {
+      await orders.close();
+      await products.close();
+    }
+  }
+});
+
+async function killGroup(child: ChildProcess, signal: NodeJS.Signals): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((resolve) => child.once("exit", resolve));
+  process.kill(-child.pid!, signal);
+  await exited;
+  // Wait until every service of the group has let go of its port.
+  await until(async () => !(await anyListening()), 20_000).catch(() => undefined);
+}
+
+const watchedPorts: number[] = [];
+async function anyListening(): Promise<boolean> {
+  const results = await Promise.all(watchedPorts.map((port) => accepts(port)));
+  return results.some(Boolean);
+}
+
+function accepts(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect(port, "127.0.0.1");
+    socket.once("connect", () => (socket.destroy(), resolve(true)));
+    socket.once("error", () => resolve(false));
+  });
+}
+
+async function until(condition: () => Promise<boolean>, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
+async function freePort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  watchedPorts.push(port);
+  return port;
+}
