@@ -51,6 +51,9 @@ const EnvSchema = z.object({
   AUTH_MODE: z.enum(["open", "enforced"]).optional(),
   /** Shared state across replicas (rate limits, login throttling); in-process memory when unset. */
   REDIS_URL: optionalUrl,
+
+  /** The GraphiQL playground at /graphql (and introspection with it). Default: on in development, off in production. */
+  GRAPHQL_PLAYGROUND: z.enum(["true", "false"]).optional(),
 });
 
 export type PlatformEnv = z.infer<typeof EnvSchema>;
@@ -83,6 +86,16 @@ export type AuthMode = "open" | "enforced";
 /** AUTH_MODE when set; otherwise enforced in production and open in development (the legacy anonymous API). */
 export function authModeOf(env: PlatformEnv): AuthMode {
   return env.AUTH_MODE ?? (isProduction(env) ? "enforced" : "open");
+}
+
+/** GRAPHQL_PLAYGROUND when set; otherwise on in development and off in production. */
+export function playgroundEnabled(env: PlatformEnv): boolean {
+  return env.GRAPHQL_PLAYGROUND ? env.GRAPHQL_PLAYGROUND === "true" : !isProduction(env);
+}
+
+/** Introspection is what the playground's docs and completion run on: allowed wherever the playground is, and in development. */
+export function introspectionAllowed(env: PlatformEnv): boolean {
+  return !isProduction(env) || playgroundEnabled(env);
 }
 
 export function databaseConfigFor(name: SubgraphName, env: PlatformEnv): DatabaseConfig {

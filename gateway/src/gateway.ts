@@ -1,6 +1,6 @@
 import { ApolloGateway } from "@apollo/gateway";
 import { ApolloServer } from "@apollo/server";
-import { ApolloServerPluginLandingPageLocalDefault } from "@apollo/server/plugin/landingPage/default";
+import { ApolloServerPluginLandingPageDisabled } from "@apollo/server/plugin/disabled";
 import { expressMiddleware } from "@as-integrations/express5";
 import express from "express";
 import depthLimit from "graphql-depth-limit";
@@ -10,6 +10,7 @@ import { listen, type RunningServer } from "../../lib/http-server";
 import type { Logger } from "../../lib/logger";
 import { buildGatewayContext, type GatewayContext } from "./context";
 import { checkSubgraphs } from "./health";
+import { playground } from "./playground";
 import { SubgraphRequests } from "./subgraph-requests";
 
 export interface GatewaySettings {
@@ -24,6 +25,10 @@ export interface GatewaySettings {
   maxQueryDepth: number;
   /** Largest accepted request body. */
   maxBodyBytes?: number;
+  /** Serve the GraphiQL playground at /graphql to browsers (lib/config.ts playgroundEnabled). Default: on. */
+  playground?: boolean;
+  /** Answer introspection queries (lib/config.ts introspectionAllowed). Default: on. */
+  introspection?: boolean;
 }
 
 /** The public entry: one GraphQL endpoint over the composed supergraph, a playground, and /health. */
@@ -40,8 +45,9 @@ export async function startGateway(settings: GatewaySettings): Promise<RunningSe
     stopOnTerminationSignals: false,
     formatError: maskUnexpectedErrors,
     validationRules: [depthLimit(settings.maxQueryDepth)],
-    // The playground (Apollo Sandbox) for browsers that open /graphql.
-    plugins: [ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false })],
+    introspection: settings.introspection ?? true,
+    // The playground is our own, self-hosted GraphiQL (./playground.ts), not Apollo Sandbox from a CDN.
+    plugins: [ApolloServerPluginLandingPageDisabled()],
   });
   await apollo.start();
 
@@ -52,6 +58,7 @@ export async function startGateway(settings: GatewaySettings): Promise<RunningSe
     const healthy = Object.values(subgraphs).every((status) => status === "ok");
     res.status(healthy ? 200 : 503).json({ status: healthy ? "ok" : "degraded", gateway: "ok", subgraphs });
   });
+  if (settings.playground ?? true) app.use(playground());
   app.use(
     "/graphql",
     express.json({ limit: settings.maxBodyBytes ?? 1_000_000 }),

@@ -1,4 +1,4 @@
-import { readEnv, subgraphUrls } from "../../lib/config";
+import { introspectionAllowed, playgroundEnabled, readEnv, subgraphUrls } from "../../lib/config";
 import { createLogger } from "../../lib/logger";
 import { resolveSecrets } from "../../lib/secrets";
 import { runService } from "../../lib/run-service";
@@ -15,6 +15,8 @@ runService(logger, () =>
     supergraphSdl: readSupergraph(),
     jwtSecret: resolveSecrets(env, logger).jwtSecret,
     maxQueryDepth: env.MAX_QUERY_DEPTH,
+    playground: playgroundEnabled(env),
+    introspection: introspectionAllowed(env),
     logger,
   }),
 );

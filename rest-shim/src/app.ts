@@ -1,5 +1,6 @@
 import express, { type Express } from "express";
 import type { Logger } from "../../lib/logger";
+import { apiReference } from "./api-reference";
 import type { GatewayClient } from "./gateway-client";
 import { cors } from "./middleware/cors";
 import { errorHandler, notFound } from "./middleware/errors";
@@ -30,6 +31,7 @@ export function buildApp(kind: PortKind, deps: AppDeps): Express {
     app.use(cors());
     app.use(perClientRateLimit(deps.rateLimitPerMinute));
   }
+  app.use(apiReference());
   app.use(jsonBody(deps.maxBodyBytes));
   app.use(routerFor(portRoutes(kind), deps));
   app.use(notFound);
