@@ -11,7 +11,10 @@ import type { Logger } from "../../lib/logger";
 import { buildGatewayContext, type GatewayContext } from "./context";
 import { checkSubgraphs } from "./health";
 import { playground } from "./playground";
-import { SubgraphRequests } from "./subgraph-requests";
+import { graphqlMetricsPlugin } from "../../lib/observability/graphql-metrics";
+import { observeHttp } from "../../lib/observability/http";
+import { ServiceMetrics } from "../../lib/observability/metrics";
+import { ObservedSubgraphRequests, subgraphFetchMetrics } from "./observed-subgraph-requests";
 
 export interface GatewaySettings {
   port: number;
@@ -34,9 +37,12 @@ export interface GatewaySettings {
 /** The public entry: one GraphQL endpoint over the composed supergraph, a playground, and /health. */
 export async function startGateway(settings: GatewaySettings): Promise<RunningServer> {
   const { logger, subgraphUrls } = settings;
+  const metrics = new ServiceMetrics("gateway");
+  const fetches = subgraphFetchMetrics(metrics);
   const gateway = new ApolloGateway({
     supergraphSdl: settings.supergraphSdl,
-    buildService: ({ name, url }) => new SubgraphRequests({ url: subgraphUrls[name as SubgraphName] ?? url }),
+    buildService: ({ name, url }) =>
+      new ObservedSubgraphRequests(subgraphUrls[name as SubgraphName] ?? url, name as SubgraphName, fetches),
   });
   const apollo = new ApolloServer<GatewayContext>({
     gateway,
@@ -47,12 +53,13 @@ export async function startGateway(settings: GatewaySettings): Promise<RunningSe
     validationRules: [depthLimit(settings.maxQueryDepth)],
     introspection: settings.introspection ?? true,
     // The playground is our own, self-hosted GraphiQL (./playground.ts), not Apollo Sandbox from a CDN.
-    plugins: [ApolloServerPluginLandingPageDisabled()],
+    plugins: [ApolloServerPluginLandingPageDisabled(), graphqlMetricsPlugin(metrics)],
   });
   await apollo.start();
 
   const app = express();
   app.disable("x-powered-by");
+  observeHttp(app, logger, metrics);
   app.get("/health", async (_req, res) => {
     const subgraphs = await checkSubgraphs(subgraphUrls);
     const healthy = Object.values(subgraphs).every((status) => status === "ok");

@@ -1,12 +1,13 @@
 import express, { type Express } from "express";
 import type { Logger } from "../../lib/logger";
+import { observeHttp } from "../../lib/observability/http";
+import type { ServiceMetrics } from "../../lib/observability/metrics";
 import { apiReference } from "./api-reference";
 import type { GatewayClient } from "./gateway-client";
 import { cors } from "./middleware/cors";
 import { errorHandler, notFound } from "./middleware/errors";
 import { jsonBody } from "./middleware/json-body";
 import { perClientRateLimit } from "./middleware/rate-limit";
-import { requestLog } from "./middleware/request-log";
 import { portRoutes, type PortKind } from "./ports";
 import { routerFor, type ServiceUrls } from "./routing";
 
@@ -14,20 +15,23 @@ export interface AppDeps {
   gateway: GatewayClient;
   serviceUrls(): ServiceUrls;
   logger: Logger;
+  /** One registry for the four ports: the shim is one service. */
+  metrics: ServiceMetrics;
   rateLimitPerMinute: number;
   maxBodyBytes: number;
 }
 
 /**
- * The one place the pieces are put together. Every port parses JSON bodies
- * and answers errors as JSON; the gateway-style port also logs each request,
- * speaks CORS and limits each client's rate, as the legacy gateway did.
+ * The one place the pieces are put together. Every port logs each request
+ * (with its request id), serves /metrics and /docs, parses JSON bodies and
+ * answers errors as JSON; the gateway-style port also speaks CORS and limits
+ * each client's rate, as the legacy gateway did.
  */
 export function buildApp(kind: PortKind, deps: AppDeps): Express {
   const app = express();
   app.disable("x-powered-by");
+  observeHttp(app, deps.logger, deps.metrics);
   if (kind === "gateway") {
-    app.use(requestLog(deps.logger));
     app.use(cors());
     app.use(perClientRateLimit(deps.rateLimitPerMinute));
   }

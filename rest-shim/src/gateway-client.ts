@@ -1,6 +1,7 @@
 import type { Request } from "express";
 import { ClientError, GraphQLClient } from "graphql-request";
 import type { SubgraphName } from "../../lib/config";
+import { requestIdHeaders } from "../../lib/observability/request-context";
 import { healthUrlOf } from "../../gateway/src/health";
 
 /**
@@ -68,7 +69,7 @@ export function createGatewayClient(gatewayUrl: string, timeoutMs: number): Gate
 }
 
 function forwardedHeaders(req: Request): Record<string, string> {
-  const headers: Record<string, string> = {};
+  const headers: Record<string, string> = { ...requestIdHeaders() };
   if (req.headers.authorization) headers.authorization = req.headers.authorization;
   // As a proxy does: the addresses the request already came through, then the caller's.
   const chain = [req.headers["x-forwarded-for"], req.socket.remoteAddress].filter(Boolean);

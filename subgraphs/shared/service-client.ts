@@ -1,5 +1,6 @@
 import { ClientError, GraphQLClient } from "graphql-request";
 import { DomainError, ErrorCode, isPublicErrorCode } from "../../lib/errors";
+import { withRequestId } from "../../lib/observability/request-context";
 import { SERVICE_TOKEN_HEADER } from "./request-identity";
 
 /**
@@ -16,7 +17,8 @@ export interface ServiceClient {
 const CALL_TIMEOUT_MS = 10_000;
 
 export function createServiceClient(url: string, serviceToken: string, serviceName: string): ServiceClient {
-  const timedFetch: typeof fetch = (input, init) => fetch(input, { ...init, signal: AbortSignal.timeout(CALL_TIMEOUT_MS) });
+  const timedFetch: typeof fetch = (input, init) =>
+    fetch(input, { ...init, headers: withRequestId(init?.headers), signal: AbortSignal.timeout(CALL_TIMEOUT_MS) });
   const client = new GraphQLClient(url, { headers: { [SERVICE_TOKEN_HEADER]: serviceToken }, fetch: timedFetch });
   return {
     async request<Result>(document: string, variables?: Record<string, unknown>) {

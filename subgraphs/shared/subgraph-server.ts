@@ -10,6 +10,9 @@ import { listen, type RunningServer } from "../../lib/http-server";
 import type { Logger } from "../../lib/logger";
 import type { PlatformSecrets } from "../../lib/secrets";
 import { DomainError, isPublicErrorCode, maskUnexpectedErrors } from "../../lib/errors";
+import { graphqlMetricsPlugin } from "../../lib/observability/graphql-metrics";
+import { observeHttp } from "../../lib/observability/http";
+import type { ServiceMetrics } from "../../lib/observability/metrics";
 import { readRequestIdentity, type RequestIdentity } from "./request-identity";
 
 /**
@@ -25,6 +28,8 @@ export interface SubgraphOptions<Context> {
   host: string;
   secrets: PlatformSecrets;
   logger: Logger;
+  /** The subgraph's metrics registry (its domain services count into it too), served at /metrics. */
+  metrics: ServiceMetrics;
   /** Builds the per-request context (loaders, services) around the caller's identity. */
   createContext(identity: RequestIdentity): Context;
   isHealthy(): Promise<boolean>;
@@ -40,13 +45,19 @@ export async function startSubgraph<Context extends object>(options: SubgraphOpt
     // Stopping on SIGINT/SIGTERM is lib/run-service.ts's job; Apollo's own handler would re-raise the signal.
     stopOnTerminationSignals: false,
     // No Apollo Studio here: no landing page, no inline traces for it.
-    plugins: [ApolloServerPluginLandingPageDisabled(), ApolloServerPluginInlineTraceDisabled(), logUnexpectedErrors(logger)],
+    plugins: [
+      ApolloServerPluginLandingPageDisabled(),
+      ApolloServerPluginInlineTraceDisabled(),
+      logUnexpectedErrors(logger),
+      graphqlMetricsPlugin(options.metrics),
+    ],
     formatError: maskUnexpectedErrors,
   });
   await apollo.start();
 
   const app = express();
   app.disable("x-powered-by");
+  observeHttp(app, logger, options.metrics);
   app.get("/health", async (_req, res) => {
     const healthy = await options.isHealthy();
     res.status(healthy ? 200 : 503).json({ status: healthy ? "ok" : "unhealthy", service: name });

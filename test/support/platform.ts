@@ -1,7 +1,7 @@
 import crypto from "node:crypto";
 import { GraphQLClient } from "graphql-request";
 import type { DatabaseConfig, SubgraphName } from "../../lib/config";
-import { createLogger } from "../../lib/logger";
+import { createLogger, type Logger } from "../../lib/logger";
 import type { PlatformSecrets } from "../../lib/secrets";
 import { startGateway } from "../../gateway/src/gateway";
 import { readSupergraph } from "../../gateway/src/supergraph";
@@ -26,17 +26,20 @@ export interface TestPlatform {
   stop(): Promise<void>;
 }
 
+/** Each service's logger; by default one quiet logger for all (LOG_LEVEL=debug shows them). */
+export type ServiceLoggers = (service: string) => Logger;
+
 export async function startTestPlatform(
   databases: Record<SubgraphName, DatabaseConfig>,
   secrets: PlatformSecrets = { jwtSecret: randomSecret(), serviceToken: randomSecret() },
+  loggers: ServiceLoggers = () => createLogger("test", process.env.LOG_LEVEL ?? "silent"),
 ): Promise<TestPlatform> {
-  const logger = createLogger("test", process.env.LOG_LEVEL ?? "silent");
   const settings = (name: SubgraphName, subgraphUrls: Record<SubgraphName, string>): SubgraphSettings => ({
     port: 0,
     host: "127.0.0.1",
     database: databases[name],
     secrets,
-    logger,
+    logger: loggers(`${name}-subgraph`),
     subgraphUrls,
   });
   const noUrls = { users: "", products: "", orders: "" };
@@ -55,7 +58,7 @@ export async function startTestPlatform(
     supergraphSdl: readSupergraph(),
     jwtSecret: secrets.jwtSecret,
     maxQueryDepth: 12,
-    logger,
+    logger: loggers("gateway"),
   });
   const gatewayUrl = `${gateway.url}/graphql`;
   return {

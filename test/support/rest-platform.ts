@@ -2,7 +2,7 @@ import { createLogger, type Logger } from "../../lib/logger";
 import { startRestShim, type RestShim, type RestShimSettings } from "../../rest-shim/src/shim";
 import type { PortKind } from "../../rest-shim/src/ports";
 import { createTestDatabases, type Backend, type TestDatabases } from "./databases";
-import { startTestPlatform, type TestPlatform } from "./platform";
+import { startTestPlatform, type ServiceLoggers, type TestPlatform } from "./platform";
 import { restClient, type RestClient } from "./rest-client";
 
 /**
@@ -20,15 +20,16 @@ export interface RestTestPlatform {
 export async function startRestTestPlatform(
   backend: Backend,
   overrides: Partial<RestShimSettings> = {},
+  loggers?: ServiceLoggers,
 ): Promise<RestTestPlatform> {
   const databases: TestDatabases = await createTestDatabases(backend);
-  const platform = await startTestPlatform(databases.configs);
+  const platform = await startTestPlatform(databases.configs, undefined, loggers);
   const shim = await startRestShim({
     gatewayUrl: platform.gatewayUrl,
     host: "127.0.0.1",
     ports: { gateway: 0, users: 0, products: 0, orders: 0 },
     rateLimitPerMinute: 10_000,
-    logger: quietLogger(),
+    logger: loggers?.("rest-shim") ?? quietLogger(),
     ...overrides,
   });
   return {

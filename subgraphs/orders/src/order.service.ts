@@ -3,11 +3,12 @@ import DataLoader from "dataloader";
 import { z } from "zod";
 import { Prisma, type Order, type OrderItem, type OrderStatus } from "../../../prisma/orders/generated/client/client";
 import type { Logger } from "../../../lib/logger";
-import { notFound } from "../../../lib/errors";
+import { DomainError, ErrorCode, notFound } from "../../../lib/errors";
 import { toIntId } from "../../shared/ids-and-text";
 import { parseInput } from "../../shared/validation";
 import type { OrdersPrisma } from "./database";
 import { assertStatusMove } from "./order-lifecycle";
+import type { OrderCounters } from "./order-metrics";
 import type { ProductsClient } from "./products.client";
 import type { UsersClient } from "./users.client";
 
@@ -40,6 +41,7 @@ export interface OrderServiceDeps {
   products: ProductsClient;
   users: UsersClient;
   logger: Logger;
+  counters: OrderCounters;
 }
 
 /** Built per request, so its loaders batch and cache within one request only. */
@@ -88,7 +90,10 @@ export class OrderService {
     if (!(await this.deps.users.userExists(userId))) throw notFound(`User ${userId} not found`, { userId: String(userId) });
 
     const reservationId = crypto.randomUUID();
-    const reserved = await this.deps.products.reserveStock(reservationId, items);
+    const reserved = await this.deps.products.reserveStock(reservationId, items).catch((error: unknown) => {
+      if (error instanceof DomainError && error.code === ErrorCode.OUT_OF_STOCK) this.deps.counters.refusedForStock.inc();
+      throw error;
+    });
     const unitPrice = new Map(reserved.map((line) => [Number(line.productId), new Prisma.Decimal(line.unitPrice)]));
     const lines = items.map((item) => ({ ...item, price: unitPrice.get(item.productId)! }));
     const totalAmount = lines.reduce((sum, line) => sum.add(line.price.mul(line.quantity)), new Prisma.Decimal(0));
@@ -108,6 +113,7 @@ export class OrderService {
     await this.deps.products.confirmStockReservation(reservationId).catch((error: unknown) => {
       this.deps.logger.warn({ err: error, reservationId }, "could not confirm a stock reservation; the sweep will");
     });
+    this.deps.counters.placed.inc();
     return order;
   }
 
@@ -119,6 +125,7 @@ export class OrderService {
       // Conditional on the status we checked, so two racing moves cannot both apply.
       const { count } = await this.deps.prisma.order.updateMany({ where: { id, status: order.status }, data: { status } });
       if (count === 0) return this.updateStatus(id, status);
+      if (status === "cancelled") this.deps.counters.cancelled.inc();
     }
     // Repeating a cancel retries the give-back, which is idempotent.
     if (status === "cancelled") await this.deps.products.releaseStock(order.stockReservationId);
@@ -129,6 +136,7 @@ export class OrderService {
   private async giveStockBack(reservationId: string): Promise<void> {
     try {
       await this.deps.products.releaseStock(reservationId);
+      this.deps.counters.reservationsReleased.inc({ by: "failed_order" });
     } catch (error) {
       this.deps.logger.error(
         { err: error, reservationId },

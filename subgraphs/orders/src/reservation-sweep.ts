@@ -1,5 +1,6 @@
 import type { Logger } from "../../../lib/logger";
 import type { OrdersPrisma } from "./database";
+import type { OrderCounters } from "./order-metrics";
 import type { ProductsClient } from "./products.client";
 
 /**
@@ -14,10 +15,13 @@ export interface SweepResult {
   released: string[];
 }
 
-export async function settleOpenReservations(
-  deps: { prisma: OrdersPrisma; products: ProductsClient },
-  olderThanSeconds: number,
-): Promise<SweepResult> {
+export interface SweepDeps {
+  prisma: OrdersPrisma;
+  products: ProductsClient;
+  counters: OrderCounters;
+}
+
+export async function settleOpenReservations(deps: SweepDeps, olderThanSeconds: number): Promise<SweepResult> {
   const open = await deps.products.unsettledStockReservations(olderThanSeconds);
   if (open.length === 0) return { confirmed: [], released: [] };
   const withOrder = new Set(
@@ -32,6 +36,7 @@ export async function settleOpenReservations(
       result.confirmed.push(reservationId);
     } else {
       await deps.products.releaseStock(reservationId);
+      deps.counters.reservationsReleased.inc({ by: "sweep" });
       result.released.push(reservationId);
     }
   }
@@ -47,10 +52,7 @@ export interface SweepSchedule {
 export const DEFAULT_SWEEP: SweepSchedule = { everySeconds: 60, olderThanSeconds: 120 };
 
 /** Runs the sweep on a timer; returns a function that stops it. */
-export function scheduleReservationSweep(
-  deps: { prisma: OrdersPrisma; products: ProductsClient; logger: Logger },
-  schedule: SweepSchedule,
-): () => void {
+export function scheduleReservationSweep(deps: SweepDeps & { logger: Logger }, schedule: SweepSchedule): () => void {
   const timer = setInterval(() => {
     settleOpenReservations(deps, schedule.olderThanSeconds).then(
       (result) => {

@@ -1,11 +1,13 @@
 import fs from "node:fs";
 import { gql } from "graphql-tag";
 import type { RunningServer } from "../../../lib/http-server";
+import { ServiceMetrics } from "../../../lib/observability/metrics";
 import { createServiceClient } from "../../shared/service-client";
 import { startSubgraph } from "../../shared/subgraph-server";
 import { schemaFileOf, type SubgraphSettings } from "../../shared/settings";
 import type { OrdersContext } from "./context";
 import { openOrdersDatabase, type OrdersDatabase } from "./database";
+import { orderCounters } from "./order-metrics";
 import { OrderService } from "./order.service";
 import { ProductsClient } from "./products.client";
 import { resolvers } from "./resolvers";
@@ -30,7 +32,9 @@ export async function startOrdersSubgraph(
   settings: SubgraphSettings,
   sweep: SweepSchedule | "off" = DEFAULT_SWEEP,
 ): Promise<OrdersSubgraph> {
-  const database = await openOrdersDatabase(settings.database, settings.logger);
+  const metrics = new ServiceMetrics("orders-subgraph");
+  const database = await openOrdersDatabase(settings.database, settings.logger, metrics);
+  const counters = orderCounters(metrics);
   const { serviceToken } = settings.secrets;
   const products = new ProductsClient(createServiceClient(settings.subgraphUrls.products, serviceToken, "products"));
   const users = new UsersClient(createServiceClient(settings.subgraphUrls.users, serviceToken, "users"));
@@ -39,9 +43,10 @@ export async function startOrdersSubgraph(
     typeDefs: ordersTypeDefs,
     resolvers,
     ...settings,
+    metrics,
     createContext: (identity) => ({
       ...identity,
-      orders: new OrderService({ prisma: database.prisma, products, users, logger: settings.logger }),
+      orders: new OrderService({ prisma: database.prisma, products, users, logger: settings.logger, counters }),
     }),
     isHealthy: database.isHealthy,
     onStop: async () => {
@@ -50,10 +55,13 @@ export async function startOrdersSubgraph(
     },
   });
   const stopSweep =
-    sweep === "off" ? () => {} : scheduleReservationSweep({ prisma: database.prisma, products, logger: settings.logger }, sweep);
+    sweep === "off"
+      ? () => {}
+      : scheduleReservationSweep({ prisma: database.prisma, products, counters, logger: settings.logger }, sweep);
   return {
     ...server,
     database,
-    settleOpenReservations: (olderThanSeconds) => settleOpenReservations({ prisma: database.prisma, products }, olderThanSeconds),
+    settleOpenReservations: (olderThanSeconds) =>
+      settleOpenReservations({ prisma: database.prisma, products, counters }, olderThanSeconds),
   };
 }

@@ -1,6 +1,7 @@
 import fs from "node:fs";
 import { gql } from "graphql-tag";
 import type { RunningServer } from "../../../lib/http-server";
+import { ServiceMetrics } from "../../../lib/observability/metrics";
 import { startSubgraph } from "../../shared/subgraph-server";
 import { schemaFileOf, type SubgraphSettings } from "../../shared/settings";
 import { openUsersDatabase, type UsersDatabase } from "./database";
@@ -15,13 +16,19 @@ export interface UsersSubgraph extends RunningServer {
 }
 
 export async function startUsersSubgraph(settings: SubgraphSettings): Promise<UsersSubgraph> {
-  const database = await openUsersDatabase(settings.database, settings.logger);
+  const metrics = new ServiceMetrics("users-subgraph");
+  const database = await openUsersDatabase(settings.database, settings.logger, metrics);
+  const loginsFailed = metrics.counter("shop_logins_failed_total", "Logins refused for a wrong email or password");
   const server = await startSubgraph<UsersContext>({
     name: "users",
     typeDefs: usersTypeDefs,
     resolvers,
     ...settings,
-    createContext: (identity) => ({ ...identity, users: new UserService(database.prisma, settings.secrets.jwtSecret) }),
+    metrics,
+    createContext: (identity) => ({
+      ...identity,
+      users: new UserService(database.prisma, settings.secrets.jwtSecret, loginsFailed),
+    }),
     isHealthy: database.isHealthy,
     onStop: database.close,
   });

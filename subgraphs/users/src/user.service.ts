@@ -1,4 +1,5 @@
 import bcrypt from "bcryptjs";
+import type { Counter } from "prom-client";
 import DataLoader from "dataloader";
 import { z } from "zod";
 import { Prisma, type User } from "../../../prisma/users/generated/client/client";
@@ -37,6 +38,8 @@ export class UserService {
   constructor(
     private readonly prisma: UsersPrisma,
     private readonly jwtSecret: string,
+    /** Logins refused for a wrong email or password (a rise may be someone guessing). */
+    private readonly loginsFailed: Counter,
   ) {
     this.loader = createUserLoader(prisma);
   }
@@ -63,7 +66,10 @@ export class UserService {
   async login(email: string, password: string): Promise<{ token: string; user: User }> {
     const user = await this.prisma.user.findUnique({ where: { email: email.trim().toLowerCase() } });
     const matches = await bcrypt.compare(password, user?.passwordHash ?? DUMMY_HASH);
-    if (!user || !matches) throw new DomainError(ErrorCode.UNAUTHENTICATED, "Invalid credentials");
+    if (!user || !matches) {
+      this.loginsFailed.inc();
+      throw new DomainError(ErrorCode.UNAUTHENTICATED, "Invalid credentials");
+    }
     return { token: signUserToken({ userId: String(user.id), email: user.email }, this.jwtSecret), user };
   }
 
