@@ -54,6 +54,13 @@ const EnvSchema = z.object({
 
   /** The GraphiQL playground at /graphql (and introspection with it). Default: on in development, off in production. */
   GRAPHQL_PLAYGROUND: z.enum(["true", "false"]).optional(),
+
+  /** Traces are exported over OTLP to this collector when set (the OpenTelemetry SDK reads every OTEL_* variable itself). */
+  OTEL_EXPORTER_OTLP_ENDPOINT: optionalUrl,
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: optionalUrl,
+  OTEL_EXPORTER_OTLP_PROTOCOL: z.enum(["http/protobuf", "http/json", "grpc"]).optional(),
+  /** Default: each service's own name (gateway, users-subgraph, …). */
+  OTEL_SERVICE_NAME: z.string().min(1).optional(),
 });
 
 export type PlatformEnv = z.infer<typeof EnvSchema>;
@@ -96,6 +103,11 @@ export function playgroundEnabled(env: PlatformEnv): boolean {
 /** Introspection is what the playground's docs and completion run on: allowed wherever the playground is, and in development. */
 export function introspectionAllowed(env: PlatformEnv): boolean {
   return !isProduction(env) || playgroundEnabled(env);
+}
+
+/** Traces are exported only to a configured OTLP endpoint; otherwise the SDK is not even started. */
+export function tracingEnabled(env: PlatformEnv): boolean {
+  return Boolean(env.OTEL_EXPORTER_OTLP_ENDPOINT || env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT);
 }
 
 export function databaseConfigFor(name: SubgraphName, env: PlatformEnv): DatabaseConfig {

@@ -34,7 +34,7 @@ export function createLogger(
       colorize: true,
       sync: true,
       translateTime: "HH:MM:ss.l",
-      ignore: "pid,hostname,name",
+      ignore: "pid,hostname,name,service",
       messageFormat: "{service}: {msg}",
     }),
   );

@@ -1,3 +1,4 @@
+import "./tracing";
 import { introspectionAllowed, playgroundEnabled, readEnv, subgraphUrls } from "../../lib/config";
 import { createLogger } from "../../lib/logger";
 import { resolveSecrets } from "../../lib/secrets";
