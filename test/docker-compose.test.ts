@@ -378,8 +378,14 @@ describe("NGINX configuration", () => {
     expect(routeOf("/services")).toBe(restShim);
   });
 
+  test("keeps /metrics for the internal network: the public gets 404", () => {
+    const metrics = locations.find((location) => location.modifier === "=" && location.path === "/metrics");
+    expect(metrics?.proxyPass).toBeUndefined();
+    expect(conf).toMatch(/location\s+=\s*\/metrics\s*\{\s*return 404;\s*\}/);
+  });
+
   test("proxies only to services and ports that exist", () => {
-    for (const location of locations) {
+    for (const location of locations.filter((location) => location.proxyPass)) {
       const target = new URL(location.proxyPass!).host;
       const [host, port] = (upstreams[target] ?? target).split(":");
       expect({ host, known: host in services }).toEqual({ host, known: true });
