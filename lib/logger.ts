@@ -21,9 +21,9 @@ export function createLogger(
     name: service,
     level,
     base: { service },
-    mixin: () => {
+    mixin: (fields) => {
       const requestId = currentRequestId();
-      return requestId ? { requestId } : {};
+      return requestId && !("requestId" in fields) ? { requestId } : {};
     },
   };
   if (destination) return pino(options, destination);

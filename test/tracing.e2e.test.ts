@@ -30,7 +30,7 @@ describe("traces across every hop", () => {
       items: [{ productId, quantity: 1 }],
     });
     orderId = createOrder.id;
-  }, 180_000);
+  }, 240_000);
   afterAll(async () => {
     await platform?.stop();
     await receiver?.close();

@@ -1,6 +1,7 @@
 import crypto from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { RequestHandler } from "express";
+import { stdSerializers } from "pino";
 import { pinoHttp } from "pino-http";
 import type { Logger } from "../logger";
 import { REQUEST_ID_HEADER, runWithRequestId } from "./request-context";
@@ -28,8 +29,10 @@ export function requestLog(logger: Logger): RequestHandler {
     serializers: {
       req: (req: { method: string; url: string }) => ({ method: req.method, path: req.url.split("?")[0] }),
       res: (res: { statusCode: number }) => ({ status: res.statusCode }),
+      // pino-http makes up an Error for every 5xx answer; the status already says it, so only real errors are kept.
+      err: (err: Error) => (/^failed with status code \d+$/.test(err.message) ? undefined : stdSerializers.err(err)),
     },
-    customLogLevel: (_req, res, error) => (error || res.statusCode >= 500 ? "error" : "info"),
+    customLogLevel: (_req, res, error) => (error ? "error" : res.statusCode >= 500 ? "warn" : "info"),
     customSuccessMessage: (req, res, responseTime) =>
       `${req.method} ${req.url?.split("?")[0]} ${res.statusCode} ${Math.round(responseTime)}ms`,
     customErrorMessage: (req, res) => `${req.method} ${req.url?.split("?")[0]} ${res.statusCode} failed`,

@@ -1,8 +1,4 @@
-import { ExpressInstrumentation, ExpressLayerType } from "@opentelemetry/instrumentation-express";
-import { HttpInstrumentation } from "@opentelemetry/instrumentation-http";
-import { UndiciInstrumentation } from "@opentelemetry/instrumentation-undici";
-import { NodeSDK } from "@opentelemetry/sdk-node";
-import { PrismaInstrumentation } from "@prisma/instrumentation";
+import type { NodeSDK } from "@opentelemetry/sdk-node";
 import { readEnv, tracingEnabled } from "../config";
 
 /**
@@ -23,6 +19,15 @@ let sdk: NodeSDK | undefined;
 export function startTracing(serviceName: string, rawEnv = process.env): void {
   const env = readEnv(rawEnv);
   if (!tracingEnabled(env) || sdk) return;
+  // Loaded only when tracing is on: a service without a collector does not pay for the SDK.
+  const { NodeSDK } = require("@opentelemetry/sdk-node") as typeof import("@opentelemetry/sdk-node");
+  const { HttpInstrumentation } =
+    require("@opentelemetry/instrumentation-http") as typeof import("@opentelemetry/instrumentation-http");
+  const { UndiciInstrumentation } =
+    require("@opentelemetry/instrumentation-undici") as typeof import("@opentelemetry/instrumentation-undici");
+  const { ExpressInstrumentation, ExpressLayerType } =
+    require("@opentelemetry/instrumentation-express") as typeof import("@opentelemetry/instrumentation-express");
+  const { PrismaInstrumentation } = require("@prisma/instrumentation") as typeof import("@prisma/instrumentation");
   sdk = new NodeSDK({
     serviceName: env.OTEL_SERVICE_NAME ?? serviceName,
     instrumentations: [

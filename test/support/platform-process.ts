@@ -60,7 +60,7 @@ export async function startPlatformProcess(command: string[], extraEnv: Record<s
     fs.rmSync(dataDir, { recursive: true, force: true });
   };
   try {
-    await waitForHealthy(`${restUrl}/health`, child, 120_000);
+    await waitForHealthy(`${restUrl}/health`, child, 150_000);
   } catch (error) {
     await stop();
     throw new Error(`${(error as Error).message}\n--- platform output ---\n${output}`);
