@@ -9,7 +9,44 @@ import { z } from "zod";
 
 type Env = Record<string, string | undefined>;
 
-const port = (fallback: number) => z.coerce.number().int().min(0).max(65535).default(fallback);
+/**
+ * Ports that fetch refuses to call (the Fetch standard's "bad ports", the list
+ * in Node's undici): a service there could never be reached by the others, so
+ * such a port is refused here, when the configuration is read, instead of
+ * every call failing later. test/config.test.ts checks each against Node's fetch.
+ */
+export const FETCH_BLOCKED_PORTS: ReadonlySet<number> = new Set([
+  1, 7, 9, 11, 13, 15, 17, 19, 20, 21, 22, 23, 25, 37, 42, 43, 53, 69, 77, 79, 87, 95, 101, 102, 103, 104, 109, 110, 111, 113,
+  115, 117, 119, 123, 135, 137, 139, 143, 161, 179, 389, 427, 465, 512, 513, 514, 515, 526, 530, 531, 532, 540, 548, 554, 556,
+  563, 587, 601, 636, 989, 990, 993, 995, 1719, 1720, 1723, 2049, 3659, 4045, 4190, 5060, 5061, 6000, 6566, 6665, 6666, 6667,
+  6668, 6669, 6679, 6697, 10080,
+]);
+
+const blockedPortMessage = (port: number) =>
+  `${port} is a port that fetch refuses to call (a "bad port" of the Fetch standard, e.g. 6000 for X11); choose another`;
+
+const port = (fallback: number) =>
+  z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(65535)
+    .superRefine((value, context) => {
+      if (FETCH_BLOCKED_PORTS.has(value)) context.addIssue({ code: "custom", message: blockedPortMessage(value) });
+    })
+    .default(fallback);
+
+/** A URL the platform fetches: its port must be one fetch accepts. */
+const fetchableUrl = (fallback: string) =>
+  z
+    .string()
+    .url()
+    .superRefine((value, context) => {
+      const url = new URL(value);
+      const port = Number(url.port || (url.protocol === "https:" ? 443 : 80));
+      if (FETCH_BLOCKED_PORTS.has(port)) context.addIssue({ code: "custom", message: blockedPortMessage(port) });
+    })
+    .default(fallback);
 const optionalUrl = z
   .string()
   .trim()
@@ -60,10 +97,10 @@ const EnvSchema = z.object({
   PRODUCTS_PORT: port(4002),
   ORDERS_PORT: port(4003),
 
-  USERS_URL: z.string().url().default("http://localhost:4001/graphql"),
-  PRODUCTS_URL: z.string().url().default("http://localhost:4002/graphql"),
-  ORDERS_URL: z.string().url().default("http://localhost:4003/graphql"),
-  GATEWAY_URL: z.string().url().default("http://localhost:4000/graphql"),
+  USERS_URL: fetchableUrl("http://localhost:4001/graphql"),
+  PRODUCTS_URL: fetchableUrl("http://localhost:4002/graphql"),
+  ORDERS_URL: fetchableUrl("http://localhost:4003/graphql"),
+  GATEWAY_URL: fetchableUrl("http://localhost:4000/graphql"),
 
   REST_GATEWAY_PORT: port(8000),
   REST_USERS_PORT: port(8001),
@@ -125,6 +162,16 @@ const EnvSchema = z.object({
   /** Failed logins allowed per client address within the window. */
   LOGIN_FAILURES_PER_ADDRESS: z.coerce.number().int().min(1).default(50),
   LOGIN_THROTTLE_WINDOW_SECONDS: z.coerce.number().int().min(1).default(900),
+
+  /** The GraphiQL playground at /graphql (and introspection with it). Default: on in development, off in production. */
+  GRAPHQL_PLAYGROUND: z.enum(["true", "false"]).optional(),
+
+  /** Traces are exported over OTLP to this collector when set (the OpenTelemetry SDK reads every OTEL_* variable itself). */
+  OTEL_EXPORTER_OTLP_ENDPOINT: optionalUrl,
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: optionalUrl,
+  OTEL_EXPORTER_OTLP_PROTOCOL: z.enum(["http/protobuf", "http/json", "grpc"]).optional(),
+  /** Default: each service's own name (gateway, users-subgraph, …). */
+  OTEL_SERVICE_NAME: z.string().min(1).optional(),
 });
 
 export type PlatformEnv = z.infer<typeof EnvSchema>;
@@ -185,9 +232,13 @@ export function securitySettingsOf(env: PlatformEnv): SecuritySettings {
   };
 }
 
-/** GRAPHQL_INTROSPECTION when set; otherwise on in open mode (development) and off in enforced mode. */
+/**
+ * GRAPHQL_INTROSPECTION when set; otherwise on in open mode (development), and
+ * in enforced mode only where GRAPHQL_PLAYGROUND=true asks for the playground
+ * (its docs and completion run on introspection).
+ */
 export function introspectionEnabled(env: PlatformEnv): boolean {
-  return env.GRAPHQL_INTROSPECTION ?? authModeOf(env) === "open";
+  return env.GRAPHQL_INTROSPECTION ?? (authModeOf(env) === "open" || env.GRAPHQL_PLAYGROUND === "true");
 }
 
 /** The gateway's GraphQL abuse limits. */
@@ -207,6 +258,16 @@ export function graphqlLimitsOf(env: PlatformEnv): GraphQLLimits {
     maxTokens: env.MAX_QUERY_TOKENS,
     maxCost: env.MAX_QUERY_COST,
   };
+}
+
+/** GRAPHQL_PLAYGROUND when set; otherwise on in development and off in production. */
+export function playgroundEnabled(env: PlatformEnv): boolean {
+  return env.GRAPHQL_PLAYGROUND ? env.GRAPHQL_PLAYGROUND === "true" : !isProduction(env);
+}
+
+/** Traces are exported only to a configured OTLP endpoint; otherwise the SDK is not even started. */
+export function tracingEnabled(env: PlatformEnv): boolean {
+  return Boolean(env.OTEL_EXPORTER_OTLP_ENDPOINT || env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT);
 }
 
 export function databaseConfigFor(name: SubgraphName, env: PlatformEnv): DatabaseConfig {

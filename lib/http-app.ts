@@ -18,7 +18,7 @@ export interface HttpAppOptions {
   corsOrigins?: readonly string[];
   /** Response headers browsers may read across origins (rate-limit headers, say). */
   corsExposedHeaders?: readonly string[];
-  /** The gateway's playground (Apollo Sandbox) loads its scripts from Apollo's CDN: no CSP for it. */
+  /** The gateway's self-hosted playground (GraphiQL) runs inline scripts: no CSP for it. */
   servesPlayground?: boolean;
 }
 

@@ -1,8 +1,41 @@
 import pino, { type Logger } from "pino";
+import pretty from "pino-pretty";
+import { currentRequestId } from "./observability/request-context";
 
 export type { Logger };
 
-/** One JSON line per event; each service names itself so mixed output stays readable. */
-export function createLogger(service: string, level: string = "info"): Logger {
-  return pino({ name: service, level, base: { service } });
+/**
+ * One JSON line per event, each naming its service and, inside a request, the
+ * request id (so one grep finds a request on every service). On an interactive
+ * terminal (`npm start` in a shell) the lines are printed coloured and readable
+ * instead; piped or in a container they stay JSON.
+ */
+export function createLogger(
+  service: string,
+  level: string = "info",
+  interactive = process.stdout.isTTY === true,
+  /** Where the JSON lines go instead of stdout (tests read them). */
+  destination?: pino.DestinationStream,
+): Logger {
+  const options: pino.LoggerOptions = {
+    name: service,
+    level,
+    base: { service },
+    mixin: (fields) => {
+      const requestId = currentRequestId();
+      return requestId && !("requestId" in fields) ? { requestId } : {};
+    },
+  };
+  if (destination) return pino(options, destination);
+  if (!interactive) return pino(options);
+  return pino(
+    options,
+    pretty({
+      colorize: true,
+      sync: true,
+      translateTime: "HH:MM:ss.l",
+      ignore: "pid,hostname,name,service",
+      messageFormat: "{service}: {msg}",
+    }),
+  );
 }

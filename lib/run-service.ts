@@ -1,4 +1,5 @@
 import type { Logger } from "./logger";
+import { stopTracing } from "./observability/tracing";
 
 /**
  * Entry-point helper shared by every service's main.ts: start, then stop
@@ -13,8 +14,9 @@ export function runService(logger: Logger, start: () => Promise<{ close(): Promi
         if (stopping) return;
         stopping = true;
         logger.info({ signal }, "stopping");
+        // Stop serving, then send the spans still buffered, then exit.
         service.close().then(
-          () => process.exit(0),
+          () => stopTracing().finally(() => process.exit(0)),
           (error) => {
             logger.error({ err: error }, "error while stopping");
             process.exit(1);

@@ -10,6 +10,7 @@ import { DomainError } from "../lib/errors";
 import { createLogger } from "../lib/logger";
 import { createOrPromoteAdmin } from "../subgraphs/users/src/admin-accounts";
 import { openUsersDatabase } from "../subgraphs/users/src/database";
+import { ServiceMetrics } from "../lib/observability/metrics";
 import { Passwords } from "../subgraphs/users/src/passwords";
 
 async function main(): Promise<number> {
@@ -24,7 +25,7 @@ async function main(): Promise<number> {
   }
   const env = readEnv();
   const logger = createLogger("create-admin", env.LOG_LEVEL === "info" ? "warn" : env.LOG_LEVEL);
-  const database = await openUsersDatabase(databaseConfigFor("users", env), logger);
+  const database = await openUsersDatabase(databaseConfigFor("users", env), logger, new ServiceMetrics("create-admin"));
   try {
     const passwords = await Passwords.withCost(env.BCRYPT_COST);
     const { user, created } = await createOrPromoteAdmin(database.prisma, passwords, { email, username, password });

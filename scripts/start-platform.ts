@@ -9,6 +9,8 @@ import { resolveSecrets } from "../lib/secrets";
 import { healthUrlOf } from "../gateway/src/health";
 
 const root = path.resolve(__dirname, "..");
+// Compiled (`npm run build`, then `npm run start:prod`): run the services' JavaScript; otherwise their TypeScript through tsx.
+const compiled = __filename.endsWith(".js");
 const env = readEnv();
 const logger = createLogger("platform", env.LOG_LEVEL);
 // Resolved once here so that every child shares the same (possibly generated) secrets.
@@ -16,17 +18,18 @@ const secrets = resolveSecrets(env, logger);
 
 interface ServiceSpec {
   name: string;
+  /** The entry module, without its extension. */
   entry: string;
   healthUrl: string;
 }
 
 const host = (port: number) => `http://${env.HOST === "0.0.0.0" ? "localhost" : env.HOST}:${port}`;
 const services: ServiceSpec[] = [
-  { name: "users subgraph", entry: "subgraphs/users/src/main.ts", healthUrl: healthUrlOf(subgraphUrls(env).users) },
-  { name: "products subgraph", entry: "subgraphs/products/src/main.ts", healthUrl: healthUrlOf(subgraphUrls(env).products) },
-  { name: "orders subgraph", entry: "subgraphs/orders/src/main.ts", healthUrl: healthUrlOf(subgraphUrls(env).orders) },
-  { name: "gateway", entry: "gateway/src/main.ts", healthUrl: healthUrlOf(env.GATEWAY_URL) },
-  { name: "REST shim", entry: "rest-shim/src/main.ts", healthUrl: `${host(env.REST_GATEWAY_PORT)}/health` },
+  { name: "users subgraph", entry: "subgraphs/users/src/main", healthUrl: healthUrlOf(subgraphUrls(env).users) },
+  { name: "products subgraph", entry: "subgraphs/products/src/main", healthUrl: healthUrlOf(subgraphUrls(env).products) },
+  { name: "orders subgraph", entry: "subgraphs/orders/src/main", healthUrl: healthUrlOf(subgraphUrls(env).orders) },
+  { name: "gateway", entry: "gateway/src/main", healthUrl: healthUrlOf(env.GATEWAY_URL) },
+  { name: "REST shim", entry: "rest-shim/src/main", healthUrl: `${host(env.REST_GATEWAY_PORT)}/health` },
 ];
 
 const children: ChildProcess[] = [];
@@ -34,8 +37,10 @@ let stopping = false;
 
 function startAll(): void {
   for (const service of services) {
-    const child = spawn(process.execPath, ["--import", "tsx", service.entry], {
-      cwd: root,
+    const entry = path.join(root, service.entry);
+    const args = compiled ? ["--enable-source-maps", `${entry}.js`] : ["--import", "tsx", `${entry}.ts`];
+    // The caller's working directory (npm's: the repository), where a relative DATA_DIR lives.
+    const child = spawn(process.execPath, args, {
       env: { ...process.env, JWT_SECRET: secrets.jwtSecret, SERVICE_TOKEN: secrets.serviceToken },
       stdio: ["ignore", "inherit", "inherit"],
     });
@@ -64,7 +69,8 @@ function stopAll(exitCode: number): void {
   setTimeout(() => process.exit(exitCode), 10_000).unref();
 }
 
-async function waitUntilHealthy(url: string, timeoutMs = 60_000): Promise<void> {
+// Generous: three embedded databases starting at once on a busy machine take a while.
+async function waitUntilHealthy(url: string, timeoutMs = 120_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline && !stopping) {
     try {

@@ -270,28 +270,31 @@ describe("docker-compose.yml", () => {
     }
   });
 
-  test.each(APP_SERVICES)("%s starts with its own npm script", (name) => {
+  /** The service's source entry, which `npm run build` (tsconfig.build.json) compiles to dist/<same path>.js. */
+  const SOURCE_ENTRY: Record<AppService, string> = {
+    users: "subgraphs/users/src/main.ts",
+    products: "subgraphs/products/src/main.ts",
+    orders: "subgraphs/orders/src/main.ts",
+    gateway: "gateway/src/main.ts",
+    "rest-shim": "rest-shim/src/main.ts",
+  };
+
+  test.each(APP_SERVICES)("%s runs its compiled entry with plain node", (name) => {
+    const source = SOURCE_ENTRY[name];
+    expect(services[name].command).toEqual(["node", `dist/${source.replace(/\.ts$/, ".js")}`]);
+    expect(fs.existsSync(path.join(root, source))).toBe(true);
+    // The same service as `npm run start:<name>` in development.
     const scripts = JSON.parse(read("package.json")).scripts as Record<string, string>;
-    const run = [...commandLine(name).matchAll(/\bnpm run ([\w:-]+)/g)].map((match) => match[1]);
-    expect(run).toEqual([`start:${name}`]);
-    expect(scripts).toHaveProperty(`start:${name}`);
+    expect(scripts[`start:${name}`]).toContain(source);
+    const build = JSON.parse(read("tsconfig.build.json").replace(/^\s*\/\/.*$/gm, "")) as { include: string[] };
+    expect(build.include).toContain(source.split("/")[0]);
   });
 
-  test.each(SUBGRAPHS)("the %s subgraph applies its Prisma migrations before it starts", (name) => {
-    const command = commandLine(name);
-    const config = `prisma/${name}/prisma.config.ts`;
-    const deploy = command.match(/\bprisma migrate deploy --config (\S+)/);
-    expect(deploy?.[1]).toBe(config);
-    expect(command.indexOf("prisma migrate deploy")).toBeLessThan(command.indexOf("npm run start:"));
-    // `&&`, so that a failed migration stops the container instead of starting the service
-    expect(command.slice(deploy!.index!, command.indexOf("npm run start:"))).toMatch(/&&/);
-
-    expect(fs.existsSync(path.join(root, config))).toBe(true);
+  test.each(SUBGRAPHS)("the %s subgraph applies its own migrations: no Prisma CLI or schema engine in the image", (name) => {
+    expect(commandLine(name)).not.toMatch(/prisma/);
     expect(fs.existsSync(path.join(root, `prisma/${name}/migrations/migration_lock.toml`))).toBe(true);
-    // The Prisma config reads the database URL that this container sets.
-    const urlVariable = `${name.toUpperCase()}_DATABASE_URL`;
-    expect(read(config)).toContain(`process.env.${urlVariable}`);
-    expect(environmentOf(name)).toHaveProperty(urlVariable);
+    expect(read("scripts/build.js")).toContain(`"prisma/${name}/migrations"`);
+    expect(environmentOf(name)).toHaveProperty(`${name.toUpperCase()}_DATABASE_URL`);
   });
 
   test("every named volume is declared", () => {
@@ -378,8 +381,14 @@ describe("NGINX configuration", () => {
     expect(routeOf("/services")).toBe(restShim);
   });
 
+  test("keeps /metrics for the internal network: the public gets 404", () => {
+    const metrics = locations.find((location) => location.modifier === "=" && location.path === "/metrics");
+    expect(metrics?.proxyPass).toBeUndefined();
+    expect(conf).toMatch(/location\s+=\s*\/metrics\s*\{\s*return 404;\s*\}/);
+  });
+
   test("proxies only to services and ports that exist", () => {
-    for (const location of locations) {
+    for (const location of locations.filter((location) => location.proxyPass)) {
       const target = new URL(location.proxyPass!).host;
       const [host, port] = (upstreams[target] ?? target).split(":");
       expect({ host, known: host in services }).toEqual({ host, known: true });
@@ -402,6 +411,26 @@ describe("Dockerfile", () => {
     const from = instructions.filter((line) => /^FROM\s/i.test(line));
     expect(from.length).toBeGreaterThan(0);
     for (const line of from) expect(line).toMatch(/^FROM\s+(--platform=\S+\s+)?node:20([.-]\S*)?(\s+AS\s+\w+)?$/i);
+  });
+
+  const stages = dockerfile.split(/^FROM\s/im).slice(1);
+  const runStage = stages[stages.length - 1];
+
+  test("builds in one stage and runs in another, with production dependencies and the compiled output only", () => {
+    expect(stages.length).toBeGreaterThanOrEqual(2);
+    expect(runs).toMatch(/\bnpm run build\b/);
+    expect(runStage).toMatch(/\bnpm ci --omit=dev\b/);
+    expect(runStage).toMatch(/COPY --from=\w+ \/app\/dist/);
+    expect(runStage).not.toMatch(/^COPY \. /m);
+    expect(runStage).toMatch(/^CMD \["node", "dist\//m);
+  });
+
+  test("runs as a non-root user under an init process", () => {
+    const user = runStage.match(/^USER\s+(\S+)/m)?.[1];
+    expect(user).toBeDefined();
+    expect(["root", "0"]).not.toContain(user);
+    expect(runStage).toMatch(/^ENTRYPOINT \["\/usr\/bin\/tini", "--"\]/m);
+    expect(runStage).toMatch(/apt-get install[^\n]*\btini\b/);
   });
 
   test("installs the locked dependencies and runs the generate script", () => {

@@ -143,16 +143,18 @@ describe("the shim with no gateway behind it", () => {
     expect(direct.headers.get("access-control-allow-origin")).toBeNull();
   });
 
-  test("port 8000 writes one structured log line per request", async () => {
+  test("every port writes one structured log line per request, with its request id", async () => {
     logLines.length = 0;
-    await fetch(`${shim.urls.gateway}/services?verbose=1`);
-    await fetch(`${shim.urls.gateway}/api/users/7`);
-    await fetch(`${shim.urls.users}/openapi.json`); // not the gateway-style port: no line
-    const requests = logLines.filter((line) => line.msg === "request");
+    await fetch(`${shim.urls.gateway}/services?verbose=1`, { headers: { "x-request-id": "edge-1" } });
+    await fetch(`${shim.urls.gateway}/api/users/7`, { headers: { "x-request-id": "edge-2" } });
+    await fetch(`${shim.urls.users}/openapi.json`, { headers: { "x-request-id": "edge-3" } });
+    const requests = logLines.filter((line) => line.req !== undefined);
     expect(requests).toEqual([
-      expect.objectContaining({ method: "GET", path: "/services", status: 200, durationMs: expect.any(Number) }),
-      expect.objectContaining({ method: "GET", path: "/api/users/7", status: 502, durationMs: expect.any(Number) }),
+      expect.objectContaining({ requestId: "edge-1", req: { method: "GET", path: "/services" }, res: { status: 200 } }),
+      expect.objectContaining({ requestId: "edge-2", req: { method: "GET", path: "/api/users/7" }, res: { status: 502 } }),
+      expect.objectContaining({ requestId: "edge-3", req: { method: "GET", path: "/openapi.json" }, res: { status: 200 } }),
     ]);
+    for (const line of requests) expect(line.responseTime).toEqual(expect.any(Number));
   });
 });
 

@@ -6,7 +6,6 @@ import {
   ApolloServerPluginSchemaReportingDisabled,
   ApolloServerPluginUsageReportingDisabled,
 } from "@apollo/server/plugin/disabled";
-import { ApolloServerPluginLandingPageLocalDefault } from "@apollo/server/plugin/landingPage/default";
 import { expressMiddleware } from "@as-integrations/express5";
 import type { Redis } from "ioredis";
 import { graphqlLimitsOf, readEnv, type AuthMode, type GraphQLLimits, type SubgraphName } from "../../lib/config";
@@ -20,7 +19,11 @@ import { accountLookupVia, buildGatewayContext, type GatewayContext } from "./co
 import { checkSubgraphs } from "./health";
 import { queryLimits } from "./query-limits";
 import { perClientRateLimit, perUserRateLimit } from "./rate-limits";
-import { SubgraphRequests } from "./subgraph-requests";
+import { playground } from "./playground";
+import { graphqlMetricsPlugin } from "../../lib/observability/graphql-metrics";
+import { observeHttp } from "../../lib/observability/http";
+import { ServiceMetrics } from "../../lib/observability/metrics";
+import { ObservedSubgraphRequests, subgraphFetchMetrics } from "./observed-subgraph-requests";
 
 const DEFAULTS = readEnv({});
 
@@ -38,7 +41,7 @@ export interface GatewaySettings {
   logger: Logger;
   /** Depth, aliases, directives, tokens and estimated cost of one operation; lib/config.ts's defaults for those not given. */
   limits?: Partial<GraphQLLimits>;
-  /** Introspection, the playground and field suggestions ("did you mean …"). Default: off. */
+  /** Introspection and field suggestions ("did you mean …"), what the playground's docs run on. Default: off. */
   introspection?: boolean;
   /** Requests a minute on /graphql per client address and per signed-in user; lib/config.ts's defaults when not given. */
   rateLimits?: { perClientPerMinute?: number; perUserPerMinute?: number };
@@ -54,6 +57,8 @@ export interface GatewaySettings {
   subgraphTimeoutMs: number;
   /** Largest accepted request body. */
   maxBodyBytes?: number;
+  /** Serve the self-hosted GraphiQL playground at /graphql to browsers (lib/config.ts playgroundEnabled). Default: on. */
+  playground?: boolean;
 }
 
 /** The public entry: one GraphQL endpoint over the composed supergraph, a playground, and /health. */
@@ -71,10 +76,15 @@ export async function startGateway(settings: GatewaySettings): Promise<RunningSe
   const perClient = limiter("client", settings.rateLimits?.perClientPerMinute ?? DEFAULTS.GRAPHQL_RATE_LIMIT_PER_MINUTE);
   const perUser = limiter("user", settings.rateLimits?.perUserPerMinute ?? DEFAULTS.GRAPHQL_USER_RATE_LIMIT_PER_MINUTE);
 
+  const metrics = new ServiceMetrics("gateway");
+  const fetches = subgraphFetchMetrics(metrics);
   const gateway = new ApolloGateway({
     supergraphSdl: settings.supergraphSdl,
     buildService: ({ name, url }) =>
-      new SubgraphRequests(subgraphUrls[name as SubgraphName] ?? url, settings.subgraphTimeoutMs, settings.serviceToken),
+      new ObservedSubgraphRequests(subgraphUrls[name as SubgraphName] ?? url, settings.subgraphTimeoutMs, settings.serviceToken, {
+        subgraph: name as SubgraphName,
+        fetches,
+      }),
   });
   const findAccount = accountLookupVia(
     createServiceClient(subgraphUrls.users, settings.serviceToken, "users", settings.subgraphTimeoutMs),
@@ -98,10 +108,9 @@ export async function startGateway(settings: GatewaySettings): Promise<RunningSe
       ApolloServerPluginUsageReportingDisabled(),
       ApolloServerPluginSchemaReportingDisabled(),
       ApolloServerPluginInlineTraceDisabled(),
-      // The playground (Apollo Sandbox) for browsers that open /graphql, when the schema may be explored.
-      introspection
-        ? ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false })
-        : ApolloServerPluginLandingPageDisabled(),
+      // The playground is our own, self-hosted GraphiQL (./playground.ts), not Apollo Sandbox from a CDN.
+      ApolloServerPluginLandingPageDisabled(),
+      graphqlMetricsPlugin(metrics),
     ],
   });
   await apollo.start();
@@ -110,13 +119,15 @@ export async function startGateway(settings: GatewaySettings): Promise<RunningSe
     trustProxy: settings.trustProxy,
     corsOrigins: settings.corsOrigins ?? DEFAULTS.CORS_ORIGINS,
     corsExposedHeaders: ["Retry-After"],
-    servesPlayground: introspection,
+    servesPlayground: settings.playground ?? true,
   });
+  observeHttp(app, logger, metrics);
   app.get("/health", async (_req, res) => {
     const subgraphs = await checkSubgraphs(subgraphUrls);
     const healthy = Object.values(subgraphs).every((status) => status === "ok");
     res.status(healthy ? 200 : 503).json({ status: healthy ? "ok" : "degraded", gateway: "ok", subgraphs });
   });
+  if (settings.playground ?? true) app.use(playground());
   app.use(
     "/graphql",
     perClientRateLimit(perClient),

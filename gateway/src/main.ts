@@ -1,4 +1,5 @@
-import { authModeOf, graphqlLimitsOf, introspectionEnabled, readEnv, subgraphUrls } from "../../lib/config";
+import "./tracing";
+import { authModeOf, graphqlLimitsOf, introspectionEnabled, playgroundEnabled, readEnv, subgraphUrls } from "../../lib/config";
 import { createLogger } from "../../lib/logger";
 import { connectRedis } from "../../lib/rate-limit";
 import { resolveSecrets } from "../../lib/secrets";
@@ -20,6 +21,7 @@ runService(logger, async () => {
     serviceToken: secrets.serviceToken,
     authMode: authModeOf(env),
     limits: graphqlLimitsOf(env),
+    playground: playgroundEnabled(env),
     introspection: introspectionEnabled(env),
     rateLimits: {
       perClientPerMinute: env.GRAPHQL_RATE_LIMIT_PER_MINUTE,

@@ -1,10 +1,12 @@
 import type { Express } from "express";
 import { createHttpApp, jsonBody } from "../../lib/http-app";
 import type { Logger } from "../../lib/logger";
+import { observeHttp } from "../../lib/observability/http";
+import type { ServiceMetrics } from "../../lib/observability/metrics";
+import { apiReference } from "./api-reference";
 import type { GatewayClient } from "./gateway-client";
 import { errorHandler, notFound } from "./middleware/errors";
 import { perClientRateLimit } from "./middleware/rate-limit";
-import { requestLog } from "./middleware/request-log";
 import { portRoutes, type PortKind } from "./ports";
 import { routerFor, type ServiceUrls } from "./routing";
 
@@ -12,6 +14,8 @@ export interface AppDeps {
   gateway: GatewayClient;
   serviceUrls(): ServiceUrls;
   logger: Logger;
+  /** One registry for the four ports: the shim is one service. */
+  metrics: ServiceMetrics;
   rateLimitPerMinute: number;
   maxBodyBytes: number;
   /** Proxies whose X-Forwarded-For is believed (TRUST_PROXY). */
@@ -22,9 +26,10 @@ export interface AppDeps {
 
 /**
  * The one place the pieces are put together. Every port sends security
- * headers, parses JSON bodies and answers errors as JSON (lib/http-app.ts);
- * the gateway-style port also logs each request, speaks CORS and limits each
- * client's rate, as the legacy gateway did.
+ * headers (lib/http-app.ts), logs each request with its request id, serves
+ * /metrics and /docs, parses JSON bodies and answers errors as JSON; the
+ * gateway-style port also speaks CORS and limits each client's rate, as the
+ * legacy gateway did.
  */
 export function buildApp(kind: PortKind, deps: AppDeps): Express {
   const app = createHttpApp({
@@ -34,10 +39,11 @@ export function buildApp(kind: PortKind, deps: AppDeps): Express {
       corsExposedHeaders: ["RateLimit", "RateLimit-Policy", "Retry-After"],
     }),
   });
+  observeHttp(app, deps.logger, deps.metrics);
   if (kind === "gateway") {
-    app.use(requestLog(deps.logger));
     app.use(perClientRateLimit(deps.rateLimitPerMinute));
   }
+  app.use(apiReference());
   app.use(jsonBody(deps.maxBodyBytes));
   app.use(routerFor(portRoutes(kind), deps));
   app.use(notFound);

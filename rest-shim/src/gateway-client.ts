@@ -1,6 +1,7 @@
 import type { Request } from "express";
 import { ClientError, GraphQLClient } from "graphql-request";
 import type { SubgraphName } from "../../lib/config";
+import { requestIdHeaders } from "../../lib/observability/request-context";
 import { healthUrlOf } from "../../gateway/src/health";
 
 /**
@@ -70,7 +71,7 @@ export function createGatewayClient(gatewayUrl: string, timeoutMs: number): Gate
 }
 
 function forwardedHeaders(req: Request): Record<string, string> {
-  const headers: Record<string, string> = {};
+  const headers: Record<string, string> = { ...requestIdHeaders() };
   if (req.headers.authorization) headers.authorization = req.headers.authorization;
   // The client's address as the shim believes it (req.ip honours TRUST_PROXY), never what the client claims;
   // the gateway believes it when the shim is among its trusted proxies.

@@ -1,3 +1,4 @@
+import "./tracing";
 import { authModeOf, readEnv } from "../../lib/config";
 import { createLogger } from "../../lib/logger";
 import { runService } from "../../lib/run-service";

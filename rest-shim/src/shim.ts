@@ -1,6 +1,7 @@
 import { listen, type RunningServer } from "../../lib/http-server";
 import type { AuthMode } from "../../lib/config";
 import type { Logger } from "../../lib/logger";
+import { ServiceMetrics } from "../../lib/observability/metrics";
 import { buildApp } from "./app";
 import { createGatewayClient } from "./gateway-client";
 import { PORT_KINDS, type PortKind } from "./ports";
@@ -40,6 +41,7 @@ export async function startRestShim(settings: RestShimSettings): Promise<RestShi
     gateway: createGatewayClient(settings.gatewayUrl, settings.gatewayTimeoutMs ?? 15_000),
     serviceUrls: () => serviceUrls,
     logger,
+    metrics: new ServiceMetrics("rest-shim"),
     rateLimitPerMinute: settings.rateLimitPerMinute,
     maxBodyBytes: settings.maxBodyBytes ?? 100_000,
     trustProxy: settings.trustProxy ?? [],

@@ -6,6 +6,7 @@ import pg from "pg";
 import { PrismaPGlite } from "pglite-prisma-adapter";
 import type { DatabaseConfig } from "../../lib/config";
 import type { Logger } from "../../lib/logger";
+import type { ServiceMetrics } from "../../lib/observability/metrics";
 import { applyPendingMigrations, type SqlExecutor } from "./migrations";
 
 /**
@@ -18,7 +19,7 @@ import { applyPendingMigrations, type SqlExecutor } from "./migrations";
 export interface PrismaLike {
   $disconnect(): Promise<void>;
   $queryRawUnsafe<T = unknown>(query: string, ...values: unknown[]): Promise<T>;
-  $on(event: "query", listener: (event: { query: string }) => void): void;
+  $on(event: "query", listener: (event: { query: string; duration: number }) => void): void;
 }
 
 export interface Database<Client extends PrismaLike> {
@@ -33,6 +34,8 @@ export interface OpenDatabaseOptions<Client extends PrismaLike> {
   config: DatabaseConfig;
   migrationsDir: string;
   logger: Logger;
+  /** Query latency and, on PostgreSQL, the connection pool's use are recorded here. */
+  metrics: ServiceMetrics;
   /** `(adapter) => new PrismaClient({ adapter, log: QUERY_EVENTS })` from the subgraph's generated client. */
   createClient(adapter: SqlDriverAdapterFactory): Client;
 }
@@ -41,7 +44,7 @@ export interface OpenDatabaseOptions<Client extends PrismaLike> {
 export const QUERY_EVENTS = [{ emit: "event", level: "query" }] as const;
 
 export async function openDatabase<Client extends PrismaLike>(options: OpenDatabaseOptions<Client>): Promise<Database<Client>> {
-  const { config, migrationsDir, logger } = options;
+  const { config, migrationsDir, logger, metrics } = options;
   let adapter: SqlDriverAdapterFactory;
   let closeDriver: () => Promise<void>;
 
@@ -53,8 +56,15 @@ export async function openDatabase<Client extends PrismaLike>(options: OpenDatab
     } finally {
       await migrationClient.end();
     }
-    adapter = new PrismaPg({ connectionString: config.url });
-    closeDriver = async () => {};
+    // Our own pool (PrismaPg would make one too) so that its use can be watched.
+    const pool = new pg.Pool({ connectionString: config.url });
+    metrics.gauge("db_pool_connections", "Database connections of the pool, by state", ["state"], (gauge) => {
+      gauge.set({ state: "total" }, pool.totalCount);
+      gauge.set({ state: "idle" }, pool.idleCount);
+      gauge.set({ state: "waiting" }, pool.waitingCount);
+    });
+    adapter = new PrismaPg(pool);
+    closeDriver = () => pool.end();
   } else {
     if (config.dataDir) fs.mkdirSync(config.dataDir, { recursive: true });
     const pglite = new PGlite(config.dataDir);
@@ -66,7 +76,9 @@ export async function openDatabase<Client extends PrismaLike>(options: OpenDatab
 
   const prisma = options.createClient(adapter);
   let statements = 0;
+  const queryDuration = metrics.histogram("db_query_duration_seconds", "Time the database took to answer a statement");
   prisma.$on("query", (event) => {
+    queryDuration.observe(event.duration / 1000);
     if (!/^\s*(--|BEGIN|COMMIT|ROLLBACK)/i.test(event.query)) statements += 1;
   });
 

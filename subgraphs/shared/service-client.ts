@@ -1,5 +1,6 @@
 import { ClientError, GraphQLClient } from "graphql-request";
 import { DomainError, ErrorCode, isPublicErrorCode } from "../../lib/errors";
+import { withRequestId } from "../../lib/observability/request-context";
 import { encodePrincipal, PRINCIPAL_HEADER, SERVICE, SERVICE_TOKEN_HEADER } from "./request-identity";
 
 /**
@@ -18,7 +19,8 @@ export interface ServiceClient {
  * is treated as unavailable, so a hung service cannot hang its callers.
  */
 export function createServiceClient(url: string, serviceToken: string, serviceName: string, timeoutMs: number): ServiceClient {
-  const timedFetch: typeof fetch = (input, init) => fetch(input, { ...init, signal: AbortSignal.timeout(timeoutMs) });
+  const timedFetch: typeof fetch = (input, init) =>
+    fetch(input, { ...init, headers: withRequestId(init?.headers), signal: AbortSignal.timeout(timeoutMs) });
   const client = new GraphQLClient(url, {
     headers: { [SERVICE_TOKEN_HEADER]: serviceToken, [PRINCIPAL_HEADER]: encodePrincipal(SERVICE) },
     fetch: timedFetch,

@@ -18,6 +18,9 @@ import { DomainError, isPublicErrorCode, maskUnexpectedErrors } from "../../lib/
 import type { SecuritySettings } from "../../lib/config";
 import { inputGuard } from "./input-guard";
 import { hasServiceCredential, readRequestIdentity, type RequestIdentity } from "./request-identity";
+import { graphqlMetricsPlugin } from "../../lib/observability/graphql-metrics";
+import { observeHttp } from "../../lib/observability/http";
+import type { ServiceMetrics } from "../../lib/observability/metrics";
 
 /**
  * Start-up shared by the three subgraphs: the federated schema, the service
@@ -35,6 +38,8 @@ export interface SubgraphOptions<Context> {
   secrets: PlatformSecrets;
   security: SecuritySettings;
   logger: Logger;
+  /** The subgraph's metrics registry (its domain services count into it too), served at /metrics. */
+  metrics: ServiceMetrics;
   /** Builds the per-request context (loaders, services) around the caller's identity. */
   createContext(identity: RequestIdentity): Context;
   isHealthy(): Promise<boolean>;
@@ -57,6 +62,7 @@ export async function startSubgraph<Context extends object>(options: SubgraphOpt
       ApolloServerPluginSchemaReportingDisabled(),
       inputGuard(),
       logUnexpectedErrors(logger),
+      graphqlMetricsPlugin(options.metrics),
     ],
     formatError: maskUnexpectedErrors,
   });
@@ -64,6 +70,7 @@ export async function startSubgraph<Context extends object>(options: SubgraphOpt
 
   // Only the gateway and sibling services call a subgraph: no CORS, and no proxy is trusted.
   const app = createHttpApp();
+  observeHttp(app, logger, options.metrics);
   app.get("/health", async (_req, res) => {
     const healthy = await options.isHealthy();
     res.status(healthy ? 200 : 503).json({ status: healthy ? "ok" : "unhealthy", service: name });

@@ -8,7 +8,7 @@ import {
   type DatabaseConfig,
   type SubgraphName,
 } from "../../lib/config";
-import { createLogger } from "../../lib/logger";
+import { createLogger, type Logger } from "../../lib/logger";
 import type { PlatformSecrets } from "../../lib/secrets";
 import { startGateway, type GatewaySettings } from "../../gateway/src/gateway";
 import { readSupergraph } from "../../gateway/src/supergraph";
@@ -34,6 +34,9 @@ export interface TestPlatform {
   stop(): Promise<void>;
 }
 
+/** Each service's logger; by default one quiet logger for all (LOG_LEVEL=debug shows them). */
+export type ServiceLoggers = (service: string) => Logger;
+
 export interface TestPlatformOptions {
   secrets?: PlatformSecrets;
   /** open (the development default, and the default here) or enforced. */
@@ -48,6 +51,8 @@ export interface TestPlatformOptions {
   serviceCallTimeoutMs?: number;
   /** Puts something (a fault-injecting proxy) between orders and products: given products' URL, the URL orders should use. */
   ordersReachProductsAt?(productsUrl: string): Promise<string> | string;
+  /** Each service's logger (the observability tests read them). */
+  loggers?: ServiceLoggers;
 }
 
 export async function startTestPlatform(
@@ -58,14 +63,14 @@ export async function startTestPlatform(
   // bcrypt's least accepted cost keeps the suites fast; production's default is 12.
   const platformEnv = readEnv({ BCRYPT_COST: "10", AUTH_MODE: options.authMode ?? "open", ...options.env });
   const security = securitySettingsOf(platformEnv);
-  const logger = createLogger("test", process.env.LOG_LEVEL ?? "silent");
+  const loggers: ServiceLoggers = options.loggers ?? (() => createLogger("test", process.env.LOG_LEVEL ?? "silent"));
   const settings = (name: SubgraphName, subgraphUrls: Record<SubgraphName, string>): SubgraphSettings => ({
     port: 0,
     host: "127.0.0.1",
     database: databases[name],
     secrets,
     security,
-    logger,
+    logger: loggers(`${name}-subgraph`),
     subgraphUrls,
     serviceCallTimeoutMs: options.serviceCallTimeoutMs ?? 3000,
   });
@@ -94,7 +99,7 @@ export async function startTestPlatform(
     // As the platform decides from AUTH_MODE; every test client shares one address, so the per-client limit is out of the way.
     introspection: introspectionEnabled(platformEnv),
     rateLimits: { perClientPerMinute: 100_000, perUserPerMinute: 100_000 },
-    logger,
+    logger: loggers("gateway"),
     ...options.gateway,
   });
   const gatewayUrl = `${gateway.url}/graphql`;

@@ -32,7 +32,7 @@ export async function startRestTestPlatform(
     host: "127.0.0.1",
     ports: { gateway: 0, users: 0, products: 0, orders: 0 },
     rateLimitPerMinute: 10_000,
-    logger: quietLogger(),
+    logger: platformOptions.loggers?.("rest-shim") ?? quietLogger(),
     ...overrides,
   });
   return {

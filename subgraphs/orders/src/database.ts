@@ -1,6 +1,7 @@
 import { PrismaClient } from "../../../prisma/orders/generated/client/client";
 import type { DatabaseConfig } from "../../../lib/config";
 import type { Logger } from "../../../lib/logger";
+import type { ServiceMetrics } from "../../../lib/observability/metrics";
 import { openDatabase, QUERY_EVENTS, type Database } from "../../shared/database";
 import { migrationsDirOf } from "../../shared/settings";
 
@@ -8,10 +9,11 @@ export type OrdersPrisma = PrismaClient<"query">;
 export type OrdersDatabase = Database<OrdersPrisma>;
 
 /** The orders subgraph's one Prisma client. */
-export function openOrdersDatabase(config: DatabaseConfig, logger: Logger): Promise<OrdersDatabase> {
+export function openOrdersDatabase(config: DatabaseConfig, logger: Logger, metrics: ServiceMetrics): Promise<OrdersDatabase> {
   return openDatabase({
     config,
     logger,
+    metrics,
     migrationsDir: migrationsDirOf("orders"),
     createClient: (adapter) => new PrismaClient({ adapter, log: [...QUERY_EVENTS] }),
   });

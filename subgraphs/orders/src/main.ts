@@ -1,3 +1,4 @@
+import "./tracing";
 import { readEnv } from "../../../lib/config";
 import { runService } from "../../../lib/run-service";
 import { subgraphSettingsFromEnv } from "../../shared/settings";

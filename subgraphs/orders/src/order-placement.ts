@@ -4,6 +4,7 @@ import { DomainError, ErrorCode } from "../../../lib/errors";
 import type { Logger } from "../../../lib/logger";
 import type { OrdersPrisma } from "./database";
 import { confirmOrderStock } from "./order-stock";
+import type { OrderCounters } from "./order-metrics";
 import type { ProductsClient, ReservedLine } from "./products.client";
 
 /**
@@ -47,6 +48,7 @@ export interface PlacementDeps {
   prisma: OrdersPrisma;
   products: ProductsClient;
   logger: Logger;
+  counters: OrderCounters;
 }
 
 export class OrderPlacements {
@@ -134,17 +136,19 @@ export class OrderPlacements {
   }
 
   /** awaiting_stock → placed, and the order with its first status, in one transaction. */
-  private recordOrder(placement: OrderPlacement, reserved: ReservedLine[]): Promise<OrderPlacement> {
+  private async recordOrder(placement: OrderPlacement, reserved: ReservedLine[]): Promise<OrderPlacement> {
     const unitPrice = new Map(reserved.map((line) => [Number(line.productId), new Prisma.Decimal(line.unitPrice)]));
     const lines = (placement.lines as unknown as OrderLine[]).map((line) => ({ ...line, price: unitPrice.get(line.productId)! }));
     const totalAmount = lines.reduce((sum, line) => sum.add(line.price.mul(line.quantity)), new Prisma.Decimal(0));
     const { reservationId } = placement;
-    return this.deps.prisma.$transaction(async (tx) => {
+    let recordedHere = false;
+    const recorded = await this.deps.prisma.$transaction(async (tx) => {
       const { count } = await tx.orderPlacement.updateMany({
         where: { reservationId, state: "awaiting_stock" },
         data: { state: "placed" },
       });
       if (count === 0) return tx.orderPlacement.findUniqueOrThrow({ where: { reservationId } });
+      recordedHere = true;
       const order = await tx.order.create({
         data: {
           userId: placement.userId,
@@ -156,6 +160,9 @@ export class OrderPlacements {
       });
       return tx.orderPlacement.update({ where: { reservationId }, data: { orderId: order.id } });
     });
+    // Counted once the transaction has committed, by the one caller that recorded it.
+    if (recordedHere) this.deps.counters.placed.inc();
+    return recorded;
   }
 
   /** The order is placed whatever happens here; a failed confirm is left to recovery. */
@@ -176,6 +183,7 @@ export class OrderPlacements {
       where: { reservationId, state: "awaiting_stock" },
       data: { state: "rejecting", rejection: rejection as unknown as Prisma.InputJsonValue },
     });
+    if (count === 1 && refusal.code === ErrorCode.OUT_OF_STOCK) this.deps.counters.refusedForStock.inc();
     return count === 1
       ? { ...placement, state: "rejecting", rejection: rejection as unknown as Prisma.JsonValue }
       : this.deps.prisma.orderPlacement.findUniqueOrThrow({ where: { reservationId } });

@@ -3,6 +3,7 @@ import type { Logger } from "../../../lib/logger";
 import type { OrdersPrisma } from "./database";
 import { UNSETTLED_PLACEMENT_STATES, UNSETTLED_STOCK_STATES } from "./order-lifecycle";
 import type { OrderPlacements } from "./order-placement";
+import type { OrderCounters } from "./order-metrics";
 import { confirmOrderStock, releaseOrderStock } from "./order-stock";
 import type { ProductsClient } from "./products.client";
 
@@ -30,6 +31,7 @@ export interface RecoveryDeps {
   products: ProductsClient;
   placements: OrderPlacements;
   logger: Logger;
+  counters: OrderCounters;
   /** Settled placements (and so their idempotency keys) older than this are deleted: housekeeping only. */
   idempotencyRetentionHours: number;
 }
@@ -58,6 +60,8 @@ export async function recoverOnce(deps: RecoveryDeps): Promise<RecoveryReport> {
       report.unfinished += 1;
     }
   }
+  const releasedByRecovery = report.released + report.releasedOrphans;
+  if (releasedByRecovery) deps.counters.reservationsReleased.inc({ by: "recovery" }, releasedByRecovery);
   const cutoff = new Date(Date.now() - deps.idempotencyRetentionHours * 3600_000);
   await deps.prisma.orderPlacement.deleteMany({ where: { state: { in: ["placed", "rejected"] }, createdAt: { lt: cutoff } } });
   return report;

@@ -15,6 +15,7 @@ import type { OrdersPrisma } from "./database";
 import { assertStatusMove } from "./order-lifecycle";
 import type { OrderPlacements } from "./order-placement";
 import { releaseOrderStock } from "./order-stock";
+import type { OrderCounters } from "./order-metrics";
 import type { ProductsClient } from "./products.client";
 import type { UsersClient } from "./users.client";
 
@@ -61,6 +62,7 @@ export interface OrderServiceDeps {
   users: UsersClient;
   placements: OrderPlacements;
   logger: Logger;
+  counters: OrderCounters;
 }
 
 /** Built per request, so its loaders batch and cache within one request only. */
@@ -146,6 +148,7 @@ export class OrderService {
 
   private async moveStatus(id: number, status: OrderStatus): Promise<OrderWithItems> {
     for (;;) {
+      let movedHere = false;
       const result = await this.deps.prisma.$transaction(async (tx) => {
         const order = await tx.order.findUnique({ where: { id }, ...IN_ONE_QUERY });
         if (!order) throw notFound("Order not found");
@@ -157,8 +160,10 @@ export class OrderService {
         });
         if (count === 0) return null; // another move won the race: look again
         await tx.orderStatusChange.create({ data: { orderId: id, status } });
+        movedHere = true;
         return tx.order.findUniqueOrThrow({ where: { id }, ...IN_ONE_QUERY });
       });
+      if (movedHere && status === "cancelled") this.deps.counters.cancelled.inc();
       if (result) return result;
     }
   }

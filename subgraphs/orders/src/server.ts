@@ -1,6 +1,7 @@
 import fs from "node:fs";
 import { gql } from "graphql-tag";
 import type { RunningServer } from "../../../lib/http-server";
+import { ServiceMetrics } from "../../../lib/observability/metrics";
 import { createServiceClient } from "../../shared/service-client";
 import { startSubgraph } from "../../shared/subgraph-server";
 import { schemaFileOf, type SubgraphSettings } from "../../shared/settings";
@@ -8,6 +9,7 @@ import type { OrdersContext } from "./context";
 import { openOrdersDatabase, type OrdersDatabase } from "./database";
 import { OrderPlacements } from "./order-placement";
 import { recoverOnce, scheduleRecovery, type RecoveryDeps, type RecoveryReport } from "./order-recovery";
+import { orderCounters } from "./order-metrics";
 import { OrderService } from "./order.service";
 import { ProductsClient } from "./products.client";
 import { resolvers } from "./resolvers";
@@ -33,18 +35,21 @@ export async function startOrdersSubgraph(
   settings: SubgraphSettings,
   options: OrdersOptions = DEFAULT_ORDERS_OPTIONS,
 ): Promise<OrdersSubgraph> {
-  const database = await openOrdersDatabase(settings.database, settings.logger);
+  const metrics = new ServiceMetrics("orders-subgraph");
+  const database = await openOrdersDatabase(settings.database, settings.logger, metrics);
+  const counters = orderCounters(metrics);
   const { serviceToken } = settings.secrets;
   const timeoutMs = settings.serviceCallTimeoutMs;
   const products = new ProductsClient(createServiceClient(settings.subgraphUrls.products, serviceToken, "products", timeoutMs));
   const users = new UsersClient(createServiceClient(settings.subgraphUrls.users, serviceToken, "users", timeoutMs));
   const { logger } = settings;
-  const placements = new OrderPlacements({ prisma: database.prisma, products, logger });
+  const placements = new OrderPlacements({ prisma: database.prisma, products, logger, counters });
   const recovery: RecoveryDeps = {
     prisma: database.prisma,
     products,
     placements,
     logger,
+    counters,
     idempotencyRetentionHours: options.idempotencyRetentionHours,
   };
   let stopRecovery = async () => {};
@@ -53,9 +58,10 @@ export async function startOrdersSubgraph(
     typeDefs: ordersTypeDefs,
     resolvers,
     ...settings,
+    metrics,
     createContext: (identity) => ({
       ...identity,
-      orders: new OrderService({ prisma: database.prisma, products, users, placements, logger }),
+      orders: new OrderService({ prisma: database.prisma, products, users, placements, logger, counters }),
     }),
     isHealthy: database.isHealthy,
     onStop: async () => {

@@ -1,3 +1,4 @@
+import "./tracing";
 import { runService } from "../../../lib/run-service";
 import { subgraphSettingsFromEnv } from "../../shared/settings";
 import { startProductsSubgraph } from "./server";

@@ -1,6 +1,7 @@
 import fs from "node:fs";
 import { gql } from "graphql-tag";
 import type { RunningServer } from "../../../lib/http-server";
+import { ServiceMetrics } from "../../../lib/observability/metrics";
 import { startSubgraph } from "../../shared/subgraph-server";
 import { schemaFileOf, type SubgraphSettings } from "../../shared/settings";
 import type { ProductsContext } from "./context";
@@ -16,13 +17,15 @@ export interface ProductsSubgraph extends RunningServer {
 }
 
 export async function startProductsSubgraph(settings: SubgraphSettings): Promise<ProductsSubgraph> {
-  const database = await openProductsDatabase(settings.database, settings.logger);
+  const metrics = new ServiceMetrics("products-subgraph");
+  const database = await openProductsDatabase(settings.database, settings.logger, metrics);
   const stock = new StockService(database.prisma);
   const server = await startSubgraph<ProductsContext>({
     name: "products",
     typeDefs: productsTypeDefs,
     resolvers,
     ...settings,
+    metrics,
     createContext: (identity) => ({ ...identity, products: new ProductService(database.prisma), stock }),
     isHealthy: database.isHealthy,
     onStop: database.close,

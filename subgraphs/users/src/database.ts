@@ -1,6 +1,7 @@
 import { PrismaClient } from "../../../prisma/users/generated/client/client";
 import type { DatabaseConfig } from "../../../lib/config";
 import type { Logger } from "../../../lib/logger";
+import type { ServiceMetrics } from "../../../lib/observability/metrics";
 import { openDatabase, QUERY_EVENTS, type Database } from "../../shared/database";
 import { migrationsDirOf } from "../../shared/settings";
 
@@ -8,10 +9,11 @@ export type UsersPrisma = PrismaClient<"query">;
 export type UsersDatabase = Database<UsersPrisma>;
 
 /** The users subgraph's one Prisma client. */
-export function openUsersDatabase(config: DatabaseConfig, logger: Logger): Promise<UsersDatabase> {
+export function openUsersDatabase(config: DatabaseConfig, logger: Logger, metrics: ServiceMetrics): Promise<UsersDatabase> {
   return openDatabase({
     config,
     logger,
+    metrics,
     migrationsDir: migrationsDirOf("users"),
     createClient: (adapter) => new PrismaClient({ adapter, log: [...QUERY_EVENTS] }),
   });

@@ -2,6 +2,7 @@ import fs from "node:fs";
 import { gql } from "graphql-tag";
 import type { RunningServer } from "../../../lib/http-server";
 import { connectRedis } from "../../../lib/rate-limit";
+import { ServiceMetrics } from "../../../lib/observability/metrics";
 import { startSubgraph } from "../../shared/subgraph-server";
 import { schemaFileOf, type SubgraphSettings } from "../../shared/settings";
 import { openUsersDatabase, type UsersDatabase } from "./database";
@@ -21,7 +22,8 @@ export interface UsersSubgraph extends RunningServer {
 
 export async function startUsersSubgraph(settings: SubgraphSettings): Promise<UsersSubgraph> {
   const { security } = settings;
-  const database = await openUsersDatabase(settings.database, settings.logger);
+  const metrics = new ServiceMetrics("users-subgraph");
+  const database = await openUsersDatabase(settings.database, settings.logger, metrics);
   const passwords = await Passwords.withCost(security.bcryptCost);
   const throttleStore = security.redisUrl ? connectRedis(security.redisUrl, settings.logger) : undefined;
   const deps = {
@@ -31,12 +33,14 @@ export async function startUsersSubgraph(settings: SubgraphSettings): Promise<Us
     refreshTokens: new RefreshTokens(database.prisma, security.refreshTokenTtlSeconds),
     jwtSecret: settings.secrets.jwtSecret,
     accessTokenTtlSeconds: security.accessTokenTtlSeconds,
+    loginsFailed: metrics.counter("shop_logins_failed_total", "Logins refused for a wrong email or password"),
   };
   const server = await startSubgraph<UsersContext>({
     name: "users",
     typeDefs: usersTypeDefs,
     resolvers,
     ...settings,
+    metrics,
     createContext: (identity) => ({ ...identity, users: new UserService(deps) }),
     isHealthy: database.isHealthy,
     onStop: async () => {

@@ -1,3 +1,4 @@
+import type { Counter } from "prom-client";
 import DataLoader from "dataloader";
 import { z } from "zod";
 import { Prisma, type Role, type User } from "../../../prisma/users/generated/client/client";
@@ -41,6 +42,8 @@ export interface UserServiceDeps {
   refreshTokens: RefreshTokens;
   jwtSecret: string;
   accessTokenTtlSeconds: number;
+  /** Logins refused for a wrong email or password (a rise may be someone guessing). */
+  loginsFailed: Counter;
 }
 
 const invalidCredentials = () => new DomainError(ErrorCode.UNAUTHENTICATED, "Invalid credentials");
@@ -88,6 +91,7 @@ export class UserService {
     const matches = await this.deps.passwords.verify(password, user?.passwordHash);
     if (!user || !matches) {
       await this.deps.throttle.recordFailure(account, clientAddress);
+      this.deps.loginsFailed.inc();
       throw invalidCredentials();
     }
     await this.deps.throttle.recordSuccess(account);

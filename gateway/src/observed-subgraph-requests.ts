@@ -1,0 +1,53 @@
+import type { GraphQLDataSourceProcessOptions } from "@apollo/gateway";
+import type { Histogram } from "prom-client";
+import type { SubgraphName } from "../../lib/config";
+import type { ServiceMetrics } from "../../lib/observability/metrics";
+import { currentRequestId, REQUEST_ID_HEADER } from "../../lib/observability/request-context";
+import type { GatewayContext } from "./context";
+import { SubgraphRequests } from "./subgraph-requests";
+
+/**
+ * The gateway's subgraph requests, observed: each fetch is timed and counted
+ * per subgraph and outcome (ok, errors in the answer, failed), and carries the
+ * client request's id so that the subgraph logs it under the same id.
+ */
+export function subgraphFetchMetrics(metrics: ServiceMetrics): Histogram<"subgraph" | "outcome"> {
+  return metrics.histogram("gateway_subgraph_fetch_duration_seconds", "Gateway fetches from each subgraph, by outcome", [
+    "subgraph",
+    "outcome",
+  ]);
+}
+
+export class ObservedSubgraphRequests extends SubgraphRequests {
+  private readonly subgraph: SubgraphName;
+  private readonly fetches: Histogram<"subgraph" | "outcome">;
+
+  constructor(
+    url: string,
+    timeoutMs: number,
+    serviceToken: string,
+    observed: { subgraph: SubgraphName; fetches: Histogram<"subgraph" | "outcome"> },
+  ) {
+    super(url, timeoutMs, serviceToken);
+    this.subgraph = observed.subgraph;
+    this.fetches = observed.fetches;
+  }
+
+  override willSendRequest(options: GraphQLDataSourceProcessOptions<GatewayContext>): void {
+    super.willSendRequest(options);
+    const requestId = currentRequestId();
+    if (requestId) options.request.http?.headers.set(REQUEST_ID_HEADER, requestId);
+  }
+
+  override async process(options: GraphQLDataSourceProcessOptions<GatewayContext>): ReturnType<SubgraphRequests["process"]> {
+    const stopTimer = this.fetches.startTimer({ subgraph: this.subgraph });
+    let outcome = "failed";
+    try {
+      const response = await super.process(options);
+      outcome = response.errors?.length ? "errors" : "ok";
+      return response;
+    } finally {
+      stopTimer({ outcome });
+    }
+  }
+}

@@ -1,0 +1,50 @@
+import { execFileSync } from "node:child_process";
+import fs from "node:fs";
+import path from "node:path";
+import { GraphQLClient } from "graphql-request";
+import { createProduct, registerUser } from "./support/fixtures";
+import { CREATE_ORDER, ORDER_ACROSS_SUBGRAPHS } from "./support/operations";
+import { ROOT, startPlatformProcess, type PlatformProcess } from "./support/platform-process";
+
+// `npm run build`, then the compiled platform (`npm run start:prod`) as its own
+// processes: plain Node on JavaScript, no TypeScript loader. One run on PGlite.
+describe("the production build", () => {
+  let platform: PlatformProcess;
+
+  beforeAll(async () => {
+    execFileSync(process.execPath, ["scripts/build.js"], { cwd: ROOT, stdio: "pipe" });
+    platform = await startPlatformProcess(["--enable-source-maps", "dist/scripts/start-platform.js"]);
+  }, 300_000);
+  afterAll(async () => {
+    await platform?.stop();
+  });
+
+  test("compiles every service to JavaScript, with the files they read at run time beside it", () => {
+    for (const service of ["subgraphs/users", "subgraphs/products", "subgraphs/orders", "gateway", "rest-shim"]) {
+      expect(fs.existsSync(path.join(ROOT, "dist", service, "src/main.js"))).toBe(true);
+    }
+    expect(fs.readdirSync(path.join(ROOT, "dist/prisma/orders/migrations")).length).toBeGreaterThan(0);
+    expect(fs.existsSync(path.join(ROOT, "dist/gateway/supergraph.graphql"))).toBe(true);
+  });
+
+  test("the compiled platform starts without tsx and answers GraphQL, REST, the playground and /metrics", async () => {
+    const gql = new GraphQLClient(platform.gatewayUrl);
+    const userId = await registerUser(gql, "ada");
+    const productId = await createProduct(gql, { name: "Kettle", price: "20.00", stockQuantity: 5 });
+    const { createOrder } = await gql.request<{ createOrder: { id: string } }>(CREATE_ORDER, {
+      userId,
+      items: [{ productId, quantity: 2 }],
+    });
+    const { order } = await gql.request<any>(ORDER_ACROSS_SUBGRAPHS, { id: createOrder.id });
+    expect(order).toMatchObject({ totalAmount: "40.00", user: { username: "ada" }, items: [{ product: { name: "Kettle" } }] });
+
+    const rest = await fetch(`${platform.restUrl}/api/products/${productId}`);
+    expect(await rest.json()).toMatchObject({ name: "Kettle", stock_quantity: 3 });
+    const playground = await fetch(platform.gatewayUrl, { headers: { accept: "text/html" } });
+    expect(await playground.text()).toContain("/graphql/playground/graphiql.js");
+    const metrics = await fetch(`${platform.gatewayUrl.replace(/\/graphql$/, "")}/metrics`);
+    expect(await metrics.text()).toContain('graphql_operations_total{operation="CreateOrder"');
+    // The children run compiled JavaScript, not TypeScript through tsx.
+    expect(platform.output()).not.toMatch(/tsx/);
+  });
+});

@@ -1,0 +1,105 @@
+import crypto from "node:crypto";
+import { GraphQLClient } from "graphql-request";
+import { createProduct, registerUser } from "./support/fixtures";
+import { CREATE_ORDER, ORDER_ACROSS_SUBGRAPHS } from "./support/operations";
+import { startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from "./support/otlp-receiver";
+import { startPlatformProcess, type PlatformProcess } from "./support/platform-process";
+
+// Traces across every hop, as exported by the real processes (`npm start`'s
+// script) over OTLP http/json to a small receiver. The database backend does
+// not change the tracing: one run on embedded PGlite.
+describe("traces across every hop", () => {
+  let receiver: OtlpReceiver;
+  let platform: PlatformProcess;
+  let userId: string;
+  let productId: string;
+  let orderId: string;
+
+  beforeAll(async () => {
+    receiver = await startOtlpReceiver();
+    platform = await startPlatformProcess(["--import", "tsx", "scripts/start-platform.ts"], {
+      OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
+      OTEL_EXPORTER_OTLP_PROTOCOL: "http/json",
+      OTEL_BSP_SCHEDULE_DELAY: "100", // export every 100 ms rather than every 5 s
+    });
+    const gql = new GraphQLClient(platform.gatewayUrl);
+    userId = await registerUser(gql, "ada");
+    productId = await createProduct(gql, { name: "Kettle", price: "20.00", stockQuantity: 5 });
+    const { createOrder } = await gql.request<{ createOrder: { id: string } }>(CREATE_ORDER, {
+      userId,
+      items: [{ productId, quantity: 1 }],
+    });
+    orderId = createOrder.id;
+  }, 240_000);
+  afterAll(async () => {
+    await platform?.stop();
+    await receiver?.close();
+  });
+
+  /** A W3C traceparent of our own, so that the test knows the trace id and the caller's span id. */
+  function newTraceparent() {
+    const traceId = crypto.randomBytes(16).toString("hex");
+    const callerSpanId = crypto.randomBytes(8).toString("hex");
+    return { traceId, callerSpanId, header: `00-${traceId}-${callerSpanId}-01` };
+  }
+
+  /** Spans whose parent is not in the trace: in one connected trace, only the span answering the caller. */
+  function rootsOf(spans: ReceivedSpan[]): ReceivedSpan[] {
+    const ids = new Set(spans.map((span) => span.spanId));
+    return spans.filter((span) => !ids.has(span.parentSpanId ?? ""));
+  }
+
+  /**
+   * The trace's spans, once each of these services has sent some and the trace
+   * is connected (each service exports on its own schedule, so a span may
+   * arrive before its parent does).
+   */
+  async function spansOf(trace: { traceId: string; callerSpanId: string }, services: string[]): Promise<ReceivedSpan[]> {
+    const deadline = Date.now() + 20_000;
+    for (;;) {
+      const spans = receiver.spans.filter((span) => span.traceId === trace.traceId);
+      const roots = rootsOf(spans);
+      const complete = roots.length === 1 && roots[0].parentSpanId === trace.callerSpanId;
+      if (complete && services.every((service) => spans.some((span) => span.service === service))) return spans;
+      if (Date.now() > deadline) {
+        const summary = spans.map((span) => `${span.service} ${span.name} ${span.spanId} <- ${span.parentSpanId}`);
+        throw new Error(`trace ${trace.traceId} is not one connected trace over ${services}:\n${summary.join("\n")}`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+
+  test("a federated order query is one trace, with a gateway span per subgraph fetch and each subgraph's work under it", async () => {
+    const trace = newTraceparent();
+    const client = new GraphQLClient(platform.gatewayUrl, { headers: { traceparent: trace.header } });
+    const { order } = await client.request<{ order: { user: { username: string } } }>(ORDER_ACROSS_SUBGRAPHS, { id: orderId });
+    expect(order.user.username).toBe("ada");
+    const spans = await spansOf(trace, ["gateway", "orders-subgraph", "users-subgraph", "products-subgraph"]);
+    expect(rootsOf(spans)).toEqual([expect.objectContaining({ service: "gateway", kind: 2 })]);
+    // The order from orders, then its user from users and its product from products.
+    const fetches = spans.filter((span) => span.name === "gateway.fetch");
+    expect(fetches.map((span) => span.attributes.service).sort()).toEqual(["orders", "products", "users"]);
+  });
+
+  test("an order placed through the REST shim is one trace through the gateway, the services' calls to each other, and the database", async () => {
+    const trace = newTraceparent();
+    const response = await fetch(`${platform.restUrl}/api/orders`, {
+      method: "POST",
+      headers: { "content-type": "application/json", traceparent: trace.header },
+      body: JSON.stringify({ user_id: Number(userId), items: [{ product_id: Number(productId), quantity: 1 }] }),
+    });
+    expect(response.status).toBe(201);
+    const spans = await spansOf(trace, ["rest-shim", "gateway", "orders-subgraph", "users-subgraph", "products-subgraph"]);
+    expect(rootsOf(spans)).toEqual([expect.objectContaining({ service: "rest-shim", kind: 2 })]);
+    const byId = new Map(spans.map((span) => [span.spanId, span]));
+    const callerOf = (span: ReceivedSpan) => byId.get(span.parentSpanId ?? "")?.service;
+    // The orders subgraph asks users (does the user exist?) and products (take the stock) itself.
+    const serverSpan = (service: string) => spans.filter((span) => span.service === service && span.kind === 2);
+    expect(serverSpan("users-subgraph").map(callerOf)).toContain("orders-subgraph");
+    expect(serverSpan("products-subgraph").map(callerOf)).toContain("orders-subgraph");
+    expect(serverSpan("orders-subgraph").map(callerOf)).toEqual(["gateway"]);
+    expect(serverSpan("gateway").map(callerOf)).toEqual(["rest-shim"]);
+    // Prisma's queries are spans too, in the subgraph that ran them.
+    expect(spans.some((span) => span.service === "orders-subgraph" && span.name.startsWith("prisma:"))).toBe(true);
+  });
+});
