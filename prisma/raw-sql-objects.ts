@@ -38,12 +38,6 @@ export const RAW_SQL_OBJECTS: Record<SubgraphName, RawSqlObject[]> = {
       why: "full-text search over name (weight A) and description (weight B)",
     },
     { kind: "index", table: "products", name: "products_search_vector_idx", why: "GIN index for the full-text search" },
-    {
-      kind: "index",
-      table: "stock_reservations",
-      name: "stock_reservations_unsettled_idx",
-      why: "partial index for the sweep of reservations neither confirmed nor released",
-    },
     { kind: "check constraint", table: "products", name: "products_price_not_negative", why: "never a negative price" },
     { kind: "check constraint", table: "products", name: "products_stock_not_negative", why: "stock is never oversold" },
     { kind: "check constraint", table: "products", name: "products_name_not_blank", why: "a product always has a name" },
