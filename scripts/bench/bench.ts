@@ -180,7 +180,8 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
       [
         "orders of a user",
         get(`${rest}/api/orders/user/${data.readerId}`),
-        graphql(platform.gatewayUrl, ORDERS_BY_USER, { userId: data.readerId }),
+        // The shim asks for pages of 100 (the reader has 20 orders: one page).
+        graphql(platform.gatewayUrl, ORDERS_BY_USER, { userId: data.readerId, first: 100 }),
       ],
       ["one order", get(`${rest}/api/orders/${data.anOrderId}`), graphql(platform.gatewayUrl, ORDER, { id: data.anOrderId })],
       [
@@ -365,11 +366,15 @@ async function checkStock(gatewayUrl: string, buyers: string[], productIds: stri
   const client = new GraphQLClient(gatewayUrl);
   const units = new Map<string, number>();
   for (const userId of buyers) {
-    const { ordersByUser } = await client.request<{
-      ordersByUser: { items: { product: { id: string }; quantity: number }[] }[];
-    }>(ORDERS_BY_USER, { userId });
-    for (const order of ordersByUser) {
-      for (const item of order.items) units.set(item.product.id, (units.get(item.product.id) ?? 0) + item.quantity);
+    for (let after: string | undefined; ;) {
+      const { ordersByUser } = await client.request<{
+        ordersByUser: { id: string; items: { product: { id: string }; quantity: number }[] }[];
+      }>(ORDERS_BY_USER, { userId, first: 100, after });
+      for (const order of ordersByUser) {
+        for (const item of order.items) units.set(item.product.id, (units.get(item.product.id) ?? 0) + item.quantity);
+      }
+      if (ordersByUser.length < 100) break;
+      after = ordersByUser[ordersByUser.length - 1].id;
     }
   }
   const lines = [];
