@@ -41,7 +41,14 @@ function startAll(): void {
     const args = compiled ? ["--enable-source-maps", `${entry}.js`] : ["--import", "tsx", `${entry}.ts`];
     // The caller's working directory (npm's: the repository), where a relative DATA_DIR lives.
     const child = spawn(process.execPath, args, {
-      env: { ...process.env, JWT_SECRET: secrets.jwtSecret, SERVICE_TOKEN: secrets.serviceToken },
+      env: {
+        ...process.env,
+        JWT_SECRET: secrets.jwtSecret,
+        SERVICE_TOKEN: secrets.serviceToken,
+        // Here the REST shim reaches the gateway over loopback as its proxy: believe the client address it
+        // forwards, so that rate limits and login throttling count each REST client, not the shim as one.
+        TRUST_PROXY: process.env.TRUST_PROXY ?? "loopback",
+      },
       stdio: ["ignore", "inherit", "inherit"],
     });
     child.on("exit", (code, signal) => {

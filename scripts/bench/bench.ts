@@ -48,6 +48,8 @@ export interface BenchResult {
   startupMs: number;
   residentMemoryMiB: Record<string, number>;
   measurements: Measurement[];
+  /** SQL statements each subgraph ran per federated order query (db_query_duration_seconds_count on its /metrics). */
+  statementsPerFederatedQuery: Record<string, number>;
   ratios: Record<string, number>;
   stockCheck: { product: string; stockTaken: number; unitsInOrders: number }[];
 }
@@ -174,6 +176,12 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
       graphql(platform.env.ORDERS_URL, SUBGRAPH_ORDERS, userVars, { "x-service-token": serviceToken }),
     );
 
+    const statementsPerFederatedQuery = await statementsPerRequest(
+      platform,
+      graphql(platform.gatewayUrl, FEDERATED_ORDERS, userVars),
+    );
+    log(`  SQL statements per federated query: ${JSON.stringify(statementsPerFederatedQuery)}`);
+
     log("REST shim against the same GraphQL operation:");
     const rest = platform.restUrl("gateway");
     const pairs: [string, LoadTarget, LoadTarget][] = [
@@ -233,6 +241,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
       startupMs: Math.round(platform.startupMs),
       residentMemoryMiB: platform.residentMemory(),
       measurements,
+      statementsPerFederatedQuery,
       ratios,
       stockCheck: stockCheck.filter((line) => line.stockTaken > 0),
     };
@@ -304,6 +313,26 @@ function orderTarget(gatewayUrl: string, userId: string, productId: () => string
     nextBody: () =>
       JSON.stringify({ query: CREATE_ORDER, variables: { userId, items: [{ productId: productId(), quantity: 1 }] } }),
   };
+}
+
+/** Sends `target` 20 times, one after another, and reads how many statements each subgraph's database ran per request. */
+async function statementsPerRequest(platform: PlatformProcess, target: LoadTarget): Promise<Record<string, number>> {
+  const subgraphs = { users: platform.env.USERS_URL, products: platform.env.PRODUCTS_URL, orders: platform.env.ORDERS_URL };
+  const statements = async () =>
+    Object.fromEntries(
+      await Promise.all(
+        Object.entries(subgraphs).map(async ([name, url]) => {
+          const text = await (await fetch(url.replace(/\/graphql$/, "/metrics"))).text();
+          const line = text.split("\n").find((row) => row.startsWith("db_query_duration_seconds_count"));
+          return [name, Number(line?.split(" ").pop() ?? NaN)] as const;
+        }),
+      ),
+    );
+  const before = await statements();
+  const requests = 20;
+  for (let i = 0; i < requests; i += 1) await firstAnswer(target);
+  const after = await statements();
+  return Object.fromEntries(Object.keys(subgraphs).map((name) => [name, (after[name] - before[name]) / requests]));
 }
 
 interface DataSet {
@@ -431,6 +460,9 @@ export function formatTable(result: BenchResult): string {
     "| --- | --- |",
     ...ratios,
     "",
+    `SQL statements per federated order query: ${Object.entries(result.statementsPerFederatedQuery)
+      .map(([name, count]) => `${name} ${count}`)
+      .join(", ")}`,
     `start-up to all healthy: ${result.startupMs} ms`,
     "",
     "| process | resident MiB |",
