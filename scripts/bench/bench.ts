@@ -142,6 +142,8 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
       ...databaseUrls,
       AUTH_MODE: "open",
       RATE_LIMIT_PER_MINUTE: "100000000",
+      GRAPHQL_RATE_LIMIT_PER_MINUTE: "100000000",
+      GRAPHQL_USER_RATE_LIMIT_PER_MINUTE: "100000000",
       JWT_SECRET: crypto.randomBytes(32).toString("hex"),
       SERVICE_TOKEN: serviceToken,
     },
