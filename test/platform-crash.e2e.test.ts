@@ -26,7 +26,7 @@ describe("the embedded platform killed with SIGKILL during orders", () => {
     const graphql = (port: string) => `http://127.0.0.1:${port}/graphql`;
     Object.assign(env, {
       DATA_DIR: dataDir,
-      LOG_LEVEL: "silent",
+      LOG_LEVEL: "warn", // shown only when the platform does not come up
       USERS_URL: graphql(env.USERS_PORT),
       PRODUCTS_URL: graphql(env.PRODUCTS_PORT),
       ORDERS_URL: graphql(env.ORDERS_PORT),
@@ -58,11 +58,15 @@ describe("the embedded platform killed with SIGKILL during orders", () => {
     const child = spawn(process.execPath, ["--import", "tsx", "scripts/start-platform.ts"], {
       cwd: ROOT,
       env: { ...inherited, ...env },
-      stdio: "ignore",
+      stdio: ["ignore", "pipe", "pipe"],
       detached: true,
     });
+    let output = "";
+    const keep = (chunk: Buffer) => (output = (output + chunk.toString()).slice(-4000));
+    child.stdout!.on("data", keep);
+    child.stderr!.on("data", keep);
     await until(async () => {
-      if (child.exitCode !== null) throw new Error(`the platform exited with ${child.exitCode}`);
+      if (child.exitCode !== null) throw new Error(`the platform exited with ${child.exitCode}:\n${output}`);
       const health = await fetch(`http://127.0.0.1:${env.REST_GATEWAY_PORT}/health`, { signal: AbortSignal.timeout(1000) }).catch(
         () => null,
       );
