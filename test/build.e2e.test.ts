@@ -4,7 +4,7 @@ import path from "node:path";
 import { GraphQLClient } from "graphql-request";
 import { createProduct, registerUser } from "./support/fixtures";
 import { CREATE_ORDER, ORDER_ACROSS_SUBGRAPHS } from "./support/operations";
-import { ROOT, startPlatformProcess, type PlatformProcess } from "./support/platform-process";
+import { ROOT, startPlatformProcess, type PlatformProcess } from "../scripts/support/platform-process";
 
 // `npm run build`, then the compiled platform (`npm run start:prod`) as its own
 // processes: plain Node on JavaScript, no TypeScript loader. One run on PGlite.
@@ -13,7 +13,7 @@ describe("the production build", () => {
 
   beforeAll(async () => {
     execFileSync(process.execPath, ["scripts/build.js"], { cwd: ROOT, stdio: "pipe" });
-    platform = await startPlatformProcess(["--enable-source-maps", "dist/scripts/start-platform.js"]);
+    platform = await startPlatformProcess({ command: ["--enable-source-maps", "dist/scripts/start-platform.js"] });
   }, 300_000);
   afterAll(async () => {
     await platform?.stop();
@@ -38,7 +38,7 @@ describe("the production build", () => {
     const { order } = await gql.request<any>(ORDER_ACROSS_SUBGRAPHS, { id: createOrder.id });
     expect(order).toMatchObject({ totalAmount: "40.00", user: { username: "ada" }, items: [{ product: { name: "Kettle" } }] });
 
-    const rest = await fetch(`${platform.restUrl}/api/products/${productId}`);
+    const rest = await fetch(`${platform.restUrl("gateway")}/api/products/${productId}`);
     expect(await rest.json()).toMatchObject({ name: "Kettle", stock_quantity: 3 });
     const playground = await fetch(platform.gatewayUrl, { headers: { accept: "text/html" } });
     expect(await playground.text()).toContain("/graphql/playground/graphiql.js");

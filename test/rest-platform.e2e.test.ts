@@ -1,11 +1,9 @@
-import { spawn, type ChildProcess } from "node:child_process";
-import fs from "node:fs";
+import type { ChildProcess } from "node:child_process";
 import net from "node:net";
-import os from "node:os";
 import path from "node:path";
-import { ENV_VARIABLES } from "../lib/config";
 import { openApiDocument, type PortKind } from "../rest-shim/src/openapi/document";
 import { seedSampleCatalogue } from "../scripts/seed-sample-catalogue";
+import { startPlatformProcess, type PlatformProcess } from "../scripts/support/platform-process";
 import { readCurlCommands, runCurl, type CurlResult } from "./support/rest-curl";
 import { expectDocumentedResponse } from "./support/rest-openapi";
 
@@ -17,35 +15,8 @@ import { expectDocumentedResponse } from "./support/rest-openapi";
  * real curl, in the README's order.
  */
 
-const ROOT = path.resolve(__dirname, "..");
 const FIXTURE = path.join(__dirname, "fixtures", "legacy-readme-curl.md");
 const LEGACY_PORTS: Record<string, PortKind> = { "8000": "gateway", "8001": "users", "8002": "products", "8003": "orders" };
-
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
-async function waitForHealthy(url: string, child: ChildProcess, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  let last = "no answer";
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null)
-      throw new Error(`the platform exited with ${child.exitCode} before it was up (last health answer: ${last})`);
-    try {
-      const response = await fetch(url, { signal: AbortSignal.timeout(1000) });
-      if (response.ok) return;
-      last = `${response.status} ${await response.text()}`;
-    } catch (error) {
-      last = String(error); // not up yet
-    }
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-  throw new Error(`${url} did not become healthy in ${timeoutMs} ms`);
-}
 
 function accepts(port: number): Promise<boolean> {
   return new Promise((resolve) => {
@@ -162,46 +133,20 @@ const EXPECTED: { call: string; status: number; body?: unknown; check?: (body: a
 ];
 
 describe("the documented curl commands against `npm start`", () => {
+  let platform: PlatformProcess;
   let child: ChildProcess;
-  let output = "";
-  let dataDir: string;
-  const env: Record<string, string> = {};
+  let env: Record<string, string>;
 
   beforeAll(async () => {
-    dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "shop-platform-"));
-    for (const name of ENV_VARIABLES.filter((name) => name.endsWith("_PORT"))) env[name] = String(await freePort());
-    const graphql = (port: string) => `http://127.0.0.1:${port}/graphql`;
-    Object.assign(env, {
-      HOST: "127.0.0.1",
-      DATA_DIR: dataDir,
-      LOG_LEVEL: "warn",
-      USERS_URL: graphql(env.USERS_PORT),
-      PRODUCTS_URL: graphql(env.PRODUCTS_PORT),
-      ORDERS_URL: graphql(env.ORDERS_PORT),
-      GATEWAY_URL: graphql(env.GATEWAY_PORT),
-    });
-    // A user's shell: no database servers configured, so embedded PGlite under DATA_DIR.
-    const inherited = Object.fromEntries(
-      Object.entries(process.env).filter(([name]) => !(ENV_VARIABLES as string[]).includes(name)),
-    );
-    child = spawn(process.execPath, ["--import", "tsx", "scripts/start-platform.ts"], {
-      cwd: ROOT,
-      env: { ...inherited, ...env },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    child.stdout!.on("data", (chunk) => (output += chunk));
-    child.stderr!.on("data", (chunk) => (output += chunk));
-    try {
-      await waitForHealthy(`http://127.0.0.1:${env.REST_GATEWAY_PORT}/health`, child, 90_000);
-    } catch (error) {
-      throw new Error(`${(error as Error).message}\n--- platform output ---\n${output}`);
-    }
+    // A user's shell: no database servers configured, so embedded PGlite under a fresh DATA_DIR.
+    platform = await startPlatformProcess();
+    ({ child, env } = platform);
     await seedSampleCatalogue(env.GATEWAY_URL, () => undefined);
-  }, 120_000);
+  }, 180_000);
 
   afterAll(async () => {
     if (child && child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
-    fs.rmSync(dataDir, { recursive: true, force: true });
+    await platform?.stop();
   });
 
   const legacyPortOf = (url: string) => new URL(url).port;

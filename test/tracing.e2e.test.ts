@@ -3,7 +3,7 @@ import { GraphQLClient } from "graphql-request";
 import { createProduct, registerUser } from "./support/fixtures";
 import { CREATE_ORDER, ORDER_ACROSS_SUBGRAPHS } from "./support/operations";
 import { startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from "./support/otlp-receiver";
-import { startPlatformProcess, type PlatformProcess } from "./support/platform-process";
+import { startPlatformProcess, type PlatformProcess } from "../scripts/support/platform-process";
 
 // Traces across every hop, as exported by the real processes (`npm start`'s
 // script) over OTLP http/json to a small receiver. The database backend does
@@ -17,10 +17,12 @@ describe("traces across every hop", () => {
 
   beforeAll(async () => {
     receiver = await startOtlpReceiver();
-    platform = await startPlatformProcess(["--import", "tsx", "scripts/start-platform.ts"], {
-      OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
-      OTEL_EXPORTER_OTLP_PROTOCOL: "http/json",
-      OTEL_BSP_SCHEDULE_DELAY: "100", // export every 100 ms rather than every 5 s
+    platform = await startPlatformProcess({
+      env: {
+        OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
+        OTEL_EXPORTER_OTLP_PROTOCOL: "http/json",
+        OTEL_BSP_SCHEDULE_DELAY: "100", // export every 100 ms rather than every 5 s
+      },
     });
     const gql = new GraphQLClient(platform.gatewayUrl);
     userId = await registerUser(gql, "ada");
@@ -83,7 +85,7 @@ describe("traces across every hop", () => {
 
   test("an order placed through the REST shim is one trace through the gateway, the services' calls to each other, and the database", async () => {
     const trace = newTraceparent();
-    const response = await fetch(`${platform.restUrl}/api/orders`, {
+    const response = await fetch(`${platform.restUrl("gateway")}/api/orders`, {
       method: "POST",
       headers: { "content-type": "application/json", traceparent: trace.header },
       body: JSON.stringify({ user_id: Number(userId), items: [{ product_id: Number(productId), quantity: 1 }] }),

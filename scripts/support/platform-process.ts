@@ -8,7 +8,7 @@ import os from "node:os";
 import path from "node:path";
 import { ENV_VARIABLES } from "../../lib/config";
 
-const ROOT = path.resolve(__dirname, "..", "..");
+export const ROOT = path.resolve(__dirname, "..", "..");
 
 export interface PlatformProcess {
   child: ChildProcess;
@@ -35,6 +35,8 @@ export async function freePort(): Promise<number> {
 }
 
 export interface StartOptions {
+  /** Node's arguments: `npm start`'s by default; the compiled platform is `["dist/scripts/start-platform.js"]`. */
+  command?: string[];
   /** Variables on top of the generated ports and URLs (AUTH_MODE, *_DATABASE_URL, ...). */
   env?: Record<string, string>;
   /** Embedded data lives here; a fresh temporary folder (removed on stop) when not given. */
@@ -63,7 +65,7 @@ export async function startPlatformProcess(options: StartOptions = {}): Promise<
     Object.entries(process.env).filter(([name]) => !(ENV_VARIABLES as string[]).includes(name)),
   );
   const started = performance.now();
-  const child = spawn(process.execPath, ["--import", "tsx", "scripts/start-platform.ts"], {
+  const child = spawn(process.execPath, options.command ?? ["--import", "tsx", "scripts/start-platform.ts"], {
     cwd: ROOT,
     env: { ...inherited, ...env },
     stdio: ["ignore", "pipe", "pipe"],
@@ -87,7 +89,7 @@ export async function startPlatformProcess(options: StartOptions = {}): Promise<
   };
   try {
     // The shim's /health on the gateway-style port is healthy only when the gateway and every subgraph are.
-    await waitForHealthy(`http://127.0.0.1:${env.REST_GATEWAY_PORT}/health`, child, options.timeoutMs ?? 90_000);
+    await waitForHealthy(`http://127.0.0.1:${env.REST_GATEWAY_PORT}/health`, child, options.timeoutMs ?? 150_000);
   } catch (error) {
     await stop();
     throw new Error(`${(error as Error).message}\n--- platform output ---\n${output}`);
