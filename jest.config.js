@@ -5,7 +5,8 @@ module.exports = {
   testMatch: ["**/*.test.ts"],
   // Type checking is `tsc --noEmit`, which `npm test` runs before jest; here ts-jest only transpiles.
   transform: { "^.+\\.ts$": ["ts-jest", { diagnostics: false }] },
-  testTimeout: 60_000,
+  // Generous: several suites start whole platforms (three embedded databases each) inside one test.
+  testTimeout: 180_000,
   // The PostgreSQL server for the PostgreSQL half of the suites (test/support/postgres-server.ts).
   globalSetup: "<rootDir>/test/support/global-setup.ts",
   globalTeardown: "<rootDir>/test/support/global-teardown.ts",

@@ -113,7 +113,7 @@ const EnvSchema = z.object({
   MAX_QUERY_ALIASES: z.coerce.number().int().min(0).default(15),
   MAX_QUERY_DIRECTIVES: z.coerce.number().int().min(0).default(20),
   MAX_QUERY_TOKENS: z.coerce.number().int().min(50).default(2000),
-  MAX_QUERY_COST: z.coerce.number().int().min(10).default(20_000),
+  MAX_QUERY_COST: z.coerce.number().int().min(10).default(50_000),
   /** Introspection (and the playground, and field suggestions); default: on in open mode, off in enforced mode. */
   GRAPHQL_INTROSPECTION: booleanFlag,
   /** Requests a minute on the gateway's /graphql, per client address and per signed-in user. */

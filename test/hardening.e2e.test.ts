@@ -5,6 +5,7 @@ import { ADJUST_STOCK, CREATE_PRODUCT, LOGIN, PRODUCTS, REGISTER, SEARCH_PRODUCT
 import { createProduct } from "./support/fixtures";
 import { INTERNALS } from "./support/leaks";
 import { startRestTestPlatform, type RestTestPlatform } from "./support/rest-platform";
+import { SERVICE_TOKEN_HEADER } from "../subgraphs/shared/request-identity";
 
 /**
  * Hostile or broken requests get a clear 4xx answer in JSON from every
@@ -73,7 +74,10 @@ describe.each(BACKENDS)("hardening (%s)", (backend) => {
     "%s to the gateway and to each subgraph: a GraphQL-shaped JSON error, no HTML",
     async (_what, body, type, status) => {
       for (const [service, url] of Object.entries(graphqlEndpoints())) {
-        const answer = await rawRequest(url, { body, headers: { "content-type": type } });
+        // The subgraphs read a body only from callers holding the service credential (else 401 before anything).
+        const credential: Record<string, string> =
+          service === "gateway" ? {} : { [SERVICE_TOKEN_HEADER]: shop.platform.secrets.serviceToken };
+        const answer = await rawRequest(url, { body, headers: { "content-type": type, ...credential } });
         expect({ service, status: answer.status }).toEqual({ service, status });
         expect(answer.headers["content-type"]).toMatch(/application\/json/);
         const parsed = JSON.parse(answer.text);
@@ -147,21 +151,28 @@ describe.each(BACKENDS)("hardening (%s)", (backend) => {
 
     test.each(hostileStrings)("%s in any string argument is BAD_USER_INPUT", async (_what, text) => {
       const gql = shop.platform.client();
-      const attempts: [string, Promise<unknown>][] = [
-        ["login email", gql.request(LOGIN, { email: text, password: "whatever1" })],
-        ["login password", gql.request(LOGIN, { email: "a@example.com", password: text })],
+      // One at a time, each started only when its turn comes.
+      const attempts: [string, () => Promise<unknown>][] = [
+        ["login email", () => gql.request(LOGIN, { email: text, password: "whatever1" })],
+        ["login password", () => gql.request(LOGIN, { email: "a@example.com", password: text })],
         [
           "register name",
-          gql.request(REGISTER, { input: { email: "x@example.com", username: "xuser", password: "password1", fullName: text } }),
+          () =>
+            gql.request(REGISTER, {
+              input: { email: "x@example.com", username: "xuser", password: "password1", fullName: text },
+            }),
         ],
-        ["product name", gql.request(CREATE_PRODUCT, { input: { name: text, price: "1.00" } })],
-        ["product search", gql.request(SEARCH_PRODUCTS, { query: text })],
-        ["user search", gql.request(SEARCH_USERS, { query: text })],
-        ["category filter", gql.request(PRODUCTS, { filter: { category: text } })],
-        ["tag filter", gql.request(`query ($tags: [String!]!) { productsByTags(tags: $tags) { id } }`, { tags: ["ok", text] })],
+        ["product name", () => gql.request(CREATE_PRODUCT, { input: { name: text, price: "1.00" } })],
+        ["product search", () => gql.request(SEARCH_PRODUCTS, { query: text })],
+        ["user search", () => gql.request(SEARCH_USERS, { query: text })],
+        ["category filter", () => gql.request(PRODUCTS, { filter: { category: text } })],
+        [
+          "tag filter",
+          () => gql.request(`query ($tags: [String!]!) { productsByTags(tags: $tags) { id } }`, { tags: ["ok", text] }),
+        ],
       ];
       for (const [where, attempt] of attempts) {
-        const error = await graphqlError(attempt);
+        const error = await graphqlError(attempt());
         expect({ where, code: error.code }).toEqual({ where, code: "BAD_USER_INPUT" });
         expect(error.message).not.toMatch(INTERNALS);
       }

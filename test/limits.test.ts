@@ -5,7 +5,7 @@ import { stringProblem } from "../subgraphs/shared/input-guard";
 describe("limit settings", () => {
   test("defaults, and introspection following the mode unless set", () => {
     const env = readEnv({});
-    expect(graphqlLimitsOf(env)).toEqual({ maxDepth: 12, maxAliases: 15, maxDirectives: 20, maxTokens: 2000, maxCost: 20_000 });
+    expect(graphqlLimitsOf(env)).toEqual({ maxDepth: 12, maxAliases: 15, maxDirectives: 20, maxTokens: 2000, maxCost: 50_000 });
     expect([env.TRUST_PROXY, env.CORS_ORIGINS]).toEqual([[], ["*"]]);
     expect(introspectionEnabled(readEnv({}))).toBe(true);
     expect(introspectionEnabled(readEnv({ AUTH_MODE: "enforced" }))).toBe(false);

@@ -1,6 +1,15 @@
 import type { ApolloServerOptions, ApolloServerPlugin, BaseContext } from "@apollo/server";
 import { ApolloArmor } from "@escape.tech/graphql-armor";
-import { GraphQLError, getNamedType, getNullableType, isCompositeType, isListType, type ValidationRule } from "graphql";
+import {
+  GraphQLError,
+  getNamedType,
+  getNullableType,
+  isCompositeType,
+  isListType,
+  Kind,
+  type OperationDefinitionNode,
+  type ValidationRule,
+} from "graphql";
 import { getComplexity, type ComplexityEstimator } from "graphql-query-complexity";
 import type { GraphQLLimits } from "../../lib/config";
 import { ErrorCode } from "../../lib/errors";
@@ -51,6 +60,9 @@ function operationCheckPlugin(maxCost: number): ApolloServerPlugin<BaseContext> 
           if (operation && operation.operation !== "query" && operation.operation !== "mutation") {
             throw badRequest(`${operation.operation} operations are not supported; send a query or a mutation`, "BAD_REQUEST");
           }
+          // Introspection's size is the schema's, not the data's: the playground's own query would otherwise be
+          // "estimated" as lists of lists. It stays bounded by the token and depth limits, and GRAPHQL_INTROSPECTION.
+          if (operation && isIntrospectionOnly(operation)) return;
           let cost: number;
           try {
             cost = getComplexity({
@@ -73,6 +85,12 @@ function operationCheckPlugin(maxCost: number): ApolloServerPlugin<BaseContext> 
       };
     },
   };
+}
+
+function isIntrospectionOnly(operation: OperationDefinitionNode): boolean {
+  return operation.selectionSet.selections.every(
+    (selection) => selection.kind === Kind.FIELD && selection.name.value.startsWith("__"),
+  );
 }
 
 /** Apollo Server options (validation rules and plugins) that enforce the limits. */

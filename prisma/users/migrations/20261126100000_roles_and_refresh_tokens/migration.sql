@@ -1,7 +1,7 @@
 -- CreateEnum
 CREATE TYPE "user_role" AS ENUM ('customer', 'admin');
 
--- AlterTable: every existing account is a customer; admins are made with `npm run create-admin`.
+-- AlterTable: every existing account is a customer (admins are made with `npm run create-admin`).
 ALTER TABLE "users" ADD COLUMN "role" "user_role" NOT NULL DEFAULT 'customer';
 
 -- CreateTable
