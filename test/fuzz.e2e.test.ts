@@ -22,6 +22,7 @@ import {
   USER_WITH_ORDERS,
 } from "./support/operations";
 import { startRestTestPlatform, type RestTestPlatform } from "./support/rest-platform";
+import { seededRandom } from "./support/seeded-random";
 
 /**
  * A seeded fuzz of the whole platform in open mode (so that hostile input
@@ -36,18 +37,6 @@ import { startRestTestPlatform, type RestTestPlatform } from "./support/rest-pla
 const SEED = Number(process.env.FUZZ_SEED ?? 20261126);
 const REQUESTS_PER_BACKEND = Number(process.env.FUZZ_REQUESTS ?? 1200);
 const PARALLEL = 6;
-
-/** mulberry32: a small seeded PRNG, so that a failing run can be replayed exactly. */
-function prng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 class Fuzzer {
   constructor(readonly random: () => number) {}
@@ -334,7 +323,7 @@ describe.each(BACKENDS)("fuzzing the platform (%s)", (backend) => {
   });
 
   test(`${REQUESTS_PER_BACKEND} hostile requests (seed ${SEED}): no 5xx, no INTERNAL_SERVER_ERROR, no HTML, no internals; stock adds up`, async () => {
-    const f = new Fuzzer(prng(SEED));
+    const f = new Fuzzer(seededRandom(SEED));
     const makers = [restAttempts(f, shop, ledger), graphqlAttempts(f, shop, ledger)];
     const attempts = Array.from({ length: REQUESTS_PER_BACKEND }, () => f.pick(makers)());
     const failures: string[] = [];

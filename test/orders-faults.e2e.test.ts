@@ -21,6 +21,7 @@ import {
 } from "./support/operations";
 import { startTestPlatform, type TestPlatform } from "./support/platform";
 import { BALANCED, readLedger } from "./support/stock-ledger";
+import { seededRandom } from "./support/seeded-random";
 
 /**
  * Orders under faults, on PostgreSQL: a proxy between the orders and products
@@ -238,7 +239,7 @@ describe("orders under faults (postgres)", () => {
 
       const client = async (n: number) => {
         // Each client's choices come from its own generator, so the same seed makes the same plan.
-        const random = mulberry32(seed * 100 + n);
+        const random = seededRandom(seed * 100 + n);
         const userId = users[n % users.length];
         const mine: string[] = [];
         for (let step = 0; step < STEPS; step += 1) {
@@ -421,16 +422,4 @@ async function freePort(): Promise<number> {
   const { port } = server.address() as net.AddressInfo;
   await new Promise((resolve) => server.close(resolve));
   return port;
-}
-
-/** A small seeded generator (mulberry32), so a failing run can be replayed with its seed. */
-function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
