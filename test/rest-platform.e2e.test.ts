@@ -191,7 +191,7 @@ describe("the documented curl commands against `npm start`", () => {
         );
       }
     }
-  }, 60_000);
+  });
 
   test("afterwards the stock adds up and every health check is green", async () => {
     const rest = (kind: string, pathname: string) =>
