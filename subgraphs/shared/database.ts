@@ -1,7 +1,8 @@
 import fs from "node:fs";
 import { PGlite } from "@electric-sql/pglite";
 import { PrismaPg } from "@prisma/adapter-pg";
-import type { SqlDriverAdapterFactory } from "@prisma/driver-adapter-utils";
+import type { IsolationLevel, SqlDriverAdapterFactory, SqlQuery, SqlQueryable } from "@prisma/driver-adapter-utils";
+import type { Histogram } from "prom-client";
 import pg from "pg";
 import { PrismaPGlite } from "pglite-prisma-adapter";
 import type { DatabaseConfig } from "../../lib/config";
@@ -19,13 +20,10 @@ import { applyPendingMigrations, type SqlExecutor } from "./migrations";
 export interface PrismaLike {
   $disconnect(): Promise<void>;
   $queryRawUnsafe<T = unknown>(query: string, ...values: unknown[]): Promise<T>;
-  $on(event: "query", listener: (event: { query: string; duration: number }) => void): void;
 }
 
 export interface Database<Client extends PrismaLike> {
   prisma: Client;
-  /** SQL statements sent so far (excluding transaction control); for tests and metrics. */
-  statementCount(): number;
   isHealthy(): Promise<boolean>;
   close(): Promise<void>;
 }
@@ -36,12 +34,9 @@ export interface OpenDatabaseOptions<Client extends PrismaLike> {
   logger: Logger;
   /** Query latency and, on PostgreSQL, the connection pool's use are recorded here. */
   metrics: ServiceMetrics;
-  /** `(adapter) => new PrismaClient({ adapter, log: QUERY_EVENTS })` from the subgraph's generated client. */
+  /** `(adapter) => new PrismaClient({ adapter })` from the subgraph's generated client. */
   createClient(adapter: SqlDriverAdapterFactory): Client;
 }
-
-/** Pass as `log` to PrismaClient so that statements can be counted. */
-export const QUERY_EVENTS = [{ emit: "event", level: "query" }] as const;
 
 export async function openDatabase<Client extends PrismaLike>(options: OpenDatabaseOptions<Client>): Promise<Database<Client>> {
   const { config, migrationsDir, logger, metrics } = options;
@@ -74,17 +69,11 @@ export async function openDatabase<Client extends PrismaLike>(options: OpenDatab
     closeDriver = () => pglite.close();
   }
 
-  const prisma = options.createClient(adapter);
-  let statements = 0;
-  const queryDuration = metrics.histogram("db_query_duration_seconds", "Time the database took to answer a statement");
-  prisma.$on("query", (event) => {
-    queryDuration.observe(event.duration / 1000);
-    if (!/^\s*(--|BEGIN|COMMIT|ROLLBACK)/i.test(event.query)) statements += 1;
-  });
+  const statementDuration = metrics.histogram("db_query_duration_seconds", "Time the database took to answer a statement");
+  const prisma = options.createClient(timedAdapter(adapter, statementDuration));
 
   return {
     prisma,
-    statementCount: () => statements,
     isHealthy: async () => {
       try {
         await prisma.$queryRawUnsafe("SELECT 1");
@@ -98,6 +87,42 @@ export async function openDatabase<Client extends PrismaLike>(options: OpenDatab
       await closeDriver();
     },
   };
+}
+
+/**
+ * Times every statement the driver adapter sends (its count is the number of
+ * statements, which the bench and the query-count test read from /metrics).
+ * Wrapping the adapter rather than listening to Prisma's query events keeps
+ * the client free of per-query event objects and sees statements inside
+ * transactions too (the COMMIT among them; PostgreSQL's adapter sends BEGIN
+ * before handing the transaction out).
+ */
+function timedAdapter(factory: SqlDriverAdapterFactory, duration: Histogram): SqlDriverAdapterFactory {
+  const timed = <Queryable extends SqlQueryable>(queryable: Queryable): Queryable => {
+    const { queryRaw, executeRaw } = queryable;
+    return Object.assign(Object.create(queryable) as Queryable, {
+      queryRaw: (query: SqlQuery) => observe(() => queryRaw.call(queryable, query)),
+      executeRaw: (query: SqlQuery) => observe(() => executeRaw.call(queryable, query)),
+    });
+  };
+  const observe = async <Result>(statement: () => Promise<Result>): Promise<Result> => {
+    const stopTimer = duration.startTimer();
+    try {
+      return await statement();
+    } finally {
+      stopTimer();
+    }
+  };
+  return Object.assign(Object.create(factory) as SqlDriverAdapterFactory, {
+    connect: async () => {
+      const connection = await factory.connect();
+      const { startTransaction } = connection;
+      return Object.assign(timed(connection), {
+        startTransaction: async (isolationLevel?: IsolationLevel) =>
+          timed(await startTransaction.call(connection, isolationLevel)),
+      });
+    },
+  });
 }
 
 export function postgresExecutor(client: pg.Client): SqlExecutor {

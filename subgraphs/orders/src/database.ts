@@ -2,10 +2,10 @@ import { PrismaClient } from "../../../prisma/orders/generated/client/client";
 import type { DatabaseConfig } from "../../../lib/config";
 import type { Logger } from "../../../lib/logger";
 import type { ServiceMetrics } from "../../../lib/observability/metrics";
-import { openDatabase, QUERY_EVENTS, type Database } from "../../shared/database";
+import { openDatabase, type Database } from "../../shared/database";
 import { migrationsDirOf } from "../../shared/settings";
 
-export type OrdersPrisma = PrismaClient<"query">;
+export type OrdersPrisma = PrismaClient;
 export type OrdersDatabase = Database<OrdersPrisma>;
 
 /** The orders subgraph's one Prisma client. */
@@ -15,6 +15,6 @@ export function openOrdersDatabase(config: DatabaseConfig, logger: Logger, metri
     logger,
     metrics,
     migrationsDir: migrationsDirOf("orders"),
-    createClient: (adapter) => new PrismaClient({ adapter, log: [...QUERY_EVENTS] }),
+    createClient: (adapter) => new PrismaClient({ adapter }),
   });
 }

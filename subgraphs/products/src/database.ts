@@ -2,10 +2,10 @@ import { PrismaClient } from "../../../prisma/products/generated/client/client";
 import type { DatabaseConfig } from "../../../lib/config";
 import type { Logger } from "../../../lib/logger";
 import type { ServiceMetrics } from "../../../lib/observability/metrics";
-import { openDatabase, QUERY_EVENTS, type Database } from "../../shared/database";
+import { openDatabase, type Database } from "../../shared/database";
 import { migrationsDirOf } from "../../shared/settings";
 
-export type ProductsPrisma = PrismaClient<"query">;
+export type ProductsPrisma = PrismaClient;
 export type ProductsDatabase = Database<ProductsPrisma>;
 
 /** The products subgraph's one Prisma client. */
@@ -15,6 +15,6 @@ export function openProductsDatabase(config: DatabaseConfig, logger: Logger, met
     logger,
     metrics,
     migrationsDir: migrationsDirOf("products"),
-    createClient: (adapter) => new PrismaClient({ adapter, log: [...QUERY_EVENTS] }),
+    createClient: (adapter) => new PrismaClient({ adapter }),
   });
 }

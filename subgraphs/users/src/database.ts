@@ -2,10 +2,10 @@ import { PrismaClient } from "../../../prisma/users/generated/client/client";
 import type { DatabaseConfig } from "../../../lib/config";
 import type { Logger } from "../../../lib/logger";
 import type { ServiceMetrics } from "../../../lib/observability/metrics";
-import { openDatabase, QUERY_EVENTS, type Database } from "../../shared/database";
+import { openDatabase, type Database } from "../../shared/database";
 import { migrationsDirOf } from "../../shared/settings";
 
-export type UsersPrisma = PrismaClient<"query">;
+export type UsersPrisma = PrismaClient;
 export type UsersDatabase = Database<UsersPrisma>;
 
 /** The users subgraph's one Prisma client. */
@@ -15,6 +15,6 @@ export function openUsersDatabase(config: DatabaseConfig, logger: Logger, metric
     logger,
     metrics,
     migrationsDir: migrationsDirOf("users"),
-    createClient: (adapter) => new PrismaClient({ adapter, log: [...QUERY_EVENTS] }),
+    createClient: (adapter) => new PrismaClient({ adapter }),
   });
 }
