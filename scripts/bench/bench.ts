@@ -11,15 +11,15 @@
 // Figures are printed and written as JSON; nothing here is asserted in tests
 // except that the script runs and its answers are right (test/bench.smoke.test.ts).
 //
-//   npm run bench -- [--duration 10] [--connections 50] [--out bench-results/latest.json]
-import { spawn } from "node:child_process";
+//   npm run bench -- [--duration 10] [--connections 50] [--only TEXT] [--compiled] [--out bench-results/latest.json]
+import { execFileSync, spawn } from "node:child_process";
 import crypto from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import autocannon from "autocannon";
 import { GraphQLClient, gql } from "graphql-request";
 import { ORDER, ORDERS_BY_USER, PRODUCT, SEARCH_PRODUCTS, USER } from "../../rest-shim/src/documents";
-import { freePort, startPlatformProcess, type PlatformProcess } from "../support/platform-process";
+import { cpuMillisecondsOf, freePort, ROOT, startPlatformProcess, type PlatformProcess } from "../support/platform-process";
 
 export interface BenchOptions {
   durationSeconds: number;
@@ -28,6 +28,8 @@ export interface BenchOptions {
   spreadProducts: number;
   /** Run only the measurements whose name contains this text (profiling one path); all when unset. */
   only?: string;
+  /** Run the compiled platform (`npm run build`, as production and the image do) instead of TypeScript through tsx. */
+  compiled?: boolean;
   log(line: string): void;
 }
 
@@ -39,12 +41,14 @@ export interface Measurement {
   requests: number;
   /** Answers that were not what they should be: non-2xx, errors, or a read differing from the first answer. */
   wrongAnswers: number;
+  /** CPU milliseconds each process (the services, Hive Gateway, the load generator) spent per request during the run. */
+  cpuMsPerRequest: Record<string, number>;
 }
 
 export interface BenchResult {
   startedAt: string;
   backend: "postgres" | "pglite";
-  options: { durationSeconds: number; connections: number };
+  options: { durationSeconds: number; connections: number; compiled: boolean };
   startupMs: number;
   residentMemoryMiB: Record<string, number>;
   measurements: Measurement[];
@@ -137,7 +141,12 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
   );
   const serviceToken = crypto.randomBytes(32).toString("hex");
   log(`starting the platform (${databaseUrls.USERS_DATABASE_URL ? "PostgreSQL" : "embedded PGlite"})…`);
+  if (options.compiled) {
+    log("compiling (npm run build)…");
+    execFileSync(process.execPath, [path.join(ROOT, "scripts", "build.js")], { cwd: ROOT, stdio: "ignore" });
+  }
   const platform = await startPlatformProcess({
+    command: options.compiled ? ["--enable-source-maps", "dist/scripts/start-platform.js"] : undefined,
     env: {
       ...databaseUrls,
       AUTH_MODE: "open",
@@ -155,9 +164,14 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
     log(`up in ${Math.round(platform.startupMs)} ms; loading the data set…`);
     const data = await loadDataSet(platform.gatewayUrl, options.spreadProducts);
     const measurements: Measurement[] = [];
+    const processes = { ...serviceProcesses(platform), hive: hive.pid };
     const measure = async (name: string, target: LoadTarget) => {
       if (options.only && !name.includes(options.only)) return undefined;
-      const measurement = await load(name, target, options);
+      const measurement = await withCpuPerRequest(processes, async () => {
+        const result = await load(name, target, options);
+        await untilQuiet(platform);
+        return result;
+      });
       log(`  ${name}: ${measurement.requestsPerSecond.toFixed(0)} req/s, p99 ${measurement.p99Ms} ms`);
       measurements.push(measurement);
       return measurement;
@@ -241,7 +255,11 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
     const result: BenchResult = {
       startedAt: new Date().toISOString(),
       backend: databaseUrls.USERS_DATABASE_URL ? "postgres" : "pglite",
-      options: { durationSeconds: options.durationSeconds, connections: options.connections },
+      options: {
+        durationSeconds: options.durationSeconds,
+        connections: options.connections,
+        compiled: options.compiled ?? false,
+      },
       startupMs: Math.round(platform.startupMs),
       residentMemoryMiB: platform.residentMemory(),
       measurements,
@@ -270,7 +288,7 @@ interface LoadTarget {
 }
 
 /** Runs one autocannon load, checking every answer. */
-async function load(name: string, target: LoadTarget, options: BenchOptions): Promise<Measurement> {
+async function load(name: string, target: LoadTarget, options: BenchOptions): Promise<Omit<Measurement, "cpuMsPerRequest">> {
   const expected = target.nextBody ? undefined : await firstAnswer(target);
   let wrongAnswers = 0;
   const result = await autocannon({
@@ -302,6 +320,29 @@ async function load(name: string, target: LoadTarget, options: BenchOptions): Pr
   };
 }
 
+/** The platform's service processes by short name (users, products, orders, gateway, rest-shim). */
+function serviceProcesses(platform: PlatformProcess): Record<string, number> {
+  return Object.fromEntries(
+    Object.entries(platform.servicePids()).map(([entry, pid]) => [path.basename(path.dirname(path.dirname(entry))), pid]),
+  );
+}
+
+/** Runs a load and adds how much CPU time each process spent on it, per request. */
+async function withCpuPerRequest(
+  pids: Record<string, number>,
+  run: () => Promise<Omit<Measurement, "cpuMsPerRequest">>,
+): Promise<Measurement> {
+  const cpu = (): Record<string, number> => ({
+    ...Object.fromEntries(Object.entries(pids).map(([name, pid]) => [name, cpuMillisecondsOf(pid)])),
+    "load generator": process.cpuUsage().user / 1000 + process.cpuUsage().system / 1000,
+  });
+  const before = cpu();
+  const measurement = await run();
+  const after = cpu();
+  const perRequest = (name: string) => Math.round(((after[name] - before[name]) / Math.max(measurement.requests, 1)) * 100) / 100;
+  return { ...measurement, cpuMsPerRequest: Object.fromEntries(Object.keys(after).map((name) => [name, perRequest(name)])) };
+}
+
 async function firstAnswer(target: LoadTarget): Promise<string> {
   const response = await fetch(target.url, { method: target.method, headers: target.headers, body: target.body });
   const text = await response.text();
@@ -321,22 +362,40 @@ function orderTarget(gatewayUrl: string, userId: string, productId: () => string
 
 /** Sends `target` 20 times, one after another, and reads how many statements each subgraph's database ran per request. */
 async function statementsPerRequest(platform: PlatformProcess, target: LoadTarget): Promise<Record<string, number>> {
-  const subgraphs = { users: platform.env.USERS_URL, products: platform.env.PRODUCTS_URL, orders: platform.env.ORDERS_URL };
-  const statements = async () =>
-    Object.fromEntries(
-      await Promise.all(
-        Object.entries(subgraphs).map(async ([name, url]) => {
-          const text = await (await fetch(url.replace(/\/graphql$/, "/metrics"))).text();
-          const line = text.split("\n").find((row) => row.startsWith("db_query_duration_seconds_count"));
-          return [name, Number(line?.split(" ").pop() ?? NaN)] as const;
-        }),
-      ),
-    );
-  const before = await statements();
+  const before = await statementCounts(platform);
   const requests = 20;
   for (let i = 0; i < requests; i += 1) await firstAnswer(target);
-  const after = await statements();
-  return Object.fromEntries(Object.keys(subgraphs).map((name) => [name, (after[name] - before[name]) / requests]));
+  const after = await statementCounts(platform);
+  return Object.fromEntries(Object.keys(before).map((name) => [name, (after[name] - before[name]) / requests]));
+}
+
+/** Statements each subgraph's database has run so far (db_query_duration_seconds_count on its /metrics). */
+async function statementCounts(platform: PlatformProcess): Promise<Record<string, number>> {
+  const subgraphs = { users: platform.env.USERS_URL, products: platform.env.PRODUCTS_URL, orders: platform.env.ORDERS_URL };
+  return Object.fromEntries(
+    await Promise.all(
+      Object.entries(subgraphs).map(async ([name, url]) => {
+        const text = await (await fetch(url.replace(/\/graphql$/, "/metrics"))).text();
+        const line = text.split("\n").find((row) => row.startsWith("db_query_duration_seconds_count"));
+        return [name, Number(line?.split(" ").pop() ?? NaN)] as const;
+      }),
+    ),
+  );
+}
+
+/**
+ * Autocannon stops by closing its connections, but the requests already sent
+ * are still being answered. Wait until the databases have gone quiet (no
+ * statement in 200 ms), so that this tail is not counted in the next measurement.
+ */
+async function untilQuiet(platform: PlatformProcess): Promise<void> {
+  let last = JSON.stringify(await statementCounts(platform));
+  for (;;) {
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const now = JSON.stringify(await statementCounts(platform));
+    if (now === last) return;
+    last = now;
+  }
 }
 
 interface DataSet {
@@ -437,6 +496,7 @@ async function startHiveGateway(platform: PlatformProcess, serviceToken: string)
   });
   return {
     url: `http://127.0.0.1:${port}/graphql`,
+    pid: child.pid!,
     stop: async () => {
       if (child.exitCode !== null) return;
       const exited = new Promise((resolve) => child.once("exit", resolve));
@@ -451,14 +511,23 @@ export function formatTable(result: BenchResult): string {
     (m) => `| ${m.name} | ${m.requestsPerSecond.toFixed(0)} | ${m.p50Ms} | ${m.p99Ms} | ${m.requests} |`,
   );
   const ratios = Object.entries(result.ratios).map(([name, value]) => `| ${name} | ${value} |`);
+  const cpuColumns = [...new Set(result.measurements.flatMap((m) => Object.keys(m.cpuMsPerRequest)))];
   const memory = Object.entries(result.residentMemoryMiB).map(([entry, mib]) => `| ${entry} | ${mib} |`);
   const total = Object.values(result.residentMemoryMiB).reduce((sum, mib) => sum + mib, 0);
   return [
-    `backend ${result.backend}, ${result.options.connections} connections, ${result.options.durationSeconds} s each`,
+    `${result.options.compiled ? "compiled" : "tsx"}, backend ${result.backend}, ${result.options.connections} connections, ${result.options.durationSeconds} s each`,
     "",
     "| target | req/s | p50 ms | p99 ms | requests |",
     "| --- | --- | --- | --- | --- |",
     ...rows,
+    "",
+    "CPU milliseconds per request, by process:",
+    "",
+    `| target | ${cpuColumns.join(" | ")} |`,
+    `| --- | ${cpuColumns.map(() => "---").join(" | ")} |`,
+    ...result.measurements.map(
+      (m) => `| ${m.name} | ${cpuColumns.map((column) => m.cpuMsPerRequest[column] ?? "").join(" | ")} |`,
+    ),
     "",
     "| ratio (req/s) | value |",
     "| --- | --- |",
@@ -488,6 +557,7 @@ if (require.main === module) {
     connections: Number(argument("connections", "50")),
     spreadProducts: Number(argument("spread", "100")),
     only: process.argv.includes("--only") ? argument("only", "") : undefined,
+    compiled: process.argv.includes("--compiled"),
     log: (line) => process.stdout.write(`${line}\n`),
   }).then(
     (result) => {

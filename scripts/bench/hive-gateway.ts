@@ -17,12 +17,19 @@ const supergraph = Object.entries(urls).reduce((sdl, [from, to]) => sdl.split(`"
 const runtime = createGatewayRuntime({
   supergraph,
   logging: "error",
-  // Our gateway executes every request; so does this one (in-flight dedup is off by default; said here on purpose).
+  // Our gateway executes every request and sends every subgraph fetch; so does this one. Inbound dedup is off by
+  // default (said here on purpose); outbound dedup (identical subgraph fetches in flight share one) is ON by
+  // default in its HTTP transport, so it is turned off below, or 50 identical queries would share fetches.
   inboundInflightRequestDeduplication: false,
   landingPage: false,
   graphiql: false,
   // The subgraphs accept only callers holding the service credential.
-  transportEntries: { "*": { headers: [["x-service-token", process.env.SERVICE_TOKEN ?? ""]] } },
+  transportEntries: {
+    "*": {
+      headers: [["x-service-token", process.env.SERVICE_TOKEN ?? ""]],
+      options: { deduplicateInflightRequests: false },
+    },
+  },
 });
 
 http.createServer(runtime).listen(Number(process.env.HIVE_PORT), "127.0.0.1", () => {

@@ -23,6 +23,8 @@ export interface PlatformProcess {
   output(): string;
   /** Resident memory of each service process, in MiB, by entry file. */
   residentMemory(): Record<string, number>;
+  /** The pid of each service process, by entry file. */
+  servicePids(): Record<string, number>;
   stop(): Promise<void>;
 }
 
@@ -102,6 +104,7 @@ export async function startPlatformProcess(options: StartOptions = {}): Promise<
     startupMs: performance.now() - started,
     output: () => output,
     residentMemory: () => residentMemoryOfChildren(child.pid!),
+    servicePids: () => servicePidsOf(child.pid!),
     stop,
   };
 }
@@ -125,13 +128,37 @@ async function waitForHealthy(url: string, child: ChildProcess, timeoutMs: numbe
 
 /** RSS of the platform's service processes (the children of start-platform), from ps. */
 function residentMemoryOfChildren(parentPid: number): Record<string, number> {
-  const lines = execFileSync("ps", ["-o", "rss=,args=", "--ppid", String(parentPid)], { encoding: "utf8" })
+  return Object.fromEntries(serviceProcessesOf(parentPid, "rss").map(({ entry, value }) => [entry, Math.round(value / 1024)]));
+}
+
+function servicePidsOf(parentPid: number): Record<string, number> {
+  return Object.fromEntries(serviceProcessesOf(parentPid, "pid").map(({ entry, value }) => [entry, value]));
+}
+
+/** One ps column (rss, pid) of each service process, named by its entry file (…/src/main.ts). */
+function serviceProcessesOf(parentPid: number, column: "rss" | "pid"): { entry: string; value: number }[] {
+  const lines = execFileSync("ps", ["-o", `${column}=,args=`, "--ppid", String(parentPid)], { encoding: "utf8" })
     .trim()
     .split("\n");
-  const memory: Record<string, number> = {};
-  for (const line of lines) {
+  return lines.flatMap((line) => {
     const match = /^\s*(\d+)\s+.*?(\S+\/src\/main\.(?:ts|js))/.exec(line);
-    if (match) memory[match[2]] = Math.round(Number(match[1]) / 1024);
-  }
-  return memory;
+    return match ? [{ entry: match[2], value: Number(match[1]) }] : [];
+  });
 }
+
+/**
+ * CPU time (user + system) a process has used so far, in milliseconds, from
+ * /proc (Linux). Busy time per request is the bench's load-independent
+ * figure: on a shared machine rates drift with the neighbours, CPU per
+ * request much less.
+ */
+export function cpuMillisecondsOf(pid: number): number {
+  const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
+  // Fields after the command name (which may hold spaces) start at ") "; utime and stime are the 14th and 15th.
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  const ticks = Number(fields[11]) + Number(fields[12]);
+  return (ticks * 1000) / CLOCK_TICKS_PER_SECOND;
+}
+
+/** USER_HZ, 100 on every Linux this runs on (getconf CLK_TCK). */
+const CLOCK_TICKS_PER_SECOND = 100;
