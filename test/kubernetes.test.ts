@@ -50,6 +50,7 @@ type Container = {
   name: string;
   image: string;
   command?: string[];
+  args?: string[];
   ports?: { name?: string; containerPort: number }[];
   env?: EnvVar[];
   envFrom?: { configMapRef?: { name: string }; secretRef?: { name: string } }[];
@@ -69,7 +70,14 @@ const named = (kind: string, name: string): Manifest => {
   if (!found) throw new Error(`no ${kind} ${name} in ${RENDERED}`);
   return found;
 };
-const podSpecOf = (manifest: Manifest) => manifest.spec.template.spec as { containers: Container[]; volumes?: any[] };
+type PodSpec = {
+  containers: Container[];
+  volumes?: any[];
+  enableServiceLinks?: boolean;
+  automountServiceAccountToken?: boolean;
+  topologySpreadConstraints?: { topologyKey: string; labelSelector: { matchLabels: Record<string, string> } }[];
+};
+const podSpecOf = (manifest: Manifest) => manifest.spec.template.spec as PodSpec;
 const containerOf = (kind: string, name: string): Container => {
   const containers = podSpecOf(named(kind, name)).containers;
   expect(containers).toHaveLength(1);
@@ -104,9 +112,29 @@ const SAMPLE_SECRETS: Record<string, string> = {
  */
 const PENDING_VARIABLES = ENV_VARIABLES.includes("NATS_URL" as never) ? [] : ["NATS_URL"];
 
+/**
+ * The variables Kubernetes adds for every Service of the namespace unless the pod says
+ * enableServiceLinks: false (Docker links' format: USERS_PORT=tcp://10.0.0.1:4001, ...).
+ */
+function serviceLinks(pod: PodSpec): Record<string, string> {
+  if (pod.enableServiceLinks === false) return {};
+  return Object.fromEntries(
+    ofKind("Service").flatMap((service, index) => {
+      const prefix = service.metadata.name.toUpperCase().replace(/-/g, "_");
+      const address = `10.96.0.${index + 1}`;
+      const port = service.spec.ports[0].port;
+      return [
+        [`${prefix}_SERVICE_HOST`, address],
+        [`${prefix}_SERVICE_PORT`, String(port)],
+        [`${prefix}_PORT`, `tcp://${address}:${port}`],
+      ];
+    }),
+  );
+}
+
 /** A container's environment as the process inside sees it, with the sample secrets. */
-function environmentOf(container: Container): Record<string, string> {
-  const env: Record<string, string> = {};
+function environmentOf(container: Container, pod: PodSpec): Record<string, string> {
+  const env: Record<string, string> = serviceLinks(pod);
   for (const source of container.envFrom ?? []) {
     expect(source.secretRef).toBeUndefined(); // every secret is named one by one: each service gets only its own
     Object.assign(env, named("ConfigMap", source.configMapRef!.name).data);
@@ -123,12 +151,18 @@ function environmentOf(container: Container): Record<string, string> {
   }
   return env;
 }
-const configOf = (name: AppService): PlatformEnv => readEnv(environmentOf(containerOf("Deployment", name)));
+const deploymentEnvironment = (name: AppService) =>
+  environmentOf(containerOf("Deployment", name), podSpecOf(named("Deployment", name)));
+const configOf = (name: AppService): PlatformEnv => readEnv(deploymentEnvironment(name));
 
-/** Every container's env and envFrom names, Deployments and Jobs alike. */
-const everyContainer = (): { owner: string; container: Container }[] =>
+/** Every container with its pod, Deployments and Jobs alike. */
+const everyContainer = (): { owner: string; container: Container; pod: PodSpec }[] =>
   [...ofKind("Deployment"), ...ofKind("Job")].flatMap((manifest) =>
-    podSpecOf(manifest).containers.map((container) => ({ owner: `${manifest.kind}/${manifest.metadata.name}`, container })),
+    podSpecOf(manifest).containers.map((container) => ({
+      owner: `${manifest.kind}/${manifest.metadata.name}`,
+      container,
+      pod: podSpecOf(manifest),
+    })),
   );
 
 const matches = (selector: Record<string, string>, labels: Record<string, string> = {}) =>
@@ -217,8 +251,11 @@ describe(`${RENDERED}`, () => {
   });
 
   test.each(APP_SERVICES)("%s runs its compiled entry with plain node, as in docker-compose.yml", (name) => {
-    expect(containerOf("Deployment", name).command).toEqual(imageCommandOf(name));
+    // args, as compose's command: Kubernetes' command would replace the image's entrypoint, tini.
+    expect(containerOf("Deployment", name).command).toBeUndefined();
+    expect(containerOf("Deployment", name).args).toEqual(imageCommandOf(name));
     expect(compose.services[name].command).toEqual(imageCommandOf(name));
+    expect(read("Dockerfile")).toMatch(/^ENTRYPOINT \["\/usr\/bin\/tini", "--"\]$/m);
   });
 
   test.each(APP_SERVICES)("%s declares exactly the ports its code listens on", (name) => {
@@ -247,6 +284,23 @@ describe(`${RENDERED}`, () => {
     expect(env.JWT_SECRET).toBe(SAMPLE_SECRETS.JWT_SECRET);
     expect(env.SERVICE_TOKEN).toBe(SAMPLE_SECRETS.SERVICE_TOKEN);
     expect(env.REDIS_URL).toBe(SAMPLE_SECRETS.REDIS_URL);
+  });
+
+  test("no pod gets the Services' link variables, which would set USERS_PORT=tcp://... and stop the service", () => {
+    for (const { owner, pod } of everyContainer()) {
+      expect({ owner, links: pod.enableServiceLinks }).toEqual({ owner, links: false });
+      expect({ owner, token: pod.automountServiceAccountToken }).toEqual({ owner, token: false });
+    }
+    // What the links would do: the users subgraph's configuration would be refused.
+    const users = named("Deployment", "users");
+    const linked = environmentOf(containerOf("Deployment", "users"), { ...podSpecOf(users), enableServiceLinks: true });
+    expect(() => readEnv(linked)).toThrow(/USERS_PORT/);
+  });
+
+  test.each(APP_SERVICES)("%s spreads its replicas over the nodes", (name) => {
+    const [spread] = podSpecOf(named("Deployment", name)).topologySpreadConstraints ?? [];
+    expect(spread?.topologyKey).toBe("kubernetes.io/hostname");
+    expect(deploymentsSelectedBy(spread.labelSelector.matchLabels).map((deployment) => deployment.metadata.name)).toEqual([name]);
   });
 
   test.each(APP_SERVICES)("%s gets only its own database URL, from the secret", (name) => {
@@ -368,7 +422,7 @@ describe(`${RENDERED}`, () => {
   });
 
   test.each(APP_SERVICES)("every URL %s is given names a Service and a port its Deployment listens on", (name) => {
-    const urls = Object.entries(environmentOf(containerOf("Deployment", name))).filter(([variable]) =>
+    const urls = Object.entries(deploymentEnvironment(name)).filter(([variable]) =>
       /^(USERS|PRODUCTS|ORDERS|GATEWAY)_URL$/.test(variable),
     );
     expect(urls.length).toBe(4);
@@ -417,10 +471,13 @@ describe("the migration Jobs", () => {
     const job = named("Job", `${name}-migrate`);
     const container = containerOf("Job", `${name}-migrate`);
     const mount = container.volumeMounts?.[0];
-    expect(container.command).toEqual(["node", `${mount?.mountPath}/migrate.js`, name]);
+    expect(container.command).toBeUndefined();
+    expect(container.args).toEqual(["node", `${mount?.mountPath}/migrate.js`, name]);
     const volume = podSpecOf(job).volumes?.find((candidate: { name: string }) => candidate.name === mount?.name);
     expect(named("ConfigMap", volume.configMap.name).data["migrate.js"]).toBe(script);
-    expect(Object.keys(environmentOf(container)).sort()).toEqual(["LOG_LEVEL", `${name.toUpperCase()}_DATABASE_URL`].sort());
+    expect(Object.keys(environmentOf(container, podSpecOf(job))).sort()).toEqual(
+      ["LOG_LEVEL", `${name.toUpperCase()}_DATABASE_URL`].sort(),
+    );
     expect(job.spec.backoffLimit).toBeGreaterThan(0);
   });
 
