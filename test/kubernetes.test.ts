@@ -481,6 +481,21 @@ describe("the migration Jobs", () => {
     expect(job.spec.backoffLimit).toBeGreaterThan(0);
   });
 
+  test("can be applied alone: the Jobs and the ConfigMaps they read carry the labels docs/kubernetes.md selects", () => {
+    const component = (manifest: Manifest) => manifest.metadata.labels?.["app.kubernetes.io/component"];
+    expect(read("docs/kubernetes.md")).toContain("-l 'app.kubernetes.io/component in (config,migration)'");
+    for (const job of ofKind("Job")) {
+      expect(component(job)).toBe("migration");
+      const container = podSpecOf(job).containers[0];
+      const maps = [
+        ...(container.env ?? []).flatMap((variable) => variable.valueFrom?.configMapKeyRef?.name ?? []),
+        ...(podSpecOf(job).volumes ?? []).flatMap((volume: { configMap?: { name: string } }) => volume.configMap?.name ?? []),
+      ];
+      expect(maps.length).toBe(2);
+      for (const map of maps) expect(["config", "migration"]).toContain(component(named("ConfigMap", map)));
+    }
+  });
+
   /** Runs migrate.js as the image does: from a working directory whose dist/ is the compiled code (here: the sources, through tsx). */
   function runMigrate(args: string[], env: Record<string, string>) {
     const app = fs.mkdtempSync(path.join(os.tmpdir(), "shop-migrate-"));
