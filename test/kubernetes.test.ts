@@ -9,6 +9,12 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import pg from "pg";
+import { Deployment } from "kubernetes-models/apps/v1";
+import { HorizontalPodAutoscaler } from "kubernetes-models/autoscaling/v2";
+import { Job } from "kubernetes-models/batch/v1";
+import { Ingress } from "kubernetes-models/networking.k8s.io/v1";
+import { PodDisruptionBudget } from "kubernetes-models/policy/v1";
+import { ConfigMap, Namespace, Secret, Service } from "kubernetes-models/v1";
 import { parse, parseAllDocuments, parseDocument } from "yaml";
 import { ENV_VARIABLES, authModeOf, playgroundEnabled, readEnv, type PlatformEnv } from "../lib/config";
 import { ServiceMetrics } from "../lib/observability/metrics";
@@ -231,6 +237,28 @@ describe(`${RENDERED}`, () => {
     ).toEqual(SUBGRAPHS.map((name) => `${name}-migrate`).sort());
     for (const name of APP_SERVICES) expect(named("Service", name).spec.selector).toEqual({ "app.kubernetes.io/name": name });
     expect(ofKind("Ingress")).toHaveLength(1);
+  });
+
+  /** kubernetes-models: the API's OpenAPI schemas (types, required fields, formats) per kind. */
+  const MODELS: Record<string, new (data: any) => { validate(): void }> = {
+    "v1/Namespace": Namespace,
+    "v1/ConfigMap": ConfigMap,
+    "v1/Secret": Secret,
+    "v1/Service": Service,
+    "apps/v1/Deployment": Deployment,
+    "batch/v1/Job": Job,
+    "policy/v1/PodDisruptionBudget": PodDisruptionBudget,
+    "autoscaling/v2/HorizontalPodAutoscaler": HorizontalPodAutoscaler,
+    "networking.k8s.io/v1/Ingress": Ingress,
+  };
+
+  test("every object is valid against the Kubernetes API's schema for its kind", () => {
+    for (const manifest of [...manifests, parse(read("deploy/kubernetes/base/secret.yaml")) as Manifest]) {
+      const model = MODELS[`${manifest.apiVersion}/${manifest.kind}`];
+      const name = `${manifest.apiVersion}/${manifest.kind} ${manifest.metadata.name}`;
+      expect({ name, known: Boolean(model) }).toEqual({ name, known: true });
+      expect(() => new model(manifest).validate()).not.toThrow();
+    }
   });
 
   test("puts everything in the overlay's namespace", () => {
