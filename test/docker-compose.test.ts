@@ -5,9 +5,18 @@ import fs from "node:fs";
 import path from "node:path";
 import { parseDocument } from "yaml";
 import { ENV_VARIABLES, readEnv, type PlatformEnv } from "../lib/config";
-
-const root = path.resolve(__dirname, "..");
-const read = (file: string) => fs.readFileSync(path.join(root, file), "utf8");
+import {
+  APP_SERVICES,
+  DEFAULTS,
+  SOURCE_ENTRY,
+  SUBGRAPHS,
+  imageCommandOf,
+  listeningPorts,
+  parseNginx,
+  read,
+  root,
+  type AppService,
+} from "./support/deployment";
 
 type Service = {
   build?: string | { context?: string; dockerfile?: string };
@@ -24,10 +33,6 @@ type Service = {
 const composeDocument = parseDocument(read("docker-compose.yml"), { merge: true });
 const compose = composeDocument.toJS() as { services: Record<string, Service>; volumes?: Record<string, unknown> };
 const services = compose.services;
-
-const SUBGRAPHS = ["users", "products", "orders"] as const;
-const APP_SERVICES = [...SUBGRAPHS, "gateway", "rest-shim"] as const;
-type AppService = (typeof APP_SERVICES)[number];
 
 /** What a user exports before `docker compose up`. */
 const SHELL = { JWT_SECRET: "a-jwt-secret-of-32-characters-xx", SERVICE_TOKEN: "a-service-token-of-32-characters" };
@@ -55,23 +60,6 @@ function environmentOf(name: string, shell: Record<string, string | undefined> =
 
 /** The configuration a service's own code derives from its container's environment. */
 const configOf = (name: AppService): PlatformEnv => readEnv(environmentOf(name));
-const DEFAULTS = readEnv({});
-
-/** The ports each Node service listens on, read the way its main.ts reads them. */
-function listeningPorts(name: AppService, env: PlatformEnv): number[] {
-  switch (name) {
-    case "users":
-      return [env.USERS_PORT];
-    case "products":
-      return [env.PRODUCTS_PORT];
-    case "orders":
-      return [env.ORDERS_PORT];
-    case "gateway":
-      return [env.GATEWAY_PORT];
-    case "rest-shim":
-      return [env.REST_GATEWAY_PORT, env.REST_USERS_PORT, env.REST_PRODUCTS_PORT, env.REST_ORDERS_PORT];
-  }
-}
 
 /** Where each service answers, by the defaults of lib/config.ts (postgres: its image's port). */
 const DEFAULT_PORT_OF: Record<string, number> = {
@@ -270,18 +258,9 @@ describe("docker-compose.yml", () => {
     }
   });
 
-  /** The service's source entry, which `npm run build` (tsconfig.build.json) compiles to dist/<same path>.js. */
-  const SOURCE_ENTRY: Record<AppService, string> = {
-    users: "subgraphs/users/src/main.ts",
-    products: "subgraphs/products/src/main.ts",
-    orders: "subgraphs/orders/src/main.ts",
-    gateway: "gateway/src/main.ts",
-    "rest-shim": "rest-shim/src/main.ts",
-  };
-
   test.each(APP_SERVICES)("%s runs its compiled entry with plain node", (name) => {
     const source = SOURCE_ENTRY[name];
-    expect(services[name].command).toEqual(["node", `dist/${source.replace(/\.ts$/, ".js")}`]);
+    expect(services[name].command).toEqual(imageCommandOf(name));
     expect(fs.existsSync(path.join(root, source))).toBe(true);
     // The same service as `npm run start:<name>` in development.
     const scripts = JSON.parse(read("package.json")).scripts as Record<string, string>;
@@ -336,32 +315,7 @@ describe("PostgreSQL init script", () => {
 
 describe("NGINX configuration", () => {
   const mount = bindMounts("nginx").find((candidate) => candidate.target.startsWith("/etc/nginx/"));
-  const conf = mount ? fs.readFileSync(mount.source, "utf8").replace(/#.*$/gm, "") : "";
-
-  const upstreams = Object.fromEntries(
-    [...conf.matchAll(/upstream\s+([\w-]+)\s*\{([^}]*)\}/g)].map((match) => [
-      match[1],
-      match[2].match(/server\s+([^\s;]+)/)?.[1],
-    ]),
-  );
-  const locations = [...conf.matchAll(/location\s+(=\s*|~\*?\s*|\^~\s*)?(\S+)\s*\{([^}]*)\}/g)].map((match) => ({
-    modifier: (match[1] ?? "").trim(),
-    path: match[2],
-    proxyPass: match[3].match(/proxy_pass\s+([^\s;]+)/)?.[1],
-  }));
-
-  /** Where NGINX sends a request path: an exact match first, then the longest prefix (regex locations are not used here). */
-  function routeOf(requestPath: string): string {
-    expect(locations.filter((location) => location.modifier.startsWith("~"))).toEqual([]);
-    const exact = locations.find((location) => location.modifier === "=" && location.path === requestPath);
-    const prefix = locations
-      .filter((location) => location.modifier !== "=" && requestPath.startsWith(location.path))
-      .sort((a, b) => b.path.length - a.path.length)[0];
-    const chosen = exact ?? prefix;
-    if (!chosen?.proxyPass) throw new Error(`no proxy_pass for ${requestPath}`);
-    const target = new URL(chosen.proxyPass);
-    return upstreams[target.host] ?? target.host;
-  }
+  const { conf, upstreams, locations, routeOf } = parseNginx(mount ? fs.readFileSync(mount.source, "utf8") : "");
 
   test("is mounted from the repository, listening on the port the container publishes", () => {
     expect(mount).toBeDefined();

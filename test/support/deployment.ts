@@ -1,0 +1,101 @@
+// What the deployment tests (docker-compose.test.ts, kubernetes.test.ts) hold
+// the files they check to: the platform's services, their ports as the code
+// reads them, their entry points, and the NGINX front door of compose.
+import fs from "node:fs";
+import path from "node:path";
+import { readEnv, type PlatformEnv } from "../../lib/config";
+
+export const root = path.resolve(__dirname, "../..");
+export const read = (file: string) => fs.readFileSync(path.join(root, file), "utf8");
+
+export const SUBGRAPHS = ["users", "products", "orders"] as const;
+export const APP_SERVICES = [...SUBGRAPHS, "gateway", "rest-shim"] as const;
+export type AppService = (typeof APP_SERVICES)[number];
+
+/** lib/config.ts with nothing set. */
+export const DEFAULTS = readEnv({});
+
+/** The ports each Node service listens on, read the way its main.ts reads them. */
+export function listeningPorts(name: AppService, env: PlatformEnv): number[] {
+  switch (name) {
+    case "users":
+      return [env.USERS_PORT];
+    case "products":
+      return [env.PRODUCTS_PORT];
+    case "orders":
+      return [env.ORDERS_PORT];
+    case "gateway":
+      return [env.GATEWAY_PORT];
+    case "rest-shim":
+      return [env.REST_GATEWAY_PORT, env.REST_USERS_PORT, env.REST_PRODUCTS_PORT, env.REST_ORDERS_PORT];
+  }
+}
+
+/** The service's source entry, which `npm run build` (tsconfig.build.json) compiles to dist/<same path>.js. */
+export const SOURCE_ENTRY: Record<AppService, string> = {
+  users: "subgraphs/users/src/main.ts",
+  products: "subgraphs/products/src/main.ts",
+  orders: "subgraphs/orders/src/main.ts",
+  gateway: "gateway/src/main.ts",
+  "rest-shim": "rest-shim/src/main.ts",
+};
+
+/** The command that runs a service in the image: its compiled entry with plain node. */
+export const imageCommandOf = (name: AppService): string[] => ["node", `dist/${SOURCE_ENTRY[name].replace(/\.ts$/, ".js")}`];
+
+export interface NginxLocation {
+  modifier: string;
+  path: string;
+  proxyPass: string | undefined;
+  body: string;
+}
+
+/** The upstreams and locations of an NGINX server config, and where it sends a request path. */
+export function parseNginx(text: string) {
+  const conf = text.replace(/#.*$/gm, "");
+  const upstreams: Record<string, string | undefined> = Object.fromEntries(
+    [...conf.matchAll(/upstream\s+([\w-]+)\s*\{([^}]*)\}/g)].map((match) => [
+      match[1],
+      match[2].match(/server\s+([^\s;]+)/)?.[1],
+    ]),
+  );
+  const locations: NginxLocation[] = [...conf.matchAll(/location\s+(=\s*|~\*?\s*|\^~\s*)?(\S+)\s*\{([^}]*)\}/g)].map((match) => ({
+    modifier: (match[1] ?? "").trim(),
+    path: match[2],
+    proxyPass: match[3].match(/proxy_pass\s+([^\s;]+)/)?.[1],
+    body: match[3],
+  }));
+
+  /**
+   * Where NGINX sends a request path, as `host:port`: an exact match first, then the longest
+   * prefix (regex locations are not used here). Undefined when the location proxies nowhere.
+   */
+  function routeOf(requestPath: string): string | undefined {
+    if (locations.some((location) => location.modifier.startsWith("~"))) throw new Error("regex locations are not modelled");
+    const exact = locations.find((location) => location.modifier === "=" && location.path === requestPath);
+    const prefix = locations
+      .filter((location) => location.modifier !== "=" && requestPath.startsWith(location.path))
+      .sort((a, b) => b.path.length - a.path.length)[0];
+    const chosen = exact ?? prefix;
+    if (!chosen) throw new Error(`no location for ${requestPath}`);
+    if (!chosen.proxyPass) return undefined;
+    const target = new URL(chosen.proxyPass);
+    return upstreams[target.host] ?? target.host;
+  }
+
+  return { conf, upstreams, locations, routeOf };
+}
+
+/** Request paths that tell the front door's routes apart (docker/nginx/default.conf's comment lists them). */
+export const FRONT_DOOR_SAMPLE_PATHS = [
+  "/graphql",
+  "/graphql/playground/graphiql.min.js",
+  "/health",
+  "/metrics",
+  "/api/users/register",
+  "/api/products/1",
+  "/api/orders/user/1",
+  "/services",
+  "/docs",
+  "/openapi.json",
+];
