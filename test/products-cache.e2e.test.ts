@@ -129,7 +129,19 @@ describe("products read cache on Redis (postgres)", () => {
   test("repeated reads are answered from the cache, without a statement at products", async () => {
     const userId = await registerUser(client);
     const id = await createProduct(client, { name: "Cached chair", price: "3.00", stockQuantity: 9 });
-    const { createOrder } = await client.request<any>(CREATE_ORDER, { userId, items: [{ productId: id, quantity: 1 }] });
+    const others = [
+      await createProduct(client, { name: "Cached stool", price: "2.00", stockQuantity: 9 }),
+      await createProduct(client, { name: "Cached bench", price: "4.00", stockQuantity: 9 }),
+    ];
+    const { createOrder } = await client.request<any>(CREATE_ORDER, {
+      userId,
+      items: [id, ...others].map((productId) => ({ productId, quantity: 1 })),
+    });
+    // Cold: the order's three products are still one statement (the DataLoader batches the cache's misses).
+    const cold = productsStatements();
+    const { order } = await client.request<any>(ORDER_PRODUCTS, { id: createOrder.id });
+    expect(order.items).toHaveLength(3);
+    expect(productsStatements() - cold).toBe(1);
     await read(id, createOrder.id);
 
     const before = productsStatements();
