@@ -15,6 +15,10 @@ import {
   UPDATE_PRODUCT,
 } from "./support/operations";
 import { startTestPlatform, type TestPlatform } from "./support/platform";
+import { createLogger } from "../lib/logger";
+import { ServiceMetrics } from "../lib/observability/metrics";
+import { Prisma, type Product } from "../prisma/products/generated/client/client";
+import { ProductCache } from "../subgraphs/products/src/product-cache";
 
 /**
  * The products read cache (REDIS_URL): what a client reads right after any
@@ -209,5 +213,46 @@ describe("products read cache when Redis goes away (postgres)", () => {
     expect(platform.subgraphs.products.database.statementCount() - before).toBe(1);
     const { products } = await client.request<any>(PRODUCTS, { first: 5 });
     expect(products.nodes).toEqual([expect.objectContaining({ id, price: "90.00" })]);
+  });
+});
+
+describe("the products cache's versions (real Redis)", () => {
+  test("a reader that read the database before a write committed cannot store what later readers see", async () => {
+    const prefix = `test-cache-${crypto.randomBytes(4).toString("hex")}`;
+    const redis = new Redis(REDIS_URL);
+    const cache = new ProductCache({
+      redis,
+      keyPrefix: prefix,
+      ttlSeconds: 60,
+      logger: createLogger("test", "silent"),
+      metrics: new ServiceMetrics("products-cache-test"),
+    });
+    const row = (price: string): Product => ({
+      id: 7,
+      name: "Lamp",
+      description: "",
+      price: new Prisma.Decimal(price),
+      stockQuantity: 3,
+      category: "",
+      tags: [],
+      createdAt: new Date("2026-01-01T00:00:00Z"),
+      updatedAt: new Date("2026-01-01T00:00:00Z"),
+      archivedAt: null,
+    });
+    try {
+      await cache.lookup([7]); // the version exists from now on
+      const slowReader = await cache.lookup([7]); // reads the versions, then (slowly) the old row
+      await cache.changed([7]); // meanwhile a write commits and invalidates
+      await cache.store([row("10.00")], slowReader.versions); // the slow reader stores the old row, too late
+      const next = await cache.lookup([7]);
+      expect(next.found.size).toBe(0); // not served: the next reader goes to the database …
+      await cache.store([row("12.00")], next.versions);
+      const after = await cache.lookup([7]);
+      expect(after.found.get(7)?.price.toString()).toBe("12"); // … and what it stored is served
+      expect(after.found.get(7)?.createdAt).toEqual(new Date("2026-01-01T00:00:00Z"));
+    } finally {
+      await dropKeys(prefix);
+      redis.disconnect();
+    }
   });
 });
