@@ -144,8 +144,12 @@ const EnvSchema = z.object({
 
   /** open: the legacy anonymous API (embedded default); enforced: roles and ownership apply. Default: enforced in production. */
   AUTH_MODE: z.enum(["open", "enforced"]).optional(),
-  /** Shared state across replicas (rate limits, login throttling); in-process memory when unset. */
+  /** Shared state across replicas (rate limits, login throttling, the products read cache); in-process memory when unset. */
   REDIS_URL: optionalUrl,
+  /** Prefix of every key the platform writes in Redis, so that several platforms (or test runs) can share one server. */
+  REDIS_KEY_PREFIX: z.string().trim().min(1).max(100).default("shop"),
+  /** Longest time a cached product or catalogue page is kept in Redis; invalidation is immediate, this only bounds a missed one. */
+  PRODUCTS_CACHE_TTL_SECONDS: z.coerce.number().int().min(1).max(86_400).default(300),
 
   /** Lifetime of an access token. Short, because a refresh token gets a new one without the password. */
   ACCESS_TOKEN_TTL_SECONDS: z.coerce.number().int().min(30).max(86_400).default(900),
@@ -215,6 +219,8 @@ export interface SecuritySettings {
   loginThrottle: { failuresPerAccount: number; failuresPerAddress: number; windowSeconds: number };
   /** Where throttling counters live when several processes share them; in memory when unset. */
   redisUrl: string | undefined;
+  /** Prefix of this platform's keys in Redis (REDIS_KEY_PREFIX). */
+  redisKeyPrefix: string;
 }
 
 export function securitySettingsOf(env: PlatformEnv): SecuritySettings {
@@ -229,6 +235,7 @@ export function securitySettingsOf(env: PlatformEnv): SecuritySettings {
       windowSeconds: env.LOGIN_THROTTLE_WINDOW_SECONDS,
     },
     redisUrl: env.REDIS_URL,
+    redisKeyPrefix: env.REDIS_KEY_PREFIX,
   };
 }
 

@@ -52,15 +52,31 @@ export function retryAfterSeconds(refusal: RateLimiterRes): number {
   return Math.max(1, Math.ceil(refusal.msBeforeNext / 1000));
 }
 
+export interface RedisConnectionOptions {
+  /** What the service does without Redis, for the one warning logged when it becomes unreachable. */
+  whileDown?: string;
+  /** Fail a command that gets no answer within this time (a hung Redis must not hang requests); none by default. */
+  commandTimeoutMs?: number;
+}
+
 /**
- * A Redis connection for shared counters. Commands are not queued while it is
- * disconnected (the limiters answer from memory instead of waiting).
+ * A Redis connection for shared state. Commands are not queued while it is
+ * disconnected (the limiters answer from memory, the products cache reads the
+ * database, instead of waiting).
  */
-export function connectRedis(url: string, logger: Logger): Redis {
-  const redis = new Redis(url, { enableOfflineQueue: false, maxRetriesPerRequest: 1 });
+export function connectRedis(url: string, logger: Logger, options: RedisConnectionOptions = {}): Redis {
+  const redis = new Redis(url, {
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 1,
+    ...(options.commandTimeoutMs ? { commandTimeout: options.commandTimeoutMs } : {}),
+  });
   let reported = false;
   redis.on("error", (error: Error) => {
-    if (!reported) logger.warn({ err: error }, "Redis is unreachable; limits count in this process until it is back");
+    if (!reported)
+      logger.warn(
+        { err: error },
+        `Redis is unreachable; ${options.whileDown ?? "limits count in this process"} until it is back`,
+      );
     reported = true;
   });
   redis.on("ready", () => {

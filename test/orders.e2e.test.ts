@@ -197,6 +197,7 @@ describe.each(BACKENDS)("orders through the gateway (%s)", (backend) => {
       confirmed: 1,
       released: 0,
       releasedOrphans: 1,
+      alreadySettled: 0,
       unfinished: 0,
     });
     // 20 - 1 (normal) - 2 (unconfirmed) - 3 (recorded, now placed); the orphan's 4 came back.
@@ -213,6 +214,7 @@ describe.each(BACKENDS)("orders through the gateway (%s)", (backend) => {
       confirmed: 0,
       released: 0,
       releasedOrphans: 0,
+      alreadySettled: 0,
       unfinished: 0,
     });
     expect(await stockOf(gizmo)).toBe(14);

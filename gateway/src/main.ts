@@ -28,6 +28,7 @@ runService(logger, async () => {
       perUserPerMinute: env.GRAPHQL_USER_RATE_LIMIT_PER_MINUTE,
     },
     redis,
+    redisKeyPrefix: env.REDIS_KEY_PREFIX,
     trustProxy: env.TRUST_PROXY,
     corsOrigins: env.CORS_ORIGINS,
     subgraphTimeoutMs: env.SUBGRAPH_TIMEOUT_MS,

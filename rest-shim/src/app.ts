@@ -1,4 +1,5 @@
 import type { Express } from "express";
+import type { Redis } from "ioredis";
 import { createHttpApp, jsonBody } from "../../lib/http-app";
 import type { Logger } from "../../lib/logger";
 import { observeHttp } from "../../lib/observability/http";
@@ -17,6 +18,8 @@ export interface AppDeps {
   /** One registry for the four ports: the shim is one service. */
   metrics: ServiceMetrics;
   rateLimitPerMinute: number;
+  /** Where the per-client counts are shared with the other shim processes (REDIS_URL); this process's memory when absent. */
+  sharedRateLimit?: { redis: Redis; keyPrefix: string };
   maxBodyBytes: number;
   /** Proxies whose X-Forwarded-For is believed (TRUST_PROXY). */
   trustProxy: readonly string[];
@@ -41,7 +44,7 @@ export function buildApp(kind: PortKind, deps: AppDeps): Express {
   });
   observeHttp(app, deps.logger, deps.metrics);
   if (kind === "gateway") {
-    app.use(perClientRateLimit(deps.rateLimitPerMinute));
+    app.use(perClientRateLimit(deps.rateLimitPerMinute, deps.sharedRateLimit));
   }
   app.use(apiReference());
   app.use(jsonBody(deps.maxBodyBytes));

@@ -1,3 +1,4 @@
+import type { Redis } from "ioredis";
 import { listen, type RunningServer } from "../../lib/http-server";
 import type { AuthMode } from "../../lib/config";
 import type { Logger } from "../../lib/logger";
@@ -15,6 +16,8 @@ export interface RestShimSettings {
   ports: Record<PortKind, number>;
   /** Per client, on the gateway-style port only. */
   rateLimitPerMinute: number;
+  /** Shares the per-client counts with the other shim processes (REDIS_URL, REDIS_KEY_PREFIX). */
+  sharedRateLimit?: { redis: Redis; keyPrefix: string };
   logger: Logger;
   /** Said in the start-up log; the subgraphs apply it, the shim only passes the caller's token on. */
   authMode?: AuthMode;
@@ -43,6 +46,7 @@ export async function startRestShim(settings: RestShimSettings): Promise<RestShi
     logger,
     metrics: new ServiceMetrics("rest-shim"),
     rateLimitPerMinute: settings.rateLimitPerMinute,
+    sharedRateLimit: settings.sharedRateLimit,
     maxBodyBytes: settings.maxBodyBytes ?? 100_000,
     trustProxy: settings.trustProxy ?? [],
     corsOrigins: settings.corsOrigins ?? ["*"],

@@ -25,6 +25,8 @@ export interface SubgraphSettings {
   subgraphUrls: Record<SubgraphName, string>;
   /** How long a service-to-service call may take before it counts as SERVICE_UNAVAILABLE. */
   serviceCallTimeoutMs: number;
+  /** Products only: PRODUCTS_CACHE_TTL_SECONDS (its default when absent). */
+  productsCacheTtlSeconds?: number;
 }
 
 export function subgraphSettingsFromEnv(name: SubgraphName, rawEnv = process.env): SubgraphSettings {
@@ -39,6 +41,7 @@ export function subgraphSettingsFromEnv(name: SubgraphName, rawEnv = process.env
     logger,
     subgraphUrls: subgraphUrls(env),
     serviceCallTimeoutMs: env.SERVICE_CALL_TIMEOUT_MS,
+    productsCacheTtlSeconds: env.PRODUCTS_CACHE_TTL_SECONDS,
   };
 }
 

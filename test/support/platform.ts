@@ -17,11 +17,18 @@ import { startOrdersSubgraph, type OrdersSubgraph } from "../../subgraphs/orders
 import { startProductsSubgraph, type ProductsSubgraph } from "../../subgraphs/products/src/server";
 import { startUsersSubgraph, type UsersSubgraph } from "../../subgraphs/users/src/server";
 import type { RunningServer } from "../../lib/http-server";
+import { connectRedis } from "../../lib/rate-limit";
+import { startRoundRobin, type RoundRobin } from "./round-robin";
 
 /**
  * The whole platform for a test: the three real subgraphs and the real
  * gateway over the committed supergraph, each on its own HTTP port chosen by
  * the OS, talking real HTTP to each other.
+ *
+ * With `replicas: n`, n of each (n gateways, n of each subgraph on the same
+ * databases and Redis); each subgraph's replicas sit behind one round-robin
+ * forwarder that every gateway and orders use, so every replica gets traffic.
+ * `gateway`, `gatewayUrl`, `subgraphs` and `client` are the first replica's.
  */
 export interface TestPlatform {
   gatewayUrl: string;
@@ -31,6 +38,16 @@ export interface TestPlatform {
   authMode: AuthMode;
   /** A GraphQL client on the gateway, optionally with a bearer token. */
   client(token?: string): GraphQLClient;
+  /** Every replica (one each unless `replicas` was given), and the forwarders in front of each subgraph's. */
+  replicas: {
+    gateways: RunningServer[];
+    gatewayUrls: string[];
+    users: UsersSubgraph[];
+    products: ProductsSubgraph[];
+    orders: OrdersSubgraph[];
+    /** Only with more than one replica: the round-robin in front of each subgraph's replicas. */
+    balancers?: Record<SubgraphName, RoundRobin>;
+  };
   stop(): Promise<void>;
 }
 
@@ -41,7 +58,10 @@ export interface TestPlatformOptions {
   secrets?: PlatformSecrets;
   /** open (the development default, and the default here) or enforced. */
   authMode?: AuthMode;
-  /** Further settings as environment variables (LOGIN_FAILURES_PER_ACCOUNT …), read by lib/config.ts as in production. */
+  /**
+   * Further settings as environment variables (LOGIN_FAILURES_PER_ACCOUNT, REDIS_URL, REDIS_KEY_PREFIX …),
+   * read by lib/config.ts as in production. With REDIS_URL the gateways share their rate limits there.
+   */
   env?: Record<string, string>;
   /** Gateway settings that differ from the platform's defaults (limits, rate limits, Redis …). */
   gateway?: Partial<GatewaySettings>;
@@ -53,6 +73,8 @@ export interface TestPlatformOptions {
   ordersReachProductsAt?(productsUrl: string): Promise<string> | string;
   /** Each service's logger (the observability tests read them). */
   loggers?: ServiceLoggers;
+  /** How many of each service to run (default 1). */
+  replicas?: number;
 }
 
 export async function startTestPlatform(
@@ -60,6 +82,7 @@ export async function startTestPlatform(
   options: TestPlatformOptions = {},
 ): Promise<TestPlatform> {
   const secrets = options.secrets ?? { jwtSecret: randomSecret(), serviceToken: randomSecret() };
+  const replicaCount = options.replicas ?? 1;
   // bcrypt's least accepted cost keeps the suites fast; production's default is 12.
   const platformEnv = readEnv({ BCRYPT_COST: "10", AUTH_MODE: options.authMode ?? "open", ...options.env });
   const security = securitySettingsOf(platformEnv);
@@ -73,46 +96,82 @@ export async function startTestPlatform(
     logger: loggers(`${name}-subgraph`),
     subgraphUrls,
     serviceCallTimeoutMs: options.serviceCallTimeoutMs ?? 3000,
+    productsCacheTtlSeconds: platformEnv.PRODUCTS_CACHE_TTL_SECONDS,
   });
+  const started: { close(): Promise<void> }[] = [];
+  const track = <T extends { close(): Promise<void> }>(service: T): T => (started.push(service), service);
+  // The first replica migrates its database; the others start once it has.
+  const replicasOf = async <T extends { close(): Promise<void>; url: string }>(start: () => Promise<T>) => {
+    const first = track(await start());
+    const rest = await Promise.all(Array.from({ length: replicaCount - 1 }, async () => track(await start())));
+    return [first, ...rest];
+  };
+  const balancers: Partial<Record<SubgraphName, RoundRobin>> = {};
+  const entryOf = async (name: SubgraphName, replicas: { url: string }[]) => {
+    if (replicas.length === 1) return `${replicas[0].url}/graphql`;
+    const balancer = track(await startRoundRobin(replicas.map((replica) => replica.url)));
+    balancers[name] = balancer;
+    return `${balancer.url}/graphql`;
+  };
+
   const noUrls = { users: "", products: "", orders: "" };
   const [users, products] = await Promise.all([
-    startUsersSubgraph(settings("users", noUrls)),
-    startProductsSubgraph(settings("products", noUrls)),
+    replicasOf(() => startUsersSubgraph(settings("users", noUrls))),
+    replicasOf(() => startProductsSubgraph(settings("products", noUrls))),
   ]);
-  const urls = { users: `${users.url}/graphql`, products: `${products.url}/graphql`, orders: "" };
+  const urls = { users: await entryOf("users", users), products: await entryOf("products", products), orders: "" };
   const productsForOrders = options.ordersReachProductsAt ? await options.ordersReachProductsAt(urls.products) : urls.products;
   // Tests run the recovery worker themselves, when they want it.
-  const orders = await startOrdersSubgraph(settings("orders", { ...urls, products: productsForOrders }), {
-    recoveryIntervalSeconds: "off",
-    idempotencyRetentionHours: 24,
-  });
-  urls.orders = `${orders.url}/graphql`;
-  const gateway = await startGateway({
-    port: 0,
-    host: "127.0.0.1",
-    subgraphUrls: urls,
-    supergraphSdl: readSupergraph(),
-    jwtSecret: secrets.jwtSecret,
-    serviceToken: secrets.serviceToken,
-    authMode: security.authMode,
-    subgraphTimeoutMs: options.subgraphTimeoutMs ?? 10_000,
-    // As the platform decides from AUTH_MODE; every test client shares one address, so the per-client limit is out of the way.
-    introspection: introspectionEnabled(platformEnv),
-    rateLimits: { perClientPerMinute: 100_000, perUserPerMinute: 100_000 },
-    logger: loggers("gateway"),
-    ...options.gateway,
-  });
-  const gatewayUrl = `${gateway.url}/graphql`;
+  const orders = await replicasOf(() =>
+    startOrdersSubgraph(settings("orders", { ...urls, products: productsForOrders }), {
+      recoveryIntervalSeconds: "off",
+      idempotencyRetentionHours: 24,
+    }),
+  );
+  urls.orders = await entryOf("orders", orders);
+  const redis = platformEnv.REDIS_URL ? connectRedis(platformEnv.REDIS_URL, loggers("gateway")) : undefined;
+  const gateways = await Promise.all(
+    Array.from({ length: replicaCount }, () =>
+      startGateway({
+        port: 0,
+        host: "127.0.0.1",
+        subgraphUrls: urls,
+        supergraphSdl: readSupergraph(),
+        jwtSecret: secrets.jwtSecret,
+        serviceToken: secrets.serviceToken,
+        authMode: security.authMode,
+        subgraphTimeoutMs: options.subgraphTimeoutMs ?? 10_000,
+        // As the platform decides from AUTH_MODE; every test client shares one address, so the per-client limit is out of the way.
+        introspection: introspectionEnabled(platformEnv),
+        rateLimits: { perClientPerMinute: 100_000, perUserPerMinute: 100_000 },
+        logger: loggers("gateway"),
+        redis,
+        redisKeyPrefix: platformEnv.REDIS_KEY_PREFIX,
+        ...options.gateway,
+      }),
+    ),
+  );
+  const gatewayUrls = gateways.map((gateway) => `${gateway.url}/graphql`);
+  const gatewayUrl = gatewayUrls[0];
   return {
     gatewayUrl,
-    gateway,
-    subgraphs: { users, products, orders },
+    gateway: gateways[0],
+    subgraphs: { users: users[0], products: products[0], orders: orders[0] },
+    replicas: {
+      gateways,
+      gatewayUrls,
+      users,
+      products,
+      orders,
+      balancers: replicaCount > 1 ? (balancers as Record<SubgraphName, RoundRobin>) : undefined,
+    },
     secrets,
     authMode: security.authMode,
     client: (token) => new GraphQLClient(gatewayUrl, token ? { headers: { authorization: `Bearer ${token}` } } : {}),
     stop: async () => {
-      await gateway.close();
-      await Promise.all([users, products, orders].map((subgraph) => subgraph.close().catch(() => undefined)));
+      await Promise.all(gateways.map((gateway) => gateway.close()));
+      await Promise.all(started.map((service) => service.close().catch(() => undefined)));
+      redis?.disconnect();
     },
   };
 }

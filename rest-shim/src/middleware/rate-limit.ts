@@ -1,5 +1,7 @@
 import type { RequestHandler } from "express";
-import { rateLimit } from "express-rate-limit";
+import { rateLimit, type Store } from "express-rate-limit";
+import type { Redis } from "ioredis";
+import { createRateLimiter, type RateLimiter } from "../../../lib/rate-limit";
 
 /**
  * At most `limitPerMinute` requests per client address in any one-minute
@@ -9,8 +11,12 @@ import { rateLimit } from "express-rate-limit";
  * connection comes from a proxy named in TRUST_PROXY (anyone else could send
  * it). Health checks are exempt: supervisors (and `npm start`) poll them
  * several times a second while the platform starts.
+ *
+ * With `shared` (REDIS_URL) every shim process counts in the same Redis,
+ * through the platform's one counter (lib/rate-limit.ts, which falls back to
+ * this process's memory while Redis is away); otherwise each counts alone.
  */
-export function perClientRateLimit(limitPerMinute: number): RequestHandler {
+export function perClientRateLimit(limitPerMinute: number, shared?: { redis: Redis; keyPrefix: string }): RequestHandler {
   return rateLimit({
     windowMs: 60_000,
     limit: limitPerMinute,
@@ -22,5 +28,34 @@ export function perClientRateLimit(limitPerMinute: number): RequestHandler {
     handler: (_req, res) => {
       res.status(429).json({ error: "Rate limit exceeded" });
     },
+    ...(shared && {
+      store: new CounterStore(
+        createRateLimiter({
+          keyPrefix: `${shared.keyPrefix}:rest-client`,
+          points: limitPerMinute,
+          windowSeconds: 60,
+          store: shared.redis,
+        }),
+      ),
+    }),
   });
+}
+
+/** express-rate-limit's store interface over lib/rate-limit.ts's counter: express-rate-limit decides, the counter counts. */
+class CounterStore implements Store {
+  constructor(private readonly counter: RateLimiter) {}
+
+  async increment(key: string) {
+    // penalty() counts without refusing; express-rate-limit compares the total with the limit.
+    const counted = await this.counter.penalty(key, 1);
+    return { totalHits: counted.consumedPoints, resetTime: new Date(Date.now() + counted.msBeforeNext) };
+  }
+
+  async decrement(key: string) {
+    await this.counter.reward(key, 1);
+  }
+
+  async resetKey(key: string) {
+    await this.counter.delete(key);
+  }
 }

@@ -4,7 +4,7 @@ import type { OrdersPrisma } from "./database";
 import { UNSETTLED_PLACEMENT_STATES, UNSETTLED_STOCK_STATES } from "./order-lifecycle";
 import type { OrderPlacements } from "./order-placement";
 import type { OrderCounters } from "./order-metrics";
-import { confirmOrderStock, releaseOrderStock } from "./order-stock";
+import { confirmOrderStock, releaseOrderStockCounted } from "./order-stock";
 import type { ProductsClient } from "./products.client";
 
 /**
@@ -24,6 +24,15 @@ import type { ProductsClient } from "./products.client";
  * products is idempotent, so runs may overlap (two replicas, or a run beside
  * a client's retry) and a run may stop anywhere: the next one carries on. No
  * row lock is held across a call to another service.
+ *
+ * Any number of replicas may run this at once, and each abandoned
+ * reservation is still swept once: products gives a reservation's stock back
+ * in one conditional UPDATE (`state IN (held, confirmed)` → released), so of
+ * concurrent releases exactly one returns true. The report's `released` and
+ * `releasedOrphans`, and the shop_stock_reservations_released_total{by="recovery"}
+ * counter, count only those true answers, so their sum over every replica is
+ * the number of reservations swept; the other replicas' attempts show as
+ * `alreadySettled`.
  */
 
 export interface RecoveryDeps {
@@ -43,6 +52,8 @@ export interface RecoveryReport {
   released: number;
   /** Reservations held at products with nothing here holding them, now released. */
   releasedOrphans: number;
+  /** Releases this run asked for that another caller (a second replica, a client's retry) had already made. */
+  alreadySettled: number;
   /** Records still unfinished because a service did not answer; the next run retries them. */
   unfinished: number;
 }
@@ -50,7 +61,15 @@ export interface RecoveryReport {
 const BATCH = 100;
 
 export async function recoverOnce(deps: RecoveryDeps): Promise<RecoveryReport> {
-  const report: RecoveryReport = { placed: 0, rejected: 0, confirmed: 0, released: 0, releasedOrphans: 0, unfinished: 0 };
+  const report: RecoveryReport = {
+    placed: 0,
+    rejected: 0,
+    confirmed: 0,
+    released: 0,
+    releasedOrphans: 0,
+    alreadySettled: 0,
+    unfinished: 0,
+  };
   for (const phase of [drivePlacements, settleOrderStock, settleHeldReservations]) {
     try {
       await phase(deps, report);
@@ -104,8 +123,7 @@ async function settleOrderStock(deps: RecoveryDeps, report: RecoveryReport): Pro
     for (const order of batch) {
       try {
         if (order.stockState === "reserved" && (await confirmOrderStock(deps, order)) === "confirmed") report.confirmed += 1;
-        else if (order.stockState === "release_pending" && (await releaseOrderStock(deps, order)) === "released")
-          report.released += 1;
+        else if (order.stockState === "release_pending") countRelease(report, await releaseOrderStockCounted(deps, order));
         else report.unfinished += 1;
       } catch (error) {
         giveUpIfUnavailable(error);
@@ -140,7 +158,7 @@ async function settleHeldReservations(deps: RecoveryDeps, report: RecoveryReport
           await deps.products.confirmStockReservation(reservationId);
           report.confirmed += 1;
         } else if (order?.stockState === "release_pending") {
-          if ((await releaseOrderStock(deps, order)) === "released") report.released += 1;
+          countRelease(report, await releaseOrderStockCounted(deps, order));
         } else if (!order && placement && UNSETTLED_PLACEMENT_STATES.includes(placement.state)) {
           // Taken while step 1 ran: drive it like step 1 does.
           const driven = await deps.placements.drive(placement);
@@ -149,8 +167,8 @@ async function settleHeldReservations(deps: RecoveryDeps, report: RecoveryReport
           else report.unfinished += 1;
         } else {
           // No order holds it (cancelled and released, refused, or never an order's).
-          await deps.products.releaseStock(reservationId);
-          report.releasedOrphans += 1;
+          if (await deps.products.releaseStock(reservationId)) report.releasedOrphans += 1;
+          else report.alreadySettled += 1;
         }
       } catch (error) {
         giveUpIfUnavailable(error);
@@ -161,6 +179,12 @@ async function settleHeldReservations(deps: RecoveryDeps, report: RecoveryReport
     if (held.length < BATCH) return;
     after = held[held.length - 1];
   }
+}
+
+function countRelease(report: RecoveryReport, outcome: { state: string; gaveBack: boolean }): void {
+  if (outcome.state !== "released") report.unfinished += 1;
+  else if (outcome.gaveBack) report.released += 1;
+  else report.alreadySettled += 1;
 }
 
 /** A service that does not answer will not answer the next record either: end the phase, so a hung service costs one timeout per run. */

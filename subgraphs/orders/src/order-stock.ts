@@ -32,9 +32,22 @@ export async function confirmOrderStock(deps: OrderStockDeps, order: OrderStock)
 
 /** release_pending → released. Returns the order's stock state afterwards. */
 export async function releaseOrderStock(deps: OrderStockDeps, order: OrderStock): Promise<StockState> {
-  if (order.stockState !== "release_pending") return order.stockState;
-  await deps.products.releaseStock(order.stockReservationId);
-  return moveStock(deps.prisma, order.id, "release_pending", "released");
+  return (await releaseOrderStockCounted(deps, order)).state;
+}
+
+/**
+ * The same, also saying whether this call is the one that gave the stock back
+ * at products (products' release is a compare-and-set: of any number of
+ * concurrent callers exactly one gets true), so that what is counted is
+ * counted once however many replicas try.
+ */
+export async function releaseOrderStockCounted(
+  deps: OrderStockDeps,
+  order: OrderStock,
+): Promise<{ state: StockState; gaveBack: boolean }> {
+  if (order.stockState !== "release_pending") return { state: order.stockState, gaveBack: false };
+  const gaveBack = await deps.products.releaseStock(order.stockReservationId);
+  return { state: await moveStock(deps.prisma, order.id, "release_pending", "released"), gaveBack };
 }
 
 /** Compare-and-set; when another caller moved the order first, its state now. */

@@ -4,7 +4,9 @@ import { Prisma, type Product } from "../../../prisma/products/generated/client/
 import { badInput, notFound } from "../../../lib/errors";
 import { listSize, parseInput, searchText } from "../../shared/validation";
 import type { CreateProductInput, ProductFilter, UpdateProductInput } from "./__generated__/resolvers-types";
+import type { CatalogueChanges } from "./catalogue-changes";
 import type { ProductsPrisma } from "./database";
+import type { ProductCache } from "./product-cache";
 
 /** The catalogue: creating, finding, listing and searching products. Stock lives in StockService. */
 
@@ -55,14 +57,25 @@ export interface ProductPage {
   pageInfo: { endCursor: string | null; hasNextPage: boolean };
 }
 
-/** Built per request, so its loader batches and caches within one request only. */
+/**
+ * Built per request, so its loader batches and caches within one request only.
+ * Reads by id and catalogue pages go through the shared read cache when there
+ * is one (product-cache.ts); every write goes through `changes`.
+ */
 export class ProductService {
   private readonly loader: DataLoader<number, Product | null>;
 
-  constructor(private readonly prisma: ProductsPrisma) {
+  constructor(
+    private readonly prisma: ProductsPrisma,
+    private readonly changes: CatalogueChanges,
+    private readonly cache?: ProductCache,
+  ) {
     this.loader = new DataLoader(async (ids) => {
-      const products = await prisma.product.findMany({ where: { id: { in: [...ids] } } });
-      const byId = new Map(products.map((product) => [product.id, product]));
+      const cached = cache ? await cache.lookup(ids) : undefined;
+      const missing = cached ? ids.filter((id) => !cached.found.has(id)) : [...ids];
+      const read = missing.length ? await prisma.product.findMany({ where: { id: { in: missing } } }) : [];
+      if (cached) await cache!.store(read, cached.versions);
+      const byId = new Map([...(cached?.found ?? []), ...read.map((product) => [product.id, product] as const)]);
       return ids.map((id) => byId.get(id) ?? null);
     });
   }
@@ -74,22 +87,32 @@ export class ProductService {
 
   create(input: CreateProductInput): Promise<Product> {
     const data = parseInput(CreateProduct, input);
-    return this.prisma.product.create({ data });
+    return this.changes.write(async (touch) => {
+      const product = await this.prisma.product.create({ data });
+      touch(product.id);
+      return product;
+    });
   }
 
-  async update(id: number, input: UpdateProductInput): Promise<Product> {
+  update(id: number, input: UpdateProductInput): Promise<Product> {
     const data = parseInput(UpdateProduct, input);
-    const { count } = await this.prisma.product.updateMany({ where: { id }, data });
-    if (count === 0) throw notFound("Product not found");
-    return (await this.prisma.product.findUnique({ where: { id } }))!;
+    return this.changes.write(async (touch) => {
+      touch(id);
+      const { count } = await this.prisma.product.updateMany({ where: { id }, data });
+      if (count === 0) throw notFound("Product not found");
+      return (await this.prisma.product.findUnique({ where: { id } }))!;
+    });
   }
 
   /** Withdraws a product from sale; archiving it again changes nothing. */
-  async archive(id: number): Promise<Product> {
-    await this.prisma.product.updateMany({ where: { id, ...ON_SALE }, data: { archivedAt: new Date() } });
-    const product = await this.prisma.product.findUnique({ where: { id } });
-    if (!product) throw notFound("Product not found");
-    return product;
+  archive(id: number): Promise<Product> {
+    return this.changes.write(async (touch) => {
+      touch(id);
+      await this.prisma.product.updateMany({ where: { id, ...ON_SALE }, data: { archivedAt: new Date() } });
+      const product = await this.prisma.product.findUnique({ where: { id } });
+      if (!product) throw notFound("Product not found");
+      return product;
+    });
   }
 
   async list(filter: ProductFilter | null | undefined, first: number, after: string | null | undefined): Promise<ProductPage> {
@@ -103,12 +126,16 @@ export class ProductService {
       price: { ...(filter?.minPrice ? { gte: filter.minPrice } : {}), ...(filter?.maxPrice ? { lte: filter.maxPrice } : {}) },
       ...(after ? { id: { gt: decodeCursor(after) } } : {}),
     };
-    const rows = await this.prisma.product.findMany({ where, orderBy: { id: "asc" }, take: first + 1 });
-    const nodes = rows.slice(0, first);
-    return {
-      nodes,
-      pageInfo: { hasNextPage: rows.length > first, endCursor: nodes.length ? encodeCursor(nodes[nodes.length - 1].id) : null },
+    const read = async (): Promise<ProductPage> => {
+      const rows = await this.prisma.product.findMany({ where, orderBy: { id: "asc" }, take: first + 1 });
+      const nodes = rows.slice(0, first);
+      return {
+        nodes,
+        pageInfo: { hasNextPage: rows.length > first, endCursor: nodes.length ? encodeCursor(nodes[nodes.length - 1].id) : null },
+      };
     };
+    // Keyed by the validated query: the same page for everyone who asks it.
+    return this.cache ? this.cache.page({ where, first }, read) : read();
   }
 
   /** Full-text search (English stemming) over name and description, best rank first. */

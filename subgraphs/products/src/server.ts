@@ -1,16 +1,22 @@
 import fs from "node:fs";
 import { gql } from "graphql-tag";
+import { readEnv } from "../../../lib/config";
 import type { RunningServer } from "../../../lib/http-server";
 import { ServiceMetrics } from "../../../lib/observability/metrics";
+import { connectRedis } from "../../../lib/rate-limit";
 import { startSubgraph } from "../../shared/subgraph-server";
 import { schemaFileOf, type SubgraphSettings } from "../../shared/settings";
 import type { ProductsContext } from "./context";
 import { openProductsDatabase, type ProductsDatabase } from "./database";
+import { CatalogueChanges } from "./catalogue-changes";
+import { ProductCache } from "./product-cache";
 import { ProductService } from "./product.service";
 import { resolvers } from "./resolvers";
 import { StockService } from "./stock.service";
 
 export const productsTypeDefs = gql(fs.readFileSync(schemaFileOf("products"), "utf8"));
+
+const DEFAULT_PRODUCTS_CACHE_TTL_SECONDS = readEnv({}).PRODUCTS_CACHE_TTL_SECONDS;
 
 export interface ProductsSubgraph extends RunningServer {
   database: ProductsDatabase;
@@ -19,16 +25,34 @@ export interface ProductsSubgraph extends RunningServer {
 export async function startProductsSubgraph(settings: SubgraphSettings): Promise<ProductsSubgraph> {
   const metrics = new ServiceMetrics("products-subgraph");
   const database = await openProductsDatabase(settings.database, settings.logger, metrics);
-  const stock = new StockService(database.prisma);
+  const { redisUrl, redisKeyPrefix } = settings.security;
+  // A slow Redis must cost a request little: past this the cache is bypassed.
+  const redis = redisUrl
+    ? connectRedis(redisUrl, settings.logger, { whileDown: "product reads go to the database", commandTimeoutMs: 500 })
+    : undefined;
+  const cache = redis
+    ? new ProductCache({
+        redis,
+        keyPrefix: redisKeyPrefix,
+        ttlSeconds: settings.productsCacheTtlSeconds ?? DEFAULT_PRODUCTS_CACHE_TTL_SECONDS,
+        logger: settings.logger,
+        metrics,
+      })
+    : undefined;
+  const changes = new CatalogueChanges(cache);
+  const stock = new StockService(database.prisma, changes);
   const server = await startSubgraph<ProductsContext>({
     name: "products",
     typeDefs: productsTypeDefs,
     resolvers,
     ...settings,
     metrics,
-    createContext: (identity) => ({ ...identity, products: new ProductService(database.prisma), stock }),
+    createContext: (identity) => ({ ...identity, products: new ProductService(database.prisma, changes, cache), stock }),
     isHealthy: database.isHealthy,
-    onStop: database.close,
+    onStop: async () => {
+      redis?.disconnect();
+      await database.close();
+    },
   });
   return { ...server, database };
 }

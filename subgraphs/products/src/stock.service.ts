@@ -3,12 +3,15 @@ import { Prisma, type Product } from "../../../prisma/products/generated/client/
 import { badInput, DomainError, ErrorCode, notFound } from "../../../lib/errors";
 import { toIntId } from "../../shared/ids-and-text";
 import { parseInput } from "../../shared/validation";
+import type { CatalogueChanges, Touch } from "./catalogue-changes";
 import type { ProductsPrisma } from "./database";
 
 /**
  * Stock: adjusted by hand, and reserved for orders. Every change is one
  * conditional UPDATE (`... WHERE stock_quantity >= n`), so concurrent callers
  * can never take stock below zero; the CHECK constraint backs that up.
+ * Every change goes through CatalogueChanges (the read cache's invalidation),
+ * and nothing here reads from that cache: stock and prices come from the database.
  */
 
 const MAX_STOCK = 2_147_483_647;
@@ -29,10 +32,20 @@ const ReservationRequest = z.object({
 });
 
 export class StockService {
-  constructor(private readonly prisma: ProductsPrisma) {}
+  constructor(
+    private readonly prisma: ProductsPrisma,
+    private readonly changes: CatalogueChanges,
+  ) {}
 
   /** Adds delta to a product's stock; refuses (OUT_OF_STOCK) rather than going below zero. */
-  async adjust(id: number, delta: number): Promise<Product> {
+  adjust(id: number, delta: number): Promise<Product> {
+    return this.changes.write((touch) => {
+      touch(id);
+      return this.adjustNow(id, delta);
+    });
+  }
+
+  private async adjustNow(id: number, delta: number): Promise<Product> {
     // Beyond this no stock could absorb it, and its negation would not fit the column's type.
     if (!Number.isInteger(delta) || Math.abs(delta) > MAX_STOCK) {
       throw badInput(`delta must be between -${MAX_STOCK} and ${MAX_STOCK}`, { field: "delta" });
@@ -63,6 +76,13 @@ export class StockService {
     const wanted = mergeLines(
       items.map((item) => ({ productId: toIntId(item.productId, "productId"), quantity: item.quantity })),
     );
+    return this.changes.write((touch) => {
+      touch(...wanted.map((line) => line.productId));
+      return this.reserveNow(reservationId, wanted);
+    });
+  }
+
+  private async reserveNow(reservationId: string, wanted: { productId: number; quantity: number }[]): Promise<ReservedLine[]> {
     try {
       return await this.prisma.$transaction(async (tx) => {
         const existing = await this.linesOf(tx, reservationId);
@@ -123,6 +143,10 @@ export class StockService {
    */
   async release(reservationId: string): Promise<boolean> {
     assertUuid(reservationId);
+    return this.changes.write((touch) => this.releaseNow(reservationId, touch));
+  }
+
+  private releaseNow(reservationId: string, touch: Touch): Promise<boolean> {
     return this.prisma.$transaction(async (tx) => {
       for (;;) {
         const { count } = await tx.stockReservation.updateMany({
@@ -131,6 +155,7 @@ export class StockService {
         });
         if (count === 1) {
           const lines = await tx.stockReservationLine.findMany({ where: { reservationId }, orderBy: { productId: "asc" } });
+          touch(...lines.map((line) => line.productId));
           for (const line of lines) {
             await tx.product.update({ where: { id: line.productId }, data: { stockQuantity: { increment: line.quantity } } });
           }

@@ -29,7 +29,7 @@ export async function startUsersSubgraph(settings: SubgraphSettings): Promise<Us
   const deps = {
     prisma: database.prisma,
     passwords,
-    throttle: new LoginThrottle(security.loginThrottle, throttleStore),
+    throttle: new LoginThrottle(security.loginThrottle, throttleStore, `${security.redisKeyPrefix}:login-failures`),
     refreshTokens: new RefreshTokens(database.prisma, security.refreshTokenTtlSeconds),
     jwtSecret: settings.secrets.jwtSecret,
     accessTokenTtlSeconds: security.accessTokenTtlSeconds,

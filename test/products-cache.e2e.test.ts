@@ -1,0 +1,258 @@
+import crypto from "node:crypto";
+import net from "node:net";
+import { gql, type GraphQLClient } from "graphql-request";
+import { Redis } from "ioredis";
+import { createTestDatabases, type TestDatabases } from "./support/databases";
+import { createProduct, registerUser } from "./support/fixtures";
+import { metricValue, scrape } from "./support/metrics";
+import {
+  ADJUST_STOCK,
+  ARCHIVE_PRODUCT,
+  CREATE_ORDER,
+  PRODUCT,
+  PRODUCTS,
+  UPDATE_ORDER_STATUS,
+  UPDATE_PRODUCT,
+} from "./support/operations";
+import { startTestPlatform, type TestPlatform } from "./support/platform";
+import { createLogger } from "../lib/logger";
+import { ServiceMetrics } from "../lib/observability/metrics";
+import { Prisma, type Product } from "../prisma/products/generated/client/client";
+import { ProductCache } from "../subgraphs/products/src/product-cache";
+
+/**
+ * The products read cache (REDIS_URL): what a client reads right after any
+ * write is the write's result, through every way a product is read (by id,
+ * a catalogue page, an order's items); repeated reads are answered without
+ * the database; and without Redis everything still works.
+ */
+const REDIS_URL = process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379";
+
+const ORDER_PRODUCTS = gql`
+  query OrderProducts($id: ID!) {
+    order(id: $id) {
+      items {
+        product {
+          id
+          price
+          stockQuantity
+        }
+      }
+    }
+  }
+`;
+
+const PRODUCT_TWICE = gql`
+  query ProductTwice($id: ID!) {
+    product(id: $id) {
+      id
+      price
+      stockQuantity
+      archivedAt
+    }
+  }
+`;
+
+async function dropKeys(prefix: string): Promise<void> {
+  const redis = new Redis(REDIS_URL);
+  try {
+    const keys = await redis.keys(`${prefix}:*`);
+    if (keys.length) await redis.del(...keys);
+  } finally {
+    redis.disconnect();
+  }
+}
+
+describe("products read cache on Redis (postgres)", () => {
+  let databases: TestDatabases;
+  let platform: TestPlatform;
+  let client: GraphQLClient;
+  const prefix = `test-cache-${crypto.randomBytes(4).toString("hex")}`;
+
+  beforeAll(async () => {
+    databases = await createTestDatabases("postgres");
+    platform = await startTestPlatform(databases.configs, { env: { REDIS_URL, REDIS_KEY_PREFIX: prefix } });
+    client = platform.client();
+  });
+  afterAll(async () => {
+    await platform?.stop();
+    await databases?.drop();
+    await dropKeys(prefix);
+  });
+
+  const productsStatements = () => platform.subgraphs.products.database.statementCount();
+  const read = async (id: string, orderId: string) => {
+    const [{ product }, { products }, { order }] = await Promise.all([
+      client.request<any>(PRODUCT_TWICE, { id }),
+      client.request<any>(PRODUCTS, { filter: { category: "Cached" }, first: 10 }),
+      client.request<any>(ORDER_PRODUCTS, { id: orderId }),
+    ]);
+    return { product, page: products.nodes, inOrder: order.items[0].product };
+  };
+
+  test("every write is visible on the very next read, by id, in the catalogue and through an order's items", async () => {
+    const userId = await registerUser(client);
+    const id = await createProduct(client, { name: "Cached lamp", price: "10.00", stockQuantity: 20 });
+    await client.request(UPDATE_PRODUCT, { id, input: { category: "Cached" } });
+    const { createOrder } = await client.request<any>(CREATE_ORDER, { userId, items: [{ productId: id, quantity: 2 }] });
+
+    // Warm every way in, twice over.
+    for (let i = 0; i < 2; i++) {
+      const seen = await read(id, createOrder.id);
+      expect(seen.product).toMatchObject({ price: "10.00", stockQuantity: 18, archivedAt: null });
+      expect(seen.page).toEqual([expect.objectContaining({ id, price: "10.00" })]);
+      expect(seen.inOrder).toEqual({ id, price: "10.00", stockQuantity: 18 });
+    }
+
+    await client.request(UPDATE_PRODUCT, { id, input: { price: "12.50" } });
+    let seen = await read(id, createOrder.id);
+    expect(seen.product).toMatchObject({ price: "12.50", stockQuantity: 18 });
+    expect(seen.page).toEqual([expect.objectContaining({ id, price: "12.50" })]);
+    expect(seen.inOrder).toEqual({ id, price: "12.50", stockQuantity: 18 });
+
+    await client.request(ADJUST_STOCK, { id, delta: 5 });
+    seen = await read(id, createOrder.id);
+    expect(seen.product.stockQuantity).toBe(23);
+    expect(seen.inOrder.stockQuantity).toBe(23);
+
+    // Stock taken by an order (reserveStock) and given back by a cancel (releaseStock).
+    const { createOrder: second } = await client.request<any>(CREATE_ORDER, { userId, items: [{ productId: id, quantity: 3 }] });
+    expect((await read(id, second.id)).inOrder.stockQuantity).toBe(20);
+    await client.request(UPDATE_ORDER_STATUS, { id: second.id, status: "CANCELLED" });
+    seen = await read(id, createOrder.id);
+    expect(seen.product.stockQuantity).toBe(23);
+    expect(seen.inOrder.stockQuantity).toBe(23);
+
+    await client.request(ARCHIVE_PRODUCT, { id });
+    seen = await read(id, createOrder.id);
+    expect(seen.product.archivedAt).not.toBeNull();
+    expect(seen.page).toEqual([]);
+    expect(seen.inOrder.price).toBe("12.50");
+  });
+
+  test("repeated reads are answered from the cache, without a statement at products", async () => {
+    const userId = await registerUser(client);
+    const id = await createProduct(client, { name: "Cached chair", price: "3.00", stockQuantity: 9 });
+    const others = [
+      await createProduct(client, { name: "Cached stool", price: "2.00", stockQuantity: 9 }),
+      await createProduct(client, { name: "Cached bench", price: "4.00", stockQuantity: 9 }),
+    ];
+    const { createOrder } = await client.request<any>(CREATE_ORDER, {
+      userId,
+      items: [id, ...others].map((productId) => ({ productId, quantity: 1 })),
+    });
+    // Cold: the order's three products are still one statement (the DataLoader batches the cache's misses).
+    const cold = productsStatements();
+    const { order } = await client.request<any>(ORDER_PRODUCTS, { id: createOrder.id });
+    expect(order.items).toHaveLength(3);
+    expect(productsStatements() - cold).toBe(1);
+    await read(id, createOrder.id);
+
+    const before = productsStatements();
+    const seen = await read(id, createOrder.id);
+    expect(productsStatements() - before).toBe(0);
+    expect(seen.product).toMatchObject({ id, price: "3.00", stockQuantity: 8 });
+    expect(seen.inOrder).toEqual({ id, price: "3.00", stockQuantity: 8 });
+    const { product } = await client.request<any>(PRODUCT, { id });
+    expect(product).toMatchObject({ name: "Cached chair", tags: [], description: "" });
+    expect(new Date(product.createdAt).getTime()).not.toBeNaN();
+    expect(productsStatements() - before).toBe(0);
+
+    const metrics = await scrape(platform.subgraphs.products.url);
+    expect(metricValue(metrics, "shop_products_cache_lookups_total", { result: "hit" })).toBeGreaterThanOrEqual(4);
+  });
+});
+
+describe("products read cache when Redis goes away (postgres)", () => {
+  let databases: TestDatabases;
+  let platform: TestPlatform;
+  let redisProxy: net.Server;
+  const sockets = new Set<net.Socket>();
+  const prefix = `test-cache-${crypto.randomBytes(4).toString("hex")}`;
+
+  beforeAll(async () => {
+    // A TCP hop to Redis that the test can cut, as a network or a Redis failure would.
+    const target = new URL(REDIS_URL);
+    redisProxy = net.createServer((socket) => {
+      const upstream = net.connect(Number(target.port || 6379), target.hostname);
+      for (const end of [socket, upstream]) {
+        sockets.add(end);
+        end.on("error", () => undefined);
+        end.on("close", () => sockets.delete(end));
+      }
+      socket.pipe(upstream).pipe(socket);
+    });
+    await new Promise<void>((resolve) => redisProxy.listen(0, "127.0.0.1", resolve));
+    const { port } = redisProxy.address() as net.AddressInfo;
+    databases = await createTestDatabases("postgres");
+    platform = await startTestPlatform(databases.configs, {
+      env: { REDIS_URL: `redis://127.0.0.1:${port}`, REDIS_KEY_PREFIX: prefix },
+    });
+  });
+  afterAll(async () => {
+    await platform?.stop();
+    await databases?.drop();
+    redisProxy?.close();
+    await dropKeys(prefix);
+  });
+
+  test("reads and writes keep working, and correct, from the database", async () => {
+    const client = platform.client();
+    const id = await createProduct(client, { name: "Sturdy desk", price: "100.00", stockQuantity: 4 });
+    await client.request(PRODUCT, { id });
+    await client.request(PRODUCT, { id }); // cached now
+
+    redisProxy.close();
+    for (const socket of sockets) socket.destroy();
+
+    await client.request(UPDATE_PRODUCT, { id, input: { price: "90.00" } });
+    await client.request(ADJUST_STOCK, { id, delta: -1 });
+    const before = platform.subgraphs.products.database.statementCount();
+    const { product } = await client.request<any>(PRODUCT, { id });
+    expect(product).toMatchObject({ price: "90.00", stockQuantity: 3 });
+    expect(platform.subgraphs.products.database.statementCount() - before).toBe(1);
+    const { products } = await client.request<any>(PRODUCTS, { first: 5 });
+    expect(products.nodes).toEqual([expect.objectContaining({ id, price: "90.00" })]);
+  });
+});
+
+describe("the products cache's versions (real Redis)", () => {
+  test("a reader that read the database before a write committed cannot store what later readers see", async () => {
+    const prefix = `test-cache-${crypto.randomBytes(4).toString("hex")}`;
+    const redis = new Redis(REDIS_URL);
+    const cache = new ProductCache({
+      redis,
+      keyPrefix: prefix,
+      ttlSeconds: 60,
+      logger: createLogger("test", "silent"),
+      metrics: new ServiceMetrics("products-cache-test"),
+    });
+    const row = (price: string): Product => ({
+      id: 7,
+      name: "Lamp",
+      description: "",
+      price: new Prisma.Decimal(price),
+      stockQuantity: 3,
+      category: "",
+      tags: [],
+      createdAt: new Date("2026-01-01T00:00:00Z"),
+      updatedAt: new Date("2026-01-01T00:00:00Z"),
+      archivedAt: null,
+    });
+    try {
+      await cache.lookup([7]); // the version exists from now on
+      const slowReader = await cache.lookup([7]); // reads the versions, then (slowly) the old row
+      await cache.changed([7]); // meanwhile a write commits and invalidates
+      await cache.store([row("10.00")], slowReader.versions); // the slow reader stores the old row, too late
+      const next = await cache.lookup([7]);
+      expect(next.found.size).toBe(0); // not served: the next reader goes to the database …
+      await cache.store([row("12.00")], next.versions);
+      const after = await cache.lookup([7]);
+      expect(after.found.get(7)?.price.toString()).toBe("12"); // … and what it stored is served
+      expect(after.found.get(7)?.createdAt).toEqual(new Date("2026-01-01T00:00:00Z"));
+    } finally {
+      await dropKeys(prefix);
+      redis.disconnect();
+    }
+  });
+});
