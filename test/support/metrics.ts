@@ -17,3 +17,8 @@ export function metricValue(text: string, name: string, labels: Record<string, s
   }
   return sum;
 }
+
+/** SQL statements a subgraph's database has run so far, as its /metrics reports them. */
+export async function statementCount(subgraphUrl: string): Promise<number> {
+  return metricValue(await scrape(subgraphUrl), "db_query_duration_seconds_count") ?? 0;
+}
