@@ -167,6 +167,9 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
     const processes = { ...serviceProcesses(platform), hive: hive.pid };
     const measure = async (name: string, target: LoadTarget) => {
       if (options.only && !name.includes(options.only)) return undefined;
+      // Warm up first (JIT, connection pools, caches): the first target measured would otherwise pay for it.
+      await load(`${name} (warm-up)`, target, { ...options, durationSeconds: Math.min(2, options.durationSeconds) });
+      await untilQuiet(platform);
       const measurement = await withCpuPerRequest(processes, async () => {
         const result = await load(name, target, options);
         await untilQuiet(platform);
@@ -291,6 +294,7 @@ interface LoadTarget {
 async function load(name: string, target: LoadTarget, options: BenchOptions): Promise<Omit<Measurement, "cpuMsPerRequest">> {
   const expected = target.nextBody ? undefined : await firstAnswer(target);
   let wrongAnswers = 0;
+  let firstWrong: string | undefined;
   const result = await autocannon({
     url: target.url,
     connections: options.connections,
@@ -303,13 +307,18 @@ async function load(name: string, target: LoadTarget, options: BenchOptions): Pr
         setupRequest: (request) => (target.nextBody ? { ...request, body: target.nextBody() } : request),
         onResponse: (status, body) => {
           const wrong = expected === undefined ? status !== 200 || body.includes('"errors"') : body !== expected;
-          if (wrong) wrongAnswers += 1;
+          if (wrong && wrongAnswers++ === 0) firstWrong = `${status} ${body.slice(0, 300)}`;
         },
       },
     ],
   });
-  wrongAnswers += result.non2xx + result.errors + result.timeouts;
-  if (wrongAnswers > 0) throw new Error(`${name}: ${wrongAnswers} wrong answers (non-2xx, errors, timeouts or changed bodies)`);
+  // Non-2xx answers are already among the wrong bodies above; errors and timeouts got no answer at all.
+  wrongAnswers += result.errors + result.timeouts;
+  if (wrongAnswers > 0) {
+    throw new Error(
+      `${name}: ${wrongAnswers} wrong answers (${result.errors} connection errors, ${result.timeouts} timeouts; first wrong answer: ${firstWrong ?? "none"})`,
+    );
+  }
   return {
     name,
     requestsPerSecond: result.requests.average,
