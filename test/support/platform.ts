@@ -2,6 +2,7 @@ import crypto from "node:crypto";
 import { GraphQLClient } from "graphql-request";
 import {
   introspectionEnabled,
+  orderEventsSettingsOf,
   readEnv,
   securitySettingsOf,
   type AuthMode,
@@ -85,6 +86,7 @@ export async function startTestPlatform(
   const orders = await startOrdersSubgraph(settings("orders", { ...urls, products: productsForOrders }), {
     recoveryIntervalSeconds: "off",
     idempotencyRetentionHours: 24,
+    events: orderEventsSettingsOf(platformEnv),
   });
   urls.orders = `${orders.url}/graphql`;
   const gateway = await startGateway({
