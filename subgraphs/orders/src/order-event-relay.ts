@@ -97,6 +97,8 @@ export function startOrderEventRelay(deps: OrderEventRelayDeps): OrderEventRelay
     ["result"],
   );
   let connection: { nc: NatsConnection; js: JetStreamClient } | null = null;
+  /** False while the client is reconnecting: a publish then would only wait for its timeout. */
+  let connected = false;
   let streamReady = false;
   let stopped = false;
   let woken = false;
@@ -115,7 +117,17 @@ export function startOrderEventRelay(deps: OrderEventRelayDeps): OrderEventRelay
     });
     logger.info({ natsUrl: settings.natsUrl }, "order events relay connected to NATS");
     streamReady = false;
+    connected = true;
     connection = { nc, js: jetstream(nc, { timeout: PUBLISH_TIMEOUT_MS }) };
+    void (async () => {
+      for await (const status of nc.status()) {
+        if (status.type === "disconnect") connected = false;
+        if (status.type === "reconnect") {
+          connected = true;
+          relay.wake(); // the backlog goes out now, not at the next poll
+        }
+      }
+    })();
     return connection;
   };
 
@@ -162,6 +174,7 @@ export function startOrderEventRelay(deps: OrderEventRelayDeps): OrderEventRelay
 
   const pass = async (): Promise<number> => {
     const { nc, js } = await connection$();
+    if (!connected) throw new Error("NATS is unreachable; the client is reconnecting");
     if (!streamReady) {
       await ensureOrderStream(nc, settings);
       streamReady = true;
@@ -201,7 +214,7 @@ export function startOrderEventRelay(deps: OrderEventRelayDeps): OrderEventRelay
       wakeSleeper = done;
     });
 
-  const loop = (async () => {
+  const runLoop = async () => {
     let failures = 0;
     while (!stopped) {
       woken = false;
@@ -216,9 +229,9 @@ export function startOrderEventRelay(deps: OrderEventRelayDeps): OrderEventRelay
       }
       if (!full) await sleep(settings.pollSeconds * 1000);
     }
-  })();
+  };
 
-  return {
+  const relay: OrderEventRelay = {
     wake() {
       woken = true;
       wakeSleeper?.();
@@ -232,4 +245,6 @@ export function startOrderEventRelay(deps: OrderEventRelayDeps): OrderEventRelay
       connection = null;
     },
   };
+  const loop = runLoop();
+  return relay;
 }
