@@ -1,5 +1,6 @@
 import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { connect } from "@nats-io/transport-node";
+import { z } from "zod";
 import { readEnv } from "../../lib/config";
 import { ensureOrderStream, subjectOf } from "../../subgraphs/orders/src/order-event-relay";
 import { OrderEvent } from "../../subgraphs/orders/src/order-events";
@@ -35,10 +36,10 @@ async function main(args: string[]): Promise<void> {
   console.log(`durable consumer "${durable}" on stream ${settings.stream} (${subjectOf(settings, ">")}); Ctrl-C stops`);
 
   for await (const message of messages) {
-    const parsed = OrderEvent.safeParse(message.json());
+    const parsed = OrderEvent.safeParse(jsonOf(message.data));
     if (!parsed.success) {
       // Not an order event this consumer understands: say so, and do not have it redelivered forever.
-      console.error(`seq ${message.seq}: not an order event: ${parsed.error.message}`);
+      console.error(`seq ${message.seq} on ${message.subject} is not an order event:\n${z.prettifyError(parsed.error)}`);
       message.term();
       continue;
     }
@@ -47,6 +48,14 @@ async function main(args: string[]): Promise<void> {
     message.ack();
   }
   await nc.drain();
+}
+
+function jsonOf(data: Uint8Array): unknown {
+  try {
+    return JSON.parse(new TextDecoder().decode(data));
+  } catch {
+    return undefined;
+  }
 }
 
 function notification(event: OrderEvent): string {
