@@ -25,9 +25,10 @@ import type { OrderEventType } from "./order-events";
 
 /** How long JetStream has to deduplicate a republished event; consumers deduplicate by id beyond it. */
 export const DUPLICATE_WINDOW_MS = 60 * 60 * 1000;
-/** Orders claimed by one pass, and events published by one pass at most. */
+/** Orders claimed by one pass, events published by one pass, and how long a pass keeps publishing, at most. */
 const ORDERS_PER_PASS = 50;
 const EVENTS_PER_PASS = 500;
+const PASS_BUDGET_MS = 20_000;
 /** How long a publish may wait for JetStream's ack, and a connection attempt for the server. */
 const PUBLISH_TIMEOUT_MS = 5_000;
 const CONNECT_TIMEOUT_MS = 2_000;
@@ -158,8 +159,11 @@ export function startOrderEventRelay(deps: OrderEventRelayDeps): OrderEventRelay
     });
     const acked: bigint[] = [];
     let failure: unknown;
+    const deadline = Date.now() + PASS_BUDGET_MS;
     try {
       for (const row of rows) {
+        // A slow NATS must not keep the claim (and its transaction) open for long: the next pass carries on.
+        if (Date.now() > deadline) break;
         const { duplicate } = await publishOrderEvent(js, settings, row);
         published.inc({ result: duplicate ? "duplicate" : "stored" });
         acked.push(row.position);
@@ -183,7 +187,10 @@ export function startOrderEventRelay(deps: OrderEventRelayDeps): OrderEventRelay
       deps.databaseKind === "pglite"
         ? await publishClaimed(prisma, js)
         : // The transaction holds the orders' locks while their events are published; each publish is bounded by its timeout.
-          await prisma.$transaction((tx) => publishClaimed(tx, js), { maxWait: 10_000, timeout: 120_000 });
+          await prisma.$transaction((tx) => publishClaimed(tx, js), {
+            maxWait: 10_000,
+            timeout: PASS_BUDGET_MS + PUBLISH_TIMEOUT_MS + 30_000,
+          });
     if (failure) {
       streamReady = false; // the stream may have been deleted: make sure of it again next time
       throw failure;
@@ -218,16 +225,17 @@ export function startOrderEventRelay(deps: OrderEventRelayDeps): OrderEventRelay
     let failures = 0;
     while (!stopped) {
       woken = false;
-      let full = false;
+      let more = false;
       try {
-        full = (await publishPending()) === EVENTS_PER_PASS;
+        // A pass that published something may have left more (other orders, a later page): look again at once.
+        more = (await publishPending()) > 0;
         if (failures > 0) logger.info("order events relay publishes again");
         failures = 0;
       } catch (error) {
         // NATS or the database is away: events wait in the outbox, in order, for the next pass.
         if (failures++ === 0) logger.warn({ err: error }, "order events relay cannot publish; events wait in the outbox");
       }
-      if (!full) await sleep(settings.pollSeconds * 1000);
+      if (!more) await sleep(settings.pollSeconds * 1000);
     }
   };
 
