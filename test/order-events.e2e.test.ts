@@ -1,3 +1,4 @@
+import { spawn } from "node:child_process";
 import crypto from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
@@ -228,6 +229,62 @@ describe.each(BACKENDS)("order events on NATS JetStream (%s)", (backend) => {
     expect(messages.map((m) => m.msgId)).toEqual([row.eventId]);
     expect(metricValue(await metrics(), "shop_order_events_published_total", { result: "duplicate" })).toBe(duplicatesBefore + 1);
   });
+
+  /** Runs the example consumer (npm run events:consume) until its output satisfies `enough`; answers its lines. */
+  async function runExampleConsumer(durable: string, enough: (lines: string[]) => boolean): Promise<string[]> {
+    const child = spawn(
+      process.execPath,
+      ["--import", "tsx", "scripts/examples/order-events-consumer.ts", "--durable", durable],
+      {
+        cwd: path.resolve(__dirname, ".."),
+        env: { ...process.env, NATS_URL, NATS_STREAM: stream, NATS_SUBJECT_PREFIX: subjectPrefix },
+        stdio: ["ignore", "pipe", "inherit"],
+      },
+    );
+    let output = "";
+    const exited = new Promise((resolve) => child.once("exit", resolve));
+    const lines = () => output.split("\n").filter(Boolean);
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, 30_000);
+      child.stdout.on("data", (chunk: Buffer) => {
+        output += chunk.toString();
+        if (enough(lines())) {
+          clearTimeout(timer);
+          resolve();
+        }
+      });
+      child.once("exit", () => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+    child.kill("SIGTERM");
+    await exited;
+    return lines();
+  }
+
+  // The example reads only NATS: once is enough.
+  (backend === "postgres" ? test : test.skip)(
+    "the example consumer prints each event once and, being durable, resumes after the last one it acknowledged",
+    async () => {
+      const userId = await registerUser(gql);
+      const product = await createProduct(gql, { name: "Noticed", price: "7.00", stockQuantity: 5 });
+      const orderId = await placeOrder(userId, [{ productId: product, quantity: 2 }]);
+      await move(orderId, "SHIPPED");
+      const about = (lines: string[]) => lines.filter((line) => line.includes(`order ${orderId} (user ${userId})`));
+      const durable = `example_${run}`;
+      const first = await runExampleConsumer(durable, (lines) => about(lines).length >= 2);
+      expect(about(first).map((line) => line.replace(/^\S+ /, ""))).toEqual([
+        `order ${orderId} (user ${userId}) placed: 1 line(s), total 14.00`,
+        `order ${orderId} (user ${userId}) moved PENDING → SHIPPED`,
+      ]);
+      await move(orderId, "DELIVERED");
+      const second = await runExampleConsumer(durable, (lines) => about(lines).length >= 1);
+      expect(about(second).map((line) => line.replace(/^\S+ /, ""))).toEqual([
+        `order ${orderId} (user ${userId}) moved SHIPPED → DELIVERED`,
+      ]);
+    },
+  );
 
   (backend === "postgres" ? test : test.skip)(
     "two relays on one database publish each event exactly once, in order per order",
