@@ -142,6 +142,21 @@ const EnvSchema = z.object({
   /** How long createOrder's idempotency keys are kept (housekeeping only; at least 24 hours). */
   ORDERS_IDEMPOTENCY_RETENTION_HOURS: z.coerce.number().int().min(24).default(24),
 
+  /** NATS server with JetStream the orders subgraph publishes order events to (docs/events.md); unset: events wait in the outbox. */
+  NATS_URL: optionalUrl,
+  /** The JetStream stream of order events (created or updated by the orders relay at start). */
+  NATS_STREAM: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]+$/, "NATS_STREAM is letters, digits, _ and -")
+    .default("ORDERS"),
+  /** Order events are published on <prefix>.placed, <prefix>.status_changed and <prefix>.cancelled. */
+  NATS_SUBJECT_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/, "NATS_SUBJECT_PREFIX is dot-separated tokens without wildcards")
+    .default("orders"),
+  /** How often the order events relay looks for unpublished events when nothing wakes it (and retries an unreachable NATS). */
+  ORDERS_EVENTS_POLL_SECONDS: z.coerce.number().int().min(1).default(5),
+
   /** open: the legacy anonymous API (embedded default); enforced: roles and ownership apply. Default: enforced in production. */
   AUTH_MODE: z.enum(["open", "enforced"]).optional(),
   /** Shared state across replicas (rate limits, login throttling, the products read cache); in-process memory when unset. */
@@ -275,6 +290,24 @@ export function playgroundEnabled(env: PlatformEnv): boolean {
 /** Traces are exported only to a configured OTLP endpoint; otherwise the SDK is not even started. */
 export function tracingEnabled(env: PlatformEnv): boolean {
   return Boolean(env.OTEL_EXPORTER_OTLP_ENDPOINT || env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT);
+}
+
+/** Where and how the orders subgraph publishes its events; undefined when NATS_URL is unset (events stay in the outbox). */
+export interface OrderEventsSettings {
+  natsUrl: string;
+  stream: string;
+  subjectPrefix: string;
+  pollSeconds: number;
+}
+
+export function orderEventsSettingsOf(env: PlatformEnv): OrderEventsSettings | undefined {
+  if (!env.NATS_URL) return undefined;
+  return {
+    natsUrl: env.NATS_URL,
+    stream: env.NATS_STREAM,
+    subjectPrefix: env.NATS_SUBJECT_PREFIX,
+    pollSeconds: env.ORDERS_EVENTS_POLL_SECONDS,
+  };
 }
 
 export function databaseConfigFor(name: SubgraphName, env: PlatformEnv): DatabaseConfig {

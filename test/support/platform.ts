@@ -2,6 +2,7 @@ import crypto from "node:crypto";
 import { GraphQLClient } from "graphql-request";
 import {
   introspectionEnabled,
+  orderEventsSettingsOf,
   readEnv,
   securitySettingsOf,
   type AuthMode,
@@ -126,6 +127,7 @@ export async function startTestPlatform(
     startOrdersSubgraph(settings("orders", { ...urls, products: productsForOrders }), {
       recoveryIntervalSeconds: "off",
       idempotencyRetentionHours: 24,
+      events: orderEventsSettingsOf(platformEnv),
     }),
   );
   urls.orders = await entryOf("orders", orders);

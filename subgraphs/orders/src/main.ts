@@ -1,5 +1,5 @@
 import "./tracing";
-import { readEnv } from "../../../lib/config";
+import { orderEventsSettingsOf, readEnv } from "../../../lib/config";
 import { runService } from "../../../lib/run-service";
 import { subgraphSettingsFromEnv } from "../../shared/settings";
 import { startOrdersSubgraph } from "./server";
@@ -10,5 +10,6 @@ runService(settings.logger, () =>
   startOrdersSubgraph(settings, {
     recoveryIntervalSeconds: env.ORDERS_RECOVERY_INTERVAL_SECONDS,
     idempotencyRetentionHours: env.ORDERS_IDEMPOTENCY_RETENTION_HOURS,
+    events: orderEventsSettingsOf(env),
   }),
 );

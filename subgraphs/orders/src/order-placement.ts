@@ -3,6 +3,7 @@ import { Prisma, type OrderPlacement } from "../../../prisma/orders/generated/cl
 import { DomainError, ErrorCode } from "../../../lib/errors";
 import type { Logger } from "../../../lib/logger";
 import type { OrdersPrisma } from "./database";
+import { recordOrderEvent } from "./order-events";
 import { confirmOrderStock } from "./order-stock";
 import type { OrderCounters } from "./order-metrics";
 import type { ProductsClient, ReservedLine } from "./products.client";
@@ -49,6 +50,8 @@ export interface PlacementDeps {
   products: ProductsClient;
   logger: Logger;
   counters: OrderCounters;
+  /** Called once a transaction that wrote an order event has committed: wakes the relay. */
+  eventsRecorded(): void;
 }
 
 export class OrderPlacements {
@@ -135,7 +138,7 @@ export class OrderPlacements {
     return this.recordOrder(placement, reserved);
   }
 
-  /** awaiting_stock → placed, and the order with its first status, in one transaction. */
+  /** awaiting_stock → placed, and the order with its first status and its `placed` event, in one transaction. */
   private async recordOrder(placement: OrderPlacement, reserved: ReservedLine[]): Promise<OrderPlacement> {
     const unitPrice = new Map(reserved.map((line) => [Number(line.productId), new Prisma.Decimal(line.unitPrice)]));
     const lines = (placement.lines as unknown as OrderLine[]).map((line) => ({ ...line, price: unitPrice.get(line.productId)! }));
@@ -158,10 +161,14 @@ export class OrderPlacements {
           statusChanges: { create: [{ status: "pending" }] },
         },
       });
+      await recordOrderEvent(tx, { order, lines, oldStatus: null, newStatus: "pending", occurredAt: order.createdAt });
       return tx.orderPlacement.update({ where: { reservationId }, data: { orderId: order.id } });
     });
     // Counted once the transaction has committed, by the one caller that recorded it.
-    if (recordedHere) this.deps.counters.placed.inc();
+    if (recordedHere) {
+      this.deps.counters.placed.inc();
+      this.deps.eventsRecorded();
+    }
     return recorded;
   }
 

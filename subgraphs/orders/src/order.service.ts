@@ -12,6 +12,7 @@ import { badInput, DomainError, ErrorCode, notFound } from "../../../lib/errors"
 import { toIntId } from "../../shared/ids-and-text";
 import { parseInput } from "../../shared/validation";
 import type { OrdersPrisma } from "./database";
+import { recordOrderEvent } from "./order-events";
 import { assertStatusMove } from "./order-lifecycle";
 import type { OrderPlacements } from "./order-placement";
 import { releaseOrderStock } from "./order-stock";
@@ -63,6 +64,8 @@ export interface OrderServiceDeps {
   placements: OrderPlacements;
   logger: Logger;
   counters: OrderCounters;
+  /** Called once a transaction that wrote an order event has committed: wakes the relay. */
+  eventsRecorded(): void;
 }
 
 /** Built per request, so its loaders batch and cache within one request only. */
@@ -124,7 +127,8 @@ export class OrderService {
    * Moves an order to `status`, once: the move and its history line are one
    * transaction, conditional on the status that was checked, so it either
    * happened (success) or did not (an error). A cancel records that the stock
-   * is to be given back in the same transaction, then asks products; if that
+   * is to be given back in the same transaction (and every move its order
+   * event, docs/events.md), then asks products; if that
    * does not answer, the cancel still stands and the answer says the release
    * is pending (ACCEPTED_PENDING); recovery finishes it. Repeating a cancel
    * retries a pending release.
@@ -159,10 +163,18 @@ export class OrderService {
           data: { status, ...(status === "cancelled" ? { stockState: "release_pending" as const } : {}) },
         });
         if (count === 0) return null; // another move won the race: look again
-        await tx.orderStatusChange.create({ data: { orderId: id, status } });
+        const change = await tx.orderStatusChange.create({ data: { orderId: id, status } });
+        await recordOrderEvent(tx, {
+          order,
+          lines: order.items,
+          oldStatus: order.status,
+          newStatus: status,
+          occurredAt: change.changedAt,
+        });
         movedHere = true;
         return tx.order.findUniqueOrThrow({ where: { id }, ...IN_ONE_QUERY });
       });
+      if (movedHere) this.deps.eventsRecorded();
       if (movedHere && status === "cancelled") this.deps.counters.cancelled.inc();
       if (result) return result;
     }

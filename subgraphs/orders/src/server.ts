@@ -1,5 +1,6 @@
 import fs from "node:fs";
 import { gql } from "graphql-tag";
+import type { OrderEventsSettings } from "../../../lib/config";
 import type { RunningServer } from "../../../lib/http-server";
 import { ServiceMetrics } from "../../../lib/observability/metrics";
 import { createServiceClient } from "../../shared/service-client";
@@ -7,6 +8,7 @@ import { startSubgraph } from "../../shared/subgraph-server";
 import { schemaFileOf, type SubgraphSettings } from "../../shared/settings";
 import type { OrdersContext } from "./context";
 import { openOrdersDatabase, type OrdersDatabase } from "./database";
+import { startOrderEventRelay, type OrderEventRelay } from "./order-event-relay";
 import { OrderPlacements } from "./order-placement";
 import { recoverOnce, scheduleRecovery, type RecoveryDeps, type RecoveryReport } from "./order-recovery";
 import { orderCounters } from "./order-metrics";
@@ -21,6 +23,8 @@ export interface OrdersOptions {
   /** How often the recovery worker runs (it also runs at start); "off" leaves it to `recover()` (tests). */
   recoveryIntervalSeconds: number | "off";
   idempotencyRetentionHours: number;
+  /** Where order events are published (docs/events.md); undefined: they stay in the outbox. */
+  events?: OrderEventsSettings;
 }
 
 export const DEFAULT_ORDERS_OPTIONS: OrdersOptions = { recoveryIntervalSeconds: 30, idempotencyRetentionHours: 24 };
@@ -29,6 +33,8 @@ export interface OrdersSubgraph extends RunningServer {
   database: OrdersDatabase;
   /** Runs the recovery worker once now (it also runs on its schedule). */
   recover(): Promise<RecoveryReport>;
+  /** The order events relay, when NATS_URL is set. */
+  eventRelay: OrderEventRelay | null;
 }
 
 export async function startOrdersSubgraph(
@@ -43,7 +49,17 @@ export async function startOrdersSubgraph(
   const products = new ProductsClient(createServiceClient(settings.subgraphUrls.products, serviceToken, "products", timeoutMs));
   const users = new UsersClient(createServiceClient(settings.subgraphUrls.users, serviceToken, "users", timeoutMs));
   const { logger } = settings;
-  const placements = new OrderPlacements({ prisma: database.prisma, products, logger, counters });
+  const eventRelay = options.events
+    ? startOrderEventRelay({
+        prisma: database.prisma,
+        databaseKind: settings.database.kind,
+        settings: options.events,
+        logger,
+        metrics,
+      })
+    : null;
+  const eventsRecorded = () => eventRelay?.wake();
+  const placements = new OrderPlacements({ prisma: database.prisma, products, logger, counters, eventsRecorded });
   const recovery: RecoveryDeps = {
     prisma: database.prisma,
     products,
@@ -61,14 +77,15 @@ export async function startOrdersSubgraph(
     metrics,
     createContext: (identity) => ({
       ...identity,
-      orders: new OrderService({ prisma: database.prisma, products, users, placements, logger, counters }),
+      orders: new OrderService({ prisma: database.prisma, products, users, placements, logger, counters, eventsRecorded }),
     }),
     isHealthy: database.isHealthy,
     onStop: async () => {
       await stopRecovery();
+      await eventRelay?.stop();
       await database.close();
     },
   });
   if (options.recoveryIntervalSeconds !== "off") stopRecovery = scheduleRecovery(recovery, options.recoveryIntervalSeconds);
-  return { ...server, database, recover: () => recoverOnce(recovery) };
+  return { ...server, database, recover: () => recoverOnce(recovery), eventRelay };
 }

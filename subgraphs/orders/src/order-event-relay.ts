@@ -1,0 +1,258 @@
+import { jetstream, jetstreamManager, JetStreamApiCodes, JetStreamApiError, type JetStreamClient } from "@nats-io/jetstream";
+import { nanos, type NatsConnection } from "@nats-io/nats-core";
+import { connect } from "@nats-io/transport-node";
+import type { OrderEventsSettings } from "../../../lib/config";
+import type { Logger } from "../../../lib/logger";
+import type { ServiceMetrics } from "../../../lib/observability/metrics";
+import { Prisma, type OrderEventOutbox } from "../../../prisma/orders/generated/client/client";
+import type { OrdersPrisma } from "./database";
+import type { OrderEventType } from "./order-events";
+
+/**
+ * The relay: publishes the outbox's order events to NATS JetStream and deletes
+ * each row once JetStream has acknowledged it (docs/events.md). A crash between
+ * the ack and the delete publishes the event again on the next pass; JetStream
+ * drops it as a duplicate because the event id is the message id.
+ *
+ * An order's events are published one at a time in outbox order, and a pass
+ * stops at the first failure, so they can never overtake each other. Between
+ * processes (replicas on one PostgreSQL database) a pass claims whole orders
+ * with a transaction-level advisory lock per order, held until its deletes
+ * commit: another relay skips those orders, including their events written
+ * meanwhile. Embedded PGlite is one process, and one pass runs at a time there,
+ * without a transaction (which would hold PGlite's only connection).
+ */
+
+/** How long JetStream has to deduplicate a republished event; consumers deduplicate by id beyond it. */
+export const DUPLICATE_WINDOW_MS = 60 * 60 * 1000;
+/** Orders claimed by one pass, events published by one pass, and how long a pass keeps publishing, at most. */
+const ORDERS_PER_PASS = 50;
+const EVENTS_PER_PASS = 500;
+const PASS_BUDGET_MS = 20_000;
+/** How long a publish may wait for JetStream's ack, and a connection attempt for the server. */
+const PUBLISH_TIMEOUT_MS = 5_000;
+const CONNECT_TIMEOUT_MS = 2_000;
+/** Key space of the per-order advisory locks (the two-int form never meets Prisma's one-bigint migration lock). */
+const ORDER_LOCK_SPACE = 0x6f726576; // "orev"
+
+export interface OrderStreamSettings {
+  stream: string;
+  subjectPrefix: string;
+}
+
+export const subjectOf = (settings: OrderStreamSettings, type: OrderEventType | string) => `${settings.subjectPrefix}.${type}`;
+
+/** Creates the stream of order events, or brings an existing one's subjects and duplicate window to what they should be. */
+export async function ensureOrderStream(nc: NatsConnection, settings: OrderStreamSettings): Promise<void> {
+  const jsm = await jetstreamManager(nc);
+  const wanted = { subjects: [subjectOf(settings, ">")], duplicate_window: nanos(DUPLICATE_WINDOW_MS) };
+  try {
+    const { config } = await jsm.streams.info(settings.stream);
+    const same =
+      config.duplicate_window === wanted.duplicate_window &&
+      JSON.stringify(config.subjects ?? []) === JSON.stringify(wanted.subjects);
+    if (!same) await jsm.streams.update(settings.stream, { ...config, ...wanted });
+  } catch (error) {
+    if (!(error instanceof JetStreamApiError && error.code === JetStreamApiCodes.StreamNotFound)) throw error;
+    await jsm.streams.add({ name: settings.stream, ...wanted });
+  }
+}
+
+/** Publishes one outbox row; resolves once JetStream has stored it (or found it a duplicate of one it stored). */
+export async function publishOrderEvent(
+  js: JetStreamClient,
+  settings: OrderStreamSettings,
+  row: Pick<OrderEventOutbox, "eventId" | "type" | "payload">,
+): Promise<{ duplicate: boolean }> {
+  const ack = await js.publish(subjectOf(settings, row.type), JSON.stringify(row.payload), {
+    msgID: row.eventId,
+    expect: { streamName: settings.stream },
+    timeout: PUBLISH_TIMEOUT_MS,
+  });
+  return { duplicate: ack.duplicate };
+}
+
+export interface OrderEventRelayDeps {
+  prisma: OrdersPrisma;
+  /** PGlite is one process: no locks between relays are needed, nor possible to hold without blocking it. */
+  databaseKind: "postgres" | "pglite";
+  settings: OrderEventsSettings;
+  logger: Logger;
+  metrics: ServiceMetrics;
+}
+
+export interface OrderEventRelay {
+  /** Wakes the relay now (after a transaction that wrote events has committed). */
+  wake(): void;
+  /** One pass now: publishes what it can claim; answers how many events it published. For tests. */
+  publishPending(): Promise<number>;
+  /** Stops after the pass under way and closes the NATS connection. */
+  stop(): Promise<void>;
+}
+
+export function startOrderEventRelay(deps: OrderEventRelayDeps): OrderEventRelay {
+  const { prisma, settings, logger } = deps;
+  const published = deps.metrics.counter(
+    "shop_order_events_published_total",
+    "Order events JetStream acknowledged, by whether it stored them or dropped them as duplicates",
+    ["result"],
+  );
+  let connection: { nc: NatsConnection; js: JetStreamClient } | null = null;
+  /** False while the client is reconnecting: a publish then would only wait for its timeout. */
+  let connected = false;
+  let streamReady = false;
+  let stopped = false;
+  let woken = false;
+  let wakeSleeper: (() => void) | null = null;
+  let passUnderWay: Promise<number> | null = null;
+
+  const connection$ = async () => {
+    if (connection && !connection.nc.isClosed()) return connection;
+    const nc = await connect({
+      servers: settings.natsUrl,
+      name: "orders-subgraph",
+      timeout: CONNECT_TIMEOUT_MS,
+      // Once connected, the client reconnects by itself for as long as it takes.
+      maxReconnectAttempts: -1,
+      reconnectTimeWait: 1_000,
+    });
+    logger.info({ natsUrl: settings.natsUrl }, "order events relay connected to NATS");
+    streamReady = false;
+    connected = true;
+    connection = { nc, js: jetstream(nc, { timeout: PUBLISH_TIMEOUT_MS }) };
+    void (async () => {
+      for await (const status of nc.status()) {
+        if (status.type === "disconnect") connected = false;
+        if (status.type === "reconnect") {
+          connected = true;
+          relay.wake(); // the backlog goes out now, not at the next poll
+        }
+      }
+    })();
+    return connection;
+  };
+
+  /**
+   * Claims whole orders' unpublished events (see the top of this file), publishes them in order and deletes
+   * what was acked. A failed publish is returned, not thrown, so that the deletes before it still commit.
+   */
+  const publishClaimed = async (
+    db: Pick<OrdersPrisma, "$queryRaw" | "orderEventOutbox">,
+    js: JetStreamClient,
+  ): Promise<{ count: number; failure?: unknown }> => {
+    const onlyUnlocked =
+      deps.databaseKind === "postgres"
+        ? Prisma.sql`WHERE pg_try_advisory_xact_lock(${ORDER_LOCK_SPACE}::int, "order_id")`
+        : Prisma.empty;
+    const claimed = await db.$queryRaw<{ order_id: number }[]>`
+      SELECT "order_id" FROM (
+        SELECT "order_id", min("position") AS "oldest" FROM "order_event_outbox"
+        GROUP BY "order_id" ORDER BY "oldest" LIMIT ${ORDERS_PER_PASS}
+      ) AS "waiting"
+      ${onlyUnlocked}`;
+    if (claimed.length === 0) return { count: 0 };
+    // Read after the locks are held: what another relay published and deleted before is gone.
+    const rows = await db.orderEventOutbox.findMany({
+      where: { orderId: { in: claimed.map((row) => row.order_id) } },
+      orderBy: { position: "asc" },
+      take: EVENTS_PER_PASS,
+    });
+    const acked: bigint[] = [];
+    let failure: unknown;
+    const deadline = Date.now() + PASS_BUDGET_MS;
+    try {
+      for (const row of rows) {
+        // A slow NATS must not keep the claim (and its transaction) open for long: the next pass carries on.
+        if (Date.now() > deadline) break;
+        const { duplicate } = await publishOrderEvent(js, settings, row);
+        published.inc({ result: duplicate ? "duplicate" : "stored" });
+        acked.push(row.position);
+      }
+    } catch (error) {
+      failure = error;
+    }
+    // What JetStream acked is done even when a later publish failed; the rest waits for the next pass.
+    if (acked.length) await db.orderEventOutbox.deleteMany({ where: { position: { in: acked } } });
+    return { count: acked.length, failure };
+  };
+
+  const pass = async (): Promise<number> => {
+    const { nc, js } = await connection$();
+    if (!connected) throw new Error("NATS is unreachable; the client is reconnecting");
+    if (!streamReady) {
+      await ensureOrderStream(nc, settings);
+      streamReady = true;
+    }
+    const { count, failure } =
+      deps.databaseKind === "pglite"
+        ? await publishClaimed(prisma, js)
+        : // The transaction holds the orders' locks while their events are published; each publish is bounded by its timeout.
+          await prisma.$transaction((tx) => publishClaimed(tx, js), {
+            maxWait: 10_000,
+            timeout: PASS_BUDGET_MS + PUBLISH_TIMEOUT_MS + 30_000,
+          });
+    if (failure) {
+      streamReady = false; // the stream may have been deleted: make sure of it again next time
+      throw failure;
+    }
+    return count;
+  };
+
+  /** One pass at a time in this process: a second caller waits for the one under way, then runs its own. */
+  const publishPending = async (): Promise<number> => {
+    while (passUnderWay) await passUnderWay.catch(() => undefined);
+    passUnderWay = pass();
+    try {
+      return await passUnderWay;
+    } finally {
+      passUnderWay = null;
+    }
+  };
+
+  const sleep = (ms: number) =>
+    new Promise<void>((resolve) => {
+      if (woken || stopped) return resolve();
+      const timer = setTimeout(done, ms);
+      function done() {
+        clearTimeout(timer);
+        wakeSleeper = null;
+        resolve();
+      }
+      wakeSleeper = done;
+    });
+
+  const runLoop = async () => {
+    let failures = 0;
+    while (!stopped) {
+      woken = false;
+      let more = false;
+      try {
+        // A pass that published something may have left more (other orders, a later page): look again at once.
+        more = (await publishPending()) > 0;
+        if (failures > 0) logger.info("order events relay publishes again");
+        failures = 0;
+      } catch (error) {
+        // NATS or the database is away: events wait in the outbox, in order, for the next pass.
+        if (failures++ === 0) logger.warn({ err: error }, "order events relay cannot publish; events wait in the outbox");
+      }
+      if (!more) await sleep(settings.pollSeconds * 1000);
+    }
+  };
+
+  const relay: OrderEventRelay = {
+    wake() {
+      woken = true;
+      wakeSleeper?.();
+    },
+    publishPending,
+    async stop() {
+      stopped = true;
+      wakeSleeper?.();
+      await loop;
+      await connection?.nc.close().catch(() => undefined);
+      connection = null;
+    },
+  };
+  const loop = runLoop();
+  return relay;
+}

@@ -1,0 +1,344 @@
+import { spawn } from "node:child_process";
+import crypto from "node:crypto";
+import fs from "node:fs";
+import path from "node:path";
+import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager } from "@nats-io/jetstream";
+import type { NatsConnection } from "@nats-io/nats-core";
+import { connect } from "@nats-io/transport-node";
+import Ajv2020 from "ajv/dist/2020";
+import addFormats from "ajv-formats";
+import { GraphQLClient } from "graphql-request";
+import { createLogger } from "../lib/logger";
+import { ServiceMetrics } from "../lib/observability/metrics";
+import { openOrdersDatabase } from "../subgraphs/orders/src/database";
+import { publishOrderEvent, startOrderEventRelay } from "../subgraphs/orders/src/order-event-relay";
+import { orderEventJsonSchema, type OrderEvent } from "../subgraphs/orders/src/order-events";
+import { BACKENDS, createTestDatabases, type TestDatabases } from "./support/databases";
+import { createProduct, registerUser } from "./support/fixtures";
+import { graphqlError } from "./support/graphql-errors";
+import { metricValue, scrape } from "./support/metrics";
+import { CREATE_ORDER, ORDER_HISTORY, UPDATE_ORDER_STATUS } from "./support/operations";
+import { startTestPlatform, type TestPlatform } from "./support/platform";
+import { startTcpProxy, type TcpProxy } from "./support/tcp-proxy";
+
+/**
+ * Order events (docs/events.md) on the real NATS JetStream at TEST_NATS_URL,
+ * reached through a TCP proxy the tests take away and bring back. Each run
+ * uses its own stream and subjects and deletes the stream afterwards.
+ */
+const NATS_URL = process.env.TEST_NATS_URL ?? "nats://127.0.0.1:4222";
+const SCHEMA_FILE = path.resolve(__dirname, "../docs/order-event.schema.json");
+
+test("docs/order-event.schema.json is the JSON Schema derived from the event's definition in code", () => {
+  const committed = JSON.parse(fs.readFileSync(SCHEMA_FILE, "utf8"));
+  // When this fails after a change to OrderEvent, write the file again:
+  //   npx tsx -e 'console.log(JSON.stringify(require("./subgraphs/orders/src/order-events").orderEventJsonSchema(), null, 2))' > docs/order-event.schema.json
+  expect(committed).toEqual(orderEventJsonSchema());
+});
+
+describe.each(BACKENDS)("order events on NATS JetStream (%s)", (backend) => {
+  const run = crypto.randomBytes(4).toString("hex");
+  const stream = `ORDERS_TEST_${run}`;
+  const subjectPrefix = `test_${run}.orders`;
+  const validate = addFormats(new Ajv2020({ strict: true })).compile(JSON.parse(fs.readFileSync(SCHEMA_FILE, "utf8")));
+  let databases: TestDatabases;
+  let proxy: TcpProxy;
+  let platform: TestPlatform;
+  let gql: GraphQLClient;
+  let nc: NatsConnection;
+  let jsm: JetStreamManager;
+  let js: JetStreamClient;
+
+  beforeAll(async () => {
+    const nats = new URL(NATS_URL);
+    proxy = await startTcpProxy({ host: nats.hostname, port: Number(nats.port || 4222) });
+    databases = await createTestDatabases(backend);
+    platform = await startTestPlatform(databases.configs, {
+      env: {
+        NATS_URL: `nats://${proxy.address}`,
+        NATS_STREAM: stream,
+        NATS_SUBJECT_PREFIX: subjectPrefix,
+        ORDERS_EVENTS_POLL_SECONDS: "1",
+      },
+    });
+    gql = platform.client();
+    nc = await connect({ servers: NATS_URL });
+    jsm = await jetstreamManager(nc);
+    js = jetstream(nc);
+  });
+  afterAll(async () => {
+    await platform?.stop();
+    await jsm?.streams.delete(stream).catch(() => undefined);
+    await nc?.close();
+    await proxy?.stop();
+    await databases?.drop();
+  });
+
+  const outbox = () => platform.subgraphs.orders.database.prisma.orderEventOutbox;
+
+  /** Every message of the test's stream, in stream order. */
+  async function published(): Promise<{ subject: string; msgId: string | undefined; event: OrderEvent }[]> {
+    const info = await jsm.streams.info(stream).catch(() => null);
+    const messages = [];
+    for (let seq = Math.max(info?.state.first_seq ?? 1, 1); info && seq <= info.state.last_seq; seq++) {
+      const message = await jsm.streams.getMessage(stream, { seq });
+      if (message)
+        messages.push({ subject: message.subject, msgId: message.header?.get("Nats-Msg-Id"), event: message.json<OrderEvent>() });
+    }
+    return messages;
+  }
+  const publishedFor = async (orderIds: string[]) => (await published()).filter((m) => orderIds.includes(m.event.orderId));
+
+  /** Waits for a condition, checking it every 100 ms, for at most `ms`. */
+  async function eventually<T>(check: () => Promise<T>, done: (value: T) => boolean, ms = 30_000): Promise<T> {
+    const deadline = Date.now() + ms;
+    for (;;) {
+      const value = await check();
+      if (done(value) || Date.now() > deadline) return value;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+
+  const placeOrder = async (userId: string, items: { productId: string; quantity: number }[]) =>
+    (await gql.request<any>(CREATE_ORDER, { userId, items })).createOrder.id as string;
+  const move = (id: string, status: string) => gql.request(UPDATE_ORDER_STATUS, { id, status });
+
+  test("placing, moving and cancelling an order publish one message each, in order, with the documented shape", async () => {
+    const userId = await registerUser(gql);
+    const lamp = await createProduct(gql, { name: "Desk lamp", price: "19.99", stockQuantity: 5 });
+    const cable = await createProduct(gql, { name: "Cable", price: "4.25", stockQuantity: 5 });
+    const orderId = await placeOrder(userId, [
+      { productId: lamp, quantity: 2 },
+      { productId: cable, quantity: 1 },
+    ]);
+    await move(orderId, "PROCESSING");
+    await move(orderId, "PROCESSING"); // a repeated move changes nothing, so tells nothing
+    await move(orderId, "CANCELLED");
+
+    const messages = await eventually(
+      () => publishedFor([orderId]),
+      (found) => found.length >= 3,
+    );
+    const history = (await gql.request<any>(ORDER_HISTORY, { id: orderId })).order.statusHistory as { at: string }[];
+    const lines = [
+      { productId: lamp, quantity: 2, unitPrice: "19.99" },
+      { productId: cable, quantity: 1, unitPrice: "4.25" },
+    ];
+    const common = { orderId, userId, lines, totalAmount: "44.23" };
+    expect(messages.map(({ subject, event }) => ({ subject, event: { ...event, id: "<id>" } }))).toEqual([
+      {
+        subject: `${subjectPrefix}.placed`,
+        event: { ...common, id: "<id>", type: "placed", oldStatus: null, newStatus: "PENDING", occurredAt: history[0].at },
+      },
+      {
+        subject: `${subjectPrefix}.status_changed`,
+        event: {
+          ...common,
+          id: "<id>",
+          type: "status_changed",
+          oldStatus: "PENDING",
+          newStatus: "PROCESSING",
+          occurredAt: history[1].at,
+        },
+      },
+      {
+        subject: `${subjectPrefix}.cancelled`,
+        event: {
+          ...common,
+          id: "<id>",
+          type: "cancelled",
+          oldStatus: "PROCESSING",
+          newStatus: "CANCELLED",
+          occurredAt: history[2].at,
+        },
+      },
+    ]);
+    for (const { event, msgId } of messages) {
+      expect(validate(event) ? [] : validate.errors).toEqual([]);
+      expect(msgId).toBe(event.id); // the event id is the JetStream message id
+    }
+    expect(new Set(messages.map(({ event }) => event.id)).size).toBe(3);
+    expect(await outbox().count({ where: { orderId: Number(orderId) } })).toBe(0);
+  });
+
+  test("a refused order publishes nothing", async () => {
+    const userId = await registerUser(gql);
+    const scarce = await createProduct(gql, { name: "Scarce", price: "3.00", stockQuantity: 1 });
+    const refused = await graphqlError(gql.request(CREATE_ORDER, { userId, items: [{ productId: scarce, quantity: 2 }] }));
+    expect(refused.code).toBe("OUT_OF_STOCK");
+    // An order placed after the refusal: once its event is out, anything the refusal had written would be too.
+    const orderId = await placeOrder(userId, [{ productId: scarce, quantity: 1 }]);
+    const ofUser = await eventually(
+      async () => (await published()).filter((m) => m.event.userId === userId),
+      (found) => found.length >= 1,
+    );
+    expect(ofUser.map(({ event }) => [event.orderId, event.type])).toEqual([[orderId, "placed"]]);
+  });
+
+  test("with NATS unreachable orders still work, and the backlog arrives in order per order when it is back", async () => {
+    const userId = await registerUser(gql);
+    const product = await createProduct(gql, { name: "Backlogged", price: "2.50", stockQuantity: 100 });
+    await proxy.stop();
+    const ids: string[] = [];
+    for (let i = 0; i < 4; i++) ids.push(await placeOrder(userId, [{ productId: product, quantity: i + 1 }]));
+    const journeys: Record<string, string[]> = {
+      [ids[0]]: ["PROCESSING", "SHIPPED", "DELIVERED"],
+      [ids[1]]: ["CANCELLED"],
+      [ids[2]]: ["SHIPPED", "DELIVERED"],
+      [ids[3]]: ["PROCESSING", "CANCELLED"],
+    };
+    // Moves interleaved across orders, so that an order's events are not next to each other in the outbox.
+    for (let step = 0; step < 3; step++) {
+      for (const id of ids) if (journeys[id][step]) await move(id, journeys[id][step]);
+    }
+    const expected = Object.fromEntries(ids.map((id) => [id, ["PENDING", ...journeys[id]]]));
+    const total = Object.values(expected).flat().length;
+    expect(await outbox().count({ where: { orderId: { in: ids.map(Number) } } })).toBe(total);
+    expect(await publishedFor(ids)).toEqual([]);
+
+    await proxy.start();
+    const messages = await eventually(
+      () => publishedFor(ids),
+      (found) => found.length >= total,
+      60_000,
+    );
+    expect(messages).toHaveLength(total);
+    for (const id of ids) {
+      expect(messages.filter((m) => m.event.orderId === id).map((m) => m.event.newStatus)).toEqual(expected[id]);
+    }
+    expect(await outbox().count({ where: { orderId: { in: ids.map(Number) } } })).toBe(0);
+  });
+
+  test("an event published again after a crash (acked, not yet deleted) is stored once", async () => {
+    const userId = await registerUser(gql);
+    const product = await createProduct(gql, { name: "Twice", price: "1.00", stockQuantity: 5 });
+    const metrics = () => scrape(platform.subgraphs.orders.url);
+    const duplicatesBefore = metricValue(await metrics(), "shop_order_events_published_total", { result: "duplicate" }) ?? 0;
+    await proxy.stop();
+    const orderId = await placeOrder(userId, [{ productId: product, quantity: 1 }]);
+    const row = await outbox().findFirstOrThrow({ where: { orderId: Number(orderId) } });
+    // The relay that crashed: it published the event and JetStream acked, but the row was not deleted.
+    expect((await publishOrderEvent(js, { stream, subjectPrefix }, row)).duplicate).toBe(false);
+
+    await proxy.start();
+    await eventually(
+      () => outbox().count({ where: { orderId: Number(orderId) } }),
+      (left) => left === 0,
+    );
+    const messages = await publishedFor([orderId]);
+    expect(messages.map((m) => m.msgId)).toEqual([row.eventId]);
+    expect(metricValue(await metrics(), "shop_order_events_published_total", { result: "duplicate" })).toBe(duplicatesBefore + 1);
+  });
+
+  /** Runs the example consumer (npm run events:consume) until its output satisfies `enough`; answers its lines. */
+  async function runExampleConsumer(durable: string, enough: (lines: string[]) => boolean): Promise<string[]> {
+    const child = spawn(
+      process.execPath,
+      ["--import", "tsx", "scripts/examples/order-events-consumer.ts", "--durable", durable],
+      {
+        cwd: path.resolve(__dirname, ".."),
+        env: { ...process.env, NATS_URL, NATS_STREAM: stream, NATS_SUBJECT_PREFIX: subjectPrefix },
+        stdio: ["ignore", "pipe", "inherit"],
+      },
+    );
+    let output = "";
+    const exited = new Promise((resolve) => child.once("exit", resolve));
+    const lines = () => output.split("\n").filter(Boolean);
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, 30_000);
+      child.stdout.on("data", (chunk: Buffer) => {
+        output += chunk.toString();
+        if (enough(lines())) {
+          clearTimeout(timer);
+          resolve();
+        }
+      });
+      child.once("exit", () => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+    child.kill("SIGTERM");
+    await exited;
+    return lines();
+  }
+
+  // The example reads only NATS: once is enough.
+  (backend === "postgres" ? test : test.skip)(
+    "the example consumer prints each event once and, being durable, resumes after the last one it acknowledged",
+    async () => {
+      const userId = await registerUser(gql);
+      const product = await createProduct(gql, { name: "Noticed", price: "7.00", stockQuantity: 5 });
+      const orderId = await placeOrder(userId, [{ productId: product, quantity: 2 }]);
+      await move(orderId, "SHIPPED");
+      const about = (lines: string[]) => lines.filter((line) => line.includes(`order ${orderId} (user ${userId})`));
+      const durable = `example_${run}`;
+      const first = await runExampleConsumer(durable, (lines) => about(lines).length >= 2);
+      expect(about(first).map((line) => line.replace(/^\S+ /, ""))).toEqual([
+        `order ${orderId} (user ${userId}) placed: 1 line(s), total 14.00`,
+        `order ${orderId} (user ${userId}) moved PENDING → SHIPPED`,
+      ]);
+      await move(orderId, "DELIVERED");
+      const second = await runExampleConsumer(durable, (lines) => about(lines).length >= 1);
+      expect(about(second).map((line) => line.replace(/^\S+ /, ""))).toEqual([
+        `order ${orderId} (user ${userId}) moved SHIPPED → DELIVERED`,
+      ]);
+    },
+  );
+
+  (backend === "postgres" ? test : test.skip)(
+    "two relays on one database publish each event exactly once, in order per order",
+    async () => {
+      const userId = await registerUser(gql);
+      const product = await createProduct(gql, { name: "Raced", price: "1.25", stockQuantity: 1000 });
+      await proxy.stop();
+      const ids: string[] = [];
+      for (let i = 0; i < 12; i++) ids.push(await placeOrder(userId, [{ productId: product, quantity: 1 }]));
+      for (const status of ["PROCESSING", "SHIPPED", "DELIVERED"]) for (const id of ids) await move(id, status);
+      const total = ids.length * 4;
+
+      const metrics = new ServiceMetrics("orders-second-relay");
+      const logger = createLogger("test", process.env.LOG_LEVEL ?? "silent");
+      const database = await openOrdersDatabase(databases.configs.orders, logger, metrics);
+      const countOf = (text: string, result: "stored" | "duplicate") =>
+        metricValue(text, "shop_order_events_published_total", { result }) ?? 0;
+      const platformBefore = await scrape(platform.subgraphs.orders.url);
+      const second = startOrderEventRelay({
+        prisma: database.prisma,
+        databaseKind: "postgres",
+        settings: { natsUrl: `nats://${proxy.address}`, stream, subjectPrefix, pollSeconds: 1 },
+        logger,
+        metrics,
+      });
+      try {
+        // A distant NATS: each pass takes long enough for the other relay to come looking meanwhile.
+        proxy.latencyMs = 25;
+        await proxy.start();
+        const messages = await eventually(
+          () => publishedFor(ids),
+          (found) => found.length >= total,
+          60_000,
+        );
+        expect(messages).toHaveLength(total);
+        for (const id of ids) {
+          expect(messages.filter((m) => m.event.orderId === id).map((m) => m.event.newStatus)).toEqual([
+            "PENDING",
+            "PROCESSING",
+            "SHIPPED",
+            "DELIVERED",
+          ]);
+        }
+        // Exactly once: between them the relays had each event stored once, and neither had one dropped as a duplicate.
+        const platformAfter = await scrape(platform.subgraphs.orders.url);
+        const secondAfter = await metrics.registry.metrics();
+        const delta = (result: "stored" | "duplicate") =>
+          countOf(platformAfter, result) - countOf(platformBefore, result) + countOf(secondAfter, result);
+        expect({ stored: delta("stored"), duplicates: delta("duplicate") }).toEqual({ stored: total, duplicates: 0 });
+      } finally {
+        proxy.latencyMs = 0;
+        await second.stop();
+        await database.close();
+      }
+    },
+  );
+});
