@@ -13,7 +13,7 @@ export interface RestShimSettings {
   host: string;
   /** 8000, 8001, 8002, 8003 in production; 0 lets the OS choose (tests). */
   ports: Record<PortKind, number>;
-  /** Per client, on the gateway-style port only. */
+  /** Per client, on the legacy gateway port (8000) only. */
   rateLimitPerMinute: number;
   logger: Logger;
   /** Said in the start-up log; the subgraphs apply it, the shim only passes the caller's token on. */
