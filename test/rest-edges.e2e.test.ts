@@ -175,9 +175,10 @@ describe("the rate limit on port 8000", () => {
   });
 
   test("each client gets its limit a minute, then 429 Rate limit exceeded; other clients and the service ports are not affected", async () => {
-    const gateway = restClient(shim.urls.legacyGateway);
-    for (let i = 0; i < 3; i++) expect((await gateway.get("/services")).status).toBe(200);
-    const limited = await gateway.get("/services");
+    const legacyGateway = restClient(shim.urls.legacyGateway);
+    // The client's first call fetches the port's /openapi.json to check answers against: that is one of the three.
+    for (let i = 0; i < 2; i++) expect((await legacyGateway.get("/services")).status).toBe(200);
+    const limited = await legacyGateway.get("/services");
     expect(limited).toMatchObject({ status: 429, body: { error: "Rate limit exceeded" } });
     expect(Number(limited.headers.get("retry-after"))).toBeGreaterThan(0);
     expect(limited.headers.get("access-control-allow-origin")).toBe("*");
@@ -185,7 +186,59 @@ describe("the rate limit on port 8000", () => {
     expect(await getFrom("127.0.0.2", `${shim.urls.legacyGateway}/services`)).toMatchObject({ status: 200 });
     for (let i = 0; i < 5; i++) expect((await fetch(`${shim.urls.users}/openapi.json`)).status).toBe(200);
     // Health checks are not counted: supervisors poll them.
-    for (let i = 0; i < 5; i++) expect((await gateway.get("/health")).status).toBe(503);
+    for (let i = 0; i < 5; i++) expect((await legacyGateway.get("/health")).status).toBe(503);
+  });
+});
+
+describe("the client's address, told to the GraphQL gateway", () => {
+  const shims: RestShim[] = [];
+  const seen: http.IncomingHttpHeaders[] = [];
+  // Stands in for the gateway: records each request's headers and answers that the user is not there.
+  const fakeGateway = http.createServer((req, res) => {
+    seen.push(req.headers);
+    req.resume();
+    res.setHeader("content-type", "application/json");
+    res.end(JSON.stringify({ data: { user: null } }));
+  });
+
+  beforeAll(async () => {
+    await new Promise<void>((resolve) => fakeGateway.listen(0, "127.0.0.1", resolve));
+  });
+  afterAll(async () => {
+    for (const shim of shims) await shim.close();
+    await new Promise((resolve) => fakeGateway.close(resolve));
+  });
+
+  async function usersPortTrusting(trustProxy: string[]): Promise<string> {
+    const { port } = fakeGateway.address() as net.AddressInfo;
+    const shim = await startRestShim({
+      gatewayUrl: `http://127.0.0.1:${port}/graphql`,
+      host: "127.0.0.1",
+      ports,
+      rateLimitPerMinute: 1000,
+      logger: quietLogger(),
+      trustProxy,
+    });
+    shims.push(shim);
+    return shim.urls.users;
+  }
+
+  /** X-Forwarded-For as the gateway received it, for a call from `localAddress` claiming `claimed`. */
+  function forwardedFor(url: string, localAddress: string, claimed: string): Promise<unknown> {
+    return new Promise((resolve, reject) => {
+      http
+        .get(`${url}/users/1`, { localAddress, headers: { "x-forwarded-for": claimed } }, (response) => {
+          response.resume();
+          response.on("end", () => resolve(seen.at(-1)?.["x-forwarded-for"]));
+        })
+        .on("error", reject);
+    });
+  }
+
+  test("is the address the shim believes (TRUST_PROXY), never the client's own claim", async () => {
+    // The gateway keys its rate limits and the login throttle on it, when it trusts the shim (TRUST_PROXY).
+    expect(await forwardedFor(await usersPortTrusting([]), "127.0.0.12", "6.6.6.6")).toBe("127.0.0.12");
+    expect(await forwardedFor(await usersPortTrusting(["127.0.0.13"]), "127.0.0.13", "6.6.6.6")).toBe("6.6.6.6");
   });
 });
 
