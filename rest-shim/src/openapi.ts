@@ -71,6 +71,8 @@ const BODY_FAILURES: Record<number, Reply> = {
   413: "The body is too large.",
   415: "The body is not application/json.",
 };
+/** Calls with an id in the path may also meet this; the gateway refuses the id. */
+const ID_FAILURES: Record<number, Reply> = { 400: "The id is not a number." };
 const RATE_LIMITED: Reply = "Rate limit exceeded (per client address, per minute).";
 
 const PATH_ID = z.string().regex(/^[0-9]+$/);
@@ -107,6 +109,7 @@ function operation(route: Route, rateLimited: boolean) {
   const replies: Record<number, Reply> = {
     ...(route.answeredByShimAlone ? {} : GATEWAY_FAILURES),
     ...(route.body ? BODY_FAILURES : {}),
+    ...(pathNames.length ? ID_FAILURES : {}),
     ...route.responses,
   };
   if (rateLimited) replies[429] = RATE_LIMITED;

@@ -61,7 +61,6 @@ export const ordersRoutes: Route[] = [
     pathParams: { userId: "The user's id." },
     responses: {
       200: { description: "The orders; [] when none (with AUTH_MODE=enforced, also for another customer).", schema: Orders },
-      400: "The id is not a number.",
     },
     async handle(req, { gateway }) {
       // The contract answers the whole history; GraphQL gives it a page at a time.
@@ -87,7 +86,6 @@ export const ordersRoutes: Route[] = [
     pathParams: { id: "The order's id." },
     responses: {
       200: { description: "The order.", schema: Order },
-      400: "The id is not a number.",
       404: "Order not found (with AUTH_MODE=enforced, also someone else's order, for a customer).",
     },
     async handle(req, { gateway }) {

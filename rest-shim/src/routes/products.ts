@@ -66,7 +66,6 @@ export const productsRoutes: Route[] = [
     pathParams: { id: "The product's id." },
     responses: {
       200: { description: "The product.", schema: Product },
-      400: "The id is not a number.",
       404: "Product not found.",
     },
     async handle(req, { gateway }) {

@@ -85,7 +85,6 @@ export function usersRoutes(paths: UsersPaths): Route[] {
       pathParams: { id: "The user's id." },
       responses: {
         200: { description: "The user.", schema: User },
-        400: "The id is not a number.",
         404: "User not found (with AUTH_MODE=enforced, also someone else's profile, for a customer).",
       },
       async handle(req, { gateway }) {
