@@ -1,3 +1,4 @@
+import type { z } from "zod";
 import type { SubgraphName } from "../../../lib/config";
 import type { GatewayHealth } from "../gateway-client";
 import { LegacyGatewayHealth, OrderServiceHealth, SERVICE_NAMES, ServiceHealth, Services } from "../response-shapes";
@@ -9,7 +10,7 @@ import { route, type Route } from "../routing";
  */
 
 const isUp = (health: GatewayHealth, subgraph: SubgraphName) => health.gateway && health.subgraphs[subgraph];
-const upOrDown = (schema: typeof ServiceHealth | typeof OrderServiceHealth | typeof LegacyGatewayHealth) => ({
+const upOrDown = (schema: z.ZodType) => ({
   200: { description: "Up.", schema },
   503: { description: "Down.", schema },
 });
