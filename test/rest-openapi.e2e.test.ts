@@ -1,4 +1,5 @@
 import net from "node:net";
+import { importEsm } from "../lib/import-esm";
 import { openApiPath } from "../rest-shim/src/openapi";
 import { PORT_KINDS, portRoutes } from "../rest-shim/src/ports";
 import { startRestShim, type RestShim } from "../rest-shim/src/shim";
@@ -42,6 +43,11 @@ describe("the served OpenAPI documents", () => {
   test.each(PORT_KINDS)("the %s port documents exactly the routes it serves, in OpenAPI 3.0", async (kind) => {
     const document = await servedDocument(shim.urls[kind]);
     expect(document.openapi).toBe("3.0.3");
+    // Valid against the OpenAPI 3.0 schema, so Swagger UI (/docs) and client generators can read it.
+    const { Validator } = await importEsm<typeof import("@seriousme/openapi-schema-validator")>(
+      "@seriousme/openapi-schema-validator",
+    );
+    expect(await new Validator().validate(structuredClone(document))).toEqual({ valid: true });
     const routes = portRoutes(kind).map((route) => `${route.method} ${openApiPath(route.path)}`);
     expect(operationsOf(document)).toEqual(routes.sort());
     // Every schema reference resolves.
