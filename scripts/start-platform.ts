@@ -6,7 +6,7 @@ import path from "node:path";
 import { authModeOf, readEnv, subgraphUrls } from "../lib/config";
 import { createLogger } from "../lib/logger";
 import { resolveSecrets } from "../lib/secrets";
-import { healthUrlOf } from "../gateway/src/health";
+import { healthUrlOf } from "../lib/health-url";
 
 const root = path.resolve(__dirname, "..");
 // Compiled (`npm run build`, then `npm run start:prod`): run the services' JavaScript; otherwise their TypeScript through tsx.

@@ -27,7 +27,7 @@ describe.each(BACKENDS)("tokens and logins (%s)", (backend) => {
 
   const gql = (token?: string) => setup.platform.client(token);
   const restAs = (token: string) =>
-    setup.rest("gateway").call("GET", `/api/orders/user/${alice.id}`, { headers: { authorization: `Bearer ${token}` } });
+    setup.rest("legacyGateway").call("GET", `/api/orders/user/${alice.id}`, { headers: { authorization: `Bearer ${token}` } });
 
   test("a real access token works through GraphQL and REST (the control for the refusals below)", async () => {
     expect((await gql(alice.token).request<any>(ME)).me.id).toBe(alice.id);

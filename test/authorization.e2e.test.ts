@@ -40,7 +40,7 @@ describe.each(BACKENDS)("who may do what, AUTH_MODE=enforced (%s)", (backend) =>
   const as = (account?: Account) => setup.platform.client(account?.token);
   const bearer = (account?: Account): Record<string, string> => (account ? { authorization: `Bearer ${account.token}` } : {});
   const rest = (account: Account | undefined, method: string, path: string, body?: unknown) =>
-    setup.rest("gateway").call(method, path, { body, headers: bearer(account) });
+    setup.rest("legacyGateway").call(method, path, { body, headers: bearer(account) });
   const stockOf = async (id: string) => (await as().request<any>(PRODUCT, { id })).product.stockQuantity as number;
   const placeOrder = async (account: Account, quantity = 1) =>
     (
@@ -342,7 +342,7 @@ describe.each(BACKENDS)("who may do what, AUTH_MODE=enforced (%s)", (backend) =>
       const asAlice = new GraphQLClient(setup.platform.gatewayUrl, { headers: { ...spoofed, ...bearer(alice) } });
       expect(await graphqlError(asAlice.request(SEARCH_USERS, { query: "bob" }))).toMatchObject({ code: "FORBIDDEN" });
       expect((await asAlice.request<any>(USER, { id: bob.id })).user).toBeNull();
-      const viaRest = await setup.rest("gateway").call("GET", "/api/users/search?q=bob", { headers: spoofed });
+      const viaRest = await setup.rest("legacyGateway").call("GET", "/api/users/search?q=bob", { headers: spoofed });
       expect(viaRest.status).toBe(401);
     });
 

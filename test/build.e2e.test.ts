@@ -38,7 +38,7 @@ describe("the production build", () => {
     const { order } = await gql.request<any>(ORDER_ACROSS_SUBGRAPHS, { id: createOrder.id });
     expect(order).toMatchObject({ totalAmount: "40.00", user: { username: "ada" }, items: [{ product: { name: "Kettle" } }] });
 
-    const rest = await fetch(`${platform.restUrl("gateway")}/api/products/${productId}`);
+    const rest = await fetch(`${platform.restUrl("legacyGateway")}/api/products/${productId}`);
     expect(await rest.json()).toMatchObject({ name: "Kettle", stock_quantity: 3 });
     const playground = await fetch(platform.gatewayUrl, { headers: { accept: "text/html" } });
     expect(await playground.text()).toContain("/graphql/playground/graphiql.js");

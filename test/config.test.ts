@@ -1,4 +1,5 @@
-import { FETCH_BLOCKED_PORTS, readEnv } from "../lib/config";
+import path from "node:path";
+import { databaseConfigFor, FETCH_BLOCKED_PORTS, readEnv } from "../lib/config";
 
 describe("configuration: ports fetch cannot call are refused when read", () => {
   test("each port on the list is one that Node's fetch refuses", async () => {
@@ -19,5 +20,33 @@ describe("configuration: ports fetch cannot call are refused when read", () => {
       REST_USERS_PORT: 6001,
       ORDERS_URL: "http://orders:6001/graphql",
     });
+  });
+});
+
+describe("configuration", () => {
+  test("defaults match the documented ports and embedded data", () => {
+    const env = readEnv({});
+    expect([env.GATEWAY_PORT, env.USERS_PORT, env.PRODUCTS_PORT, env.ORDERS_PORT]).toEqual([4000, 4001, 4002, 4003]);
+    expect([env.REST_GATEWAY_PORT, env.REST_USERS_PORT, env.REST_PRODUCTS_PORT, env.REST_ORDERS_PORT]).toEqual([
+      8000, 8001, 8002, 8003,
+    ]);
+    expect(databaseConfigFor("users", env)).toEqual({ kind: "pglite", dataDir: path.resolve(".data/users") });
+    expect(databaseConfigFor("orders", readEnv({ ORDERS_DATABASE_URL: "postgresql://db:5432/orders" }))).toEqual({
+      kind: "postgres",
+      url: "postgresql://db:5432/orders",
+    });
+  });
+
+  test("bad values are named", () => {
+    expect(() => readEnv({ USERS_PORT: "http" })).toThrow(/USERS_PORT/);
+    expect(() => readEnv({ JWT_SECRET: "short" })).toThrow(/JWT_SECRET/);
+    // Keys are kept at least a day, as the API promises.
+    expect(() => readEnv({ ORDERS_IDEMPOTENCY_RETENTION_HOURS: "12" })).toThrow(/ORDERS_IDEMPOTENCY_RETENTION_HOURS/);
+  });
+
+  test("timeouts: a service call gives up before the gateway does, so the caller hears the service's own answer", () => {
+    const env = readEnv({});
+    expect(env.SERVICE_CALL_TIMEOUT_MS).toBeLessThan(env.SUBGRAPH_TIMEOUT_MS);
+    expect(env.ORDERS_RECOVERY_INTERVAL_SECONDS).toBe(30);
   });
 });

@@ -89,7 +89,7 @@ describe.each(BACKENDS)("hardening (%s)", (backend) => {
 
   test.each(broken)("%s to each REST shim port: the legacy JSON error, no HTML", async (_what, body, type) => {
     for (const [kind, path] of [
-      ["gateway", "/api/users/login"],
+      ["legacyGateway", "/api/users/login"],
       ["users", "/login"],
       ["products", "/api/products"],
       ["orders", "/api/orders"],
@@ -107,7 +107,7 @@ describe.each(BACKENDS)("hardening (%s)", (backend) => {
       shop.platform.subgraphs.users.url,
       shop.platform.subgraphs.products.url,
       shop.platform.subgraphs.orders.url,
-      shop.shim.urls.gateway,
+      shop.shim.urls.legacyGateway,
       shop.shim.urls.users,
     ];
     for (const url of urls) {
@@ -123,9 +123,9 @@ describe.each(BACKENDS)("hardening (%s)", (backend) => {
   test("bad percent-encoding in a REST path is a 400", async () => {
     for (const [kind, path] of [
       ["users", "/users/%ff"],
-      ["gateway", "/api/users/%ff"],
-      ["gateway", "/api/orders/%ff"],
-      ["gateway", "/api/orders/user/%E0%A4%A"],
+      ["legacyGateway", "/api/users/%ff"],
+      ["legacyGateway", "/api/orders/%ff"],
+      ["legacyGateway", "/api/orders/user/%E0%A4%A"],
       ["products", "/api/products/%ff"],
       ["orders", "/api/orders/%ff/status"],
     ] as const) {

@@ -36,7 +36,7 @@ describe.each(BACKENDS)("idempotency keys (%s)", (backend) => {
     shim = await startRestShim({
       gatewayUrl: platform.gatewayUrl,
       host: "127.0.0.1",
-      ports: { gateway: 0, users: 0, products: 0, orders: 0 },
+      ports: { legacyGateway: 0, users: 0, products: 0, orders: 0 },
       rateLimitPerMinute: 10_000,
       logger: quietLogger(),
     });
@@ -120,8 +120,8 @@ describe.each(BACKENDS)("idempotency keys (%s)", (backend) => {
     expect(await ordersOf(userId)).toHaveLength(2); // the orders themselves stay
   });
 
-  test.each(["orders", "gateway"] as const)("REST on the %s port: Idempotency-Key on POST /api/orders", async (port) => {
-    const rest = restClient(shim.urls[port], port);
+  test.each(["orders", "legacyGateway"] as const)("REST on the %s port: Idempotency-Key on POST /api/orders", async (port) => {
+    const rest = restClient(shim.urls[port]);
     const userId = Number(await registerUser(gql));
     const productId = await product(10);
     const body = { user_id: userId, items: [{ product_id: Number(productId), quantity: 2 }] };
@@ -142,7 +142,7 @@ describe.each(BACKENDS)("idempotency keys (%s)", (backend) => {
   });
 
   test("REST: an answer not known yet is 202 with a message; the same key later gets the 201", async () => {
-    const rest = restClient(shim.urls.orders, "orders");
+    const rest = restClient(shim.urls.orders);
     const userId = Number(await registerUser(gql));
     const productId = await product(10);
     const body = { user_id: userId, items: [{ product_id: Number(productId), quantity: 1 }] };
@@ -178,7 +178,7 @@ describe.each(BACKENDS)("idempotency keys (%s)", (backend) => {
         },
       });
     }
-    const { status, body } = await restClient(shim.urls.orders, "orders").get(`/api/orders/user/${userId}`);
+    const { status, body } = await restClient(shim.urls.orders).get(`/api/orders/user/${userId}`);
     expect(status).toBe(200);
     expect(body).toHaveLength(130);
     const ids = body.map((order: any) => order.id);

@@ -53,7 +53,7 @@ describe.each(BACKENDS)("metrics and request logs (%s)", (backend) => {
       { id: crypto.randomUUID(), items: [{ productId, quantity: 1 }] },
     );
     expect((await platform.subgraphs.orders.recover()).releasedOrphans).toBe(1);
-    expect((await rest.rest("gateway").get(`/api/products/${productId}`)).status).toBe(200);
+    expect((await rest.rest("legacyGateway").get(`/api/products/${productId}`)).status).toBe(200);
 
     const users = await scrape(platform.subgraphs.users.url);
     expect(metricValue(users, "shop_logins_failed_total")).toBe(2);
@@ -87,7 +87,7 @@ describe.each(BACKENDS)("metrics and request logs (%s)", (backend) => {
       metricValue(gateway, "http_requests_total", { route: "/graphql", method: "POST", status: "200" }),
     ).toBeGreaterThanOrEqual(7);
 
-    const shim = await scrape(rest.shim.urls.gateway);
+    const shim = await scrape(rest.shim.urls.legacyGateway);
     expect(metricValue(shim, "http_requests_total", { route: "/api/products/:id", method: "GET", status: "200" })).toBe(1);
   });
 
@@ -95,7 +95,7 @@ describe.each(BACKENDS)("metrics and request logs (%s)", (backend) => {
     const requestId = `test-${crypto.randomUUID()}`;
     const userId = await registerUser(rest.platform.client(), `grace${backend}`);
     const productId = await createProduct(rest.platform.client(), { name: "Teapot", price: "9.00", stockQuantity: 10 });
-    const response = await fetch(`${rest.shim.urls.gateway}/api/orders`, {
+    const response = await fetch(`${rest.shim.urls.legacyGateway}/api/orders`, {
       method: "POST",
       headers: { "content-type": "application/json", "x-request-id": requestId },
       body: JSON.stringify({ user_id: Number(userId), items: [{ product_id: Number(productId), quantity: 1 }] }),

@@ -94,7 +94,7 @@ describe("the playground and the API reference, offline in Chromium", () => {
   });
 
   test("the REST shim's API reference lists the endpoints of its OpenAPI document", async () => {
-    await page.goto(`${rest.shim.urls.gateway}/docs`);
+    await page.goto(`${rest.shim.urls.legacyGateway}/docs`);
     await page.locator(".opblock-summary-path", { hasText: "/api/orders" }).first().waitFor();
     await page.locator(".opblock-summary-path", { hasText: "/api/products" }).first().waitFor();
     expect(browser.blockedRequests).toEqual([]);

@@ -152,13 +152,13 @@ describe("TRUST_PROXY on the REST shim's rate limit", () => {
     const started = await startRestShim({
       gatewayUrl: `http://127.0.0.1:${await closedPort()}/graphql`,
       host: "127.0.0.1",
-      ports: { gateway: 0, users: 0, products: 0, orders: 0 },
+      ports: { legacyGateway: 0, users: 0, products: 0, orders: 0 },
       rateLimitPerMinute: 2,
       logger: quietLogger(),
       trustProxy,
     });
     shims.push(started);
-    return started.urls.gateway;
+    return started.urls.legacyGateway;
   }
 
   function getServices(url: string, localAddress: string, forwardedFor: string): Promise<number> {

@@ -211,7 +211,7 @@ describe(`two replicas of every service on PostgreSQL and Redis (seed ${SEED})`,
         await startRestShim({
           gatewayUrl,
           host: "127.0.0.1",
-          ports: { gateway: 0, users: 0, products: 0, orders: 0 },
+          ports: { legacyGateway: 0, users: 0, products: 0, orders: 0 },
           rateLimitPerMinute: limit,
           sharedRateLimit: { redis, keyPrefix: prefix },
           logger: quietLogger(),
@@ -219,7 +219,7 @@ describe(`two replicas of every service on PostgreSQL and Redis (seed ${SEED})`,
       );
     }
     const statuses: number[] = [];
-    for (let i = 0; i < limit + 3; i++) statuses.push((await fetch(`${shims[i % 2].urls.gateway}/openapi.json`)).status);
+    for (let i = 0; i < limit + 3; i++) statuses.push((await fetch(`${shims[i % 2].urls.legacyGateway}/openapi.json`)).status);
     expect(statuses.filter((status) => status === 200)).toHaveLength(limit);
     expect(statuses.slice(limit)).toEqual([429, 429, 429]);
   });

@@ -15,7 +15,12 @@ describe.each(BACKENDS)("the legacy REST contract (%s)", (backend) => {
 
   beforeAll(async () => {
     shop = await startRestTestPlatform(backend);
-    [users, products, orders, gateway] = [shop.rest("users"), shop.rest("products"), shop.rest("orders"), shop.rest("gateway")];
+    [users, products, orders, gateway] = [
+      shop.rest("users"),
+      shop.rest("products"),
+      shop.rest("orders"),
+      shop.rest("legacyGateway"),
+    ];
   });
   afterAll(async () => {
     await shop?.stop();

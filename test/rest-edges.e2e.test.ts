@@ -11,7 +11,7 @@ import { restClient } from "./support/rest-client";
  * that is down.
  */
 
-const ports = { gateway: 0, users: 0, products: 0, orders: 0 };
+const ports = { legacyGateway: 0, users: 0, products: 0, orders: 0 };
 
 /** A port nothing listens on. */
 async function closedPort(): Promise<number> {
@@ -55,18 +55,18 @@ describe("the shim with no gateway behind it", () => {
   });
 
   test("a call that needs the gateway is a 502 JSON error, and every health check says unhealthy with 503", async () => {
-    const users = restClient(shim.urls.users, "users");
+    const users = restClient(shim.urls.users);
     expect(await users.get("/users/1")).toMatchObject({ status: 502, body: { error: "The GraphQL gateway is unreachable" } });
     expect(await users.get("/health")).toMatchObject({ status: 503, body: { status: "unhealthy" } });
-    expect(await restClient(shim.urls.products, "products").get("/health")).toMatchObject({
+    expect(await restClient(shim.urls.products).get("/health")).toMatchObject({
       status: 503,
       body: { status: "unhealthy" },
     });
-    expect(await restClient(shim.urls.orders, "orders").get("/health")).toMatchObject({
+    expect(await restClient(shim.urls.orders).get("/health")).toMatchObject({
       status: 503,
       body: { status: "unhealthy", service: "order-service" },
     });
-    expect(await restClient(shim.urls.gateway, "gateway").get("/health")).toMatchObject({
+    expect(await restClient(shim.urls.legacyGateway).get("/health")).toMatchObject({
       status: 503,
       body: {
         gateway: "unhealthy",
@@ -79,9 +79,9 @@ describe("the shim with no gateway behind it", () => {
     ["users", "/register"],
     ["products", "/api/products"],
     ["orders", "/api/orders"],
-    ["gateway", "/api/orders"],
+    ["legacyGateway", "/api/orders"],
   ] as const)("on %s: malformed JSON 400, another content type 415, a body over the limit 413", async (kind, path) => {
-    const client = restClient(shim.urls[kind], kind);
+    const client = restClient(shim.urls[kind]);
     const json = { "content-type": "application/json" };
     expect(await client.call("POST", path, { body: '{"user_id": 1,,}', headers: json })).toMatchObject({
       status: 400,
@@ -108,24 +108,24 @@ describe("the shim with no gateway behind it", () => {
   });
 
   test("a known path with another method is 405 with Allow; an unknown path is 404; never a stack", async () => {
-    const users = restClient(shim.urls.users, "users");
+    const users = restClient(shim.urls.users);
     const wrongMethod = await users.call("DELETE", "/users/1");
     expect(wrongMethod).toMatchObject({ status: 405, body: { error: "Method DELETE not allowed" } });
     expect(wrongMethod.headers.get("allow")).toBe("GET, HEAD, OPTIONS");
-    const products = restClient(shim.urls.products, "products");
+    const products = restClient(shim.urls.products);
     const put = await products.call("PUT", "/api/products", { body: {} });
     expect(put.status).toBe(405);
     expect(put.headers.get("allow")).toBe("POST, OPTIONS");
     expect((await products.call("GET", "/api/products/1/stock")).headers.get("allow")).toBe("PATCH, OPTIONS");
     expect(await users.get("/api/users/1")).toMatchObject({ status: 404, body: { error: "Not found" } });
-    expect(await restClient(shim.urls.gateway, "gateway").get("/users/1")).toMatchObject({
+    expect(await restClient(shim.urls.legacyGateway).get("/users/1")).toMatchObject({
       status: 404,
       body: { error: "Not found" },
     });
   });
 
   test("port 8000 speaks CORS and answers preflights; the service ports do not", async () => {
-    const preflight = await fetch(`${shim.urls.gateway}/api/orders`, {
+    const preflight = await fetch(`${shim.urls.legacyGateway}/api/orders`, {
       method: "OPTIONS",
       headers: {
         origin: "https://shop.example",
@@ -137,7 +137,7 @@ describe("the shim with no gateway behind it", () => {
     expect(preflight.headers.get("access-control-allow-origin")).toBe("*");
     expect(preflight.headers.get("access-control-allow-methods")).toContain("POST");
     expect(preflight.headers.get("access-control-allow-headers")?.toLowerCase()).toContain("content-type");
-    const simple = await fetch(`${shim.urls.gateway}/services`, { headers: { origin: "https://shop.example" } });
+    const simple = await fetch(`${shim.urls.legacyGateway}/services`, { headers: { origin: "https://shop.example" } });
     expect(simple.headers.get("access-control-allow-origin")).toBe("*");
     const direct = await fetch(`${shim.urls.users}/health`, { headers: { origin: "https://shop.example" } });
     expect(direct.headers.get("access-control-allow-origin")).toBeNull();
@@ -145,8 +145,8 @@ describe("the shim with no gateway behind it", () => {
 
   test("every port writes one structured log line per request, with its request id", async () => {
     logLines.length = 0;
-    await fetch(`${shim.urls.gateway}/services?verbose=1`, { headers: { "x-request-id": "edge-1" } });
-    await fetch(`${shim.urls.gateway}/api/users/7`, { headers: { "x-request-id": "edge-2" } });
+    await fetch(`${shim.urls.legacyGateway}/services?verbose=1`, { headers: { "x-request-id": "edge-1" } });
+    await fetch(`${shim.urls.legacyGateway}/api/users/7`, { headers: { "x-request-id": "edge-2" } });
     await fetch(`${shim.urls.users}/openapi.json`, { headers: { "x-request-id": "edge-3" } });
     const requests = logLines.filter((line) => line.req !== undefined);
     expect(requests).toEqual([
@@ -175,17 +175,70 @@ describe("the rate limit on port 8000", () => {
   });
 
   test("each client gets its limit a minute, then 429 Rate limit exceeded; other clients and the service ports are not affected", async () => {
-    const gateway = restClient(shim.urls.gateway, "gateway");
-    for (let i = 0; i < 3; i++) expect((await gateway.get("/services")).status).toBe(200);
-    const limited = await gateway.get("/services");
+    const legacyGateway = restClient(shim.urls.legacyGateway);
+    // The client's first call fetches the port's /openapi.json to check answers against: that is one of the three.
+    for (let i = 0; i < 2; i++) expect((await legacyGateway.get("/services")).status).toBe(200);
+    const limited = await legacyGateway.get("/services");
     expect(limited).toMatchObject({ status: 429, body: { error: "Rate limit exceeded" } });
     expect(Number(limited.headers.get("retry-after"))).toBeGreaterThan(0);
     expect(limited.headers.get("access-control-allow-origin")).toBe("*");
 
-    expect(await getFrom("127.0.0.2", `${shim.urls.gateway}/services`)).toMatchObject({ status: 200 });
+    expect(await getFrom("127.0.0.2", `${shim.urls.legacyGateway}/services`)).toMatchObject({ status: 200 });
     for (let i = 0; i < 5; i++) expect((await fetch(`${shim.urls.users}/openapi.json`)).status).toBe(200);
     // Health checks are not counted: supervisors poll them.
-    for (let i = 0; i < 5; i++) expect((await gateway.get("/health")).status).toBe(503);
+    for (let i = 0; i < 5; i++) expect((await legacyGateway.get("/health")).status).toBe(503);
+  });
+});
+
+describe("the client's address, told to the GraphQL gateway", () => {
+  const shims: RestShim[] = [];
+  const seen: http.IncomingHttpHeaders[] = [];
+  // Stands in for the gateway: records each request's headers and answers that the user is not there.
+  const fakeGateway = http.createServer((req, res) => {
+    seen.push(req.headers);
+    req.resume();
+    res.setHeader("content-type", "application/json");
+    res.end(JSON.stringify({ data: { user: null } }));
+  });
+
+  beforeAll(async () => {
+    await new Promise<void>((resolve) => fakeGateway.listen(0, "127.0.0.1", resolve));
+  });
+  afterAll(async () => {
+    for (const shim of shims) await shim.close();
+    await new Promise((resolve) => fakeGateway.close(resolve));
+  });
+
+  async function usersPortTrusting(trustProxy: string[]): Promise<string> {
+    const { port } = fakeGateway.address() as net.AddressInfo;
+    const shim = await startRestShim({
+      gatewayUrl: `http://127.0.0.1:${port}/graphql`,
+      host: "127.0.0.1",
+      ports,
+      rateLimitPerMinute: 1000,
+      logger: quietLogger(),
+      trustProxy,
+    });
+    shims.push(shim);
+    return shim.urls.users;
+  }
+
+  /** X-Forwarded-For as the gateway received it, for a call from `localAddress` claiming `claimed`. */
+  function forwardedFor(url: string, localAddress: string, claimed: string): Promise<unknown> {
+    return new Promise((resolve, reject) => {
+      http
+        .get(`${url}/users/1`, { localAddress, headers: { "x-forwarded-for": claimed } }, (response) => {
+          response.resume();
+          response.on("end", () => resolve(seen.at(-1)?.["x-forwarded-for"]));
+        })
+        .on("error", reject);
+    });
+  }
+
+  test("is the address the shim believes (TRUST_PROXY), never the client's own claim", async () => {
+    // The gateway keys its rate limits and the login throttle on it, when it trusts the shim (TRUST_PROXY).
+    expect(await forwardedFor(await usersPortTrusting([]), "127.0.0.12", "6.6.6.6")).toBe("127.0.0.12");
+    expect(await forwardedFor(await usersPortTrusting(["127.0.0.13"]), "127.0.0.13", "6.6.6.6")).toBe("6.6.6.6");
   });
 });
 
@@ -200,7 +253,7 @@ describe("a subgraph going down behind a running platform", () => {
   });
 
   test("the health checks name the service that is down, and its calls fail with a JSON error", async () => {
-    expect((await shop.rest("gateway").get("/health")).status).toBe(200);
+    expect((await shop.rest("legacyGateway").get("/health")).status).toBe(200);
     await shop.platform.subgraphs.orders.close();
 
     expect(await shop.rest("orders").get("/health")).toMatchObject({
@@ -208,7 +261,7 @@ describe("a subgraph going down behind a running platform", () => {
       body: { status: "unhealthy", service: "order-service" },
     });
     expect(await shop.rest("users").get("/health")).toMatchObject({ status: 200, body: { status: "ok" } });
-    expect(await shop.rest("gateway").get("/health")).toMatchObject({
+    expect(await shop.rest("legacyGateway").get("/health")).toMatchObject({
       status: 503,
       body: {
         gateway: "healthy",

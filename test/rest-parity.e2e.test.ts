@@ -43,7 +43,7 @@ const lamp = {
 };
 
 async function throughRest(shop: RestTestPlatform): Promise<Outcome> {
-  const rest = shop.rest("gateway");
+  const rest = shop.rest("legacyGateway");
   const registered = await rest.post("/api/users/register", {
     email: alice.email,
     username: alice.username,

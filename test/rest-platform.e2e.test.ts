@@ -1,11 +1,11 @@
 import type { ChildProcess } from "node:child_process";
 import net from "node:net";
 import path from "node:path";
-import { openApiDocument, type PortKind } from "../rest-shim/src/openapi/document";
+import type { PortKind } from "../rest-shim/src/ports";
 import { seedSampleCatalogue } from "../scripts/seed-sample-catalogue";
 import { startPlatformProcess, type PlatformProcess } from "../scripts/support/platform-process";
 import { readCurlCommands, runCurl, type CurlResult } from "./support/rest-curl";
-import { expectDocumentedResponse } from "./support/rest-openapi";
+import { documentedResponses, servedDocument } from "./support/rest-openapi";
 
 /**
  * The platform as a user starts it (`npm start`, i.e. scripts/start-platform.ts
@@ -16,7 +16,7 @@ import { expectDocumentedResponse } from "./support/rest-openapi";
  */
 
 const FIXTURE = path.join(__dirname, "fixtures", "legacy-readme-curl.md");
-const LEGACY_PORTS: Record<string, PortKind> = { "8000": "gateway", "8001": "users", "8002": "products", "8003": "orders" };
+const LEGACY_PORTS: Record<string, PortKind> = { "8000": "legacyGateway", "8001": "users", "8002": "products", "8003": "orders" };
 
 function accepts(port: number): Promise<boolean> {
   return new Promise((resolve) => {
@@ -149,11 +149,10 @@ describe("the documented curl commands against `npm start`", () => {
     await platform?.stop();
   });
 
-  const legacyPortOf = (url: string) => new URL(url).port;
   const onPlatform = (url: string) => {
     const target = new URL(url);
     const envName = {
-      gateway: "REST_GATEWAY_PORT",
+      legacyGateway: "REST_GATEWAY_PORT",
       users: "REST_USERS_PORT",
       products: "REST_PRODUCTS_PORT",
       orders: "REST_ORDERS_PORT",
@@ -177,14 +176,9 @@ describe("the documented curl commands against `npm start`", () => {
         expect(result.status).toBe(expected.status);
         if (expected.body !== undefined) expect(result.body).toEqual(expected.body);
         expected.check?.(result.body);
-        const url = new URL(command.url);
-        expectDocumentedResponse(
-          openApiDocument(LEGACY_PORTS[legacyPortOf(command.url)]),
-          command.method,
-          url.pathname,
-          result.status,
-          result.body,
-        );
+        const url = new URL(onPlatform(command.url));
+        const expectDocumented = documentedResponses(await servedDocument(url.origin));
+        expectDocumented(command.method, url.pathname, result.status, result.body);
       } catch (error) {
         throw new Error(
           `command ${index + 1}:\n${command.text}\nanswered ${JSON.stringify(result)}\n${(error as Error).message}`,

@@ -85,7 +85,7 @@ describe("traces across every hop", () => {
 
   test("an order placed through the REST shim is one trace through the gateway, the services' calls to each other, and the database", async () => {
     const trace = newTraceparent();
-    const response = await fetch(`${platform.restUrl("gateway")}/api/orders`, {
+    const response = await fetch(`${platform.restUrl("legacyGateway")}/api/orders`, {
       method: "POST",
       headers: { "content-type": "application/json", traceparent: trace.header },
       body: JSON.stringify({ user_id: Number(userId), items: [{ product_id: Number(productId), quantity: 1 }] }),

@@ -1,4 +1,5 @@
 import type { SubgraphName } from "../../lib/config";
+import { healthUrlOf } from "../../lib/health-url";
 
 export type SubgraphHealth = Record<SubgraphName, "ok" | "unhealthy">;
 
@@ -12,12 +13,6 @@ export async function checkSubgraphs(urls: Record<SubgraphName, string>): Promis
     ),
   );
   return Object.fromEntries(entries) as SubgraphHealth;
-}
-
-export function healthUrlOf(graphqlUrl: string): string {
-  const url = new URL(graphqlUrl);
-  url.pathname = url.pathname.replace(/\/graphql\/?$/, "") + "/health";
-  return url.toString();
 }
 
 async function isUp(url: string): Promise<boolean> {

@@ -38,7 +38,7 @@ export class SubgraphRequests extends RemoteGraphQLDataSource<GatewayContext> {
   override willSendRequest({ request, context }: GraphQLDataSourceProcessOptions<GatewayContext>): void {
     const headers = request.http?.headers;
     if (!headers) return;
-    for (const name of [...IDENTITY_HEADERS, "authorization", "x-forwarded-for"]) headers.delete(name);
+    for (const name of [...IDENTITY_HEADERS, "authorization"]) headers.delete(name);
     headers.set(SERVICE_TOKEN_HEADER, this.serviceToken);
     headers.set(PRINCIPAL_HEADER, encodePrincipal(context?.principal ?? ANONYMOUS));
     if (context?.clientAddress) headers.set(CLIENT_ADDRESS_HEADER, context.clientAddress);

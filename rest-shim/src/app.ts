@@ -8,7 +8,7 @@ import { apiReference } from "./api-reference";
 import type { GatewayClient } from "./gateway-client";
 import { errorHandler, notFound } from "./middleware/errors";
 import { perClientRateLimit } from "./middleware/rate-limit";
-import { portRoutes, type PortKind } from "./ports";
+import { isLegacyGateway, portRoutes, type PortKind } from "./ports";
 import { routerFor, type ServiceUrls } from "./routing";
 
 export interface AppDeps {
@@ -31,19 +31,19 @@ export interface AppDeps {
  * The one place the pieces are put together. Every port sends security
  * headers (lib/http-app.ts), logs each request with its request id, serves
  * /metrics and /docs, parses JSON bodies and answers errors as JSON; the
- * gateway-style port also speaks CORS and limits each client's rate, as the
- * legacy gateway did.
+ * legacy gateway port (8000) also speaks CORS and limits each client's rate,
+ * as the legacy gateway did.
  */
 export function buildApp(kind: PortKind, deps: AppDeps): Express {
   const app = createHttpApp({
     trustProxy: deps.trustProxy,
-    ...(kind === "gateway" && {
+    ...(isLegacyGateway(kind) && {
       corsOrigins: deps.corsOrigins,
       corsExposedHeaders: ["RateLimit", "RateLimit-Policy", "Retry-After"],
     }),
   });
   observeHttp(app, deps.logger, deps.metrics);
-  if (kind === "gateway") {
+  if (isLegacyGateway(kind)) {
     app.use(perClientRateLimit(deps.rateLimitPerMinute, deps.sharedRateLimit));
   }
   app.use(apiReference());

@@ -2,7 +2,7 @@ import type { Request } from "express";
 import { ClientError, GraphQLClient } from "graphql-request";
 import type { SubgraphName } from "../../lib/config";
 import { requestIdHeaders } from "../../lib/observability/request-context";
-import { healthUrlOf } from "../../gateway/src/health";
+import { healthUrlOf } from "../../lib/health-url";
 
 /**
  * The shim's one way to the GraphQL gateway. Each call carries the caller's

@@ -13,7 +13,7 @@ runService(logger, async () => {
     gatewayUrl: env.GATEWAY_URL,
     host: env.HOST,
     ports: {
-      gateway: env.REST_GATEWAY_PORT,
+      legacyGateway: env.REST_GATEWAY_PORT,
       users: env.REST_USERS_PORT,
       products: env.REST_PRODUCTS_PORT,
       orders: env.REST_ORDERS_PORT,

@@ -1,36 +1,61 @@
-import { openApiDocument, type PortKind } from "./openapi/document";
-import { gatewayHealthRoute, okHealthRoute, ordersHealthRoute, servicesRoute } from "./routes/health";
+import { openApiDocument } from "./openapi";
+import { OpenApiDocument } from "./response-shapes";
+import { legacyGatewayHealthRoute, ordersHealthRoute, serviceHealthRoute, servicesRoute } from "./routes/health";
 import { ordersRoutes } from "./routes/orders";
 import { productsRoutes } from "./routes/products";
-import { USERS_GATEWAY_PATHS, USERS_SERVICE_PATHS, usersRoutes } from "./routes/users";
-import type { Route } from "./routing";
+import { USERS_LEGACY_GATEWAY_PATHS, USERS_SERVICE_PATHS, usersRoutes } from "./routes/users";
+import { route, type Route } from "./routing";
 
-export type { PortKind };
-export const PORT_KINDS: PortKind[] = ["gateway", "users", "products", "orders"];
+/**
+ * The shim's four ports, as the legacy system had them: port 8000, the legacy
+ * gateway (every endpoint, CORS and a per-client rate limit), and one port per
+ * legacy service. Not to be confused with the GraphQL gateway the shim calls.
+ */
+export type PortKind = "legacyGateway" | "users" | "products" | "orders";
+export const PORT_KINDS: PortKind[] = ["legacyGateway", "users", "products", "orders"];
 
-const openApiRoute = (kind: PortKind): Route => ({
-  method: "GET",
-  path: "/openapi.json",
-  handle: async () => ({ status: 200, body: openApiDocument(kind) }),
-});
+/** Whether a port is the legacy gateway's, which alone speaks CORS and limits each client's rate. */
+export const isLegacyGateway = (kind: PortKind) => kind === "legacyGateway";
 
-/** What each of the four ports serves, as the legacy services did (the gateway-style one: all of it). */
-export function portRoutes(kind: PortKind): Route[] {
+const TITLES: Record<PortKind, string> = {
+  legacyGateway: "Legacy REST API: gateway-style entry (port 8000)",
+  users: "Legacy REST API: user service (port 8001)",
+  products: "Legacy REST API: product service (port 8002)",
+  orders: "Legacy REST API: order service (port 8003)",
+};
+
+function servedRoutes(kind: PortKind): Route[] {
   switch (kind) {
     case "users":
-      return [...usersRoutes(USERS_SERVICE_PATHS), okHealthRoute("users"), openApiRoute(kind)];
+      return [...usersRoutes(USERS_SERVICE_PATHS), serviceHealthRoute("users")];
     case "products":
-      return [...productsRoutes, okHealthRoute("products"), openApiRoute(kind)];
+      return [...productsRoutes, serviceHealthRoute("products")];
     case "orders":
-      return [...ordersRoutes, ordersHealthRoute, openApiRoute(kind)];
-    case "gateway":
+      return [...ordersRoutes, ordersHealthRoute];
+    case "legacyGateway":
       return [
-        ...usersRoutes(USERS_GATEWAY_PATHS),
+        ...usersRoutes(USERS_LEGACY_GATEWAY_PATHS),
         ...productsRoutes,
         ...ordersRoutes,
-        gatewayHealthRoute,
+        legacyGatewayHealthRoute,
         servicesRoute,
-        openApiRoute(kind),
       ];
   }
+}
+
+/** What each of the four ports serves, its OpenAPI document included, made from the same routes. */
+export function portRoutes(kind: PortKind): Route[] {
+  const routes: Route[] = [
+    ...servedRoutes(kind),
+    route({
+      method: "GET",
+      path: "/openapi.json",
+      summary: "This document.",
+      responses: { 200: { description: "The OpenAPI document.", schema: OpenApiDocument } },
+      answeredByShimAlone: true,
+      handle: async () => ({ status: 200, body: document }),
+    }),
+  ];
+  const document = openApiDocument({ title: TITLES[kind], routes, rateLimited: isLegacyGateway(kind) });
+  return routes;
 }

@@ -1,53 +1,74 @@
 import type { Request } from "express";
 import { z } from "zod";
+import { ORDER_STATUS_VALUES } from "../../subgraphs/orders/src/order-status-values";
 import { RestError } from "./rest-error";
 
 /**
  * The JSON shapes the legacy endpoints accept: which fields exist and their
  * JSON types, nothing more. Whether an email is valid, a price negative or a
- * quantity too large is for the subgraphs to say.
+ * quantity too large is for the subgraphs to say. Each is registered under
+ * the name the OpenAPI document gives it.
  */
+
+export const requestSchemas = z.registry<{ id: string }>();
 
 const int = z.number().int();
 
-export const RegisterBody = z.object({
-  email: z.string(),
-  username: z.string(),
-  password: z.string(),
-  full_name: z.string().nullish(),
-});
+export const RegisterBody = z
+  .object({
+    email: z.string(),
+    username: z.string(),
+    password: z.string(),
+    full_name: z.string().nullish(),
+  })
+  .register(requestSchemas, { id: "RegisterRequest" });
 export type RegisterBody = z.infer<typeof RegisterBody>;
 
-export const LoginBody = z.object({ email: z.string(), password: z.string() });
+export const LoginBody = z.object({ email: z.string(), password: z.string() }).register(requestSchemas, { id: "LoginRequest" });
 
-export const CreateProductBody = z.object({
-  name: z.string(),
-  description: z.string().nullish(),
-  price: z.number(),
-  stock_quantity: int.nullish(),
-  category: z.string().nullish(),
-  tags: z.array(z.string()).nullish(),
-});
+export const CreateProductBody = z
+  .object({
+    name: z.string(),
+    description: z.string().nullish(),
+    price: z.number().meta({ description: "An exact amount with at most two fraction digits." }),
+    stock_quantity: int.nullish(),
+    category: z.string().nullish(),
+    tags: z.array(z.string()).nullish(),
+  })
+  .register(requestSchemas, { id: "CreateProductRequest" });
 export type CreateProductBody = z.infer<typeof CreateProductBody>;
 
-export const StockBody = z.object({ quantity: int });
+export const StockBody = z
+  .object({ quantity: int.meta({ description: "Added to the stock; negative removes." }) })
+  .register(requestSchemas, { id: "StockChange" });
 
-export const CreateOrderBody = z.object({
-  user_id: int,
-  items: z.array(z.object({ product_id: int, quantity: int })),
-});
+export const CreateOrderBody = z
+  .object({
+    user_id: int,
+    items: z.array(z.object({ product_id: int, quantity: int })),
+  })
+  .register(requestSchemas, { id: "CreateOrderRequest" });
 export type CreateOrderBody = z.infer<typeof CreateOrderBody>;
 
-export const StatusBody = z.object({ status: z.string() });
+/** Any text passes: the gateway refuses an unknown status; the document lists the known ones. */
+export const StatusBody = z
+  .object({ status: z.string().meta({ enum: Object.values(ORDER_STATUS_VALUES) }) })
+  .register(requestSchemas, { id: "StatusChange" });
 
 /** `Idempotency-Key`: optional; when given, printable ASCII, 1 to 255 characters. */
+export const IdempotencyKey = z
+  .string()
+  .regex(/^[\x21-\x7e]{1,255}$/)
+  .min(1)
+  .max(255);
+
 export function idempotencyKeyHeader(req: Request): string | undefined {
   const value = req.headers["idempotency-key"];
   if (value === undefined) return undefined;
-  if (typeof value !== "string" || !/^[\x21-\x7e]{1,255}$/.test(value)) {
+  if (!IdempotencyKey.safeParse(value).success) {
     throw new RestError(400, "Idempotency-Key must be 1 to 255 printable characters");
   }
-  return value;
+  return value as string;
 }
 
 /** The request's JSON body checked against a shape; a mismatch is a 400 naming the fields. */

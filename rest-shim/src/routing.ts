@@ -1,13 +1,16 @@
 import express, { type Request, type Router } from "express";
+import type { z } from "zod";
 import type { GatewayCaller, GatewayClient, GatewayHealth } from "./gateway-client";
 import { GatewayError } from "./gateway-client";
+import { parseBody } from "./request-shapes";
 import { RestError } from "./rest-error";
 import { httpStatusFor, type StatusOverrides } from "./status-table";
 
 /**
- * A REST endpoint as data: method, path, handler, and the statuses where its
- * legacy contract departs from the shared table. Route tables are plain
- * values, so the OpenAPI test can compare them with the document.
+ * A REST endpoint as data: method, path, what it accepts and answers (zod
+ * shapes), its handler, and the statuses where its legacy contract departs
+ * from the shared table. The router checks the body against `body`, and
+ * openapi.ts documents the route from the same record.
  */
 
 export type HttpMethod = "GET" | "POST" | "PATCH";
@@ -20,19 +23,41 @@ export interface RestReply {
 export type ServiceUrls = Record<"users" | "products" | "orders", string>;
 
 /** What a handler may use, built per request. */
-export interface RouteContext {
+export interface RouteContext<Body = unknown> {
   gateway: GatewayCaller;
+  /** The GraphQL gateway's /health, read as the legacy services reported health. */
   gatewayHealth(): Promise<GatewayHealth>;
   serviceUrls(): ServiceUrls;
+  /** The JSON body, checked against the route's `body` shape. */
+  body: Body;
 }
 
-export interface Route {
+/** A documented answer: a description alone means `{"error": ...}`. */
+export type Reply =
+  string | { description: string; schema?: z.ZodType; headers?: Record<string, { description: string; schema: z.ZodType }> };
+
+export interface Route<Body = unknown> {
   method: HttpMethod;
   /** Express syntax: `/api/orders/:id`. */
   path: string;
+  /** One line for the OpenAPI document. */
+  summary: string;
+  /** The JSON body's shape; without it the route takes no body. */
+  body?: z.ZodType<Body>;
+  /** What each `:name` segment of the path is. */
+  pathParams?: Record<string, string>;
+  query?: Record<string, { description: string; required: boolean }>;
+  headers?: Record<string, { description: string; schema: z.ZodType }>;
+  /** Its answers by status, beside the failures every route may meet (openapi.ts). */
+  responses: Record<number, Reply>;
+  /** Not a call to the gateway, so none of its failures apply (the OpenAPI document itself). */
+  answeredByShimAlone?: boolean;
   statusOverrides?: StatusOverrides;
-  handle(req: Request, context: RouteContext): Promise<RestReply>;
+  handle(req: Request, context: RouteContext<Body>): Promise<RestReply>;
 }
+
+/** A route whose handler gets its body typed from its `body` shape. */
+export const route = <Body = undefined>(spec: Route<Body>): Route => spec as Route;
 
 export interface RouterDeps {
   gateway: GatewayClient;
@@ -49,6 +74,7 @@ export function routerFor(routes: Route[], deps: RouterDeps): Router {
         gateway: deps.gateway.forRequest(req),
         gatewayHealth: () => deps.gateway.health(),
         serviceUrls: deps.serviceUrls,
+        body: route.body && parseBody(route.body, req),
       };
       try {
         const reply = await route.handle(req, context);

@@ -14,7 +14,7 @@ export interface RestShimSettings {
   host: string;
   /** 8000, 8001, 8002, 8003 in production; 0 lets the OS choose (tests). */
   ports: Record<PortKind, number>;
-  /** Per client, on the gateway-style port only. */
+  /** Per client, on the legacy gateway port (8000) only. */
   rateLimitPerMinute: number;
   /** Shares the per-client counts with the other shim processes (REDIS_URL, REDIS_KEY_PREFIX). */
   sharedRateLimit?: { redis: Redis; keyPrefix: string };

@@ -204,7 +204,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
     log(`  SQL statements per federated query: ${JSON.stringify(statementsPerFederatedQuery)}`);
 
     log("REST shim against the same GraphQL operation:");
-    const rest = platform.restUrl("gateway");
+    const rest = platform.restUrl("legacyGateway");
     const pairs: [string, LoadTarget, LoadTarget][] = [
       [
         "orders of a user",

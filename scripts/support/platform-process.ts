@@ -16,7 +16,7 @@ export interface PlatformProcess {
   env: Record<string, string>;
   gatewayUrl: string;
   /** The REST shim's port of each kind. */
-  restUrl(kind: "gateway" | "users" | "products" | "orders"): string;
+  restUrl(kind: "legacyGateway" | "users" | "products" | "orders"): string;
   /** Milliseconds from spawning to every service answering /health. */
   startupMs: number;
   /** Everything the platform has printed so far. */
@@ -76,7 +76,7 @@ export async function startPlatformProcess(options: StartOptions = {}): Promise<
   child.stdout!.on("data", (chunk) => (output += chunk));
   child.stderr!.on("data", (chunk) => (output += chunk));
   const restPort = {
-    gateway: env.REST_GATEWAY_PORT,
+    legacyGateway: env.REST_GATEWAY_PORT,
     users: env.REST_USERS_PORT,
     products: env.REST_PRODUCTS_PORT,
     orders: env.REST_ORDERS_PORT,
@@ -90,7 +90,7 @@ export async function startPlatformProcess(options: StartOptions = {}): Promise<
     if (ownDataDir) fs.rmSync(dataDir, { recursive: true, force: true });
   };
   try {
-    // The shim's /health on the gateway-style port is healthy only when the gateway and every subgraph are.
+    // The shim's /health on the legacy gateway port is healthy only when the gateway and every subgraph are.
     await waitForHealthy(`http://127.0.0.1:${env.REST_GATEWAY_PORT}/health`, child, options.timeoutMs ?? 150_000);
   } catch (error) {
     await stop();

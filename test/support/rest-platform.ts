@@ -30,7 +30,7 @@ export async function startRestTestPlatform(
   const shim = await startRestShim({
     gatewayUrl: platform.gatewayUrl,
     host: "127.0.0.1",
-    ports: { gateway: 0, users: 0, products: 0, orders: 0 },
+    ports: { legacyGateway: 0, users: 0, products: 0, orders: 0 },
     rateLimitPerMinute: 10_000,
     logger: platformOptions.loggers?.("rest-shim") ?? quietLogger(),
     ...overrides,
@@ -38,7 +38,7 @@ export async function startRestTestPlatform(
   return {
     platform,
     shim,
-    rest: (kind) => restClient(shim.urls[kind], kind),
+    rest: (kind) => restClient(shim.urls[kind]),
     stop: async () => {
       await shim.close();
       await platform.stop();

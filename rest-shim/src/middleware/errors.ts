@@ -1,14 +1,14 @@
 import type { ErrorRequestHandler, RequestHandler } from "express";
 import { describeHttpFailure } from "../../../lib/http-app";
 import type { Logger } from "../../../lib/logger";
-import { GatewayError, GatewayUnreachable } from "../gateway-client";
+import { GatewayUnreachable } from "../gateway-client";
 import { RestError } from "../rest-error";
-import { httpStatusFor } from "../status-table";
 
 /**
  * The last stop of every failure: always `{"error": message}` JSON with a
  * fitting status, never a stack. Unexpected errors are logged and answered
- * with a bare 500.
+ * with a bare 500. The gateway's coded errors never get here: routing.ts
+ * answers them, with the route's own statuses.
  */
 
 export const notFound: RequestHandler = () => {
@@ -26,7 +26,6 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
 
 function describe(error: unknown): { status: number; message: string } {
   if (error instanceof RestError || error instanceof GatewayUnreachable) return { status: error.status, message: error.message };
-  if (error instanceof GatewayError) return { status: httpStatusFor(error.code), message: error.message };
   // Bodies that are not JSON, too large or malformed; paths that cannot be decoded.
   return describeHttpFailure(error) ?? { status: 500, message: "Internal server error" };
 }

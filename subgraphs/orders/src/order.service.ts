@@ -9,7 +9,7 @@ import {
 } from "../../../prisma/orders/generated/client/client";
 import type { Logger } from "../../../lib/logger";
 import { badInput, DomainError, ErrorCode, notFound } from "../../../lib/errors";
-import { toIntId } from "../../shared/ids-and-text";
+import { toIntId } from "../../shared/ids";
 import { parseInput } from "../../shared/validation";
 import type { OrdersPrisma } from "./database";
 import { recordOrderEvent } from "./order-events";

@@ -1,4 +1,4 @@
-import { toIntId, toIntIdOrNull } from "../../shared/ids-and-text";
+import { toIntId, toIntIdOrNull } from "../../shared/ids";
 import { scalarResolvers } from "../../shared/scalars";
 import type { Resolvers } from "./__generated__/resolvers-types";
 import { productPolicy } from "./product.policy";

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { Prisma, type Product } from "../../../prisma/products/generated/client/client";
 import { badInput, DomainError, ErrorCode, notFound } from "../../../lib/errors";
-import { toIntId } from "../../shared/ids-and-text";
+import { toIntId } from "../../shared/ids";
 import { parseInput } from "../../shared/validation";
 import type { CatalogueChanges, Touch } from "./catalogue-changes";
 import type { ProductsPrisma } from "./database";

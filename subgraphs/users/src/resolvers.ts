@@ -1,5 +1,5 @@
 import { scalarResolvers } from "../../shared/scalars";
-import { toIntId, toIntIdOrNull } from "../../shared/ids-and-text";
+import { toIntId, toIntIdOrNull } from "../../shared/ids";
 import { unauthenticated } from "../../../lib/errors";
 import type { Resolvers } from "./__generated__/resolvers-types";
 import { ROLE_VALUES } from "./role-values";

@@ -5,7 +5,7 @@ import { Prisma, type Role, type User } from "../../../prisma/users/generated/cl
 import { signAccessToken } from "../../../lib/auth";
 import { badInput, DomainError, ErrorCode } from "../../../lib/errors";
 import { listSize, parseInput, searchText } from "../../shared/validation";
-import { wordPrefixQuery } from "../../shared/ids-and-text";
+import { wordPrefixQuery } from "../../shared/search-text";
 import type { UsersPrisma } from "./database";
 import type { LoginThrottle } from "./login-throttle";
 import { PasswordSchema, type Passwords } from "./passwords";
