@@ -61,7 +61,7 @@ function environmentOf(name: string, shell: Record<string, string | undefined> =
 /** The configuration a service's own code derives from its container's environment. */
 const configOf = (name: AppService): PlatformEnv => readEnv(environmentOf(name));
 
-/** Where each service answers, by the defaults of lib/config.ts (postgres: its image's port). */
+/** Where each service answers, by the defaults of lib/config.ts (postgres, redis, nats: their images' ports). */
 const DEFAULT_PORT_OF: Record<string, number> = {
   users: DEFAULTS.USERS_PORT,
   products: DEFAULTS.PRODUCTS_PORT,
@@ -69,8 +69,13 @@ const DEFAULT_PORT_OF: Record<string, number> = {
   gateway: DEFAULTS.GATEWAY_PORT,
   "rest-shim": DEFAULTS.REST_GATEWAY_PORT,
   postgres: 5432,
+  redis: 6379,
+  nats: 4222,
   nginx: 80,
 };
+
+/** The port a URL of this scheme means when it names none. */
+const SCHEME_PORT: Record<string, number> = { "http:": 80, "postgresql:": 5432, "redis:": 6379, "nats:": 4222 };
 
 /** Container ports of a `ports:` list ("8000:8000", "127.0.0.1:80:80", "8000-8003:8000-8003", long syntax). */
 function publishedPorts(name: string): { host: number; container: number }[] {
@@ -114,7 +119,26 @@ const bindMounts = (name: string): { source: string; target: string }[] =>
 describe("docker-compose.yml", () => {
   test("is valid YAML that names exactly the platform's containers", () => {
     expect(composeDocument.errors).toEqual([]);
-    expect(Object.keys(services).sort()).toEqual(["gateway", "nginx", "orders", "postgres", "products", "rest-shim", "users"]);
+    expect(Object.keys(services).sort()).toEqual([
+      "gateway",
+      "nats",
+      "nginx",
+      "orders",
+      "postgres",
+      "products",
+      "redis",
+      "rest-shim",
+      "users",
+    ]);
+  });
+
+  test("every Node container shares one Redis, and orders publishes its events to NATS with JetStream on", () => {
+    for (const name of APP_SERVICES)
+      expect({ name, redis: configOf(name).REDIS_URL }).toEqual({ name, redis: "redis://redis:6379" });
+    expect(configOf("orders").NATS_URL).toBe("nats://nats:4222");
+    expect(services.nats.command).toContain("-js");
+    // Neither is needed to start: without Redis counters fall back to memory, without NATS events wait in the outbox.
+    for (const name of APP_SERVICES) expect(Object.keys(dependsOn(name))).not.toEqual(expect.arrayContaining(["redis"]));
   });
 
   test("the five Node containers run one image, built by the Dockerfile at the root", () => {
@@ -196,7 +220,7 @@ describe("docker-compose.yml", () => {
       const url = new URL(value);
       const target = url.hostname;
       expect({ variable, target, known: target in services }).toEqual({ variable, target, known: true });
-      const port = Number(url.port || (url.protocol === "http:" ? 80 : 5432));
+      const port = Number(url.port || SCHEME_PORT[url.protocol]);
       expect({ variable, port }).toEqual({ variable, port: DEFAULT_PORT_OF[target] });
       if ((APP_SERVICES as readonly string[]).includes(target)) {
         expect({ variable, listening: listeningPorts(target as AppService, configOf(target as AppService)) }).toEqual({
