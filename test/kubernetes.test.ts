@@ -112,13 +112,6 @@ const SAMPLE_SECRETS: Record<string, string> = {
 };
 
 /**
- * NATS_URL comes from the order-events work, merged beside this one. Until lib/config.ts reads
- * it, it is the one name allowed here that lib/config.ts does not know; once it does (after the
- * merge), it is held to lib/config.ts like every other. Delete this allowance then.
- */
-const PENDING_VARIABLES = ENV_VARIABLES.includes("NATS_URL" as never) ? [] : ["NATS_URL"];
-
-/**
  * The variables Kubernetes adds for every Service of the namespace unless the pod says
  * enableServiceLinks: false (Docker links' format: USERS_PORT=tcp://10.0.0.1:4001, ...).
  */
@@ -293,7 +286,7 @@ describe(`${RENDERED}`, () => {
   });
 
   test("sets only variables that lib/config.ts reads", () => {
-    const known = new Set<string>([...ENV_VARIABLES, ...PENDING_VARIABLES]);
+    const known = new Set<string>(ENV_VARIABLES);
     for (const configMap of ofKind("ConfigMap").filter((map) => map.metadata.name.startsWith("shop-config")))
       expect(Object.keys(configMap.data).filter((key) => !known.has(key))).toEqual([]);
     for (const { owner, container } of everyContainer()) {
