@@ -1,4 +1,6 @@
 import crypto from "node:crypto";
+import { jetstreamManager } from "@nats-io/jetstream";
+import { connect } from "@nats-io/transport-node";
 import { GraphQLClient } from "graphql-request";
 import { Redis } from "ioredis";
 import { startRestShim, type RestShim } from "../rest-shim/src/shim";
@@ -24,7 +26,15 @@ import { BALANCED, readLedger } from "./support/stock-ledger";
  * `EXTRA_ENV` goes to every service as environment (NATS_URL, for one).
  */
 const REDIS_URL = process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379";
-const EXTRA_ENV: Record<string, string> = {};
+const NATS_URL = process.env.TEST_NATS_URL ?? "nats://127.0.0.1:4222";
+const RUN = crypto.randomBytes(4).toString("hex");
+const EXTRA_ENV: Record<string, string> = {
+  // Both orders replicas relay order events to this run's own stream (docs/events.md).
+  NATS_URL,
+  NATS_STREAM: `ORDERS_REPLICAS_${RUN}`,
+  NATS_SUBJECT_PREFIX: `replicas_${RUN}.orders`,
+  ORDERS_EVENTS_POLL_SECONDS: "1",
+};
 const USER_LIMIT = 6;
 const SEED = Number(process.env.TEST_SEED ?? Date.now() % 1_000_000);
 
@@ -48,6 +58,9 @@ describe(`two replicas of every service on PostgreSQL and Redis (seed ${SEED})`,
   afterAll(async () => {
     await Promise.all(shims.map((shim) => shim.close()));
     await platform?.stop();
+    const nc = await connect({ servers: NATS_URL });
+    await (await jetstreamManager(nc)).streams.delete(EXTRA_ENV.NATS_STREAM).catch(() => undefined);
+    await nc.close();
     await databases?.drop();
     const redis = new Redis(REDIS_URL);
     const keys = await redis.keys(`${prefix}:*`);
@@ -133,6 +146,51 @@ describe(`two replicas of every service on PostgreSQL and Redis (seed ${SEED})`,
         const { product } = await client.request<any>(PRODUCT, { id: String(row.id) });
         expect(product.stockQuantity).toBe(row.stockQuantity);
       }
+    }
+  });
+
+  test("each order event is published exactly once, though both orders replicas relay at the same time", async () => {
+    const userId = await registerUser(gateways[0]);
+    const productId = await createProduct(gateways[1], { name: "Announced", price: "3.00", stockQuantity: 100 });
+    const placed = await Promise.all(
+      Array.from({ length: 12 }, async (_, i) => {
+        const { createOrder } = await gateways[i % 2].request<any>(CREATE_ORDER, { userId, items: [{ productId, quantity: 1 }] });
+        return createOrder.id as string;
+      }),
+    );
+    await Promise.all(
+      placed
+        .filter((_, i) => i % 3 === 0)
+        .map((id, i) => gateways[i % 2].request(UPDATE_ORDER_STATUS, { id, status: "CANCELLED" })),
+    );
+    await recoverOnEveryReplica();
+
+    // The outbox drains (a row is deleted only once JetStream acknowledged it); then read the whole stream.
+    const outbox = platform.subgraphs.orders.database.prisma.orderEventOutbox;
+    for (let deadline = Date.now() + 60_000; (await outbox.count()) > 0;) {
+      if (Date.now() > deadline) throw new Error("the order events outbox did not drain in 60 s");
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    const nc = await connect({ servers: NATS_URL });
+    try {
+      const jsm = await jetstreamManager(nc);
+      const info = await jsm.streams.info(EXTRA_ENV.NATS_STREAM);
+      const events: { id: string; type: string; orderId: string }[] = [];
+      for (let seq = info.state.first_seq; seq <= info.state.last_seq; seq++) {
+        const message = await jsm.streams.getMessage(EXTRA_ENV.NATS_STREAM, { seq });
+        if (message) events.push(message.json());
+      }
+      expect(new Set(events.map((event) => event.id)).size).toBe(events.length);
+      // Every order of the whole file (this test's and the others') has its events once each.
+      const orders = await platform.subgraphs.orders.database.prisma.order.findMany({ select: { id: true, status: true } });
+      expect(orders.length).toBeGreaterThanOrEqual(placed.length);
+      for (const order of orders) {
+        const types = events.filter((event) => event.orderId === String(order.id)).map((event) => event.type);
+        const expected = order.status === "cancelled" ? ["placed", "cancelled"] : ["placed"];
+        expect({ order: order.id, types }).toEqual({ order: order.id, types: expected });
+      }
+    } finally {
+      await nc.close();
     }
   });
 
