@@ -1,3 +1,4 @@
+import type { DocumentNode } from "graphql";
 import { GraphQLClient } from "graphql-request";
 import { BACKENDS } from "./support/databases";
 import { graphqlError } from "./support/graphql-errors";
@@ -212,7 +213,7 @@ describe.each(BACKENDS)("who may do what, AUTH_MODE=enforced (%s)", (backend) =>
     });
 
     test("catalogue and stock writes: UNAUTHENTICATED anonymously, FORBIDDEN for a customer, done for an admin", async () => {
-      const writes: [string, string, Record<string, unknown>][] = [
+      const writes: [string, DocumentNode, Record<string, unknown>][] = [
         ["createProduct", CREATE_PRODUCT, { input: { name: "Pirate Lamp", price: "1.00" } }],
         ["updateProduct", UPDATE_PRODUCT, { id: productId, input: { price: "0.01" } }],
         ["archiveProduct", ARCHIVE_PRODUCT, { id: productId }],

@@ -17,6 +17,7 @@ runService(logger, () =>
       orders: env.REST_ORDERS_PORT,
     },
     rateLimitPerMinute: env.RATE_LIMIT_PER_MINUTE,
+    gatewayTimeoutMs: env.GATEWAY_CALL_TIMEOUT_MS,
     authMode: authModeOf(env),
     trustProxy: env.TRUST_PROXY,
     corsOrigins: env.CORS_ORIGINS,

@@ -1,5 +1,6 @@
 import path from "node:path";
 import {
+  circuitBreakerSettingsOf,
   databaseConfigFor,
   readEnv,
   securitySettingsOf,
@@ -9,6 +10,7 @@ import {
   type SecuritySettings,
   type SubgraphName,
 } from "../../lib/config";
+import type { BreakerSettings } from "../../lib/circuit-breaker";
 import { createLogger, type Logger } from "../../lib/logger";
 import { resolveSecrets, type PlatformSecrets } from "../../lib/secrets";
 
@@ -25,6 +27,8 @@ export interface SubgraphSettings {
   subgraphUrls: Record<SubgraphName, string>;
   /** How long a service-to-service call may take before it counts as SERVICE_UNAVAILABLE. */
   serviceCallTimeoutMs: number;
+  /** When a failing service is cut off, and for how long (lib/circuit-breaker.ts). */
+  circuitBreaker: BreakerSettings;
 }
 
 export function subgraphSettingsFromEnv(name: SubgraphName, rawEnv = process.env): SubgraphSettings {
@@ -39,6 +43,7 @@ export function subgraphSettingsFromEnv(name: SubgraphName, rawEnv = process.env
     logger,
     subgraphUrls: subgraphUrls(env),
     serviceCallTimeoutMs: env.SERVICE_CALL_TIMEOUT_MS,
+    circuitBreaker: circuitBreakerSettingsOf(env),
   };
 }
 

@@ -1,6 +1,7 @@
 import crypto from "node:crypto";
 import { GraphQLClient } from "graphql-request";
 import {
+  circuitBreakerSettingsOf,
   introspectionEnabled,
   readEnv,
   securitySettingsOf,
@@ -73,6 +74,7 @@ export async function startTestPlatform(
     logger: loggers(`${name}-subgraph`),
     subgraphUrls,
     serviceCallTimeoutMs: options.serviceCallTimeoutMs ?? 3000,
+    circuitBreaker: circuitBreakerSettingsOf(platformEnv),
   });
   const noUrls = { users: "", products: "", orders: "" };
   const [users, products] = await Promise.all([
@@ -96,6 +98,7 @@ export async function startTestPlatform(
     serviceToken: secrets.serviceToken,
     authMode: security.authMode,
     subgraphTimeoutMs: options.subgraphTimeoutMs ?? 10_000,
+    circuitBreaker: circuitBreakerSettingsOf(platformEnv),
     // As the platform decides from AUTH_MODE; every test client shares one address, so the per-client limit is out of the way.
     introspection: introspectionEnabled(platformEnv),
     rateLimits: { perClientPerMinute: 100_000, perUserPerMinute: 100_000 },

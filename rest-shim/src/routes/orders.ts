@@ -1,5 +1,6 @@
 import { ErrorCode } from "../../../lib/errors";
-import { CREATE_ORDER, ORDER, ORDERS_BY_USER, UPDATE_ORDER_STATUS, type OrderResult } from "../documents";
+import type { RestOrderFragment } from "../../../lib/__generated__/public-api/graphql";
+import { CREATE_ORDER, ORDER, ORDERS_BY_USER, UPDATE_ORDER_STATUS } from "../documents";
 import { CreateOrderBody, idempotencyKeyHeader, parseBody, pathParam, StatusBody } from "../request-shapes";
 import type { Route } from "../routing";
 import { graphqlId, graphqlStatus, restId, restMoney, toOrderVariables, toRestOrder } from "../translate";
@@ -17,7 +18,7 @@ export const ordersRoutes: Route[] = [
     statusOverrides: { [ErrorCode.NOT_FOUND]: 400, [ErrorCode.OUT_OF_STOCK]: 400 },
     async handle(req, { gateway }) {
       const body = parseBody(CreateOrderBody, req);
-      const { createOrder } = await gateway.request<{ createOrder: { id: string; totalAmount: string } }>(CREATE_ORDER, {
+      const { createOrder } = await gateway.request(CREATE_ORDER, {
         ...toOrderVariables(body),
         idempotencyKey: idempotencyKeyHeader(req) ?? null,
       });
@@ -37,10 +38,10 @@ export const ordersRoutes: Route[] = [
     async handle(req, { gateway }) {
       // The contract answers the whole history; GraphQL gives it a page at a time.
       const userId = graphqlId(pathParam(req, "userId"));
-      const orders: OrderResult[] = [];
+      const orders: RestOrderFragment[] = [];
       for (;;) {
         const after = orders.length ? orders[orders.length - 1].id : null;
-        const { ordersByUser } = await gateway.request<{ ordersByUser: OrderResult[] }>(ORDERS_BY_USER, {
+        const { ordersByUser } = await gateway.request(ORDERS_BY_USER, {
           userId,
           first: ORDERS_PAGE,
           after,
@@ -55,7 +56,7 @@ export const ordersRoutes: Route[] = [
     method: "GET",
     path: "/api/orders/:id",
     async handle(req, { gateway }) {
-      const { order } = await gateway.request<{ order: OrderResult | null }>(ORDER, { id: graphqlId(pathParam(req, "id")) });
+      const { order } = await gateway.request(ORDER, { id: graphqlId(pathParam(req, "id")) });
       if (!order) return { status: 404, body: { error: "Order not found" } };
       return { status: 200, body: toRestOrder(order) };
     },

@@ -1,4 +1,4 @@
-import { LOGIN, REGISTER, SEARCH_USERS, USER, type UserResult } from "../documents";
+import { LOGIN, REGISTER, SEARCH_USERS, USER } from "../documents";
 import { LoginBody, parseBody, pathParam, requiredQueryParam, RegisterBody } from "../request-shapes";
 import type { Route } from "../routing";
 import { graphqlId, restId, toRegisterInput, toRestUser } from "../translate";
@@ -31,7 +31,7 @@ export function usersRoutes(paths: UsersPaths): Route[] {
       path: paths.register,
       async handle(req, { gateway }) {
         const body = parseBody(RegisterBody, req);
-        const { register } = await gateway.request<{ register: { id: string } }>(REGISTER, { input: toRegisterInput(body) });
+        const { register } = await gateway.request(REGISTER, { input: toRegisterInput(body) });
         return { status: 200, body: { message: "User registered successfully", user_id: restId(register.id) } };
       },
     },
@@ -40,7 +40,7 @@ export function usersRoutes(paths: UsersPaths): Route[] {
       path: paths.login,
       async handle(req, { gateway }) {
         const { email, password } = parseBody(LoginBody, req);
-        const { login } = await gateway.request<{ login: { token: string; user: UserResult } }>(LOGIN, { email, password });
+        const { login } = await gateway.request(LOGIN, { email, password });
         return { status: 200, body: { token: login.token, user: toRestUser(login.user) } };
       },
     },
@@ -50,7 +50,7 @@ export function usersRoutes(paths: UsersPaths): Route[] {
       path: paths.search,
       async handle(req, { gateway }) {
         const query = requiredQueryParam(req, "q");
-        const { searchUsers } = await gateway.request<{ searchUsers: UserResult[] }>(SEARCH_USERS, { query });
+        const { searchUsers } = await gateway.request(SEARCH_USERS, { query });
         return { status: 200, body: searchUsers.map(toRestUser) };
       },
     },
@@ -58,7 +58,7 @@ export function usersRoutes(paths: UsersPaths): Route[] {
       method: "GET",
       path: paths.byId,
       async handle(req, { gateway }) {
-        const { user } = await gateway.request<{ user: UserResult | null }>(USER, { id: graphqlId(pathParam(req, "id")) });
+        const { user } = await gateway.request(USER, { id: graphqlId(pathParam(req, "id")) });
         if (!user) return { status: 404, body: { error: "User not found" } };
         return { status: 200, body: toRestUser(user) };
       },
