@@ -24,7 +24,8 @@ function run(command, args) {
     execFileSync(command, args, { cwd: root, env, stdio: "pipe" });
   } catch (error) {
     process.stderr.write(`${error.stdout ?? ""}${error.stderr ?? ""}`);
-    throw error;
+    process.stderr.write(`\n${path.basename(command)} failed (see above)\n`);
+    process.exit(1);
   }
 }
 
@@ -74,7 +75,7 @@ const codegenOutputs = [
   ...Object.keys(clientDocuments).map((target) => `lib/__generated__/${target}`),
 ].every((dir) => fs.existsSync(path.join(root, dir)));
 if (!codegen.same || !codegenOutputs) {
-  run(bin("graphql-codegen"), ["--config", "codegen.ts", "--silent"]);
+  run(bin("graphql-codegen"), ["--config", "codegen.ts", "--errors-only"]);
   codegen.record();
   done.push("subgraph resolver types and typed GraphQL documents");
 }
