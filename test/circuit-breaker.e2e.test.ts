@@ -1,8 +1,11 @@
 import crypto from "node:crypto";
+import { CircuitState } from "cockatiel";
 import { GraphQLClient } from "graphql-request";
 import { createLogger } from "../lib/logger";
 import { startGateway } from "../gateway/src/gateway";
 import { readSupergraph } from "../gateway/src/supergraph";
+import { ProductsClient } from "../subgraphs/orders/src/products.client";
+import { createServiceClient } from "../subgraphs/shared/service-client";
 import { createTestDatabases, type TestDatabases } from "./support/databases";
 import { startFaultProxy, type FaultProxy } from "./support/fault-proxy";
 import { createProduct, registerUser } from "./support/fixtures";
@@ -76,14 +79,35 @@ describe("circuit breakers (postgres)", () => {
     }
   };
 
-  test("business refusals (OUT_OF_STOCK) do not count as failures: products keeps being asked", async () => {
-    const userId = await registerUser(gql);
+  test("business refusals (OUT_OF_STOCK, NOT_FOUND) do not count as failures: products keeps being asked", async () => {
     const productId = await product(1);
+    const service = createServiceClient(
+      `${proxy.url}/graphql`,
+      platform.secrets.serviceToken,
+      "products",
+      SERVICE_CALL_TIMEOUT_MS,
+      { failureThreshold: FAILURES, cooldownMs: 60_000 },
+    );
+    const products = new ProductsClient(service);
     const asked = proxy.delivered("ReserveStock");
+    const refusals = [
+      { productId: Number(productId), quantity: 5 },
+      { productId: 999_999, quantity: 1 },
+    ];
     for (let attempt = 0; attempt < FAILURES + 2; attempt++) {
-      expect(await graphqlError(place(userId, productId, 5))).toMatchObject({ code: "OUT_OF_STOCK" });
+      const line = refusals[attempt % 2];
+      await expect(products.reserveStock(crypto.randomUUID(), [line])).rejects.toMatchObject({
+        code: line.quantity === 5 ? "OUT_OF_STOCK" : "NOT_FOUND",
+      });
     }
     expect(proxy.delivered("ReserveStock")).toBe(asked + FAILURES + 2);
+    expect(service.breaker?.state).toBe(CircuitState.Closed);
+
+    // And through the whole platform: refused orders, then one that is placed.
+    const userId = await registerUser(gql);
+    for (let attempt = 0; attempt < FAILURES + 1; attempt++) {
+      expect(await graphqlError(place(userId, productId, 5))).toMatchObject({ code: "OUT_OF_STOCK" });
+    }
     expect((await place(userId, productId, 1)).createOrder.status).toBe("PENDING");
     await recoverFully();
     expect(await readLedger(platform, startingStock)).toEqual(BALANCED);
