@@ -86,6 +86,8 @@ const config: CodegenConfig = {
       enumValues: { OrderStatus: ORDER_STATUS_VALUES },
     }),
     "lib/__generated__/public-api/": clientDocuments(publicApiSchema, CLIENT_DOCUMENTS["public-api"]),
+    // The tests' own, apart, so that the services do not carry them.
+    "lib/__generated__/public-api-tests/": clientDocuments(publicApiSchema, CLIENT_DOCUMENTS["public-api-tests"]),
     "lib/__generated__/products-subgraph/": clientDocuments(subgraphSchema("products"), CLIENT_DOCUMENTS["products-subgraph"]),
     "lib/__generated__/users-subgraph/": clientDocuments(subgraphSchema("users"), CLIENT_DOCUMENTS["users-subgraph"]),
   },

@@ -1,6 +1,6 @@
 import type { DocumentNode } from "graphql";
 import { GraphQLClient } from "graphql-request";
-import type { OrderStatus } from "../lib/__generated__/public-api/graphql";
+import type { OrderStatus } from "../lib/__generated__/public-api-tests/graphql";
 import { BACKENDS } from "./support/databases";
 import { graphqlError } from "./support/graphql-errors";
 import { signUpAdmin, signUpCustomer, type Account } from "./support/accounts";

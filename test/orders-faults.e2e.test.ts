@@ -3,7 +3,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import net from "node:net";
 import path from "node:path";
 import { GraphQLClient } from "graphql-request";
-import type { OrderStatus } from "../lib/__generated__/public-api/graphql";
+import type { OrderStatus } from "../lib/__generated__/public-api-tests/graphql";
 import { ENV_VARIABLES } from "../lib/config";
 import { createLogger } from "../lib/logger";
 import { startGateway } from "../gateway/src/gateway";

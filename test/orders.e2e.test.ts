@@ -1,6 +1,6 @@
 import crypto from "node:crypto";
 import { GraphQLClient } from "graphql-request";
-import type { OrderStatus } from "../lib/__generated__/public-api/graphql";
+import type { OrderStatus } from "../lib/__generated__/public-api-tests/graphql";
 import { BACKENDS, createTestDatabases, type TestDatabases } from "./support/databases";
 import { createProduct, registerUser } from "./support/fixtures";
 import { graphqlError } from "./support/graphql-errors";

@@ -1,4 +1,4 @@
-import { graphql } from "../../lib/__generated__/public-api";
+import { graphql } from "../../lib/__generated__/public-api-tests";
 
 /** The GraphQL documents the end-to-end tests share, typed against the public API (codegen.ts). */
 
