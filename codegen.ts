@@ -1,6 +1,13 @@
+import fs from "node:fs";
 import type { CodegenConfig } from "@graphql-codegen/cli";
+import { buildSubgraphSchema } from "@apollo/subgraph";
+import { gql } from "graphql-tag";
+import { printSchema } from "graphql";
+import { printSupergraphApiSchema } from "./gateway/src/api-schema";
 import { ORDER_STATUS_VALUES } from "./subgraphs/orders/src/order-status-values";
 import { ROLE_VALUES } from "./subgraphs/users/src/role-values";
+// The files holding each schema's documents (scripts/generate.js hashes them too).
+import CLIENT_DOCUMENTS from "./scripts/client-documents.json";
 
 // Resolver types generated from each subgraph's schema, so no argument or
 // result interface is written by hand next to a schema that already says it.
@@ -29,6 +36,32 @@ function capitalize(word: string): string {
   return word[0].toUpperCase() + word.slice(1);
 }
 
+/**
+ * Typed documents for the platform's GraphQL clients: each document's result
+ * and variables types come from the schema it is sent to, so `tsc` fails when
+ * a document asks for a field that is not there. Documents are written with the
+ * `graphql()` function of their output folder, in the files listed here.
+ * Scalars as they travel in JSON.
+ */
+const clientDocuments = (schema: string, documents: string[]) => ({
+  schema,
+  documents,
+  preset: "client" as const,
+  presetConfig: { fragmentMasking: false },
+  config: {
+    enumsAsTypes: true,
+    useTypeImports: true,
+    scalars: { ID: "string", DateTime: "string", Money: { input: "string | number", output: "string" } },
+  },
+});
+
+/** What clients see through the gateway: the supergraph's API schema (no @inaccessible parts). */
+const publicApiSchema = printSupergraphApiSchema(fs.readFileSync("gateway/supergraph.graphql", "utf8"));
+
+/** A subgraph's own schema, service-only (@inaccessible) operations included, as a service calling it sees it. */
+const subgraphSchema = (name: string) =>
+  printSchema(buildSubgraphSchema(gql(fs.readFileSync(`subgraphs/${name}/schema.graphql`, "utf8"))));
+
 const config: CodegenConfig = {
   overwrite: true,
   generates: {
@@ -52,6 +85,11 @@ const config: CodegenConfig = {
       // GraphQL's PENDING is the database's "pending".
       enumValues: { OrderStatus: ORDER_STATUS_VALUES },
     }),
+    "lib/__generated__/public-api/": clientDocuments(publicApiSchema, CLIENT_DOCUMENTS["public-api"]),
+    // The tests' own, apart, so that the services do not carry them.
+    "lib/__generated__/public-api-tests/": clientDocuments(publicApiSchema, CLIENT_DOCUMENTS["public-api-tests"]),
+    "lib/__generated__/products-subgraph/": clientDocuments(subgraphSchema("products"), CLIENT_DOCUMENTS["products-subgraph"]),
+    "lib/__generated__/users-subgraph/": clientDocuments(subgraphSchema("users"), CLIENT_DOCUMENTS["users-subgraph"]),
   },
 };
 

@@ -1,5 +1,6 @@
 import path from "node:path";
 import { z } from "zod";
+import type { BreakerSettings } from "./circuit-breaker";
 
 /**
  * Every setting of the platform, read from the environment in this one place.
@@ -137,6 +138,12 @@ const EnvSchema = z.object({
   SUBGRAPH_TIMEOUT_MS: z.coerce.number().int().min(1).default(10_000),
   /** How long a service waits for another (orders → products, users) before treating it as unavailable. Below the gateway's, so the caller's answer arrives first. */
   SERVICE_CALL_TIMEOUT_MS: z.coerce.number().int().min(1).default(3_000),
+  /** How long the REST shim and the scripts wait for the gateway's answer (502/504 on the shim after it). */
+  GATEWAY_CALL_TIMEOUT_MS: z.coerce.number().int().min(1).default(15_000),
+  /** Failures in a row (timeouts, no connection, 5xx; never coded business errors) after which calls to a service or subgraph fail at once with SERVICE_UNAVAILABLE. */
+  CIRCUIT_BREAKER_FAILURES: z.coerce.number().int().min(1).default(5),
+  /** How long such an open circuit refuses calls before it lets one through to try the dependency again. */
+  CIRCUIT_BREAKER_COOLDOWN_MS: z.coerce.number().int().min(1).default(10_000),
   /** How often the orders recovery worker drives unfinished orders, cancels and reservations to their end (it also runs at start-up). */
   ORDERS_RECOVERY_INTERVAL_SECONDS: z.coerce.number().int().min(1).default(30),
   /** How long createOrder's idempotency keys are kept (housekeeping only; at least 24 hours). */
@@ -318,6 +325,11 @@ export function databaseConfigFor(name: SubgraphName, env: PlatformEnv): Databas
 
 export function subgraphPort(name: SubgraphName, env: PlatformEnv): number {
   return { users: env.USERS_PORT, products: env.PRODUCTS_PORT, orders: env.ORDERS_PORT }[name];
+}
+
+/** The circuit breakers' settings, for the gateway's subgraph fetches and the services' calls to each other. */
+export function circuitBreakerSettingsOf(env: PlatformEnv): BreakerSettings {
+  return { failureThreshold: env.CIRCUIT_BREAKER_FAILURES, cooldownMs: env.CIRCUIT_BREAKER_COOLDOWN_MS };
 }
 
 export function subgraphUrls(env: PlatformEnv): Record<SubgraphName, string> {

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Generates what the project needs before it can run or be type-checked:
-// the three Prisma clients and the resolver types of the three subgraphs.
+// the three Prisma clients, the resolver types of the three subgraphs and the
+// typed GraphQL documents of the platform's clients (codegen.ts).
 // It runs from `postinstall`, `prestart` and `pretest`, because npm on some
 // machines does not run install scripts, and it is fast when nothing changed.
 //
@@ -23,7 +24,8 @@ function run(command, args) {
     execFileSync(command, args, { cwd: root, env, stdio: "pipe" });
   } catch (error) {
     process.stderr.write(`${error.stdout ?? ""}${error.stderr ?? ""}`);
-    throw error;
+    process.stderr.write(`\n${path.basename(command)} failed (see above)\n`);
+    process.exit(1);
   }
 }
 
@@ -55,16 +57,26 @@ for (const service of ["users", "products", "orders"]) {
   step.record();
   done.push(`Prisma client (${service})`);
 }
+// Resolver types from each subgraph's schema, and typed client documents (codegen.ts):
+// their inputs are the schemas, the supergraph (the public API is derived from it)
+// and the files that hold documents.
 const subgraphs = ["users", "products", "orders"];
+const clientDocuments = require("./client-documents.json");
 const codegen = unchanged("subgraphs/.resolver-types-hash", [
   "codegen.ts",
   "subgraphs/orders/src/order-status-values.ts",
+  "gateway/supergraph.graphql",
   ...subgraphs.map((name) => `subgraphs/${name}/schema.graphql`),
+  "scripts/client-documents.json",
+  ...Object.values(clientDocuments).flat(),
 ]);
-const codegenOutputs = subgraphs.every((name) => fs.existsSync(path.join(root, `subgraphs/${name}/src/__generated__`)));
+const codegenOutputs = [
+  ...subgraphs.map((name) => `subgraphs/${name}/src/__generated__`),
+  ...Object.keys(clientDocuments).map((target) => `lib/__generated__/${target}`),
+].every((dir) => fs.existsSync(path.join(root, dir)));
 if (!codegen.same || !codegenOutputs) {
-  run(bin("graphql-codegen"), ["--config", "codegen.ts", "--silent"]);
+  run(bin("graphql-codegen"), ["--config", "codegen.ts", "--errors-only"]);
   codegen.record();
-  done.push("subgraph resolver types");
+  done.push("subgraph resolver types and typed GraphQL documents");
 }
 console.log(done.length ? `generated: ${done.join(", ")}` : "generated code is up to date");

@@ -5,8 +5,10 @@
 // With AUTH_MODE=enforced only an admin may add products: pass one's login,
 // `npm run seed -- --admin-email E --admin-password P`.
 import { parseArgs } from "node:util";
-import { GraphQLClient, gql } from "graphql-request";
+import { graphql } from "../lib/__generated__/public-api";
+import type { CatalogueNamesQuery } from "../lib/__generated__/public-api/graphql";
 import { readEnv } from "../lib/config";
+import { createGraphQLClient } from "../lib/graphql-client";
 
 export const SAMPLE_CATALOGUE = [
   {
@@ -51,7 +53,7 @@ export const SAMPLE_CATALOGUE = [
   },
 ];
 
-const ALL_PRODUCT_NAMES = gql`
+const ALL_PRODUCT_NAMES = graphql(`
   query CatalogueNames($after: String) {
     products(first: 100, after: $after) {
       nodes {
@@ -63,41 +65,40 @@ const ALL_PRODUCT_NAMES = gql`
       }
     }
   }
-`;
+`);
 
-const CREATE_PRODUCT = gql`
+const CREATE_PRODUCT = graphql(`
   mutation SeedProduct($input: CreateProductInput!) {
     createProduct(input: $input) {
       id
       name
     }
   }
-`;
+`);
 
-const LOGIN = gql`
+const LOGIN = graphql(`
   mutation SeedLogin($email: String!, $password: String!) {
     login(email: $email, password: $password) {
       token
     }
   }
-`;
-
-type NamesPage = { products: { nodes: { name: string }[]; pageInfo: { endCursor: string | null; hasNextPage: boolean } } };
+`);
 
 export async function seedSampleCatalogue(
   gatewayUrl: string,
   log: (line: string) => void = console.log,
   admin?: { email: string; password: string },
+  timeoutMs = readEnv({}).GATEWAY_CALL_TIMEOUT_MS,
 ): Promise<void> {
-  let client = new GraphQLClient(gatewayUrl);
+  let client = createGraphQLClient(gatewayUrl, { timeoutMs });
   if (admin) {
-    const { login } = await client.request<{ login: { token: string } }>(LOGIN, admin);
-    client = new GraphQLClient(gatewayUrl, { headers: { authorization: `Bearer ${login.token}` } });
+    const { login } = await client.request(LOGIN, admin);
+    client = createGraphQLClient(gatewayUrl, { timeoutMs, headers: { authorization: `Bearer ${login.token}` } });
   }
   const existing = new Set<string>();
   let after: string | null = null;
   do {
-    const page: NamesPage = await client.request<NamesPage>(ALL_PRODUCT_NAMES, { after });
+    const page: CatalogueNamesQuery = await client.request(ALL_PRODUCT_NAMES, { after });
     page.products.nodes.forEach((product) => existing.add(product.name));
     after = page.products.pageInfo.hasNextPage ? page.products.pageInfo.endCursor : null;
   } while (after);
@@ -107,20 +108,18 @@ export async function seedSampleCatalogue(
       log(`already there: ${product.name}`);
       continue;
     }
-    const { createProduct } = await client.request<{ createProduct: { id: string; name: string } }>(CREATE_PRODUCT, {
-      input: product,
-    });
+    const { createProduct } = await client.request(CREATE_PRODUCT, { input: product });
     log(`created product ${createProduct.id}: ${createProduct.name}`);
   }
 }
 
 if (require.main === module) {
-  const { GATEWAY_URL } = readEnv();
+  const { GATEWAY_URL, GATEWAY_CALL_TIMEOUT_MS } = readEnv();
   const { values } = parseArgs({ options: { "admin-email": { type: "string" }, "admin-password": { type: "string" } } });
   const email = values["admin-email"];
   const password = values["admin-password"];
   const admin = email && password ? { email, password } : undefined;
-  seedSampleCatalogue(GATEWAY_URL, console.log, admin).catch((error: Error) => {
+  seedSampleCatalogue(GATEWAY_URL, console.log, admin, GATEWAY_CALL_TIMEOUT_MS).catch((error: Error) => {
     console.error(
       `Could not load the sample catalogue through ${GATEWAY_URL}: ${error.message}\nIs the platform running (npm start)?`,
     );

@@ -30,7 +30,7 @@ describe.each(BACKENDS)("tokens and logins (%s)", (backend) => {
     setup.rest("legacyGateway").call("GET", `/api/orders/user/${alice.id}`, { headers: { authorization: `Bearer ${token}` } });
 
   test("a real access token works through GraphQL and REST (the control for the refusals below)", async () => {
-    expect((await gql(alice.token).request<any>(ME)).me.id).toBe(alice.id);
+    expect((await gql(alice.token).request(ME)).me.id).toBe(alice.id);
     expect(await restAs(alice.token)).toMatchObject({ status: 200, body: [] });
   });
 
@@ -49,7 +49,7 @@ describe.each(BACKENDS)("tokens and logins (%s)", (backend) => {
   });
 
   test("login answers the legacy token field (a short-lived HS256 access token) and a refresh token", async () => {
-    const { login } = await gql().request<any>(LOGIN_TOKENS, { email: alice.email, password: alice.password });
+    const { login } = await gql().request(LOGIN_TOKENS, { email: alice.email, password: alice.password });
     expect(login.user).toEqual({ id: alice.id, role: "CUSTOMER" });
     const decoded = jwt.decode(login.token, { complete: true }) as jwt.Jwt & { payload: jwt.JwtPayload };
     expect(decoded.header.alg).toBe("HS256");
@@ -73,10 +73,10 @@ describe.each(BACKENDS)("tokens and logins (%s)", (backend) => {
     const first = await signIn(setup.platform, alice.email, alice.password);
     const otherLogin = await signIn(setup.platform, alice.email, alice.password);
 
-    const { refreshToken: second } = await gql().request<any>(REFRESH_TOKEN, { refreshToken: first.refreshToken });
+    const { refreshToken: second } = await gql().request(REFRESH_TOKEN, { refreshToken: first.refreshToken });
     expect(second.user.id).toBe(alice.id);
     expect(second.refreshToken).not.toBe(first.refreshToken);
-    expect((await gql(second.token).request<any>(ME)).me.id).toBe(alice.id);
+    expect((await gql(second.token).request(ME)).me.id).toBe(alice.id);
 
     // The used one again: refused, and the family it started is revoked, the newest member included.
     const reuse = await graphqlError(gql().request(REFRESH_TOKEN, { refreshToken: first.refreshToken }));
@@ -86,17 +86,17 @@ describe.each(BACKENDS)("tokens and logins (%s)", (backend) => {
     });
 
     // Another login of the same user is another family, untouched.
-    const { refreshToken: elsewhere } = await gql().request<any>(REFRESH_TOKEN, { refreshToken: otherLogin.refreshToken });
+    const { refreshToken: elsewhere } = await gql().request(REFRESH_TOKEN, { refreshToken: otherLogin.refreshToken });
     expect(elsewhere.user.id).toBe(alice.id);
   });
 
   test("logout revokes the refresh token's family", async () => {
     const session = await signIn(setup.platform, alice.email, alice.password);
-    expect((await gql().request<any>(LOGOUT, { refreshToken: session.refreshToken })).logout).toBe(true);
+    expect((await gql().request(LOGOUT, { refreshToken: session.refreshToken })).logout).toBe(true);
     expect(await graphqlError(gql().request(REFRESH_TOKEN, { refreshToken: session.refreshToken }))).toMatchObject({
       code: "UNAUTHENTICATED",
     });
-    expect((await gql().request<any>(LOGOUT, { refreshToken: session.refreshToken })).logout).toBe(false);
+    expect((await gql().request(LOGOUT, { refreshToken: session.refreshToken })).logout).toBe(false);
   });
 
   test("passwords are 8 to 72 bytes of UTF-8: longer is refused, never cut to what bcrypt reads", async () => {

@@ -1,4 +1,6 @@
+import type { DocumentNode } from "graphql";
 import { GraphQLClient } from "graphql-request";
+import type { OrderStatus } from "../lib/__generated__/public-api-tests/graphql";
 import { BACKENDS } from "./support/databases";
 import { graphqlError } from "./support/graphql-errors";
 import { signUpAdmin, signUpCustomer, type Account } from "./support/accounts";
@@ -41,10 +43,10 @@ describe.each(BACKENDS)("who may do what, AUTH_MODE=enforced (%s)", (backend) =>
   const bearer = (account?: Account): Record<string, string> => (account ? { authorization: `Bearer ${account.token}` } : {});
   const rest = (account: Account | undefined, method: string, path: string, body?: unknown) =>
     setup.rest("legacyGateway").call(method, path, { body, headers: bearer(account) });
-  const stockOf = async (id: string) => (await as().request<any>(PRODUCT, { id })).product.stockQuantity as number;
+  const stockOf = async (id: string) => (await as().request(PRODUCT, { id })).product!.stockQuantity;
   const placeOrder = async (account: Account, quantity = 1) =>
     (
-      await as(account).request<any>(CREATE_ORDER, {
+      await as(account).request(CREATE_ORDER, {
         userId: account.id,
         items: [{ productId, quantity }],
       })
@@ -55,7 +57,7 @@ describe.each(BACKENDS)("who may do what, AUTH_MODE=enforced (%s)", (backend) =>
     admin = await signUpAdmin(setup.platform, "boss");
     alice = await signUpCustomer(setup.platform, "alice");
     bob = await signUpCustomer(setup.platform, "bob");
-    const { createProduct } = await as(admin).request<any>(CREATE_PRODUCT, {
+    const { createProduct } = await as(admin).request(CREATE_PRODUCT, {
       input: { name: "Desk Lamp", price: "25.00", stockQuantity: 100, tags: ["lamp"] },
     });
     productId = createProduct.id;
@@ -68,11 +70,11 @@ describe.each(BACKENDS)("who may do what, AUTH_MODE=enforced (%s)", (backend) =>
 
   describe("profiles", () => {
     test("a customer reads their own profile, and someone else's is as if it did not exist", async () => {
-      expect((await as(alice).request<any>(USER, { id: alice.id })).user.email).toBe(alice.email);
-      expect((await as(alice).request<any>(ME)).me.id).toBe(alice.id);
-      expect((await as(alice).request<any>(USER, { id: bob.id })).user).toBeNull();
-      expect((await as(alice).request<any>(USER, { id: "99999" })).user).toBeNull();
-      expect((await as(admin).request<any>(USER, { id: bob.id })).user.email).toBe(bob.email);
+      expect((await as(alice).request(USER, { id: alice.id })).user!.email).toBe(alice.email);
+      expect((await as(alice).request(ME)).me.id).toBe(alice.id);
+      expect((await as(alice).request(USER, { id: bob.id })).user).toBeNull();
+      expect((await as(alice).request(USER, { id: "99999" })).user).toBeNull();
+      expect((await as(admin).request(USER, { id: bob.id })).user!.email).toBe(bob.email);
       expect(await graphqlError(as().request(USER, { id: bob.id }))).toMatchObject({ code: "UNAUTHENTICATED" });
     });
 
@@ -89,7 +91,7 @@ describe.each(BACKENDS)("who may do what, AUTH_MODE=enforced (%s)", (backend) =>
     test("searching accounts is for admins", async () => {
       expect(await graphqlError(as(alice).request(SEARCH_USERS, { query: "bob" }))).toMatchObject({ code: "FORBIDDEN" });
       expect(await graphqlError(as().request(SEARCH_USERS, { query: "bob" }))).toMatchObject({ code: "UNAUTHENTICATED" });
-      expect((await as(admin).request<any>(SEARCH_USERS, { query: "bob" })).searchUsers.map((u: any) => u.id)).toEqual([bob.id]);
+      expect((await as(admin).request(SEARCH_USERS, { query: "bob" })).searchUsers.map((u) => u.id)).toEqual([bob.id]);
       expect(await rest(alice, "GET", "/api/users/search?q=bob")).toMatchObject({
         status: 403,
         body: { error: expect.any(String) },
@@ -99,11 +101,11 @@ describe.each(BACKENDS)("who may do what, AUTH_MODE=enforced (%s)", (backend) =>
     });
 
     test("an order's user shows the customer their own email, and an admin anyone's", async () => {
-      const own = await as(alice).request<any>(ORDER_ACROSS_SUBGRAPHS, { id: aliceOrder });
-      expect(own.order.user).toEqual({ id: alice.id, username: "alice", email: alice.email });
-      const byAdmin = await as(admin).request<any>(ORDER_ACROSS_SUBGRAPHS, { id: bobOrder });
-      expect(byAdmin.order.user.email).toBe(bob.email);
-      expect((await as(alice).request<any>(ORDER_ACROSS_SUBGRAPHS, { id: bobOrder })).order).toBeNull();
+      const own = await as(alice).request(ORDER_ACROSS_SUBGRAPHS, { id: aliceOrder });
+      expect(own.order!.user).toEqual({ id: alice.id, username: "alice", email: alice.email });
+      const byAdmin = await as(admin).request(ORDER_ACROSS_SUBGRAPHS, { id: bobOrder });
+      expect(byAdmin.order!.user.email).toBe(bob.email);
+      expect((await as(alice).request(ORDER_ACROSS_SUBGRAPHS, { id: bobOrder })).order).toBeNull();
     });
 
     test("a User entity reference for someone else resolves to nothing, even asked straight from the users subgraph", async () => {
@@ -116,22 +118,22 @@ describe.each(BACKENDS)("who may do what, AUTH_MODE=enforced (%s)", (backend) =>
         { __typename: "User", id: alice.id },
         { __typename: "User", id: bob.id },
       ];
-      const forAlice = await asGatewayFor(`user:${alice.id}:customer`).request<any>(entities, { reps });
+      const forAlice = await asGatewayFor(`user:${alice.id}:customer`).request(entities, { reps });
       expect(forAlice._entities).toEqual([{ id: alice.id, email: alice.email }, null]);
-      const forAnonymous = await asGatewayFor("anonymous").request<any>(entities, { reps });
+      const forAnonymous = await asGatewayFor("anonymous").request(entities, { reps });
       expect(forAnonymous._entities).toEqual([null, null]);
     });
   });
 
   describe("orders", () => {
     test("a customer sees their own orders only: someone else's is null, their list empty", async () => {
-      expect((await as(alice).request<any>(ORDER, { id: aliceOrder })).order.user.id).toBe(alice.id);
-      expect((await as(alice).request<any>(ORDER, { id: bobOrder })).order).toBeNull();
-      expect((await as(alice).request<any>(ORDERS_BY_USER, { userId: bob.id })).ordersByUser).toEqual([]);
-      expect((await as(alice).request<any>(ORDERS_BY_USER, { userId: alice.id })).ordersByUser.length).toBeGreaterThan(0);
-      expect((await as(alice).request<any>(USER_WITH_ORDERS, { id: alice.id })).user.orders.length).toBeGreaterThan(0);
-      expect((await as(admin).request<any>(ORDER, { id: bobOrder })).order.user.id).toBe(bob.id);
-      expect((await as(admin).request<any>(ORDERS_BY_USER, { userId: bob.id })).ordersByUser.length).toBeGreaterThan(0);
+      expect((await as(alice).request(ORDER, { id: aliceOrder })).order!.user.id).toBe(alice.id);
+      expect((await as(alice).request(ORDER, { id: bobOrder })).order).toBeNull();
+      expect((await as(alice).request(ORDERS_BY_USER, { userId: bob.id })).ordersByUser).toEqual([]);
+      expect((await as(alice).request(ORDERS_BY_USER, { userId: alice.id })).ordersByUser.length).toBeGreaterThan(0);
+      expect((await as(alice).request(USER_WITH_ORDERS, { id: alice.id })).user!.orders.length).toBeGreaterThan(0);
+      expect((await as(admin).request(ORDER, { id: bobOrder })).order!.user.id).toBe(bob.id);
+      expect((await as(admin).request(ORDERS_BY_USER, { userId: bob.id })).ordersByUser.length).toBeGreaterThan(0);
       expect(await graphqlError(as().request(ORDER, { id: aliceOrder }))).toMatchObject({ code: "UNAUTHENTICATED" });
       expect(await graphqlError(as().request(ORDERS_BY_USER, { userId: alice.id }))).toMatchObject({ code: "UNAUTHENTICATED" });
     });
@@ -170,20 +172,20 @@ describe.each(BACKENDS)("who may do what, AUTH_MODE=enforced (%s)", (backend) =>
       expect(await stockOf(productId)).toBe(before);
       // Their own, and an admin for anyone: placed.
       expect(await rest(alice, "POST", "/api/orders", { ...restBody, user_id: Number(alice.id) })).toMatchObject({ status: 201 });
-      expect((await as(admin).request<any>(CREATE_ORDER, forBob)).createOrder.user.id).toBe(bob.id);
+      expect((await as(admin).request(CREATE_ORDER, forBob)).createOrder.user.id).toBe(bob.id);
       expect(await stockOf(productId)).toBe(before - 4);
     });
 
     test("a customer may cancel their own order while it can be cancelled; every other move is the admin's", async () => {
       const mine = await placeOrder(alice);
-      const move = (account: Account | undefined, id: string, status: string) =>
-        as(account).request<any>(UPDATE_ORDER_STATUS, { id, status });
+      const move = (account: Account | undefined, id: string, status: OrderStatus) =>
+        as(account).request(UPDATE_ORDER_STATUS, { id, status });
       // Someone else's order: not found, whatever the move.
       expect(await graphqlError(move(alice, bobOrder, "CANCELLED"))).toMatchObject({ code: "NOT_FOUND" });
       expect(await graphqlError(move(alice, bobOrder, "SHIPPED"))).toMatchObject({ code: "NOT_FOUND" });
       expect(await graphqlError(move(alice, mine, "SHIPPED"))).toMatchObject({ code: "FORBIDDEN" });
       expect(await graphqlError(move(undefined, mine, "CANCELLED"))).toMatchObject({ code: "UNAUTHENTICATED" });
-      expect((await as(admin).request<any>(ORDER, { id: bobOrder })).order.status).toBe("PENDING");
+      expect((await as(admin).request(ORDER, { id: bobOrder })).order!.status).toBe("PENDING");
 
       expect((await move(alice, mine, "CANCELLED")).updateOrderStatus.status).toBe("CANCELLED");
       const shipped = await placeOrder(alice);
@@ -205,14 +207,14 @@ describe.each(BACKENDS)("who may do what, AUTH_MODE=enforced (%s)", (backend) =>
 
   describe("catalogue and stock", () => {
     test("reading the catalogue needs nobody", async () => {
-      expect((await as().request<any>(PRODUCT, { id: productId })).product.name).toBe("Desk Lamp");
-      expect((await as().request<any>(PRODUCTS, {})).products.nodes.map((p: any) => p.id)).toContain(productId);
+      expect((await as().request(PRODUCT, { id: productId })).product!.name).toBe("Desk Lamp");
+      expect((await as().request(PRODUCTS, {})).products.nodes.map((p) => p.id)).toContain(productId);
       expect(await rest(undefined, "GET", `/api/products/${productId}`)).toMatchObject({ status: 200 });
       expect(await rest(undefined, "GET", "/api/products/search?q=lamp")).toMatchObject({ status: 200 });
     });
 
     test("catalogue and stock writes: UNAUTHENTICATED anonymously, FORBIDDEN for a customer, done for an admin", async () => {
-      const writes: [string, string, Record<string, unknown>][] = [
+      const writes: [string, DocumentNode, Record<string, unknown>][] = [
         ["createProduct", CREATE_PRODUCT, { input: { name: "Pirate Lamp", price: "1.00" } }],
         ["updateProduct", UPDATE_PRODUCT, { id: productId, input: { price: "0.01" } }],
         ["archiveProduct", ARCHIVE_PRODUCT, { id: productId }],
@@ -229,14 +231,14 @@ describe.each(BACKENDS)("who may do what, AUTH_MODE=enforced (%s)", (backend) =>
           code: "FORBIDDEN",
         });
       }
-      const unchanged = (await as().request<any>(PRODUCT, { id: productId })).product;
+      const unchanged = (await as().request(PRODUCT, { id: productId })).product;
       expect(unchanged).toMatchObject({ price: "25.00", stockQuantity: stockBefore });
-      expect((await as().request<any>(PRODUCTS, {})).products.nodes.map((p: any) => p.name)).toEqual(["Desk Lamp"]);
+      expect((await as().request(PRODUCTS, {})).products.nodes.map((p) => p.name)).toEqual(["Desk Lamp"]);
 
-      expect((await as(admin).request<any>(ADJUST_STOCK, { id: productId, delta: 5 })).adjustStock.stockQuantity).toBe(
+      expect((await as(admin).request(ADJUST_STOCK, { id: productId, delta: 5 })).adjustStock.stockQuantity).toBe(
         stockBefore + 5,
       );
-      const { updateProduct } = await as(admin).request<any>(UPDATE_PRODUCT, { id: productId, input: { name: "Desk Lamp II" } });
+      const { updateProduct } = await as(admin).request(UPDATE_PRODUCT, { id: productId, input: { name: "Desk Lamp II" } });
       expect(updateProduct).toMatchObject({ name: "Desk Lamp II", price: "25.00", archivedAt: null });
     });
 
@@ -261,33 +263,33 @@ describe.each(BACKENDS)("who may do what, AUTH_MODE=enforced (%s)", (backend) =>
     });
 
     test("an archived product leaves listings and search and cannot be ordered, but old orders still show it", async () => {
-      const { createProduct } = await as(admin).request<any>(CREATE_PRODUCT, {
+      const { createProduct } = await as(admin).request(CREATE_PRODUCT, {
         input: { name: "Retro Kettle", price: "40.00", stockQuantity: 10, tags: ["kettle"] },
       });
       const kettle = createProduct.id;
-      const { createOrder } = await as(alice).request<any>(CREATE_ORDER, {
+      const { createOrder } = await as(alice).request(CREATE_ORDER, {
         userId: alice.id,
         items: [{ productId: kettle, quantity: 1 }],
       });
 
-      const { archiveProduct } = await as(admin).request<any>(ARCHIVE_PRODUCT, { id: kettle });
-      expect(Date.parse(archiveProduct.archivedAt)).not.toBeNaN();
-      expect((await as(admin).request<any>(ARCHIVE_PRODUCT, { id: kettle })).archiveProduct.archivedAt).toBe(
+      const { archiveProduct } = await as(admin).request(ARCHIVE_PRODUCT, { id: kettle });
+      expect(Date.parse(archiveProduct.archivedAt!)).not.toBeNaN();
+      expect((await as(admin).request(ARCHIVE_PRODUCT, { id: kettle })).archiveProduct.archivedAt).toBe(
         archiveProduct.archivedAt,
       );
 
-      expect((await as().request<any>(PRODUCTS, { first: 100 })).products.nodes.map((p: any) => p.id)).not.toContain(kettle);
-      expect((await as().request<any>(SEARCH_PRODUCTS, { query: "kettle" })).searchProducts).toEqual([]);
-      expect((await as().request<any>(PRODUCTS_BY_TAGS, { tags: ["kettle"] })).productsByTags).toEqual([]);
-      expect((await as().request<any>(PRODUCT, { id: kettle })).product.name).toBe("Retro Kettle");
+      expect((await as().request(PRODUCTS, { first: 100 })).products.nodes.map((p) => p.id)).not.toContain(kettle);
+      expect((await as().request(SEARCH_PRODUCTS, { query: "kettle" })).searchProducts).toEqual([]);
+      expect((await as().request(PRODUCTS_BY_TAGS, { tags: ["kettle"] })).productsByTags).toEqual([]);
+      expect((await as().request(PRODUCT, { id: kettle })).product!.name).toBe("Retro Kettle");
 
       const refused = await graphqlError(
         as(alice).request(CREATE_ORDER, { userId: alice.id, items: [{ productId: kettle, quantity: 1 }] }),
       );
       expect(refused).toMatchObject({ code: "NOT_FOUND", message: `Product ${kettle} not found` });
       expect(await stockOf(kettle)).toBe(9);
-      const old = await as(alice).request<any>(ORDER_ACROSS_SUBGRAPHS, { id: createOrder.id });
-      expect(old.order.items[0].product).toMatchObject({ id: kettle, name: "Retro Kettle" });
+      const old = await as(alice).request(ORDER_ACROSS_SUBGRAPHS, { id: createOrder.id });
+      expect(old.order!.items[0].product).toMatchObject({ id: kettle, name: "Retro Kettle" });
     });
   });
 
@@ -328,7 +330,7 @@ describe.each(BACKENDS)("who may do what, AUTH_MODE=enforced (%s)", (backend) =>
         }
         expect((await fetch(`${setup.platform.subgraphs[name].url}/health`)).status).toBe(200);
       }
-      expect((await as().request<any>(PRODUCTS, { first: 100 })).products.nodes.map((p: any) => p.name)).not.toContain("Sneaky");
+      expect((await as().request(PRODUCTS, { first: 100 })).products.nodes.map((p) => p.name)).not.toContain("Sneaky");
     });
 
     test("identity headers a client sends itself are not believed by the gateway, nor passed on", async () => {
@@ -341,14 +343,14 @@ describe.each(BACKENDS)("who may do what, AUTH_MODE=enforced (%s)", (backend) =>
       expect(await graphqlError(anonymous.request(SEARCH_USERS, { query: "bob" }))).toMatchObject({ code: "UNAUTHENTICATED" });
       const asAlice = new GraphQLClient(setup.platform.gatewayUrl, { headers: { ...spoofed, ...bearer(alice) } });
       expect(await graphqlError(asAlice.request(SEARCH_USERS, { query: "bob" }))).toMatchObject({ code: "FORBIDDEN" });
-      expect((await asAlice.request<any>(USER, { id: bob.id })).user).toBeNull();
+      expect((await asAlice.request(USER, { id: bob.id })).user).toBeNull();
       const viaRest = await setup.rest("legacyGateway").call("GET", "/api/users/search?q=bob", { headers: spoofed });
       expect(viaRest.status).toBe(401);
     });
 
     test("a deleted account's still-valid token stops working at once", async () => {
       const carol = await signUpCustomer(setup.platform, "carol");
-      expect((await as(carol).request<any>(ME)).me.id).toBe(carol.id);
+      expect((await as(carol).request(ME)).me.id).toBe(carol.id);
       await setup.platform.subgraphs.users.database.prisma.user.delete({ where: { id: Number(carol.id) } });
       expect(await graphqlError(as(carol).request(ME))).toMatchObject({ code: "UNAUTHENTICATED", status: 401 });
       expect(await rest(carol, "GET", `/api/orders/user/${carol.id}`)).toMatchObject({ status: 401 });
@@ -356,7 +358,7 @@ describe.each(BACKENDS)("who may do what, AUTH_MODE=enforced (%s)", (backend) =>
 
     test("an admin demoted on the server loses admin rights with the token they already hold", async () => {
       const dave = await signUpAdmin(setup.platform, "dave");
-      expect((await as(dave).request<any>(SEARCH_USERS, { query: "bob" })).searchUsers.length).toBe(1);
+      expect((await as(dave).request(SEARCH_USERS, { query: "bob" })).searchUsers.length).toBe(1);
       await setup.platform.subgraphs.users.database.prisma.user.update({
         where: { id: Number(dave.id) },
         data: { role: "customer" },
@@ -381,16 +383,16 @@ describe.each(BACKENDS)("AUTH_MODE=open (%s)", (backend) => {
     expect(setup.platform.authMode).toBe("open");
     const alice = await signUpCustomer(setup.platform, "alice");
     const anonymous = setup.platform.client();
-    const { createProduct } = await anonymous.request<any>(CREATE_PRODUCT, {
+    const { createProduct } = await anonymous.request(CREATE_PRODUCT, {
       input: { name: "Lamp", price: "5.00", stockQuantity: 5 },
     });
-    const { createOrder } = await anonymous.request<any>(CREATE_ORDER, {
+    const { createOrder } = await anonymous.request(CREATE_ORDER, {
       userId: alice.id,
       items: [{ productId: createProduct.id, quantity: 1 }],
     });
-    expect((await anonymous.request<any>(USER, { id: alice.id })).user.email).toBe(alice.email);
-    expect((await anonymous.request<any>(ORDER, { id: createOrder.id })).order.user.id).toBe(alice.id);
-    expect((await setup.platform.client(alice.token).request<any>(ME)).me.id).toBe(alice.id);
+    expect((await anonymous.request(USER, { id: alice.id })).user!.email).toBe(alice.email);
+    expect((await anonymous.request(ORDER, { id: createOrder.id })).order!.user.id).toBe(alice.id);
+    expect((await setup.platform.client(alice.token).request(ME)).me.id).toBe(alice.id);
     expect(await graphqlError(setup.platform.client(`${alice.token}x`).request(ME))).toMatchObject({ status: 401 });
     const forged = await setup
       .rest("users")

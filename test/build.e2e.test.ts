@@ -35,7 +35,7 @@ describe("the production build", () => {
       userId,
       items: [{ productId, quantity: 2 }],
     });
-    const { order } = await gql.request<any>(ORDER_ACROSS_SUBGRAPHS, { id: createOrder.id });
+    const { order } = await gql.request(ORDER_ACROSS_SUBGRAPHS, { id: createOrder.id });
     expect(order).toMatchObject({ totalAmount: "40.00", user: { username: "ada" }, items: [{ product: { name: "Kettle" } }] });
 
     const rest = await fetch(`${platform.restUrl("legacyGateway")}/api/products/${productId}`);

@@ -45,7 +45,7 @@ describe.each(BACKENDS)("npm run create-admin (%s)", (backend) => {
     let platform = await startTestPlatform(databases.configs, { authMode: "enforced" });
     try {
       const root = await signIn(platform, "root@example.com", "a long passphrase");
-      expect((await platform.client(root.token).request<any>(SEARCH_USERS, { query: "root" })).searchUsers).toHaveLength(1);
+      expect((await platform.client(root.token).request(SEARCH_USERS, { query: "root" })).searchUsers).toHaveLength(1);
       await platform
         .client()
         .request(REGISTER, { input: { email: "carol@example.com", username: "carol", password: "carols password" } });
@@ -64,9 +64,9 @@ describe.each(BACKENDS)("npm run create-admin (%s)", (backend) => {
     try {
       const { login } = await platform
         .client()
-        .request<any>(LOGIN_TOKENS, { email: "carol@example.com", password: "carols password" });
+        .request(LOGIN_TOKENS, { email: "carol@example.com", password: "carols password" });
       expect(login.user.role).toBe("ADMIN");
-      expect((await platform.client(login.token).request<any>(SEARCH_USERS, { query: "carol" })).searchUsers).toHaveLength(1);
+      expect((await platform.client(login.token).request(SEARCH_USERS, { query: "carol" })).searchUsers).toHaveLength(1);
     } finally {
       await platform.stop();
     }

@@ -31,7 +31,7 @@ describe.each(BACKENDS)("one graph across three subgraphs (%s)", (backend) => {
   });
 
   test("an order reaches its user and each item's product", async () => {
-    const { order } = await gql.request<any>(ORDER_ACROSS_SUBGRAPHS, { id: "1" });
+    const { order } = await gql.request(ORDER_ACROSS_SUBGRAPHS, { id: "1" });
     expect(order).toEqual({
       id: "1",
       totalAmount: "6.75", // 1.25 + 2.25 + 3.25
@@ -45,10 +45,10 @@ describe.each(BACKENDS)("one graph across three subgraphs (%s)", (backend) => {
   });
 
   test("a user's orders through User.orders, newest first", async () => {
-    const { user } = await gql.request<any>(USER_WITH_ORDERS, { id: users[1] });
+    const user = (await gql.request(USER_WITH_ORDERS, { id: users[1] })).user!;
     expect(user.username).toBe("grace");
-    expect(user.orders.map((order: any) => order.totalAmount)).toEqual(["31.50", "6.75"]); // 2×(4.25+5.25+6.25), then the first
-    expect(user.orders[0].items.map((item: any) => item.product.name)).toEqual(["Gadget 4", "Gadget 5", "Gadget 6"]);
+    expect(user.orders.map((order) => order.totalAmount)).toEqual(["31.50", "6.75"]); // 2×(4.25+5.25+6.25), then the first
+    expect(user.orders[0].items.map((item) => item.product.name)).toEqual(["Gadget 4", "Gadget 5", "Gadget 6"]);
   });
 
   test("entity references are batched: a fixed number of SQL statements per subgraph fetch, whatever their number", async () => {
@@ -66,7 +66,7 @@ describe.each(BACKENDS)("one graph across three subgraphs (%s)", (backend) => {
     // 3 users → their 6 orders (one _entities call to orders with 3 User
     // representations) → 18 items whose products (one _entities call to
     // products with 18 representations) and the orders' users (one call to users).
-    const { searchUsers } = await gql.request<any>(`
+    const { searchUsers } = await gql.request(`
       query {
         searchUsers(query: "example") {
           username

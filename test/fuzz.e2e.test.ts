@@ -1,3 +1,4 @@
+import { print, type DocumentNode } from "graphql";
 import { portRoutes, PORT_KINDS, type PortKind } from "../rest-shim/src/ports";
 import { BACKENDS } from "./support/databases";
 import { createProduct, registerUser } from "./support/fixtures";
@@ -242,7 +243,7 @@ function restAttempts(f: Fuzzer, shop: RestTestPlatform, ledger: StockLedger): (
 }
 
 function graphqlAttempts(f: Fuzzer, shop: RestTestPlatform, ledger: StockLedger): () => Attempt {
-  const operations: [string, string, () => Record<string, unknown>][] = [
+  const operations: [string, DocumentNode, () => Record<string, unknown>][] = [
     [
       "register",
       REGISTER,
@@ -274,7 +275,8 @@ function graphqlAttempts(f: Fuzzer, shop: RestTestPlatform, ledger: StockLedger)
     ],
   ];
   return () => {
-    const [name, query, template] = f.pick(operations);
+    const [name, document, template] = f.pick(operations);
+    const query = print(document);
     const variables = f.mutate(template());
     const roll = f.random();
     const payload =

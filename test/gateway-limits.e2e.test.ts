@@ -2,7 +2,7 @@ import type { RunningServer } from "../lib/http-server";
 import { BACKENDS, createTestDatabases, type TestDatabases } from "./support/databases";
 import { createProduct, registerUser } from "./support/fixtures";
 import { CREATE_ORDER } from "./support/operations";
-import { gatewayOver, postGraphQL, type Answer } from "./support/gateway-http";
+import { firstErrorCode, gatewayOver, postGraphQL, type Answer } from "./support/gateway-http";
 import { startTestPlatform, type TestPlatform } from "./support/platform";
 
 /**
@@ -12,7 +12,7 @@ import { startTestPlatform, type TestPlatform } from "./support/platform";
  * at once.
  */
 
-const firstCode = (answer: Answer) => answer.body?.errors?.[0]?.extensions?.code;
+const firstCode = firstErrorCode;
 const repeat = (count: number, make: (index: number) => string) => Array.from({ length: count }, (_, i) => make(i)).join(" ");
 
 /** `user → orders → user → …`, `levels` pages of 10 orders deep, ending in `leaf`. */

@@ -57,10 +57,10 @@ describe.each(BACKENDS)("idempotency keys (%s)", (backend) => {
     startingStock.set(Number(id), stockQuantity);
     return id;
   };
-  const stockOf = async (id: string) => (await gql.request<any>(PRODUCT, { id })).product.stockQuantity as number;
+  const stockOf = async (id: string) => (await gql.request(PRODUCT, { id })).product!.stockQuantity;
   const place = (userId: string, productId: string, quantity: number, idempotencyKey?: string) =>
-    gql.request<any>(CREATE_ORDER, { userId, items: [{ productId, quantity }], idempotencyKey });
-  const ordersOf = async (userId: string) => (await gql.request<any>(ORDERS_BY_USER, { userId })).ordersByUser as any[];
+    gql.request(CREATE_ORDER, { userId, items: [{ productId, quantity }], idempotencyKey });
+  const ordersOf = async (userId: string) => (await gql.request(ORDERS_BY_USER, { userId })).ordersByUser as any[];
 
   test("the same key sent five times at once: one order, one decrement, equal answers", async () => {
     const userId = await registerUser(gql);

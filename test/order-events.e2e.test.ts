@@ -8,6 +8,7 @@ import { connect } from "@nats-io/transport-node";
 import Ajv2020 from "ajv/dist/2020";
 import addFormats from "ajv-formats";
 import { GraphQLClient } from "graphql-request";
+import type { OrderStatus } from "../lib/__generated__/public-api-tests/graphql";
 import { createLogger } from "../lib/logger";
 import { ServiceMetrics } from "../lib/observability/metrics";
 import { openOrdersDatabase } from "../subgraphs/orders/src/database";
@@ -100,8 +101,8 @@ describe.each(BACKENDS)("order events on NATS JetStream (%s)", (backend) => {
   }
 
   const placeOrder = async (userId: string, items: { productId: string; quantity: number }[]) =>
-    (await gql.request<any>(CREATE_ORDER, { userId, items })).createOrder.id as string;
-  const move = (id: string, status: string) => gql.request(UPDATE_ORDER_STATUS, { id, status });
+    (await gql.request(CREATE_ORDER, { userId, items })).createOrder.id;
+  const move = (id: string, status: OrderStatus) => gql.request(UPDATE_ORDER_STATUS, { id, status });
 
   test("placing, moving and cancelling an order publish one message each, in order, with the documented shape", async () => {
     const userId = await registerUser(gql);
@@ -119,7 +120,7 @@ describe.each(BACKENDS)("order events on NATS JetStream (%s)", (backend) => {
       () => publishedFor([orderId]),
       (found) => found.length >= 3,
     );
-    const history = (await gql.request<any>(ORDER_HISTORY, { id: orderId })).order.statusHistory as { at: string }[];
+    const history = (await gql.request(ORDER_HISTORY, { id: orderId })).order!.statusHistory;
     const lines = [
       { productId: lamp, quantity: 2, unitPrice: "19.99" },
       { productId: cable, quantity: 1, unitPrice: "4.25" },
@@ -181,7 +182,7 @@ describe.each(BACKENDS)("order events on NATS JetStream (%s)", (backend) => {
     await proxy.stop();
     const ids: string[] = [];
     for (let i = 0; i < 4; i++) ids.push(await placeOrder(userId, [{ productId: product, quantity: i + 1 }]));
-    const journeys: Record<string, string[]> = {
+    const journeys: Record<string, OrderStatus[]> = {
       [ids[0]]: ["PROCESSING", "SHIPPED", "DELIVERED"],
       [ids[1]]: ["CANCELLED"],
       [ids[2]]: ["SHIPPED", "DELIVERED"],
@@ -297,7 +298,7 @@ describe.each(BACKENDS)("order events on NATS JetStream (%s)", (backend) => {
     await proxy.stop();
     const ids: string[] = [];
     for (let i = 0; i < 12; i++) ids.push(await placeOrder(userId, [{ productId: product, quantity: 1 }]));
-    for (const status of ["PROCESSING", "SHIPPED", "DELIVERED"]) for (const id of ids) await move(id, status);
+    for (const status of ["PROCESSING", "SHIPPED", "DELIVERED"] as const) for (const id of ids) await move(id, status);
     const total = ids.length * 4;
 
     const metrics = new ServiceMetrics("orders-second-relay");

@@ -84,9 +84,9 @@ describe("products read cache on Redis (postgres)", () => {
   const productsStatements = () => statementCount(platform.subgraphs.products.url);
   const read = async (id: string, orderId: string) => {
     const [{ product }, { products }, { order }] = await Promise.all([
-      client.request<any>(PRODUCT_TWICE, { id }),
-      client.request<any>(PRODUCTS, { filter: { category: "Cached" }, first: 10 }),
-      client.request<any>(ORDER_PRODUCTS, { id: orderId }),
+      client.request(PRODUCT_TWICE, { id }),
+      client.request(PRODUCTS, { filter: { category: "Cached" }, first: 10 }),
+      client.request(ORDER_PRODUCTS, { id: orderId }),
     ]);
     return { product, page: products.nodes, inOrder: order.items[0].product };
   };
@@ -95,7 +95,7 @@ describe("products read cache on Redis (postgres)", () => {
     const userId = await registerUser(client);
     const id = await createProduct(client, { name: "Cached lamp", price: "10.00", stockQuantity: 20 });
     await client.request(UPDATE_PRODUCT, { id, input: { category: "Cached" } });
-    const { createOrder } = await client.request<any>(CREATE_ORDER, { userId, items: [{ productId: id, quantity: 2 }] });
+    const { createOrder } = await client.request(CREATE_ORDER, { userId, items: [{ productId: id, quantity: 2 }] });
 
     // Warm every way in, twice over.
     for (let i = 0; i < 2; i++) {
@@ -117,7 +117,7 @@ describe("products read cache on Redis (postgres)", () => {
     expect(seen.inOrder.stockQuantity).toBe(23);
 
     // Stock taken by an order (reserveStock) and given back by a cancel (releaseStock).
-    const { createOrder: second } = await client.request<any>(CREATE_ORDER, { userId, items: [{ productId: id, quantity: 3 }] });
+    const { createOrder: second } = await client.request(CREATE_ORDER, { userId, items: [{ productId: id, quantity: 3 }] });
     expect((await read(id, second.id)).inOrder.stockQuantity).toBe(20);
     await client.request(UPDATE_ORDER_STATUS, { id: second.id, status: "CANCELLED" });
     seen = await read(id, createOrder.id);
@@ -138,13 +138,13 @@ describe("products read cache on Redis (postgres)", () => {
       await createProduct(client, { name: "Cached stool", price: "2.00", stockQuantity: 9 }),
       await createProduct(client, { name: "Cached bench", price: "4.00", stockQuantity: 9 }),
     ];
-    const { createOrder } = await client.request<any>(CREATE_ORDER, {
+    const { createOrder } = await client.request(CREATE_ORDER, {
       userId,
       items: [id, ...others].map((productId) => ({ productId, quantity: 1 })),
     });
     // Cold: the order's three products are still one statement (the DataLoader batches the cache's misses).
     const cold = await productsStatements();
-    const { order } = await client.request<any>(ORDER_PRODUCTS, { id: createOrder.id });
+    const { order } = await client.request(ORDER_PRODUCTS, { id: createOrder.id });
     expect(order.items).toHaveLength(3);
     expect((await productsStatements()) - cold).toBe(1);
     await read(id, createOrder.id);
@@ -154,9 +154,9 @@ describe("products read cache on Redis (postgres)", () => {
     expect((await productsStatements()) - before).toBe(0);
     expect(seen.product).toMatchObject({ id, price: "3.00", stockQuantity: 8 });
     expect(seen.inOrder).toEqual({ id, price: "3.00", stockQuantity: 8 });
-    const { product } = await client.request<any>(PRODUCT, { id });
+    const { product } = await client.request(PRODUCT, { id });
     expect(product).toMatchObject({ name: "Cached chair", tags: [], description: "" });
-    expect(new Date(product.createdAt).getTime()).not.toBeNaN();
+    expect(new Date(product!.createdAt).getTime()).not.toBeNaN();
     expect((await productsStatements()) - before).toBe(0);
 
     const metrics = await scrape(platform.subgraphs.products.url);
@@ -209,10 +209,10 @@ describe("products read cache when Redis goes away (postgres)", () => {
     await client.request(UPDATE_PRODUCT, { id, input: { price: "90.00" } });
     await client.request(ADJUST_STOCK, { id, delta: -1 });
     const before = await statementCount(platform.subgraphs.products.url);
-    const { product } = await client.request<any>(PRODUCT, { id });
+    const { product } = await client.request(PRODUCT, { id });
     expect(product).toMatchObject({ price: "90.00", stockQuantity: 3 });
     expect((await statementCount(platform.subgraphs.products.url)) - before).toBe(1);
-    const { products } = await client.request<any>(PRODUCTS, { first: 5 });
+    const { products } = await client.request(PRODUCTS, { first: 5 });
     expect(products.nodes).toEqual([expect.objectContaining({ id, price: "90.00" })]);
   });
 });

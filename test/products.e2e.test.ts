@@ -28,7 +28,7 @@ describe.each(BACKENDS)("products through the gateway (%s)", (backend) => {
     platform = await startTestPlatform(databases.configs);
     gql = platform.client();
     for (const product of [laptop, mouse, keyboard, notebookBag]) {
-      const { createProduct } = await gql.request<any>(CREATE_PRODUCT, { input: product });
+      const { createProduct } = await gql.request(CREATE_PRODUCT, { input: product });
       ids[product.name] = createProduct.id;
     }
   });
@@ -38,9 +38,9 @@ describe.each(BACKENDS)("products through the gateway (%s)", (backend) => {
   });
 
   test("a created product reads back exactly, money as exact decimal strings", async () => {
-    const { product } = await gql.request<any>(PRODUCT, { id: ids["Wireless Mouse"] });
+    const { product } = await gql.request(PRODUCT, { id: ids["Wireless Mouse"] });
     expect(product).toMatchObject({ ...mouse, price: "29.99", id: "2" });
-    expect((await gql.request<any>(PRODUCT, { id: "999" })).product).toBeNull();
+    expect((await gql.request(PRODUCT, { id: "999" })).product).toBeNull();
   });
 
   test("impossible products are refused and nothing is stored", async () => {
@@ -54,51 +54,51 @@ describe.each(BACKENDS)("products through the gateway (%s)", (backend) => {
     expect(blankName).toMatchObject({ code: "BAD_USER_INPUT", message: expect.stringMatching(/name/) });
     const fractionOfACent = await graphqlError(gql.request(CREATE_PRODUCT, { input: { ...mouse, name: "Bad", price: "1.001" } }));
     expect(fractionOfACent.code).toBe("BAD_USER_INPUT");
-    const { products } = await gql.request<any>(PRODUCTS, { first: 100 });
-    expect(products.nodes.map((p: any) => p.name)).not.toContain("Bad");
+    const { products } = await gql.request(PRODUCTS, { first: 100 });
+    expect(products.nodes.map((p) => p.name)).not.toContain("Bad");
   });
 
   test("search uses English stemming and ranks the best match first", async () => {
-    const { searchProducts } = await gql.request<any>(SEARCH_PRODUCTS, { query: "laptops" });
-    expect(searchProducts.map((p: any) => p.name)).toEqual(["Laptop Pro 15", "Notebook Bag"]);
-    expect((await gql.request<any>(SEARCH_PRODUCTS, { query: "switch" })).searchProducts.map((p: any) => p.name)).toEqual([
+    const { searchProducts } = await gql.request(SEARCH_PRODUCTS, { query: "laptops" });
+    expect(searchProducts.map((p) => p.name)).toEqual(["Laptop Pro 15", "Notebook Bag"]);
+    expect((await gql.request(SEARCH_PRODUCTS, { query: "switch" })).searchProducts.map((p) => p.name)).toEqual([
       "Mechanical Keyboard",
     ]);
-    expect((await gql.request<any>(SEARCH_PRODUCTS, { query: "teapot" })).searchProducts).toEqual([]);
+    expect((await gql.request(SEARCH_PRODUCTS, { query: "teapot" })).searchProducts).toEqual([]);
     expect((await graphqlError(gql.request(SEARCH_PRODUCTS, { query: "" }))).code).toBe("BAD_USER_INPUT");
   });
 
   test("tag search returns products carrying every given tag", async () => {
-    const both = await gql.request<any>(PRODUCTS_BY_TAGS, { tags: ["laptop", "computer"] });
-    expect(both.productsByTags.map((p: any) => p.name)).toEqual(["Laptop Pro 15"]);
-    const one = await gql.request<any>(PRODUCTS_BY_TAGS, { tags: ["laptop"] });
-    expect(one.productsByTags.map((p: any) => p.name)).toEqual(["Laptop Pro 15", "Notebook Bag"]);
+    const both = await gql.request(PRODUCTS_BY_TAGS, { tags: ["laptop", "computer"] });
+    expect(both.productsByTags.map((p) => p.name)).toEqual(["Laptop Pro 15"]);
+    const one = await gql.request(PRODUCTS_BY_TAGS, { tags: ["laptop"] });
+    expect(one.productsByTags.map((p) => p.name)).toEqual(["Laptop Pro 15", "Notebook Bag"]);
     expect((await graphqlError(gql.request(PRODUCTS_BY_TAGS, { tags: [] }))).code).toBe("BAD_USER_INPUT");
   });
 
   test("the catalogue pages with a cursor and filters by category, tags and price", async () => {
-    const first = await gql.request<any>(PRODUCTS, { first: 3 });
-    expect(first.products.nodes.map((p: any) => p.name)).toEqual(["Laptop Pro 15", "Wireless Mouse", "Mechanical Keyboard"]);
+    const first = await gql.request(PRODUCTS, { first: 3 });
+    expect(first.products.nodes.map((p) => p.name)).toEqual(["Laptop Pro 15", "Wireless Mouse", "Mechanical Keyboard"]);
     expect(first.products.pageInfo.hasNextPage).toBe(true);
-    const second = await gql.request<any>(PRODUCTS, { first: 3, after: first.products.pageInfo.endCursor });
-    expect(second.products.nodes.map((p: any) => p.name)).toEqual(["Notebook Bag"]);
+    const second = await gql.request(PRODUCTS, { first: 3, after: first.products.pageInfo.endCursor });
+    expect(second.products.nodes.map((p) => p.name)).toEqual(["Notebook Bag"]);
     expect(second.products.pageInfo.hasNextPage).toBe(false);
 
-    const cheapAccessories = await gql.request<any>(PRODUCTS, { filter: { category: "Accessories", maxPrice: "50" } });
-    expect(cheapAccessories.products.nodes.map((p: any) => p.name)).toEqual(["Wireless Mouse", "Notebook Bag"]);
-    const pricey = await gql.request<any>(PRODUCTS, { filter: { minPrice: 89.99, tags: ["rgb"] } });
-    expect(pricey.products.nodes.map((p: any) => p.name)).toEqual(["Mechanical Keyboard"]);
+    const cheapAccessories = await gql.request(PRODUCTS, { filter: { category: "Accessories", maxPrice: "50" } });
+    expect(cheapAccessories.products.nodes.map((p) => p.name)).toEqual(["Wireless Mouse", "Notebook Bag"]);
+    const pricey = await gql.request(PRODUCTS, { filter: { minPrice: 89.99, tags: ["rgb"] } });
+    expect(pricey.products.nodes.map((p) => p.name)).toEqual(["Mechanical Keyboard"]);
     expect((await graphqlError(gql.request(PRODUCTS, { after: "not-a-cursor" }))).code).toBe("BAD_USER_INPUT");
     expect((await graphqlError(gql.request(PRODUCTS, { first: 0 }))).code).toBe("BAD_USER_INPUT");
   });
 
   test("stock moves by deltas and never below zero", async () => {
     const id = ids["Notebook Bag"];
-    expect((await gql.request<any>(ADJUST_STOCK, { id, delta: 5 })).adjustStock.stockQuantity).toBe(15);
-    expect((await gql.request<any>(ADJUST_STOCK, { id, delta: -15 })).adjustStock.stockQuantity).toBe(0);
+    expect((await gql.request(ADJUST_STOCK, { id, delta: 5 })).adjustStock.stockQuantity).toBe(15);
+    expect((await gql.request(ADJUST_STOCK, { id, delta: -15 })).adjustStock.stockQuantity).toBe(0);
     const belowZero = await graphqlError(gql.request(ADJUST_STOCK, { id, delta: -1 }));
     expect(belowZero).toMatchObject({ code: "OUT_OF_STOCK", message: `Insufficient stock for product ${id}` });
-    expect((await gql.request<any>(PRODUCT, { id })).product.stockQuantity).toBe(0);
+    expect((await gql.request(PRODUCT, { id })).product!.stockQuantity).toBe(0);
     expect(await graphqlError(gql.request(ADJUST_STOCK, { id: "999", delta: 1 }))).toMatchObject({
       code: "NOT_FOUND",
       message: "Product not found",
@@ -109,7 +109,7 @@ describe.each(BACKENDS)("products through the gateway (%s)", (backend) => {
     const id = ids["Mechanical Keyboard"]; // 100 in stock
     const attempts = await Promise.allSettled(Array.from({ length: 12 }, () => gql.request(ADJUST_STOCK, { id, delta: -10 })));
     expect(attempts.filter((a) => a.status === "fulfilled")).toHaveLength(10);
-    expect((await gql.request<any>(PRODUCT, { id })).product.stockQuantity).toBe(0);
+    expect((await gql.request(PRODUCT, { id })).product!.stockQuantity).toBe(0);
   });
 
   test("stock reservation is not part of the public supergraph", async () => {
@@ -132,6 +132,6 @@ describe.each(BACKENDS)("products through the gateway (%s)", (backend) => {
       headers: { "x-service-token": platform.secrets.serviceToken, "x-principal": "user:1:admin" },
     });
     expect(await graphqlError(asGateway.request(reserve))).toMatchObject({ code: "FORBIDDEN" });
-    expect((await gql.request<any>(PRODUCT, { id: "1" })).product.stockQuantity).toBe(50);
+    expect((await gql.request(PRODUCT, { id: "1" })).product!.stockQuantity).toBe(50);
   });
 });

@@ -7,7 +7,7 @@ import { createRateLimiter, tryConsume } from "../lib/rate-limit";
 import { startRestShim, type RestShim } from "../rest-shim/src/shim";
 import { createTestDatabases, type TestDatabases } from "./support/databases";
 import { registerUser } from "./support/fixtures";
-import { gatewayOver, postGraphQL, type Answer } from "./support/gateway-http";
+import { firstErrorCode, gatewayOver, postGraphQL, type Answer } from "./support/gateway-http";
 import { LOGIN } from "./support/operations";
 import { startTestPlatform, type TestPlatform } from "./support/platform";
 import { quietLogger } from "./support/rest-platform";
@@ -19,7 +19,7 @@ import { quietLogger } from "./support/rest-platform";
  */
 
 const QUERY = { query: "{ __typename }" };
-const code = (answer: Answer) => answer.body?.errors?.[0]?.extensions?.code;
+const code = firstErrorCode;
 
 function expectTooMany(answer: Answer): void {
   expect(answer.status).toBe(429);

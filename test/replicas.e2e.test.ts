@@ -95,7 +95,7 @@ describe(`two replicas of every service on PostgreSQL and Redis (seed ${SEED})`,
           .map((productId) => ({ productId, quantity: 1 + Math.floor(random() * 3) }));
         if (items.length === 0) items.push({ productId: products[0], quantity: 1 });
         try {
-          const { createOrder } = await gateways[i % 2].request<any>(CREATE_ORDER, { userId: users[i % users.length], items });
+          const { createOrder } = await gateways[i % 2].request(CREATE_ORDER, { userId: users[i % users.length], items });
           placed.push(createOrder.id);
         } catch (error: any) {
           const code = error?.response?.errors?.[0]?.extensions?.code;
@@ -143,8 +143,8 @@ describe(`two replicas of every service on PostgreSQL and Redis (seed ${SEED})`,
     for (const row of rows) {
       expect(row.stockQuantity).toBeGreaterThanOrEqual(0);
       for (const client of [...gateways, ...gateways]) {
-        const { product } = await client.request<any>(PRODUCT, { id: String(row.id) });
-        expect(product.stockQuantity).toBe(row.stockQuantity);
+        const { product } = await client.request(PRODUCT, { id: String(row.id) });
+        expect(product!.stockQuantity).toBe(row.stockQuantity);
       }
     }
   });
@@ -154,7 +154,7 @@ describe(`two replicas of every service on PostgreSQL and Redis (seed ${SEED})`,
     const productId = await createProduct(gateways[1], { name: "Announced", price: "3.00", stockQuantity: 100 });
     const placed = await Promise.all(
       Array.from({ length: 12 }, async (_, i) => {
-        const { createOrder } = await gateways[i % 2].request<any>(CREATE_ORDER, { userId, items: [{ productId, quantity: 1 }] });
+        const { createOrder } = await gateways[i % 2].request(CREATE_ORDER, { userId, items: [{ productId, quantity: 1 }] });
         return createOrder.id as string;
       }),
     );
@@ -213,7 +213,7 @@ describe(`two replicas of every service on PostgreSQL and Redis (seed ${SEED})`,
         ),
       ),
     );
-    expect((await gateways[1].request<any>(PRODUCT, { id: productId })).product.stockQuantity).toBe(stock - 16);
+    expect((await gateways[1].request(PRODUCT, { id: productId })).product!.stockQuantity).toBe(stock - 16);
     const releasedByRecovery = async () => {
       const counts = await Promise.all(
         platform.replicas.orders.map(async (orders) =>
@@ -236,7 +236,7 @@ describe(`two replicas of every service on PostgreSQL and Redis (seed ${SEED})`,
     });
     expect(held).toBe(0);
     for (const client of gateways) {
-      expect((await client.request<any>(PRODUCT, { id: productId })).product.stockQuantity).toBe(stock);
+      expect((await client.request(PRODUCT, { id: productId })).product!.stockQuantity).toBe(stock);
     }
     // Nothing left: another round on both sweeps nothing.
     const again = await recoverOnEveryReplica();

@@ -93,18 +93,18 @@ async function throughRest(shop: RestTestPlatform): Promise<Outcome> {
 
 async function throughGraphql(shop: RestTestPlatform): Promise<Outcome> {
   const gql = shop.platform.client();
-  const { register } = await gql.request<any>(REGISTER, { input: alice });
-  const { login } = await gql.request<any>(LOGIN, { email: alice.email, password: alice.password });
-  const { createProduct } = await gql.request<any>(CREATE_PRODUCT, { input: { ...lamp, price: String(lamp.price) } });
-  const { searchProducts } = await gql.request<any>(SEARCH_PRODUCTS, { query: "lamps" });
-  const { createOrder } = await gql.request<any>(CREATE_ORDER, {
+  const { register } = await gql.request(REGISTER, { input: alice });
+  const { login } = await gql.request(LOGIN, { email: alice.email, password: alice.password });
+  const { createProduct } = await gql.request(CREATE_PRODUCT, { input: { ...lamp, price: String(lamp.price) } });
+  const { searchProducts } = await gql.request(SEARCH_PRODUCTS, { query: "lamps" });
+  const { createOrder } = await gql.request(CREATE_ORDER, {
     userId: register.id,
     items: [{ productId: createProduct.id, quantity: 3 }],
   });
   await gql.request(UPDATE_ORDER_STATUS, { id: createOrder.id, status: "PROCESSING" });
-  const { order } = await gql.request<any>(ORDER, { id: createOrder.id });
-  const { product } = await gql.request<any>(`query { product(id: "${createProduct.id}") { stockQuantity } }`);
-  const { user } = await gql.request<any>(USER, { id: register.id });
+  const order = (await gql.request(ORDER, { id: createOrder.id })).order!;
+  const { product } = await gql.request(`query { product(id: "${createProduct.id}") { stockQuantity } }`);
+  const user = (await gql.request(USER, { id: register.id })).user!;
   expect(user.email).toBe(alice.email);
   const prices = new Map([[createProduct.id, Number(createProduct.price)]]);
   return {

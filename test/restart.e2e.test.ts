@@ -20,16 +20,16 @@ describe.each(BACKENDS)("a restart keeps the data (%s)", (backend) => {
     const secrets = platform.secrets;
     let gql = platform.client();
     await gql.request(REGISTER, { input: { email: "keep@example.com", username: "keeper", password: "password123" } });
-    const { login } = await gql.request<any>(LOGIN, { email: "keep@example.com", password: "password123" });
+    const { login } = await gql.request(LOGIN, { email: "keep@example.com", password: "password123" });
     const productId = await createProduct(gql, { name: "Durable", price: "12.34", stockQuantity: 9 });
-    const { createOrder } = await gql.request<any>(CREATE_ORDER, { userId: login.user.id, items: [{ productId, quantity: 2 }] });
-    const before = (await gql.request<any>(ORDER_ACROSS_SUBGRAPHS, { id: createOrder.id })).order;
+    const { createOrder } = await gql.request(CREATE_ORDER, { userId: login.user.id, items: [{ productId, quantity: 2 }] });
+    const before = (await gql.request(ORDER_ACROSS_SUBGRAPHS, { id: createOrder.id })).order;
     await platform.stop();
 
     platform = await startTestPlatform(databases.configs, { secrets });
     gql = platform.client();
-    expect((await gql.request<any>(ORDER_ACROSS_SUBGRAPHS, { id: createOrder.id })).order).toEqual(before);
-    expect((await platform.client(login.token).request<any>(ME)).me.username).toBe("keeper");
+    expect((await gql.request(ORDER_ACROSS_SUBGRAPHS, { id: createOrder.id })).order).toEqual(before);
+    expect((await platform.client(login.token).request(ME)).me.username).toBe("keeper");
     expect(await createProduct(gql, { name: "Next", price: "1.00", stockQuantity: 1 })).toBe(String(Number(productId) + 1));
   });
 });

@@ -20,15 +20,15 @@ describe.each(BACKENDS)("users through the gateway (%s)", (backend) => {
 
   test("register, then log in, then ask who I am", async () => {
     const gql = platform.client();
-    const { register } = await gql.request<any>(REGISTER, { input: john });
+    const { register } = await gql.request(REGISTER, { input: john });
     expect(register).toMatchObject({ id: "1", email: "john.doe@example.com", username: "johndoe", fullName: "John Doe" });
     expect(Date.parse(register.createdAt)).not.toBeNaN();
 
-    const { login } = await gql.request<any>(LOGIN, { email: "john.doe@example.com", password: john.password });
+    const { login } = await gql.request(LOGIN, { email: "john.doe@example.com", password: john.password });
     expect(login.user.id).toBe(register.id);
     expect(login.token.split(".")).toHaveLength(3);
 
-    const { me } = await platform.client(login.token).request<any>(ME);
+    const { me } = await platform.client(login.token).request(ME);
     expect(me).toEqual(register);
   });
 
@@ -71,9 +71,9 @@ describe.each(BACKENDS)("users through the gateway (%s)", (backend) => {
   });
 
   test("user by id: found, missing, malformed", async () => {
-    const { user } = await platform.client().request<any>(USER, { id: "1" });
+    const user = (await platform.client().request(USER, { id: "1" })).user!;
     expect(user.username).toBe("johndoe");
-    expect((await platform.client().request<any>(USER, { id: "999" })).user).toBeNull();
+    expect((await platform.client().request(USER, { id: "999" })).user).toBeNull();
     expect(await graphqlError(platform.client().request(USER, { id: "abc" }))).toMatchObject({ code: "BAD_USER_INPUT" });
   });
 
@@ -86,15 +86,13 @@ describe.each(BACKENDS)("users through the gateway (%s)", (backend) => {
       input: { email: "bob@builder.org", username: "bobby", password: "mypassword456", fullName: "Robert Johnson" },
     });
 
-    const byFirstName = await gql.request<any>(SEARCH_USERS, { query: "john" });
-    expect(byFirstName.searchUsers.map((u: any) => u.username).sort()).toEqual(["bobby", "johndoe"]);
-    expect((await gql.request<any>(SEARCH_USERS, { query: "Jane Smith" })).searchUsers).toEqual([
+    const byFirstName = await gql.request(SEARCH_USERS, { query: "john" });
+    expect(byFirstName.searchUsers.map((u) => u.username).sort()).toEqual(["bobby", "johndoe"]);
+    expect((await gql.request(SEARCH_USERS, { query: "Jane Smith" })).searchUsers).toEqual([
       { id: expect.any(String), username: "janesmith" },
     ]);
-    expect((await gql.request<any>(SEARCH_USERS, { query: "builder" })).searchUsers.map((u: any) => u.username)).toEqual([
-      "bobby",
-    ]);
-    expect((await gql.request<any>(SEARCH_USERS, { query: "zebra" })).searchUsers).toEqual([]);
+    expect((await gql.request(SEARCH_USERS, { query: "builder" })).searchUsers.map((u) => u.username)).toEqual(["bobby"]);
+    expect((await gql.request(SEARCH_USERS, { query: "zebra" })).searchUsers).toEqual([]);
     expect(await graphqlError(gql.request(SEARCH_USERS, { query: "  " }))).toMatchObject({ code: "BAD_USER_INPUT" });
   });
 });

@@ -1,3 +1,4 @@
+import { graphql } from "../../lib/__generated__/users-subgraph";
 import type { Request } from "express";
 import { GraphQLError } from "graphql";
 import { bearerToken, ROLES, verifyAccessToken, type Role } from "../../lib/auth";
@@ -16,18 +17,18 @@ export interface GatewayContext {
 /** The account behind a verified token: its current role, or null when it no longer exists. */
 export type AccountLookup = (userId: string) => Promise<{ role: Role } | null>;
 
-const ACCOUNT = /* GraphQL */ `
+const ACCOUNT = graphql(`
   query GatewayAccount($id: ID!) {
     user(id: $id) {
       role
     }
   }
-`;
+`);
 
 /** Asks the users subgraph, as a service, for an account's role. */
 export function accountLookupVia(users: ServiceClient): AccountLookup {
   return async (userId) => {
-    const { user } = await users.request<{ user: { role: string } | null }>(ACCOUNT, { id: userId });
+    const { user } = await users.request(ACCOUNT, { id: userId });
     const role = user?.role.toLowerCase();
     return role && (ROLES as readonly string[]).includes(role) ? { role: role as Role } : null;
   };

@@ -8,8 +8,16 @@ import {
 } from "@apollo/server/plugin/disabled";
 import { expressMiddleware } from "@as-integrations/express5";
 import type { Redis } from "ioredis";
-import { graphqlLimitsOf, readEnv, type AuthMode, type GraphQLLimits, type SubgraphName } from "../../lib/config";
+import {
+  circuitBreakerSettingsOf,
+  graphqlLimitsOf,
+  readEnv,
+  type AuthMode,
+  type GraphQLLimits,
+  type SubgraphName,
+} from "../../lib/config";
 import { createServiceClient } from "../../subgraphs/shared/service-client";
+import { observeBreakers, type BreakerSettings, type DependencyBreaker } from "../../lib/circuit-breaker";
 import { maskUnexpectedErrors } from "../../lib/errors";
 import { createHttpApp, jsonBody, jsonErrors } from "../../lib/http-app";
 import { listen, type RunningServer } from "../../lib/http-server";
@@ -55,6 +63,8 @@ export interface GatewaySettings {
   corsOrigins?: readonly string[];
   /** How long a subgraph may take to answer before the query fails with SERVICE_UNAVAILABLE. */
   subgraphTimeoutMs: number;
+  /** When a failing subgraph is cut off, and for how long; lib/config.ts's defaults when not given. */
+  circuitBreaker?: BreakerSettings;
   /** Largest accepted request body. */
   maxBodyBytes?: number;
   /** Serve the self-hosted GraphiQL playground at /graphql to browsers (lib/config.ts playgroundEnabled). Default: on. */
@@ -78,17 +88,33 @@ export async function startGateway(settings: GatewaySettings): Promise<RunningSe
 
   const metrics = new ServiceMetrics("gateway");
   const fetches = subgraphFetchMetrics(metrics);
+  const breakerSettings = settings.circuitBreaker ?? circuitBreakerSettingsOf(DEFAULTS);
+  const breakers: Record<string, DependencyBreaker> = {};
   const gateway = new ApolloGateway({
     supergraphSdl: settings.supergraphSdl,
-    buildService: ({ name, url }) =>
-      new ObservedSubgraphRequests(subgraphUrls[name as SubgraphName] ?? url, settings.subgraphTimeoutMs, settings.serviceToken, {
-        subgraph: name as SubgraphName,
-        fetches,
-      }),
+    buildService: ({ name, url }) => {
+      const subgraph = name as SubgraphName;
+      const requests = new ObservedSubgraphRequests(
+        subgraphUrls[subgraph] ?? url,
+        settings.subgraphTimeoutMs,
+        settings.serviceToken,
+        breakerSettings,
+        { subgraph, fetches },
+      );
+      breakers[subgraph] = requests.breaker;
+      return requests;
+    },
   });
-  const findAccount = accountLookupVia(
-    createServiceClient(subgraphUrls.users, settings.serviceToken, "users", settings.subgraphTimeoutMs),
+  const accounts = createServiceClient(
+    subgraphUrls.users,
+    settings.serviceToken,
+    "users",
+    settings.subgraphTimeoutMs,
+    breakerSettings,
   );
+  if (accounts.breaker) breakers["users-accounts"] = accounts.breaker;
+  observeBreakers(metrics, breakers);
+  const findAccount = accountLookupVia(accounts);
   const apollo = new ApolloServer<GatewayContext>({
     gateway,
     includeStacktraceInErrorResponses: false,

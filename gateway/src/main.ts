@@ -1,5 +1,13 @@
 import "./tracing";
-import { authModeOf, graphqlLimitsOf, introspectionEnabled, playgroundEnabled, readEnv, subgraphUrls } from "../../lib/config";
+import {
+  circuitBreakerSettingsOf,
+  authModeOf,
+  graphqlLimitsOf,
+  introspectionEnabled,
+  playgroundEnabled,
+  readEnv,
+  subgraphUrls,
+} from "../../lib/config";
 import { createLogger } from "../../lib/logger";
 import { connectRedis } from "../../lib/rate-limit";
 import { resolveSecrets } from "../../lib/secrets";
@@ -32,6 +40,7 @@ runService(logger, async () => {
     trustProxy: env.TRUST_PROXY,
     corsOrigins: env.CORS_ORIGINS,
     subgraphTimeoutMs: env.SUBGRAPH_TIMEOUT_MS,
+    circuitBreaker: circuitBreakerSettingsOf(env),
     logger,
   });
   return {

@@ -1,5 +1,6 @@
 import type { GraphQLDataSourceProcessOptions } from "@apollo/gateway";
 import type { Histogram } from "prom-client";
+import type { BreakerSettings } from "../../lib/circuit-breaker";
 import type { SubgraphName } from "../../lib/config";
 import type { ServiceMetrics } from "../../lib/observability/metrics";
 import { currentRequestId, REQUEST_ID_HEADER } from "../../lib/observability/request-context";
@@ -26,9 +27,10 @@ export class ObservedSubgraphRequests extends SubgraphRequests {
     url: string,
     timeoutMs: number,
     serviceToken: string,
+    breaker: BreakerSettings,
     observed: { subgraph: SubgraphName; fetches: Histogram<"subgraph" | "outcome"> },
   ) {
-    super(url, timeoutMs, serviceToken);
+    super(url, timeoutMs, serviceToken, breaker);
     this.subgraph = observed.subgraph;
     this.fetches = observed.fetches;
   }

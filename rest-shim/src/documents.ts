@@ -1,40 +1,12 @@
-import { gql } from "graphql-request";
+import { graphql } from "../../lib/__generated__/public-api";
 
 /**
- * Every GraphQL document the REST shim sends to the gateway, and the shapes of
- * their results (only the fields asked for here).
+ * Every GraphQL document the REST shim sends to the gateway. Their result and
+ * variables types are generated from the public API schema (codegen.ts), so a
+ * field the API does not have fails `tsc`. Fragments are used by name.
  */
 
-export interface UserResult {
-  id: string;
-  email: string;
-  username: string;
-  fullName: string;
-  createdAt: string;
-  updatedAt: string;
-}
-
-export interface ProductResult {
-  id: string;
-  name: string;
-  description: string;
-  price: string;
-  stockQuantity: number;
-  category: string;
-  tags: string[];
-  createdAt: string;
-}
-
-export interface OrderResult {
-  id: string;
-  user: { id: string };
-  status: string;
-  totalAmount: string;
-  items: { id: string; product: { id: string }; quantity: number; unitPrice: string }[];
-  createdAt: string;
-}
-
-const USER_FIELDS = gql`
+export const USER_FIELDS = graphql(`
   fragment RestUser on User {
     id
     email
@@ -43,9 +15,9 @@ const USER_FIELDS = gql`
     createdAt
     updatedAt
   }
-`;
+`);
 
-const PRODUCT_FIELDS = gql`
+export const PRODUCT_FIELDS = graphql(`
   fragment RestProduct on Product {
     id
     name
@@ -56,9 +28,9 @@ const PRODUCT_FIELDS = gql`
     tags
     createdAt
   }
-`;
+`);
 
-const ORDER_FIELDS = gql`
+export const ORDER_FIELDS = graphql(`
   fragment RestOrder on Order {
     id
     user {
@@ -76,17 +48,17 @@ const ORDER_FIELDS = gql`
     }
     createdAt
   }
-`;
+`);
 
-export const REGISTER = gql`
+export const REGISTER = graphql(`
   mutation RestRegister($input: RegisterInput!) {
     register(input: $input) {
       id
     }
   }
-`;
+`);
 
-export const LOGIN = gql`
+export const LOGIN = graphql(`
   mutation RestLogin($email: String!, $password: String!) {
     login(email: $email, password: $password) {
       token
@@ -95,101 +67,93 @@ export const LOGIN = gql`
       }
     }
   }
-  ${USER_FIELDS}
-`;
+`);
 
-export const USER = gql`
+export const USER = graphql(`
   query RestUser($id: ID!) {
     user(id: $id) {
       ...RestUser
     }
   }
-  ${USER_FIELDS}
-`;
+`);
 
-export const SEARCH_USERS = gql`
+export const SEARCH_USERS = graphql(`
   query RestSearchUsers($query: String!) {
     searchUsers(query: $query) {
       ...RestUser
     }
   }
-  ${USER_FIELDS}
-`;
+`);
 
-export const CREATE_PRODUCT = gql`
+export const CREATE_PRODUCT = graphql(`
   mutation RestCreateProduct($input: CreateProductInput!) {
     createProduct(input: $input) {
       id
     }
   }
-`;
+`);
 
-export const PRODUCT = gql`
+export const PRODUCT = graphql(`
   query RestProduct($id: ID!) {
     product(id: $id) {
       ...RestProduct
     }
   }
-  ${PRODUCT_FIELDS}
-`;
+`);
 
-export const SEARCH_PRODUCTS = gql`
+export const SEARCH_PRODUCTS = graphql(`
   query RestSearchProducts($query: String!) {
     searchProducts(query: $query) {
       ...RestProduct
     }
   }
-  ${PRODUCT_FIELDS}
-`;
+`);
 
-export const PRODUCTS_BY_TAGS = gql`
+export const PRODUCTS_BY_TAGS = graphql(`
   query RestProductsByTags($tags: [String!]!) {
     productsByTags(tags: $tags) {
       ...RestProduct
     }
   }
-  ${PRODUCT_FIELDS}
-`;
+`);
 
-export const ADJUST_STOCK = gql`
+export const ADJUST_STOCK = graphql(`
   mutation RestAdjustStock($id: ID!, $delta: Int!) {
     adjustStock(id: $id, delta: $delta) {
       id
     }
   }
-`;
+`);
 
-export const CREATE_ORDER = gql`
+export const CREATE_ORDER = graphql(`
   mutation RestCreateOrder($userId: ID!, $items: [OrderLineInput!]!, $idempotencyKey: String) {
     createOrder(userId: $userId, items: $items, idempotencyKey: $idempotencyKey) {
       id
       totalAmount
     }
   }
-`;
+`);
 
-export const ORDER = gql`
+export const ORDER = graphql(`
   query RestOrder($id: ID!) {
     order(id: $id) {
       ...RestOrder
     }
   }
-  ${ORDER_FIELDS}
-`;
+`);
 
-export const ORDERS_BY_USER = gql`
+export const ORDERS_BY_USER = graphql(`
   query RestOrdersByUser($userId: ID!, $first: Int!, $after: ID) {
     ordersByUser(userId: $userId, first: $first, after: $after) {
       ...RestOrder
     }
   }
-  ${ORDER_FIELDS}
-`;
+`);
 
-export const UPDATE_ORDER_STATUS = gql`
+export const UPDATE_ORDER_STATUS = graphql(`
   mutation RestUpdateOrderStatus($id: ID!, $status: OrderStatus!) {
     updateOrderStatus(id: $id, status: $status) {
       id
     }
   }
-`;
+`);

@@ -1,7 +1,6 @@
 import type { Request } from "express";
-import { ClientError, GraphQLClient } from "graphql-request";
 import type { SubgraphName } from "../../lib/config";
-import { requestIdHeaders } from "../../lib/observability/request-context";
+import { callFailureOf, createGraphQLClient, type GraphQLCaller } from "../../lib/graphql-client";
 import { healthUrlOf } from "../../lib/health-url";
 
 /**
@@ -34,9 +33,8 @@ export class GatewayUnreachable extends Error {
   }
 }
 
-export interface GatewayCaller {
-  request<Result>(document: string, variables?: Record<string, unknown>): Promise<Result>;
-}
+/** Typed documents (./documents.ts) to the gateway; failures as GatewayError or GatewayUnreachable. */
+export type GatewayCaller = GraphQLCaller;
 
 /** What the gateway's /health says; everything is false when the gateway does not answer. */
 export interface GatewayHealth {
@@ -52,14 +50,13 @@ export interface GatewayClient {
 const HEALTH_TIMEOUT_MS = 3000;
 
 export function createGatewayClient(gatewayUrl: string, timeoutMs: number): GatewayClient {
-  const timedFetch: typeof fetch = (input, init) => fetch(input, { ...init, signal: AbortSignal.timeout(timeoutMs) });
   return {
     forRequest(req) {
-      const client = new GraphQLClient(gatewayUrl, { headers: forwardedHeaders(req), fetch: timedFetch });
+      const client = createGraphQLClient(gatewayUrl, { timeoutMs, headers: forwardedHeaders(req) });
       return {
-        async request<Result>(document: string, variables?: Record<string, unknown>) {
+        async request(document, variables) {
           try {
-            return await client.request<Result>(document, variables);
+            return await client.request(document, variables);
           } catch (error) {
             throw asGatewayFailure(error);
           }
@@ -71,7 +68,7 @@ export function createGatewayClient(gatewayUrl: string, timeoutMs: number): Gate
 }
 
 function forwardedHeaders(req: Request): Record<string, string> {
-  const headers: Record<string, string> = { ...requestIdHeaders() };
+  const headers: Record<string, string> = {};
   if (req.headers.authorization) headers.authorization = req.headers.authorization;
   // The client's address as the shim believes it (req.ip honours TRUST_PROXY), never what the client claims;
   // the gateway believes it when the shim is among its trusted proxies.
@@ -81,20 +78,22 @@ function forwardedHeaders(req: Request): Record<string, string> {
 }
 
 function asGatewayFailure(error: unknown): unknown {
-  if (error instanceof ClientError) {
-    const first = error.response.errors?.[0];
-    if (first) {
-      const retryAfter = first.extensions?.retryAfterSeconds;
-      return new GatewayError(first.extensions?.code, first.message, typeof retryAfter === "number" ? retryAfter : undefined);
+  const failure = callFailureOf(error);
+  switch (failure?.kind) {
+    case "answered": {
+      const retryAfter = failure.error.extensions.retryAfterSeconds;
+      return new GatewayError(failure.error.code, failure.error.message, typeof retryAfter === "number" ? retryAfter : undefined);
     }
-    return new GatewayUnreachable(502, "The GraphQL gateway gave an invalid answer");
+    case "invalid":
+      return new GatewayUnreachable(502, "The GraphQL gateway gave an invalid answer");
+    case "timeout":
+      return new GatewayUnreachable(504, "The GraphQL gateway did not answer in time");
+    case "unreachable":
+    case "circuit-open":
+      return new GatewayUnreachable(502, "The GraphQL gateway is unreachable");
+    default:
+      return error;
   }
-  // By name, not instanceof: fetch's errors may come from another realm (a test sandbox, say).
-  const name = typeof error === "object" && error !== null && "name" in error ? error.name : undefined;
-  if (name === "TimeoutError") return new GatewayUnreachable(504, "The GraphQL gateway did not answer in time");
-  // fetch fails with a TypeError ("fetch failed") when the connection cannot be made or breaks.
-  if (name === "TypeError") return new GatewayUnreachable(502, "The GraphQL gateway is unreachable");
-  return error;
 }
 
 async function readGatewayHealth(url: string): Promise<GatewayHealth> {

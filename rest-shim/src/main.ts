@@ -20,6 +20,7 @@ runService(logger, async () => {
     },
     rateLimitPerMinute: env.RATE_LIMIT_PER_MINUTE,
     sharedRateLimit: redis && { redis, keyPrefix: env.REDIS_KEY_PREFIX },
+    gatewayTimeoutMs: env.GATEWAY_CALL_TIMEOUT_MS,
     authMode: authModeOf(env),
     trustProxy: env.TRUST_PROXY,
     corsOrigins: env.CORS_ORIGINS,

@@ -1,6 +1,6 @@
 import type { Redis } from "ioredis";
 import { listen, type RunningServer } from "../../lib/http-server";
-import type { AuthMode } from "../../lib/config";
+import { readEnv, type AuthMode } from "../../lib/config";
 import type { Logger } from "../../lib/logger";
 import { ServiceMetrics } from "../../lib/observability/metrics";
 import { buildApp } from "./app";
@@ -23,7 +23,7 @@ export interface RestShimSettings {
   authMode?: AuthMode;
   /** Largest accepted JSON body. Default 100 kB. */
   maxBodyBytes?: number;
-  /** How long a call to the gateway may take. Default 15 s. */
+  /** How long a call to the gateway may take (GATEWAY_CALL_TIMEOUT_MS). Default: lib/config.ts's. */
   gatewayTimeoutMs?: number;
   /** Proxies whose X-Forwarded-For is believed (TRUST_PROXY). Default: nobody. */
   trustProxy?: readonly string[];
@@ -41,7 +41,7 @@ export async function startRestShim(settings: RestShimSettings): Promise<RestShi
   const { logger } = settings;
   let serviceUrls: ServiceUrls = { users: "", products: "", orders: "" };
   const deps = {
-    gateway: createGatewayClient(settings.gatewayUrl, settings.gatewayTimeoutMs ?? 15_000),
+    gateway: createGatewayClient(settings.gatewayUrl, settings.gatewayTimeoutMs ?? readEnv({}).GATEWAY_CALL_TIMEOUT_MS),
     serviceUrls: () => serviceUrls,
     logger,
     metrics: new ServiceMetrics("rest-shim"),

@@ -1,4 +1,9 @@
-import type { OrderResult, ProductResult, UserResult } from "./documents";
+import type {
+  OrderStatus,
+  RestOrderFragment,
+  RestProductFragment,
+  RestUserFragment,
+} from "../../lib/__generated__/public-api/graphql";
 import type { CreateOrderBody, CreateProductBody, RegisterBody } from "./request-shapes";
 
 /**
@@ -21,11 +26,11 @@ export const graphqlId = (id: number | string): string => String(id);
 export const restMoney = (amount: string): number => Number(amount);
 
 /** "pending" → "PENDING"; whether it names a status is the gateway's call. */
-export const graphqlStatus = (status: string): string => status.toUpperCase();
+export const graphqlStatus = (status: string): OrderStatus => status.toUpperCase() as OrderStatus;
 
 export const restStatus = (status: string): string => status.toLowerCase();
 
-export const toRestUser = (user: UserResult) => ({
+export const toRestUser = (user: RestUserFragment) => ({
   id: restId(user.id),
   email: user.email,
   username: user.username,
@@ -34,7 +39,7 @@ export const toRestUser = (user: UserResult) => ({
   updated_at: user.updatedAt,
 });
 
-export const toRestProduct = (product: ProductResult) => ({
+export const toRestProduct = (product: RestProductFragment) => ({
   id: restId(product.id),
   name: product.name,
   description: product.description,
@@ -45,7 +50,7 @@ export const toRestProduct = (product: ProductResult) => ({
   created_at: product.createdAt,
 });
 
-export const toRestOrder = (order: OrderResult) => ({
+export const toRestOrder = (order: RestOrderFragment) => ({
   id: restId(order.id),
   user_id: restId(order.user.id),
   status: restStatus(order.status),

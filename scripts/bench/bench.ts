@@ -17,6 +17,7 @@ import crypto from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import autocannon from "autocannon";
+import { print, type DocumentNode } from "graphql";
 import { GraphQLClient, gql } from "graphql-request";
 import { ORDER, ORDERS_BY_USER, PRODUCT, SEARCH_PRODUCTS, USER } from "../../rest-shim/src/documents";
 import { cpuMillisecondsOf, freePort, ROOT, startPlatformProcess, type PlatformProcess } from "../support/platform-process";
@@ -180,11 +181,16 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
       return measurement;
     };
 
-    const graphql = (url: string, document: string, variables: object, headers: Record<string, string> = {}): LoadTarget => ({
+    const graphql = (
+      url: string,
+      document: string | DocumentNode,
+      variables: object,
+      headers: Record<string, string> = {},
+    ): LoadTarget => ({
       url,
       method: "POST",
       headers: { "content-type": "application/json", ...headers },
-      body: JSON.stringify({ query: document, variables }),
+      body: JSON.stringify({ query: typeof document === "string" ? document : print(document), variables }),
     });
     const get = (url: string): LoadTarget => ({ url, method: "GET", headers: {} });
 

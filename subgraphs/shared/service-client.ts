@@ -1,44 +1,42 @@
-import { ClientError, GraphQLClient } from "graphql-request";
-import { DomainError, ErrorCode, isPublicErrorCode } from "../../lib/errors";
-import { withRequestId } from "../../lib/observability/request-context";
+import type { BreakerSettings, DependencyBreaker } from "../../lib/circuit-breaker";
+import { DomainError, ErrorCode } from "../../lib/errors";
+import { callFailureOf, createGraphQLClient, domainErrorOf, type GraphQLCaller } from "../../lib/graphql-client";
 import { encodePrincipal, PRINCIPAL_HEADER, SERVICE, SERVICE_TOKEN_HEADER } from "./request-identity";
 
 /**
- * The one HTTP client for service-to-service GraphQL calls (orders → products,
- * orders → users). It presents the service credential, acting as the
- * platform itself (not for any user: the caller checked that), and turns the callee's
- * coded errors back into DomainErrors, so a business failure such as
- * OUT_OF_STOCK keeps its code and message across the hop.
+ * The one client for service-to-service GraphQL calls (orders → products,
+ * orders → users, the gateway → users), over lib/graphql-client.ts. It presents
+ * the service credential, acting as the platform itself (not for any user: the
+ * caller checked that), and turns the callee's coded errors back into
+ * DomainErrors, so a business failure such as OUT_OF_STOCK keeps its code and
+ * message across the hop. Every other failure is SERVICE_UNAVAILABLE: no
+ * answer within `timeoutMs` (SERVICE_CALL_TIMEOUT_MS), no connection, or a
+ * call refused at once by the open circuit; whether the step happened is then
+ * unknown to the caller in every case.
  */
-export interface ServiceClient {
-  request<Result>(document: string, variables?: Record<string, unknown>): Promise<Result>;
-}
+export type ServiceClient = GraphQLCaller & { breaker?: DependencyBreaker };
 
-/**
- * A callee that has not answered within `timeoutMs` (SERVICE_CALL_TIMEOUT_MS)
- * is treated as unavailable, so a hung service cannot hang its callers.
- */
-export function createServiceClient(url: string, serviceToken: string, serviceName: string, timeoutMs: number): ServiceClient {
-  const timedFetch: typeof fetch = (input, init) =>
-    fetch(input, { ...init, headers: withRequestId(init?.headers), signal: AbortSignal.timeout(timeoutMs) });
-  const client = new GraphQLClient(url, {
+export function createServiceClient(
+  url: string,
+  serviceToken: string,
+  serviceName: string,
+  timeoutMs: number,
+  breaker?: BreakerSettings,
+): ServiceClient {
+  const client = createGraphQLClient(url, {
+    timeoutMs,
     headers: { [SERVICE_TOKEN_HEADER]: serviceToken, [PRINCIPAL_HEADER]: encodePrincipal(SERVICE) },
-    fetch: timedFetch,
+    breaker,
   });
   return {
-    async request<Result>(document: string, variables?: Record<string, unknown>) {
+    breaker: client.breaker,
+    async request(document, variables) {
       try {
-        return await client.request<Result>(document, variables);
+        return await client.request(document, variables);
       } catch (error) {
-        if (error instanceof ClientError) {
-          const first = error.response.errors?.[0];
-          const code = first?.extensions?.code;
-          if (first && isPublicErrorCode(code)) {
-            const { code: _code, ...details } = first.extensions ?? {};
-            throw new DomainError(code as ErrorCode, first.message, details);
-          }
-        }
-        throw new DomainError(ErrorCode.SERVICE_UNAVAILABLE, `The ${serviceName} service is unavailable`);
+        const failure = callFailureOf(error);
+        const coded = failure?.kind === "answered" ? domainErrorOf(failure.error) : undefined;
+        throw coded ?? new DomainError(ErrorCode.SERVICE_UNAVAILABLE, `The ${serviceName} service is unavailable`);
       }
     },
   };

@@ -1,5 +1,6 @@
 import path from "node:path";
 import {
+  circuitBreakerSettingsOf,
   databaseConfigFor,
   readEnv,
   securitySettingsOf,
@@ -9,6 +10,7 @@ import {
   type SecuritySettings,
   type SubgraphName,
 } from "../../lib/config";
+import type { BreakerSettings } from "../../lib/circuit-breaker";
 import { createLogger, type Logger } from "../../lib/logger";
 import { resolveSecrets, type PlatformSecrets } from "../../lib/secrets";
 
@@ -27,6 +29,8 @@ export interface SubgraphSettings {
   serviceCallTimeoutMs: number;
   /** Products only: PRODUCTS_CACHE_TTL_SECONDS (its default when absent). */
   productsCacheTtlSeconds?: number;
+  /** When a failing service is cut off, and for how long (lib/circuit-breaker.ts). */
+  circuitBreaker: BreakerSettings;
 }
 
 export function subgraphSettingsFromEnv(name: SubgraphName, rawEnv = process.env): SubgraphSettings {
@@ -42,6 +46,7 @@ export function subgraphSettingsFromEnv(name: SubgraphName, rawEnv = process.env
     subgraphUrls: subgraphUrls(env),
     serviceCallTimeoutMs: env.SERVICE_CALL_TIMEOUT_MS,
     productsCacheTtlSeconds: env.PRODUCTS_CACHE_TTL_SECONDS,
+    circuitBreaker: circuitBreakerSettingsOf(env),
   };
 }
 

@@ -6,7 +6,7 @@ import { CREATE_PRODUCT, REGISTER } from "./operations";
 let counter = 0;
 
 export async function registerUser(gql: GraphQLClient, name = `shopper${++counter}`): Promise<string> {
-  const { register } = await gql.request<{ register: { id: string } }>(REGISTER, {
+  const { register } = await gql.request(REGISTER, {
     input: { email: `${name}@example.com`, username: name, password: "password123", fullName: `Shopper ${name}` },
   });
   return register.id;
@@ -16,7 +16,7 @@ export async function createProduct(
   gql: GraphQLClient,
   fields: { name: string; price: string; stockQuantity: number; tags?: string[] },
 ): Promise<string> {
-  const { createProduct } = await gql.request<{ createProduct: { id: string } }>(CREATE_PRODUCT, {
+  const { createProduct } = await gql.request(CREATE_PRODUCT, {
     input: { description: "", category: "Test", tags: [], ...fields },
   });
   return createProduct.id;

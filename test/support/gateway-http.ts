@@ -2,6 +2,7 @@ import http from "node:http";
 import { startGateway, type GatewaySettings } from "../../gateway/src/gateway";
 import { readSupergraph } from "../../gateway/src/supergraph";
 import type { RunningServer } from "../../lib/http-server";
+import { firstGraphQLError } from "../../lib/graphql-client";
 import { createLogger } from "../../lib/logger";
 import type { TestPlatform } from "./platform";
 
@@ -12,6 +13,9 @@ export interface Answer {
   headers: http.IncomingHttpHeaders;
   body: any;
 }
+
+/** The code of a raw answer's first GraphQL error, read as the platform's clients read it (lib/graphql-client.ts). */
+export const firstErrorCode = (answer: Answer): unknown => firstGraphQLError(answer.body)?.code;
 
 /** POSTs a GraphQL request from a chosen local address (so that a limiter sees different clients). */
 export function postGraphQL(

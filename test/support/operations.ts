@@ -1,8 +1,8 @@
-import { gql } from "graphql-request";
+import { graphql } from "../../lib/__generated__/public-api-tests";
 
-/** Every GraphQL document the end-to-end tests send to the gateway, in one place. */
+/** The GraphQL documents the end-to-end tests share, typed against the public API (codegen.ts). */
 
-export const USER_FIELDS = gql`
+export const USER_FIELDS = graphql(`
   fragment UserFields on User {
     id
     email
@@ -11,18 +11,17 @@ export const USER_FIELDS = gql`
     createdAt
     updatedAt
   }
-`;
+`);
 
-export const REGISTER = gql`
+export const REGISTER = graphql(`
   mutation Register($input: RegisterInput!) {
     register(input: $input) {
       ...UserFields
     }
   }
-  ${USER_FIELDS}
-`;
+`);
 
-export const LOGIN = gql`
+export const LOGIN = graphql(`
   mutation Login($email: String!, $password: String!) {
     login(email: $email, password: $password) {
       token
@@ -31,37 +30,34 @@ export const LOGIN = gql`
       }
     }
   }
-  ${USER_FIELDS}
-`;
+`);
 
-export const ME = gql`
+export const ME = graphql(`
   query Me {
     me {
       ...UserFields
     }
   }
-  ${USER_FIELDS}
-`;
+`);
 
-export const USER = gql`
+export const USER = graphql(`
   query User($id: ID!) {
     user(id: $id) {
       ...UserFields
     }
   }
-  ${USER_FIELDS}
-`;
+`);
 
-export const SEARCH_USERS = gql`
+export const SEARCH_USERS = graphql(`
   query SearchUsers($query: String!) {
     searchUsers(query: $query) {
       id
       username
     }
   }
-`;
+`);
 
-export const PRODUCT_FIELDS = gql`
+export const PRODUCT_FIELDS = graphql(`
   fragment ProductFields on Product {
     id
     name
@@ -73,27 +69,25 @@ export const PRODUCT_FIELDS = gql`
     createdAt
     updatedAt
   }
-`;
+`);
 
-export const CREATE_PRODUCT = gql`
+export const CREATE_PRODUCT = graphql(`
   mutation CreateProduct($input: CreateProductInput!) {
     createProduct(input: $input) {
       ...ProductFields
     }
   }
-  ${PRODUCT_FIELDS}
-`;
+`);
 
-export const PRODUCT = gql`
+export const PRODUCT = graphql(`
   query Product($id: ID!) {
     product(id: $id) {
       ...ProductFields
     }
   }
-  ${PRODUCT_FIELDS}
-`;
+`);
 
-export const PRODUCTS = gql`
+export const PRODUCTS = graphql(`
   query Products($filter: ProductFilter, $first: Int, $after: String) {
     products(filter: $filter, first: $first, after: $after) {
       nodes {
@@ -109,18 +103,18 @@ export const PRODUCTS = gql`
       }
     }
   }
-`;
+`);
 
-export const SEARCH_PRODUCTS = gql`
+export const SEARCH_PRODUCTS = graphql(`
   query SearchProducts($query: String!) {
     searchProducts(query: $query) {
       id
       name
     }
   }
-`;
+`);
 
-export const PRODUCTS_BY_TAGS = gql`
+export const PRODUCTS_BY_TAGS = graphql(`
   query ProductsByTags($tags: [String!]!) {
     productsByTags(tags: $tags) {
       id
@@ -128,18 +122,18 @@ export const PRODUCTS_BY_TAGS = gql`
       tags
     }
   }
-`;
+`);
 
-export const ADJUST_STOCK = gql`
+export const ADJUST_STOCK = graphql(`
   mutation AdjustStock($id: ID!, $delta: Int!) {
     adjustStock(id: $id, delta: $delta) {
       id
       stockQuantity
     }
   }
-`;
+`);
 
-export const ORDER_FIELDS = gql`
+export const ORDER_FIELDS = graphql(`
   fragment OrderFields on Order {
     id
     status
@@ -159,36 +153,33 @@ export const ORDER_FIELDS = gql`
       }
     }
   }
-`;
+`);
 
-export const CREATE_ORDER = gql`
+export const CREATE_ORDER = graphql(`
   mutation CreateOrder($userId: ID!, $items: [OrderLineInput!]!, $idempotencyKey: String) {
     createOrder(userId: $userId, items: $items, idempotencyKey: $idempotencyKey) {
       ...OrderFields
     }
   }
-  ${ORDER_FIELDS}
-`;
+`);
 
-export const ORDER = gql`
+export const ORDER = graphql(`
   query Order($id: ID!) {
     order(id: $id) {
       ...OrderFields
     }
   }
-  ${ORDER_FIELDS}
-`;
+`);
 
-export const ORDERS_BY_USER = gql`
+export const ORDERS_BY_USER = graphql(`
   query OrdersByUser($userId: ID!, $first: Int, $after: ID) {
     ordersByUser(userId: $userId, first: $first, after: $after) {
       ...OrderFields
     }
   }
-  ${ORDER_FIELDS}
-`;
+`);
 
-export const ORDER_HISTORY = gql`
+export const ORDER_HISTORY = graphql(`
   query OrderHistory($id: ID!) {
     order(id: $id) {
       id
@@ -201,19 +192,19 @@ export const ORDER_HISTORY = gql`
       pendingStep
     }
   }
-`;
+`);
 
-export const UPDATE_ORDER_STATUS = gql`
+export const UPDATE_ORDER_STATUS = graphql(`
   mutation UpdateOrderStatus($id: ID!, $status: OrderStatus!) {
     updateOrderStatus(id: $id, status: $status) {
       id
       status
     }
   }
-`;
+`);
 
 /** Starts at an order and reaches into all three subgraphs. */
-export const ORDER_ACROSS_SUBGRAPHS = gql`
+export const ORDER_ACROSS_SUBGRAPHS = graphql(`
   query OrderAcrossSubgraphs($id: ID!) {
     order(id: $id) {
       id
@@ -234,9 +225,9 @@ export const ORDER_ACROSS_SUBGRAPHS = gql`
       }
     }
   }
-`;
+`);
 
-export const USER_WITH_ORDERS = gql`
+export const USER_WITH_ORDERS = graphql(`
   query UserWithOrders($id: ID!) {
     user(id: $id) {
       id
@@ -252,9 +243,9 @@ export const USER_WITH_ORDERS = gql`
       }
     }
   }
-`;
+`);
 
-export const LOGIN_TOKENS = gql`
+export const LOGIN_TOKENS = graphql(`
   mutation LoginTokens($email: String!, $password: String!) {
     login(email: $email, password: $password) {
       token
@@ -265,9 +256,9 @@ export const LOGIN_TOKENS = gql`
       }
     }
   }
-`;
+`);
 
-export const REFRESH_TOKEN = gql`
+export const REFRESH_TOKEN = graphql(`
   mutation RefreshToken($refreshToken: String!) {
     refreshToken(refreshToken: $refreshToken) {
       token
@@ -277,15 +268,15 @@ export const REFRESH_TOKEN = gql`
       }
     }
   }
-`;
+`);
 
-export const LOGOUT = gql`
+export const LOGOUT = graphql(`
   mutation Logout($refreshToken: String!) {
     logout(refreshToken: $refreshToken)
   }
-`;
+`);
 
-export const UPDATE_PRODUCT = gql`
+export const UPDATE_PRODUCT = graphql(`
   mutation UpdateProduct($id: ID!, $input: UpdateProductInput!) {
     updateProduct(id: $id, input: $input) {
       id
@@ -294,13 +285,13 @@ export const UPDATE_PRODUCT = gql`
       archivedAt
     }
   }
-`;
+`);
 
-export const ARCHIVE_PRODUCT = gql`
+export const ARCHIVE_PRODUCT = graphql(`
   mutation ArchiveProduct($id: ID!) {
     archiveProduct(id: $id) {
       id
       archivedAt
     }
   }
-`;
+`);

@@ -1,6 +1,7 @@
 import crypto from "node:crypto";
 import { GraphQLClient } from "graphql-request";
 import {
+  circuitBreakerSettingsOf,
   introspectionEnabled,
   orderEventsSettingsOf,
   readEnv,
@@ -98,6 +99,7 @@ export async function startTestPlatform(
     subgraphUrls,
     serviceCallTimeoutMs: options.serviceCallTimeoutMs ?? 3000,
     productsCacheTtlSeconds: platformEnv.PRODUCTS_CACHE_TTL_SECONDS,
+    circuitBreaker: circuitBreakerSettingsOf(platformEnv),
   });
   const started: { close(): Promise<void> }[] = [];
   const track = <T extends { close(): Promise<void> }>(service: T): T => (started.push(service), service);
@@ -143,6 +145,7 @@ export async function startTestPlatform(
         serviceToken: secrets.serviceToken,
         authMode: security.authMode,
         subgraphTimeoutMs: options.subgraphTimeoutMs ?? 10_000,
+        circuitBreaker: circuitBreakerSettingsOf(platformEnv),
         // As the platform decides from AUTH_MODE; every test client shares one address, so the per-client limit is out of the way.
         introspection: introspectionEnabled(platformEnv),
         rateLimits: { perClientPerMinute: 100_000, perUserPerMinute: 100_000 },

@@ -1,5 +1,6 @@
 import { ErrorCode } from "../../../lib/errors";
-import { CREATE_ORDER, ORDER, ORDERS_BY_USER, UPDATE_ORDER_STATUS, type OrderResult } from "../documents";
+import type { RestOrderFragment } from "../../../lib/__generated__/public-api/graphql";
+import { CREATE_ORDER, ORDER, ORDERS_BY_USER, UPDATE_ORDER_STATUS } from "../documents";
 import { CreateOrderBody, IdempotencyKey, idempotencyKeyHeader, pathParam, StatusBody } from "../request-shapes";
 import { Message, Order, OrderCreated, Orders } from "../response-shapes";
 import { route, type Route } from "../routing";
@@ -40,7 +41,7 @@ export const ordersRoutes: Route[] = [
     // An Idempotency-Key header makes a retry safe (see createOrder); reusing one for another body is 422.
     statusOverrides: { [ErrorCode.NOT_FOUND]: 400, [ErrorCode.OUT_OF_STOCK]: 400 },
     async handle(req, { gateway, body }) {
-      const { createOrder } = await gateway.request<{ createOrder: { id: string; totalAmount: string } }>(CREATE_ORDER, {
+      const { createOrder } = await gateway.request(CREATE_ORDER, {
         ...toOrderVariables(body),
         idempotencyKey: idempotencyKeyHeader(req) ?? null,
       });
@@ -65,10 +66,10 @@ export const ordersRoutes: Route[] = [
     async handle(req, { gateway }) {
       // The contract answers the whole history; GraphQL gives it a page at a time.
       const userId = graphqlId(pathParam(req, "userId"));
-      const orders: OrderResult[] = [];
+      const orders: RestOrderFragment[] = [];
       for (;;) {
         const after = orders.length ? orders[orders.length - 1].id : null;
-        const { ordersByUser } = await gateway.request<{ ordersByUser: OrderResult[] }>(ORDERS_BY_USER, {
+        const { ordersByUser } = await gateway.request(ORDERS_BY_USER, {
           userId,
           first: ORDERS_PAGE,
           after,
@@ -89,7 +90,7 @@ export const ordersRoutes: Route[] = [
       404: "Order not found (with AUTH_MODE=enforced, also someone else's order, for a customer).",
     },
     async handle(req, { gateway }) {
-      const { order } = await gateway.request<{ order: OrderResult | null }>(ORDER, { id: graphqlId(pathParam(req, "id")) });
+      const { order } = await gateway.request(ORDER, { id: graphqlId(pathParam(req, "id")) });
       if (!order) return { status: 404, body: { error: "Order not found" } };
       return { status: 200, body: toRestOrder(order) };
     },

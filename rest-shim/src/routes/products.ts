@@ -1,5 +1,5 @@
 import { ErrorCode } from "../../../lib/errors";
-import { ADJUST_STOCK, CREATE_PRODUCT, PRODUCT, PRODUCTS_BY_TAGS, SEARCH_PRODUCTS, type ProductResult } from "../documents";
+import { ADJUST_STOCK, CREATE_PRODUCT, PRODUCT, PRODUCTS_BY_TAGS, SEARCH_PRODUCTS } from "../documents";
 import { CreateProductBody, listQueryParam, pathParam, requiredQueryParam, StockBody } from "../request-shapes";
 import { Message, Product, ProductCreated, Products } from "../response-shapes";
 import { route, type Route } from "../routing";
@@ -18,7 +18,7 @@ export const productsRoutes: Route[] = [
       403: "AUTH_MODE=enforced and the caller is not an admin.",
     },
     async handle(_req, { gateway, body }) {
-      const { createProduct } = await gateway.request<{ createProduct: { id: string } }>(CREATE_PRODUCT, {
+      const { createProduct } = await gateway.request(CREATE_PRODUCT, {
         input: toCreateProductInput(body),
       });
       return { status: 201, body: { message: "Product created successfully", product_id: restId(createProduct.id) } };
@@ -36,7 +36,7 @@ export const productsRoutes: Route[] = [
     },
     async handle(req, { gateway }) {
       const query = requiredQueryParam(req, "q");
-      const { searchProducts } = await gateway.request<{ searchProducts: ProductResult[] }>(SEARCH_PRODUCTS, { query });
+      const { searchProducts } = await gateway.request(SEARCH_PRODUCTS, { query });
       return { status: 200, body: searchProducts.map(toRestProduct) };
     },
   }),
@@ -55,7 +55,7 @@ export const productsRoutes: Route[] = [
     async handle(req, { gateway }) {
       // `?tags=a,b` as the README says, and `?tag=a` as the old code read.
       const tags = listQueryParam(req, "tags", "tag");
-      const { productsByTags } = await gateway.request<{ productsByTags: ProductResult[] }>(PRODUCTS_BY_TAGS, { tags });
+      const { productsByTags } = await gateway.request(PRODUCTS_BY_TAGS, { tags });
       return { status: 200, body: productsByTags.map(toRestProduct) };
     },
   }),
@@ -69,7 +69,7 @@ export const productsRoutes: Route[] = [
       404: "Product not found.",
     },
     async handle(req, { gateway }) {
-      const { product } = await gateway.request<{ product: ProductResult | null }>(PRODUCT, {
+      const { product } = await gateway.request(PRODUCT, {
         id: graphqlId(pathParam(req, "id")),
       });
       if (!product) return { status: 404, body: { error: "Product not found" } };

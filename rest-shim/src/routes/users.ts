@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { LOGIN, REGISTER, SEARCH_USERS, USER, type UserResult } from "../documents";
+import { LOGIN, REGISTER, SEARCH_USERS, USER } from "../documents";
 import { LoginBody, pathParam, requiredQueryParam, RegisterBody } from "../request-shapes";
 import { LoggedIn, Registered, User, Users } from "../response-shapes";
 import { route, type Route } from "../routing";
@@ -39,7 +39,7 @@ export function usersRoutes(paths: UsersPaths): Route[] {
         409: "User already exists.",
       },
       async handle(_req, { gateway, body }) {
-        const { register } = await gateway.request<{ register: { id: string } }>(REGISTER, { input: toRegisterInput(body) });
+        const { register } = await gateway.request(REGISTER, { input: toRegisterInput(body) });
         return { status: 200, body: { message: "User registered successfully", user_id: restId(register.id) } };
       },
     }),
@@ -57,7 +57,7 @@ export function usersRoutes(paths: UsersPaths): Route[] {
         },
       },
       async handle(_req, { gateway, body: { email, password } }) {
-        const { login } = await gateway.request<{ login: { token: string; user: UserResult } }>(LOGIN, { email, password });
+        const { login } = await gateway.request(LOGIN, { email, password });
         return { status: 200, body: { token: login.token, user: toRestUser(login.user) } };
       },
     }),
@@ -74,7 +74,7 @@ export function usersRoutes(paths: UsersPaths): Route[] {
       },
       async handle(req, { gateway }) {
         const query = requiredQueryParam(req, "q");
-        const { searchUsers } = await gateway.request<{ searchUsers: UserResult[] }>(SEARCH_USERS, { query });
+        const { searchUsers } = await gateway.request(SEARCH_USERS, { query });
         return { status: 200, body: searchUsers.map(toRestUser) };
       },
     }),
@@ -88,7 +88,7 @@ export function usersRoutes(paths: UsersPaths): Route[] {
         404: "User not found (with AUTH_MODE=enforced, also someone else's profile, for a customer).",
       },
       async handle(req, { gateway }) {
-        const { user } = await gateway.request<{ user: UserResult | null }>(USER, { id: graphqlId(pathParam(req, "id")) });
+        const { user } = await gateway.request(USER, { id: graphqlId(pathParam(req, "id")) });
         if (!user) return { status: 404, body: { error: "User not found" } };
         return { status: 200, body: toRestUser(user) };
       },

@@ -2,6 +2,7 @@ import fs from "node:fs";
 import { gql } from "graphql-tag";
 import type { OrderEventsSettings } from "../../../lib/config";
 import type { RunningServer } from "../../../lib/http-server";
+import { observeBreakers } from "../../../lib/circuit-breaker";
 import { ServiceMetrics } from "../../../lib/observability/metrics";
 import { createServiceClient } from "../../shared/service-client";
 import { startSubgraph } from "../../shared/subgraph-server";
@@ -45,9 +46,18 @@ export async function startOrdersSubgraph(
   const database = await openOrdersDatabase(settings.database, settings.logger, metrics);
   const counters = orderCounters(metrics);
   const { serviceToken } = settings.secrets;
-  const timeoutMs = settings.serviceCallTimeoutMs;
-  const products = new ProductsClient(createServiceClient(settings.subgraphUrls.products, serviceToken, "products", timeoutMs));
-  const users = new UsersClient(createServiceClient(settings.subgraphUrls.users, serviceToken, "users", timeoutMs));
+  const { serviceCallTimeoutMs: timeoutMs, circuitBreaker } = settings;
+  const productsService = createServiceClient(
+    settings.subgraphUrls.products,
+    serviceToken,
+    "products",
+    timeoutMs,
+    circuitBreaker,
+  );
+  const usersService = createServiceClient(settings.subgraphUrls.users, serviceToken, "users", timeoutMs, circuitBreaker);
+  observeBreakers(metrics, { products: productsService.breaker!, users: usersService.breaker! });
+  const products = new ProductsClient(productsService);
+  const users = new UsersClient(usersService);
   const { logger } = settings;
   const eventRelay = options.events
     ? startOrderEventRelay({

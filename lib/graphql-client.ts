@@ -1,0 +1,107 @@
+import type { TypedDocumentNode } from "@graphql-typed-document-node/core";
+import { ClientError, GraphQLClient } from "graphql-request";
+import { dependencyBreaker, isCircuitOpen, type BreakerSettings, type DependencyBreaker } from "./circuit-breaker";
+import { DomainError, ErrorCode, isPublicErrorCode } from "./errors";
+import { withRequestId } from "./observability/request-context";
+
+/**
+ * The platform's one GraphQL HTTP client (graphql-request over Node's fetch),
+ * used by the REST shim towards the gateway, by the services towards each
+ * other and by the scripts: documents typed by codegen.ts, a timeout on every
+ * call (lib/config.ts), the current request's id passed on, optionally a
+ * circuit breaker, and one reading of how a call failed.
+ */
+export interface GraphQLCaller {
+  request<Result, Variables>(document: TypedDocumentNode<Result, Variables>, variables: Variables): Promise<Result>;
+}
+
+export interface GraphQLClientOptions {
+  /** How long a call may take before it fails as a timeout. */
+  timeoutMs: number;
+  /** Sent with every call (credentials, forwarded client headers). */
+  headers?: Record<string, string>;
+  /** Cut the dependency off after failures in a row (lib/circuit-breaker.ts); none when absent. */
+  breaker?: BreakerSettings;
+}
+
+/** fetch that gives up after `timeoutMs` and carries the current request's id. */
+export function timedFetch(timeoutMs: number): typeof fetch {
+  return (input, init) =>
+    fetch(input, { ...init, headers: withRequestId(init?.headers), signal: AbortSignal.timeout(timeoutMs) });
+}
+
+export function createGraphQLClient(url: string, options: GraphQLClientOptions): GraphQLCaller & { breaker?: DependencyBreaker } {
+  const client = new GraphQLClient(url, { headers: options.headers, fetch: timedFetch(options.timeoutMs) });
+  const breaker = options.breaker && dependencyBreaker(options.breaker, isDependencyFailure);
+  const send = <Result, Variables>(document: TypedDocumentNode<Result, Variables>, variables: Variables) =>
+    client.request<Result>({ document: document as TypedDocumentNode<Result>, variables: variables as Record<string, unknown> });
+  return {
+    breaker,
+    request: (document, variables) => (breaker ? breaker.execute(() => send(document, variables)) : send(document, variables)),
+  };
+}
+
+/** A GraphQL error as every client of the platform reads it: the first of an answer's errors. */
+export interface FirstGraphQLError {
+  code: unknown;
+  message: string;
+  extensions: Record<string, unknown>;
+}
+
+/** The first error of a GraphQL answer (its parsed body, or graphql-request's response), if it has one. */
+export function firstGraphQLError(body: unknown): FirstGraphQLError | undefined {
+  const errors = typeof body === "object" && body !== null && "errors" in body ? body.errors : undefined;
+  if (!Array.isArray(errors) || errors.length === 0) return undefined;
+  const first = errors[0] as { message?: unknown; extensions?: Record<string, unknown> };
+  const extensions = first.extensions ?? {};
+  return { code: extensions.code, message: typeof first.message === "string" ? first.message : "", extensions };
+}
+
+/** A first error with a public code, as the DomainError the callee raised: code, message and details cross the hop. */
+export function domainErrorOf(first: FirstGraphQLError | undefined): DomainError | undefined {
+  if (!first || !isPublicErrorCode(first.code)) return undefined;
+  const { code: _code, ...details } = first.extensions;
+  return new DomainError(first.code as ErrorCode, first.message, details);
+}
+
+/** How a call through this client failed. */
+export type CallFailure =
+  /** The server answered with GraphQL errors. */
+  | { kind: "answered"; status: number; error: FirstGraphQLError }
+  /** The server answered, but not with GraphQL. */
+  | { kind: "invalid"; status: number }
+  | { kind: "timeout" }
+  /** The connection could not be made, or broke. */
+  | { kind: "unreachable" }
+  /** Not sent: the dependency's circuit is open. */
+  | { kind: "circuit-open" };
+
+/** What a thrown error says about the call; undefined when it is no failure of the call (a bug, say). */
+export function callFailureOf(error: unknown): CallFailure | undefined {
+  if (error instanceof ClientError) {
+    const first = firstGraphQLError(error.response);
+    return first
+      ? { kind: "answered", status: error.response.status, error: first }
+      : { kind: "invalid", status: error.response.status };
+  }
+  if (isCircuitOpen(error)) return { kind: "circuit-open" };
+  // By name, not instanceof: fetch's errors may come from another realm (a test sandbox, say).
+  const name = typeof error === "object" && error !== null && "name" in error ? error.name : undefined;
+  if (name === "TimeoutError") return { kind: "timeout" };
+  // fetch fails with a TypeError ("fetch failed") when the connection cannot be made or breaks.
+  if (name === "TypeError") return { kind: "unreachable" };
+  return undefined;
+}
+
+/**
+ * What counts against a dependency's circuit: no answer, or a broken one (5xx
+ * without a public code). A coded answer (OUT_OF_STOCK, NOT_FOUND …) is the
+ * dependency working.
+ */
+export function isDependencyFailure(error: unknown): boolean {
+  const failure = callFailureOf(error);
+  if (!failure) return false;
+  if (failure.kind === "answered") return failure.status >= 500 && !isPublicErrorCode(failure.error.code);
+  if (failure.kind === "invalid") return failure.status >= 500;
+  return failure.kind !== "circuit-open";
+}
