@@ -1,9 +1,6 @@
 import crypto from "node:crypto";
 import { CircuitState } from "cockatiel";
 import { GraphQLClient } from "graphql-request";
-import { createLogger } from "../lib/logger";
-import { startGateway } from "../gateway/src/gateway";
-import { readSupergraph } from "../gateway/src/supergraph";
 import { ProductsClient } from "../subgraphs/orders/src/products.client";
 import { createServiceClient } from "../subgraphs/shared/service-client";
 import { createTestDatabases, type TestDatabases } from "./support/databases";
@@ -12,7 +9,7 @@ import { createProduct, registerUser } from "./support/fixtures";
 import { graphqlError } from "./support/graphql-errors";
 import { metricValue, scrape } from "./support/metrics";
 import { CREATE_ORDER, PRODUCT, USER } from "./support/operations";
-import { startTestPlatform, type TestPlatform } from "./support/platform";
+import { startGatewayBeside, startTestPlatform, type TestPlatform } from "./support/platform";
 import { BALANCED, readLedger } from "./support/stock-ledger";
 
 /**
@@ -145,21 +142,10 @@ describe("circuit breakers (postgres)", () => {
     const productId = await product(3);
     const hung = await startFaultProxy(platform.subgraphs.products.url);
     const timeoutMs = 1500;
-    const gateway = await startGateway({
-      port: 0,
-      host: "127.0.0.1",
-      subgraphUrls: {
-        users: `${platform.subgraphs.users.url}/graphql`,
-        products: `${hung.url}/graphql`,
-        orders: `${platform.subgraphs.orders.url}/graphql`,
-      },
-      supergraphSdl: readSupergraph(),
-      jwtSecret: platform.secrets.jwtSecret,
-      serviceToken: platform.secrets.serviceToken,
-      authMode: platform.authMode,
+    const gateway = await startGatewayBeside(platform, {
+      subgraphUrls: { products: `${hung.url}/graphql` },
       subgraphTimeoutMs: timeoutMs,
       circuitBreaker: { failureThreshold: FAILURES, cooldownMs: COOLDOWN_MS },
-      logger: createLogger("test", "silent"),
     });
     const client = new GraphQLClient(`${gateway.url}/graphql`);
     try {

@@ -5,9 +5,6 @@ import path from "node:path";
 import { GraphQLClient } from "graphql-request";
 import type { OrderStatus } from "../lib/__generated__/public-api-tests/graphql";
 import { ENV_VARIABLES } from "../lib/config";
-import { createLogger } from "../lib/logger";
-import { startGateway } from "../gateway/src/gateway";
-import { readSupergraph } from "../gateway/src/supergraph";
 import { createTestDatabases, type TestDatabases } from "./support/databases";
 import { startFaultProxy, type Fault, type FaultProxy } from "./support/fault-proxy";
 import { createProduct, registerUser } from "./support/fixtures";
@@ -20,7 +17,7 @@ import {
   PRODUCT,
   UPDATE_ORDER_STATUS,
 } from "./support/operations";
-import { startTestPlatform, type TestPlatform } from "./support/platform";
+import { startGatewayBeside, startTestPlatform, type TestPlatform } from "./support/platform";
 import { BALANCED, readLedger } from "./support/stock-ledger";
 import { seededRandom } from "./support/seeded-random";
 
@@ -341,20 +338,9 @@ describe("orders under faults (postgres)", () => {
     const { createOrder } = await place(userId, productId, 1);
     const hung = await startFaultProxy(platform.subgraphs.products.url);
     const timeoutMs = 1500;
-    const gateway = await startGateway({
-      port: 0,
-      host: "127.0.0.1",
-      subgraphUrls: {
-        users: `${platform.subgraphs.users.url}/graphql`,
-        products: `${hung.url}/graphql`,
-        orders: `${platform.subgraphs.orders.url}/graphql`,
-      },
-      supergraphSdl: readSupergraph(),
-      jwtSecret: platform.secrets.jwtSecret,
-      serviceToken: platform.secrets.serviceToken,
-      authMode: platform.authMode,
+    const gateway = await startGatewayBeside(platform, {
+      subgraphUrls: { products: `${hung.url}/graphql` },
       subgraphTimeoutMs: timeoutMs,
-      logger: createLogger("test", "silent"),
     });
     try {
       hung.fail("*", "hang");

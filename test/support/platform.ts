@@ -181,6 +181,37 @@ export async function startTestPlatform(
   };
 }
 
+/**
+ * One more gateway over a running platform's subgraphs, its secrets and auth
+ * mode, with settings of its own: a subgraph reached through a fault proxy, a
+ * short timeout, a circuit breaker. The caller closes it.
+ */
+export function startGatewayBeside(
+  platform: TestPlatform,
+  settings: Partial<Omit<GatewaySettings, "subgraphUrls">> & {
+    subgraphTimeoutMs: number;
+    subgraphUrls?: Partial<Record<SubgraphName, string>>;
+  },
+): Promise<RunningServer> {
+  const { subgraphs } = platform;
+  return startGateway({
+    port: 0,
+    host: "127.0.0.1",
+    supergraphSdl: readSupergraph(),
+    jwtSecret: platform.secrets.jwtSecret,
+    serviceToken: platform.secrets.serviceToken,
+    authMode: platform.authMode,
+    logger: createLogger("test", process.env.LOG_LEVEL ?? "silent"),
+    ...settings,
+    subgraphUrls: {
+      users: `${subgraphs.users.url}/graphql`,
+      products: `${subgraphs.products.url}/graphql`,
+      orders: `${subgraphs.orders.url}/graphql`,
+      ...settings.subgraphUrls,
+    },
+  });
+}
+
 function randomSecret(): string {
   return crypto.randomBytes(24).toString("hex");
 }

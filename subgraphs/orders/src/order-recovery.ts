@@ -25,14 +25,15 @@ import type { ProductsClient } from "./products.client";
  * a client's retry) and a run may stop anywhere: the next one carries on. No
  * row lock is held across a call to another service.
  *
- * Any number of replicas may run this at once, and each abandoned
- * reservation is still swept once: products gives a reservation's stock back
- * in one conditional UPDATE (`state IN (held, confirmed)` → released), so of
- * concurrent releases exactly one returns true. The report's `released` and
- * `releasedOrphans`, and the shop_stock_reservations_released_total{by="recovery"}
- * counter, count only those true answers, so their sum over every replica is
- * the number of reservations swept; the other replicas' attempts show as
- * `alreadySettled`.
+ * Any number of replicas may run this at once, and each record is still
+ * settled once: a cancelled order's release is finished by the one run whose
+ * compare-and-set moves the order to released, and an abandoned reservation
+ * is swept by the one run to which products' conditional UPDATE
+ * (`state IN (held, confirmed)` → released) answers true. The report's
+ * `released` and `releasedOrphans`, and the
+ * shop_stock_reservations_released_total{by="recovery"} counter, count only
+ * those, so their sum over every replica is the number of records settled;
+ * the other replicas' attempts show as `alreadySettled`.
  */
 
 export interface RecoveryDeps {
@@ -181,9 +182,9 @@ async function settleHeldReservations(deps: RecoveryDeps, report: RecoveryReport
   }
 }
 
-function countRelease(report: RecoveryReport, outcome: { state: string; gaveBack: boolean }): void {
+function countRelease(report: RecoveryReport, outcome: { state: string; settledHere: boolean }): void {
   if (outcome.state !== "released") report.unfinished += 1;
-  else if (outcome.gaveBack) report.released += 1;
+  else if (outcome.settledHere) report.released += 1;
   else report.alreadySettled += 1;
 }
 

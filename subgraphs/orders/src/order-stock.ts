@@ -36,25 +36,38 @@ export async function releaseOrderStock(deps: OrderStockDeps, order: OrderStock)
 }
 
 /**
- * The same, also saying whether this call is the one that gave the stock back
- * at products (products' release is a compare-and-set: of any number of
- * concurrent callers exactly one gets true), so that what is counted is
- * counted once however many replicas try.
+ * The same, also saying whether this call is the one that settled the order:
+ * the order's move from release_pending to released is a compare-and-set, so
+ * of any number of callers (replicas, overlapping runs) exactly one settles
+ * it, and what is counted is counted once. Products' answer is not the
+ * measure: a release whose answer was lost has already given the stock back,
+ * and it is still this call that finishes the order's step.
  */
 export async function releaseOrderStockCounted(
   deps: OrderStockDeps,
   order: OrderStock,
-): Promise<{ state: StockState; gaveBack: boolean }> {
-  if (order.stockState !== "release_pending") return { state: order.stockState, gaveBack: false };
-  const gaveBack = await deps.products.releaseStock(order.stockReservationId);
-  return { state: await moveStock(deps.prisma, order.id, "release_pending", "released"), gaveBack };
+): Promise<{ state: StockState; settledHere: boolean }> {
+  if (order.stockState !== "release_pending") return { state: order.stockState, settledHere: false };
+  await deps.products.releaseStock(order.stockReservationId);
+  const { state, movedHere } = await tryMoveStock(deps.prisma, order.id, "release_pending", "released");
+  return { state, settledHere: movedHere };
 }
 
 /** Compare-and-set; when another caller moved the order first, its state now. */
 export async function moveStock(prisma: OrdersPrisma, orderId: number, from: StockState, to: StockState): Promise<StockState> {
+  return (await tryMoveStock(prisma, orderId, from, to)).state;
+}
+
+/** The same, also saying whether this caller made the move. */
+async function tryMoveStock(
+  prisma: OrdersPrisma,
+  orderId: number,
+  from: StockState,
+  to: StockState,
+): Promise<{ state: StockState; movedHere: boolean }> {
   if (!STOCK_MOVES[from].includes(to)) throw new Error(`illegal stock move ${from} → ${to}`);
   const { count } = await prisma.order.updateMany({ where: { id: orderId, stockState: from }, data: { stockState: to } });
-  if (count === 1) return to;
+  if (count === 1) return { state: to, movedHere: true };
   const now = await prisma.order.findUniqueOrThrow({ where: { id: orderId }, select: { stockState: true } });
-  return now.stockState;
+  return { state: now.stockState, movedHere: false };
 }
