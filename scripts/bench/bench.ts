@@ -11,7 +11,7 @@
 // Figures are printed and written as JSON; nothing here is asserted in tests
 // except that the script runs and its answers are right (test/bench.smoke.test.ts).
 //
-//   npm run bench -- [--duration 10] [--connections 50] [--only TEXT] [--compiled] [--out bench-results/latest.json]
+//   npm run bench -- [--duration 10] [--connections 50] [--only TEXT] [--compiled] [--redis URL] [--out bench-results/latest.json]
 import { execFileSync, spawn } from "node:child_process";
 import crypto from "node:crypto";
 import fs from "node:fs";
@@ -31,6 +31,8 @@ export interface BenchOptions {
   only?: string;
   /** Run the compiled platform (`npm run build`, as production and the image do) instead of TypeScript through tsx. */
   compiled?: boolean;
+  /** Give the platform this Redis (REDIS_URL): shared counters and the products read cache (docs/caching.md). */
+  redisUrl?: string;
   log(line: string): void;
 }
 
@@ -49,7 +51,7 @@ export interface Measurement {
 export interface BenchResult {
   startedAt: string;
   backend: "postgres" | "pglite";
-  options: { durationSeconds: number; connections: number; compiled: boolean };
+  options: { durationSeconds: number; connections: number; compiled: boolean; redis: boolean };
   startupMs: number;
   residentMemoryMiB: Record<string, number>;
   measurements: Measurement[];
@@ -158,6 +160,10 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
       ORDERS_RECOVERY_INTERVAL_SECONDS: "3600",
       JWT_SECRET: crypto.randomBytes(32).toString("hex"),
       SERVICE_TOKEN: serviceToken,
+      // A key prefix of this run's own, so that no earlier run's cached entries are read.
+      ...(options.redisUrl
+        ? { REDIS_URL: options.redisUrl, REDIS_KEY_PREFIX: `bench-${crypto.randomBytes(4).toString("hex")}` }
+        : {}),
     },
   });
   const hive = await startHiveGateway(platform, serviceToken);
@@ -273,6 +279,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
         durationSeconds: options.durationSeconds,
         connections: options.connections,
         compiled: options.compiled ?? false,
+        redis: options.redisUrl !== undefined,
       },
       startupMs: Math.round(platform.startupMs),
       residentMemoryMiB: platform.residentMemory(),
@@ -541,7 +548,7 @@ export function formatTable(result: BenchResult): string {
   const memory = Object.entries(result.residentMemoryMiB).map(([entry, mib]) => `| ${entry} | ${mib} |`);
   const total = Object.values(result.residentMemoryMiB).reduce((sum, mib) => sum + mib, 0);
   return [
-    `${result.options.compiled ? "compiled" : "tsx"}, backend ${result.backend}, ${result.options.connections} connections, ${result.options.durationSeconds} s each`,
+    `${result.options.compiled ? "compiled" : "tsx"}, backend ${result.backend}${result.options.redis ? " + Redis" : ""}, ${result.options.connections} connections, ${result.options.durationSeconds} s each`,
     "",
     "| target | req/s | p50 ms | p99 ms | requests |",
     "| --- | --- | --- | --- | --- |",
@@ -584,6 +591,7 @@ if (require.main === module) {
     spreadProducts: Number(argument("spread", "100")),
     only: process.argv.includes("--only") ? argument("only", "") : undefined,
     compiled: process.argv.includes("--compiled"),
+    redisUrl: process.argv.includes("--redis") ? argument("redis", "redis://127.0.0.1:6379") : undefined,
     log: (line) => process.stdout.write(`${line}\n`),
   }).then(
     (result) => {
