@@ -54,6 +54,8 @@ export interface BenchResult {
   measurements: Measurement[];
   /** SQL statements each subgraph ran per federated order query (db_query_duration_seconds_count on its /metrics). */
   statementsPerFederatedQuery: Record<string, number>;
+  /** One createOrder at a time: statements per database, and products' interactive transactions (where row locks outlive a round trip). */
+  statementsPerOrder: OrderStatements;
   ratios: Record<string, number>;
   stockCheck: { product: string; stockTaken: number; unitsInOrders: number }[];
 }
@@ -240,6 +242,13 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
       spreadName,
       orderTarget(platform.gatewayUrl, spreadBuyer, () => data.spread[next++ % data.spread.length]),
     );
+    const statementsPerOrder = await orderStatements(
+      platform,
+      orderTarget(platform.gatewayUrl, spreadBuyer, () => data.spread[next++ % data.spread.length]),
+    );
+    log(
+      `  SQL statements per order: ${JSON.stringify(statementsPerOrder.statements)}; products: ${statementsPerOrder.productsTransactions} interactive transactions, ${statementsPerOrder.productsStatementsInTransactions} round trips inside them (row locks held across)`,
+    );
     const stockCheck = await settledStock(platform.gatewayUrl, [hotBuyer, spreadBuyer], [data.hotProductId, ...data.spread]);
 
     const byName = new Map(measurements.map((m) => [m.name, m]));
@@ -264,6 +273,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
       residentMemoryMiB: platform.residentMemory(),
       measurements,
       statementsPerFederatedQuery,
+      statementsPerOrder,
       ratios,
       stockCheck: stockCheck.filter((line) => line.stockTaken > 0),
     };
@@ -361,22 +371,63 @@ function orderTarget(gatewayUrl: string, userId: string, productId: () => string
 }
 
 /** Sends `target` 20 times, one after another, and reads how many statements each subgraph's database ran per request. */
-async function statementsPerRequest(platform: PlatformProcess, target: LoadTarget): Promise<Record<string, number>> {
-  const before = await statementCounts(platform);
+async function statementsPerRequest(
+  platform: PlatformProcess,
+  target: LoadTarget,
+  metric = "db_query_duration_seconds_count",
+): Promise<Record<string, number>> {
+  const before = await statementCounts(platform, metric);
   const requests = 20;
   for (let i = 0; i < requests; i += 1) await firstAnswer(target);
-  const after = await statementCounts(platform);
+  const after = await statementCounts(platform, metric);
   return Object.fromEntries(Object.keys(before).map((name) => [name, (after[name] - before[name]) / requests]));
 }
 
-/** Statements each subgraph's database has run so far (db_query_duration_seconds_count on its /metrics). */
-async function statementCounts(platform: PlatformProcess): Promise<Record<string, number>> {
+/**
+ * For one order placed at a time: statements per subgraph database, and how
+ * many of them products sent inside interactive transactions (a row lock
+ * taken in one is held across those round trips; outside one, a statement
+ * commits on its own and holds its locks only while it runs).
+ */
+async function orderStatements(platform: PlatformProcess, target: LoadTarget): Promise<OrderStatements> {
+  const before = await Promise.all(ORDER_STATEMENT_METRICS.map((metric) => statementCounts(platform, metric)));
+  const requests = 20;
+  for (let i = 0; i < requests; i += 1) await firstAnswer({ ...target, body: target.nextBody!() });
+  const after = await Promise.all(ORDER_STATEMENT_METRICS.map((metric) => statementCounts(platform, metric)));
+  const perOrder = (index: number, name: string) => (after[index][name] - before[index][name]) / requests;
+  return {
+    statements: Object.fromEntries(Object.keys(after[0]).map((name) => [name, perOrder(0, name)])),
+    productsTransactions: perOrder(1, "products"),
+    productsStatementsInTransactions: perOrder(2, "products"),
+  };
+}
+
+const ORDER_STATEMENT_METRICS = [
+  "db_query_duration_seconds_count",
+  "db_transaction_statements_count",
+  "db_transaction_statements_sum",
+] as const;
+
+interface OrderStatements {
+  /** SQL statements per order, by subgraph database. */
+  statements: Record<string, number>;
+  /** Interactive transactions the products database ran per order. */
+  productsTransactions: number;
+  /** Round trips made inside those transactions per order: the most a product row can stay locked across. */
+  productsStatementsInTransactions: number;
+}
+
+/** A counter each subgraph exposes on its /metrics (by default the statements its database has run so far). */
+async function statementCounts(
+  platform: PlatformProcess,
+  metric = "db_query_duration_seconds_count",
+): Promise<Record<string, number>> {
   const subgraphs = { users: platform.env.USERS_URL, products: platform.env.PRODUCTS_URL, orders: platform.env.ORDERS_URL };
   return Object.fromEntries(
     await Promise.all(
       Object.entries(subgraphs).map(async ([name, url]) => {
         const text = await (await fetch(url.replace(/\/graphql$/, "/metrics"))).text();
-        const line = text.split("\n").find((row) => row.startsWith("db_query_duration_seconds_count"));
+        const line = text.split("\n").find((row) => row.startsWith(metric));
         return [name, Number(line?.split(" ").pop() ?? NaN)] as const;
       }),
     ),
@@ -536,6 +587,11 @@ export function formatTable(result: BenchResult): string {
     `SQL statements per federated order query: ${Object.entries(result.statementsPerFederatedQuery)
       .map(([name, count]) => `${name} ${count}`)
       .join(", ")}`,
+    `SQL statements per createOrder: ${Object.entries(result.statementsPerOrder.statements)
+      .map(([name, count]) => `${name} ${count}`)
+      .join(
+        ", ",
+      )}; products interactive transactions per order ${result.statementsPerOrder.productsTransactions}, round trips inside them (a product row stays locked across) ${result.statementsPerOrder.productsStatementsInTransactions}`,
     `start-up to all healthy: ${result.startupMs} ms`,
     "",
     "| process | resident MiB |",
