@@ -4,7 +4,8 @@
 //   - the federated order query through our gateway, through Hive Gateway on
 //     the same subgraphs, and the orders subgraph alone;
 //   - each REST shim read against the same GraphQL operation sent to the gateway;
-//   - createOrder with every client on one product (hot SKU) and spread over 100;
+//   - createOrder with every client on one product (hot SKU) and spread over 100,
+//     and, one order at a time, its statements and interactive transactions per database;
 //   - start-up time to all-healthy and resident memory per process.
 // Every answer is checked (reads against the first answer, orders for errors),
 // and after the order runs the stock taken must equal the units recorded.
@@ -246,9 +247,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
       platform,
       orderTarget(platform.gatewayUrl, spreadBuyer, () => data.spread[next++ % data.spread.length]),
     );
-    log(
-      `  SQL statements per order: ${JSON.stringify(statementsPerOrder.statements)}; products: ${statementsPerOrder.productsTransactions} interactive transactions, ${statementsPerOrder.productsStatementsInTransactions} round trips inside them (row locks held across)`,
-    );
+    log(`  ${orderStatementsLine(statementsPerOrder)}`);
     const stockCheck = await settledStock(platform.gatewayUrl, [hotBuyer, spreadBuyer], [data.hotProductId, ...data.spread]);
 
     const byName = new Map(measurements.map((m) => [m.name, m]));
@@ -385,7 +384,7 @@ async function statementsPerRequest(
 
 /**
  * For one order placed at a time: statements per subgraph database, and how
- * many of them products sent inside interactive transactions (a row lock
+ * many of them each database ran inside interactive transactions (a row lock
  * taken in one is held across those round trips; outside one, a statement
  * commits on its own and holds its locks only while it runs).
  */
@@ -394,12 +393,9 @@ async function orderStatements(platform: PlatformProcess, target: LoadTarget): P
   const requests = 20;
   for (let i = 0; i < requests; i += 1) await firstAnswer({ ...target, body: target.nextBody!() });
   const after = await Promise.all(ORDER_STATEMENT_METRICS.map((metric) => statementCounts(platform, metric)));
-  const perOrder = (index: number, name: string) => (after[index][name] - before[index][name]) / requests;
-  return {
-    statements: Object.fromEntries(Object.keys(after[0]).map((name) => [name, perOrder(0, name)])),
-    productsTransactions: perOrder(1, "products"),
-    productsStatementsInTransactions: perOrder(2, "products"),
-  };
+  const perOrder = (index: number) =>
+    Object.fromEntries(Object.keys(after[index]).map((name) => [name, (after[index][name] - before[index][name]) / requests]));
+  return { statements: perOrder(0), transactions: perOrder(1), statementsInTransactions: perOrder(2) };
 }
 
 const ORDER_STATEMENT_METRICS = [
@@ -408,13 +404,13 @@ const ORDER_STATEMENT_METRICS = [
   "db_transaction_statements_sum",
 ] as const;
 
+/** Per order, by subgraph database. */
 interface OrderStatements {
-  /** SQL statements per order, by subgraph database. */
   statements: Record<string, number>;
-  /** Interactive transactions the products database ran per order. */
-  productsTransactions: number;
-  /** Round trips made inside those transactions per order: the most a product row can stay locked across. */
-  productsStatementsInTransactions: number;
+  /** Interactive transactions. */
+  transactions: Record<string, number>;
+  /** Round trips made inside them (COMMIT included): on products, the most a product row can stay locked across. */
+  statementsInTransactions: Record<string, number>;
 }
 
 /** A counter each subgraph exposes on its /metrics (by default the statements its database has run so far). */
@@ -587,17 +583,25 @@ export function formatTable(result: BenchResult): string {
     `SQL statements per federated order query: ${Object.entries(result.statementsPerFederatedQuery)
       .map(([name, count]) => `${name} ${count}`)
       .join(", ")}`,
-    `SQL statements per createOrder: ${Object.entries(result.statementsPerOrder.statements)
-      .map(([name, count]) => `${name} ${count}`)
-      .join(
-        ", ",
-      )}; products interactive transactions per order ${result.statementsPerOrder.productsTransactions}, round trips inside them (a product row stays locked across) ${result.statementsPerOrder.productsStatementsInTransactions}`,
+    orderStatementsLine(result.statementsPerOrder),
     `start-up to all healthy: ${result.startupMs} ms`,
     "",
     "| process | resident MiB |",
     "| --- | --- |",
     ...memory,
     `| all | ${total} |`,
+  ].join("\n");
+}
+
+function orderStatementsLine({ statements, transactions, statementsInTransactions }: OrderStatements): string {
+  const each = (counts: Record<string, number>) =>
+    Object.entries(counts)
+      .map(([name, count]) => `${name} ${count}`)
+      .join(", ");
+  return [
+    `SQL statements per createOrder: ${each(statements)}`,
+    `interactive transactions per createOrder: ${each(transactions)}`,
+    `round trips inside them (products: while a product row is locked): ${each(statementsInTransactions)}`,
   ].join("\n");
 }
 
