@@ -6,6 +6,7 @@
 //   - each REST shim read against the same GraphQL operation sent to the gateway;
 //   - createOrder with every client on one product (hot SKU) and spread over 100,
 //     and, one order at a time, its statements and interactive transactions per database;
+//   - reserveStock (the step that locks product rows) sent to the products subgraph alone, hot and spread;
 //   - start-up time to all-healthy and resident memory per process.
 // Every answer is checked (reads against the first answer, orders for errors),
 // and after the order runs the stock taken must equal the units recorded.
@@ -20,6 +21,7 @@ import path from "node:path";
 import autocannon from "autocannon";
 import { GraphQLClient, gql } from "graphql-request";
 import { ORDER, ORDERS_BY_USER, PRODUCT, SEARCH_PRODUCTS, USER } from "../../rest-shim/src/documents";
+import { encodePrincipal, PRINCIPAL_HEADER, SERVICE, SERVICE_TOKEN_HEADER } from "../../subgraphs/shared/request-identity";
 import { cpuMillisecondsOf, freePort, ROOT, startPlatformProcess, type PlatformProcess } from "../support/platform-process";
 
 export interface BenchOptions {
@@ -105,6 +107,18 @@ const CREATE_ORDER = gql`
   mutation BenchCreateOrder($userId: ID!, $items: [OrderLineInput!]!) {
     createOrder(userId: $userId, items: $items) {
       id
+    }
+  }
+`;
+
+/** What the orders service sends to products to take an order's stock (subgraphs/orders/src/products.client.ts). */
+const RESERVE_STOCK = gql`
+  mutation BenchReserveStock($reservationId: ID!, $items: [StockLineInput!]!) {
+    reserveStock(reservationId: $reservationId, items: $items) {
+      lines {
+        productId
+        unitPrice
+      }
     }
   }
 `;
@@ -250,6 +264,33 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
     log(`  ${orderStatementsLine(statementsPerOrder)}`);
     const stockCheck = await settledStock(platform.gatewayUrl, [hotBuyer, spreadBuyer], [data.hotProductId, ...data.spread]);
 
+    // The step that locks a product row, alone: reserveStock sent straight to the products subgraph as the
+    // orders service sends it (after the stock check, since these reservations belong to no order).
+    const reserveAlone = (productId: () => string): LoadTarget => ({
+      url: platform.env.PRODUCTS_URL,
+      method: "POST",
+      headers: {
+        "content-type": "application/json",
+        [SERVICE_TOKEN_HEADER]: serviceToken,
+        [PRINCIPAL_HEADER]: encodePrincipal(SERVICE),
+      },
+      nextBody: () =>
+        JSON.stringify({
+          query: RESERVE_STOCK,
+          variables: { reservationId: crypto.randomUUID(), items: [{ productId: productId(), quantity: 1 }] },
+        }),
+    });
+    const reserveHotName = "createOrder's reserveStock, products subgraph alone, hot SKU";
+    const reserveSpreadName = `createOrder's reserveStock, products subgraph alone, spread over ${data.spread.length} products`;
+    await measure(
+      reserveHotName,
+      reserveAlone(() => data.hotProductId),
+    );
+    await measure(
+      reserveSpreadName,
+      reserveAlone(() => data.spread[next++ % data.spread.length]),
+    );
+
     const byName = new Map(measurements.map((m) => [m.name, m]));
     const ratios: Record<string, number> = {};
     const addRatio = (label: string, a: string, b: string) => {
@@ -260,6 +301,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
     addRatio("gateway / orders subgraph alone", "gateway: federated orders", "orders subgraph alone");
     for (const [name] of pairs) addRatio(`REST / gateway (${name})`, `REST: ${name}`, `gateway: ${name}`);
     addRatio("hot SKU / spread (createOrder)", "createOrder, hot SKU", spreadName);
+    addRatio("hot SKU / spread (reserveStock on products alone)", reserveHotName, reserveSpreadName);
     const result: BenchResult = {
       startedAt: new Date().toISOString(),
       backend: databaseUrls.USERS_DATABASE_URL ? "postgres" : "pglite",
