@@ -252,7 +252,8 @@ function reserveStatement(reservationId: string, wanted: { productId: number; qu
 function isUniqueViolation(error: unknown): boolean {
   if (!(error instanceof Prisma.PrismaClientKnownRequestError)) return false;
   if (error.code === "P2002") return true;
-  return error.code === "P2010" && JSON.stringify(error.meta ?? {}).includes("23505");
+  const cause = (error.meta?.driverAdapterError as { cause?: { kind?: string } } | undefined)?.cause;
+  return error.code === "P2010" && cause?.kind === "UniqueConstraintViolation";
 }
 
 /** One line per product, sorted by product id; repeated products add up. */
