@@ -83,10 +83,8 @@ export class StockService {
         unitPrice: new Prisma.Decimal(row.unitPrice!),
       }));
     }
-    if (rows[0].priorState !== null) {
-      const existing = await this.linesOf(reservationId);
-      if (existing) return existing;
-    }
+    // The id was used before: answer as it says (reservations are never deleted).
+    if (rows[0].priorState !== null) return (await this.linesOf(reservationId))!;
     // Nothing was taken: the first line (by product id) that could not be is the answer.
     const refused = rows.find((row) => !row.onSale || row.stock! < row.quantity)!;
     const productId = String(refused.productId);
@@ -97,16 +95,18 @@ export class StockService {
   /** held → confirmed: the order holding this reservation is recorded. True when it is confirmed; false when it does not exist or was released. */
   async confirm(reservationId: string): Promise<boolean> {
     assertUuid(reservationId);
-    // One statement: the move, else the state it is in.
-    const [row] = await this.prisma.$queryRaw<{ state: string }[]>`
-      WITH "moved" AS (
+    // One statement: the move, else the state it is in. The row is locked first, so a concurrent
+    // confirm or release is waited for and its outcome read (the statement's snapshot would be older).
+    const [row] = await this.prisma.$queryRaw<{ state: string | null }[]>`
+      WITH "current" AS (
+        SELECT "state" FROM "stock_reservations" WHERE "id" = ${reservationId}::uuid FOR UPDATE
+      ),
+      "moved" AS (
         UPDATE "stock_reservations" SET "state" = 'confirmed', "confirmed_at" = now()
-        WHERE "id" = ${reservationId}::uuid AND "state" = 'held'
+        WHERE "id" = ${reservationId}::uuid AND "state" = 'held' AND EXISTS (SELECT 1 FROM "current")
         RETURNING "state"
       )
-      SELECT "state"::text FROM "moved"
-      UNION ALL
-      SELECT "state"::text FROM "stock_reservations" WHERE "id" = ${reservationId}::uuid AND NOT EXISTS (SELECT 1 FROM "moved")`;
+      SELECT coalesce((SELECT "state"::text FROM "moved"), (SELECT "state"::text FROM "current")) AS "state"`;
     return row?.state === "confirmed";
   }
 
