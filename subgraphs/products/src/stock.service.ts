@@ -7,8 +7,10 @@ import type { ProductsPrisma } from "./database";
 
 /**
  * Stock: adjusted by hand, and reserved for orders. Every change is one
- * conditional UPDATE (`... WHERE stock_quantity >= n`), so concurrent callers
- * can never take stock below zero; the CHECK constraint backs that up.
+ * statement that checks the stock on the row it locks (`stock_quantity >= n`)
+ * and commits on its own, so concurrent callers can never take stock below
+ * zero and no row stays locked across a round trip; the CHECK constraint
+ * backs that up.
  */
 
 const MAX_STOCK = 2_147_483_647;
