@@ -4,7 +4,9 @@
 //   - the federated order query through our gateway, through Hive Gateway on
 //     the same subgraphs, and the orders subgraph alone;
 //   - each REST shim read against the same GraphQL operation sent to the gateway;
-//   - createOrder with every client on one product (hot SKU) and spread over 100;
+//   - createOrder with every client on one product (hot SKU) and spread over 100,
+//     and, one order at a time, its statements and interactive transactions per database;
+//   - reserveStock (the step that locks product rows) sent to the products subgraph alone, hot and spread;
 //   - start-up time to all-healthy and resident memory per process.
 // Every answer is checked (reads against the first answer, orders for errors),
 // and after the order runs the stock taken must equal the units recorded.
@@ -20,6 +22,7 @@ import autocannon from "autocannon";
 import { print, type DocumentNode } from "graphql";
 import { GraphQLClient, gql } from "graphql-request";
 import { ORDER, ORDERS_BY_USER, PRODUCT, SEARCH_PRODUCTS, USER } from "../../rest-shim/src/documents";
+import { encodePrincipal, PRINCIPAL_HEADER, SERVICE, SERVICE_TOKEN_HEADER } from "../../subgraphs/shared/request-identity";
 import { cpuMillisecondsOf, freePort, ROOT, startPlatformProcess, type PlatformProcess } from "../support/platform-process";
 
 export interface BenchOptions {
@@ -57,6 +60,8 @@ export interface BenchResult {
   measurements: Measurement[];
   /** SQL statements each subgraph ran per federated order query (db_query_duration_seconds_count on its /metrics). */
   statementsPerFederatedQuery: Record<string, number>;
+  /** One createOrder at a time: statements per database, and products' interactive transactions (where row locks outlive a round trip). */
+  statementsPerOrder: OrderStatements;
   ratios: Record<string, number>;
   stockCheck: { product: string; stockTaken: number; unitsInOrders: number }[];
 }
@@ -105,6 +110,18 @@ const CREATE_ORDER = gql`
   mutation BenchCreateOrder($userId: ID!, $items: [OrderLineInput!]!) {
     createOrder(userId: $userId, items: $items) {
       id
+    }
+  }
+`;
+
+/** What the orders service sends to products to take an order's stock (subgraphs/orders/src/products.client.ts). */
+const RESERVE_STOCK = gql`
+  mutation BenchReserveStock($reservationId: ID!, $items: [StockLineInput!]!) {
+    reserveStock(reservationId: $reservationId, items: $items) {
+      lines {
+        productId
+        unitPrice
+      }
     }
   }
 `;
@@ -260,7 +277,39 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
       spreadName,
       orderTarget(platform.gatewayUrl, spreadBuyer, () => data.spread[next++ % data.spread.length]),
     );
+    const statementsPerOrder = await orderStatements(
+      platform,
+      orderTarget(platform.gatewayUrl, spreadBuyer, () => data.spread[next++ % data.spread.length]),
+    );
+    log(`  ${orderStatementsLine(statementsPerOrder)}`);
     const stockCheck = await settledStock(platform.gatewayUrl, [hotBuyer, spreadBuyer], [data.hotProductId, ...data.spread]);
+
+    // The step that locks a product row, alone: reserveStock sent straight to the products subgraph as the
+    // orders service sends it (after the stock check, since these reservations belong to no order).
+    const reserveAlone = (productId: () => string): LoadTarget => ({
+      url: platform.env.PRODUCTS_URL,
+      method: "POST",
+      headers: {
+        "content-type": "application/json",
+        [SERVICE_TOKEN_HEADER]: serviceToken,
+        [PRINCIPAL_HEADER]: encodePrincipal(SERVICE),
+      },
+      nextBody: () =>
+        JSON.stringify({
+          query: RESERVE_STOCK,
+          variables: { reservationId: crypto.randomUUID(), items: [{ productId: productId(), quantity: 1 }] },
+        }),
+    });
+    const reserveHotName = "createOrder's reserveStock, products subgraph alone, hot SKU";
+    const reserveSpreadName = `createOrder's reserveStock, products subgraph alone, spread over ${data.spread.length} products`;
+    await measure(
+      reserveHotName,
+      reserveAlone(() => data.hotProductId),
+    );
+    await measure(
+      reserveSpreadName,
+      reserveAlone(() => data.spread[next++ % data.spread.length]),
+    );
 
     const byName = new Map(measurements.map((m) => [m.name, m]));
     const ratios: Record<string, number> = {};
@@ -272,6 +321,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
     addRatio("gateway / orders subgraph alone", "gateway: federated orders", "orders subgraph alone");
     for (const [name] of pairs) addRatio(`REST / gateway (${name})`, `REST: ${name}`, `gateway: ${name}`);
     addRatio("hot SKU / spread (createOrder)", "createOrder, hot SKU", spreadName);
+    addRatio("hot SKU / spread (reserveStock on products alone)", reserveHotName, reserveSpreadName);
     const result: BenchResult = {
       startedAt: new Date().toISOString(),
       backend: databaseUrls.USERS_DATABASE_URL ? "postgres" : "pglite",
@@ -285,6 +335,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
       residentMemoryMiB: platform.residentMemory(),
       measurements,
       statementsPerFederatedQuery,
+      statementsPerOrder,
       ratios,
       stockCheck: stockCheck.filter((line) => line.stockTaken > 0),
     };
@@ -394,22 +445,60 @@ function orderTarget(gatewayUrl: string, userId: string, productId: () => string
 }
 
 /** Sends `target` 20 times, one after another, and reads how many statements each subgraph's database ran per request. */
-async function statementsPerRequest(platform: PlatformProcess, target: LoadTarget): Promise<Record<string, number>> {
-  const before = await statementCounts(platform);
+async function statementsPerRequest(
+  platform: PlatformProcess,
+  target: LoadTarget,
+  metric = "db_query_duration_seconds_count",
+): Promise<Record<string, number>> {
+  const before = await statementCounts(platform, metric);
   const requests = 20;
   for (let i = 0; i < requests; i += 1) await firstAnswer(target);
-  const after = await statementCounts(platform);
+  const after = await statementCounts(platform, metric);
   return Object.fromEntries(Object.keys(before).map((name) => [name, (after[name] - before[name]) / requests]));
 }
 
-/** Statements each subgraph's database has run so far (db_query_duration_seconds_count on its /metrics). */
-async function statementCounts(platform: PlatformProcess): Promise<Record<string, number>> {
+/**
+ * For one order placed at a time: statements per subgraph database, and how
+ * many of them each database ran inside interactive transactions (a row lock
+ * taken in one is held across those round trips; outside one, a statement
+ * commits on its own and holds its locks only while it runs).
+ */
+async function orderStatements(platform: PlatformProcess, target: LoadTarget): Promise<OrderStatements> {
+  const before = await Promise.all(ORDER_STATEMENT_METRICS.map((metric) => statementCounts(platform, metric)));
+  const requests = 20;
+  for (let i = 0; i < requests; i += 1) await firstAnswer({ ...target, body: target.nextBody!() });
+  const after = await Promise.all(ORDER_STATEMENT_METRICS.map((metric) => statementCounts(platform, metric)));
+  const perOrder = (index: number) =>
+    Object.fromEntries(Object.keys(after[index]).map((name) => [name, (after[index][name] - before[index][name]) / requests]));
+  return { statements: perOrder(0), transactions: perOrder(1), statementsInTransactions: perOrder(2) };
+}
+
+const ORDER_STATEMENT_METRICS = [
+  "db_query_duration_seconds_count",
+  "db_transaction_statements_count",
+  "db_transaction_statements_sum",
+] as const;
+
+/** Per order, by subgraph database. */
+interface OrderStatements {
+  statements: Record<string, number>;
+  /** Interactive transactions. */
+  transactions: Record<string, number>;
+  /** Round trips made inside them (COMMIT included): on products, the most a product row can stay locked across. */
+  statementsInTransactions: Record<string, number>;
+}
+
+/** A counter each subgraph exposes on its /metrics (by default the statements its database has run so far). */
+async function statementCounts(
+  platform: PlatformProcess,
+  metric = "db_query_duration_seconds_count",
+): Promise<Record<string, number>> {
   const subgraphs = { users: platform.env.USERS_URL, products: platform.env.PRODUCTS_URL, orders: platform.env.ORDERS_URL };
   return Object.fromEntries(
     await Promise.all(
       Object.entries(subgraphs).map(async ([name, url]) => {
         const text = await (await fetch(url.replace(/\/graphql$/, "/metrics"))).text();
-        const line = text.split("\n").find((row) => row.startsWith("db_query_duration_seconds_count"));
+        const line = text.split("\n").find((row) => row.startsWith(metric));
         return [name, Number(line?.split(" ").pop() ?? NaN)] as const;
       }),
     ),
@@ -569,12 +658,25 @@ export function formatTable(result: BenchResult): string {
     `SQL statements per federated order query: ${Object.entries(result.statementsPerFederatedQuery)
       .map(([name, count]) => `${name} ${count}`)
       .join(", ")}`,
+    orderStatementsLine(result.statementsPerOrder),
     `start-up to all healthy: ${result.startupMs} ms`,
     "",
     "| process | resident MiB |",
     "| --- | --- |",
     ...memory,
     `| all | ${total} |`,
+  ].join("\n");
+}
+
+function orderStatementsLine({ statements, transactions, statementsInTransactions }: OrderStatements): string {
+  const each = (counts: Record<string, number>) =>
+    Object.entries(counts)
+      .map(([name, count]) => `${name} ${count}`)
+      .join(", ");
+  return [
+    `SQL statements per createOrder: ${each(statements)}`,
+    `interactive transactions per createOrder: ${each(transactions)}`,
+    `round trips inside them (products: while a product row is locked): ${each(statementsInTransactions)}`,
   ].join("\n");
 }
 

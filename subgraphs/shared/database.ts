@@ -2,7 +2,7 @@ import fs from "node:fs";
 import v8 from "node:v8";
 import { PGlite } from "@electric-sql/pglite";
 import { PrismaPg } from "@prisma/adapter-pg";
-import type { IsolationLevel, SqlDriverAdapterFactory, SqlQuery, SqlQueryable } from "@prisma/driver-adapter-utils";
+import type { IsolationLevel, SqlDriverAdapterFactory, SqlQuery, SqlQueryable, Transaction } from "@prisma/driver-adapter-utils";
 import type { Histogram } from "prom-client";
 import pg from "pg";
 import { PrismaPGlite } from "pglite-prisma-adapter";
@@ -81,7 +81,13 @@ export async function openDatabase<Client extends PrismaLike>(options: OpenDatab
   }
 
   const statementDuration = metrics.histogram("db_query_duration_seconds", "Time the database took to answer a statement");
-  const prisma = options.createClient(timedAdapter(adapter, statementDuration));
+  const transactionStatements = metrics.histogram(
+    "db_transaction_statements",
+    "Statements sent inside each interactive transaction, its COMMIT or ROLLBACK included (round trips while its locks are held)",
+    [],
+    [1, 2, 3, 4, 5, 6, 8, 10, 15, 20],
+  );
+  const prisma = options.createClient(timedAdapter(adapter, statementDuration, transactionStatements));
 
   return {
     prisma,
@@ -106,15 +112,32 @@ export async function openDatabase<Client extends PrismaLike>(options: OpenDatab
  * Wrapping the adapter rather than listening to Prisma's query events keeps
  * the client free of per-query event objects and sees statements inside
  * transactions too (the COMMIT among them; PostgreSQL's adapter sends BEGIN
- * before handing the transaction out).
+ * before handing the transaction out). Each interactive transaction's
+ * statements are also counted, as one observation when it ends: a row lock
+ * taken inside one is held across that many round trips.
  */
-function timedAdapter(factory: SqlDriverAdapterFactory, duration: Histogram): SqlDriverAdapterFactory {
-  const timed = <Queryable extends SqlQueryable>(queryable: Queryable): Queryable => {
+function timedAdapter(
+  factory: SqlDriverAdapterFactory,
+  duration: Histogram,
+  transactionStatements: Histogram,
+): SqlDriverAdapterFactory {
+  const timed = <Queryable extends SqlQueryable>(queryable: Queryable, onStatement?: () => void): Queryable => {
     const { queryRaw, executeRaw } = queryable;
     return Object.assign(Object.create(queryable) as Queryable, {
-      queryRaw: (query: SqlQuery) => observe(() => queryRaw.call(queryable, query)),
-      executeRaw: (query: SqlQuery) => observe(() => executeRaw.call(queryable, query)),
+      queryRaw: (query: SqlQuery) => (onStatement?.(), observe(() => queryRaw.call(queryable, query))),
+      executeRaw: (query: SqlQuery) => (onStatement?.(), observe(() => executeRaw.call(queryable, query))),
     });
+  };
+  const counted = (transaction: Transaction): Transaction => {
+    let statements = 0;
+    const { commit, rollback } = transaction;
+    return Object.assign(
+      timed(transaction, () => (statements += 1)),
+      {
+        commit: () => (transactionStatements.observe(statements), commit.call(transaction)),
+        rollback: () => (transactionStatements.observe(statements), rollback.call(transaction)),
+      },
+    );
   };
   const observe = async <Result>(statement: () => Promise<Result>): Promise<Result> => {
     const stopTimer = duration.startTimer();
@@ -130,7 +153,7 @@ function timedAdapter(factory: SqlDriverAdapterFactory, duration: Histogram): Sq
       const { startTransaction } = connection;
       return Object.assign(timed(connection), {
         startTransaction: async (isolationLevel?: IsolationLevel) =>
-          timed(await startTransaction.call(connection, isolationLevel)),
+          counted(await startTransaction.call(connection, isolationLevel)),
       });
     },
   });

@@ -89,10 +89,11 @@ export class OrderPlacements {
    * the placement then stays where it was, for the next try.
    */
   async drive(placement: OrderPlacement): Promise<OrderPlacement> {
+    const recordedNow = placement.state === "awaiting_stock";
     if (placement.state === "awaiting_stock") placement = await this.reserve(placement);
     if (placement.state === "rejecting") placement = await this.closeReservation(placement);
     // Every caller that finds the order placed also sees its confirmation through, so concurrent retries answer alike.
-    if (placement.state === "placed") await this.confirm(placement.orderId!);
+    if (placement.state === "placed") await this.confirm(placement, recordedNow);
     return placement;
   }
 
@@ -172,9 +173,16 @@ export class OrderPlacements {
     return recorded;
   }
 
-  /** The order is placed whatever happens here; a failed confirm is left to recovery. */
-  private async confirm(orderId: number): Promise<void> {
-    const order = await this.deps.prisma.order.findUniqueOrThrow({ where: { id: orderId } });
+  /**
+   * The order is placed whatever happens here; a failed confirm is left to recovery.
+   * An order recorded during this drive is not read back: it was reserved a moment
+   * ago, and confirming is idempotent at products and a compare-and-set here.
+   */
+  private async confirm(placement: OrderPlacement, recordedNow: boolean): Promise<void> {
+    const orderId = placement.orderId!;
+    const order = recordedNow
+      ? { id: orderId, stockReservationId: placement.reservationId, stockState: "reserved" as const }
+      : await this.deps.prisma.order.findUniqueOrThrow({ where: { id: orderId } });
     if (order.stockState !== "reserved") return;
     await confirmOrderStock(this.deps, order).catch((error: unknown) => {
       this.deps.logger.warn({ err: error, orderId }, "could not confirm an order's stock reservation; recovery will");
