@@ -84,11 +84,13 @@ describe("traces across every hop", () => {
   });
 
   test("an order placed through the REST shim is one trace through the gateway, the services' calls to each other, and the database", async () => {
+    // A buyer orders has not seen yet: orders remembers buyers it has checked, and this trace must show the check.
+    const buyerId = await registerUser(new GraphQLClient(platform.gatewayUrl), "grace");
     const trace = newTraceparent();
     const response = await fetch(`${platform.restUrl("legacyGateway")}/api/orders`, {
       method: "POST",
       headers: { "content-type": "application/json", traceparent: trace.header },
-      body: JSON.stringify({ user_id: Number(userId), items: [{ product_id: Number(productId), quantity: 1 }] }),
+      body: JSON.stringify({ user_id: Number(buyerId), items: [{ product_id: Number(productId), quantity: 1 }] }),
     });
     expect(response.status).toBe(201);
     const spans = await spansOf(trace, ["rest-shim", "gateway", "orders-subgraph", "users-subgraph", "products-subgraph"]);
