@@ -11,8 +11,8 @@ import type { ServiceMetrics } from "../../../lib/observability/metrics";
  *
  * Invalidation is by version, never by deleting entries. Each product has a
  * version counter and the catalogue as a whole has one; every write INCRs them
- * after it has committed (CatalogueChanges, the one path every write takes),
- * and entries are keyed by the version read *before* the database was read. A
+ * before it runs and after it has committed (CatalogueChanges, the one path
+ * every write takes), and entries are keyed by the version read *before* the database was read. A
  * reader that read the database before a write committed therefore stores
  * what it read under the old version, which nobody asks for any more; a
  * reader that sees the new version read the database after the commit.
@@ -112,7 +112,7 @@ export class ProductCache {
     return page;
   }
 
-  /** After a write has committed: these products, and every catalogue page, have changed. */
+  /** These products, and every catalogue page, change now (before a write) or have changed (after it). */
   async changed(productIds: readonly number[]): Promise<void> {
     const batch = this.redis.multi();
     for (const id of productIds) batch.incr(this.productVersionKey(id));

@@ -87,7 +87,7 @@ export class ProductService {
 
   create(input: CreateProductInput): Promise<Product> {
     const data = parseInput(CreateProduct, input);
-    return this.changes.write(async (touch) => {
+    return this.changes.write([], async (touch) => {
       const product = await this.prisma.product.create({ data });
       touch(product.id);
       return product;
@@ -96,8 +96,7 @@ export class ProductService {
 
   update(id: number, input: UpdateProductInput): Promise<Product> {
     const data = parseInput(UpdateProduct, input);
-    return this.changes.write(async (touch) => {
-      touch(id);
+    return this.changes.write([id], async () => {
       const { count } = await this.prisma.product.updateMany({ where: { id }, data });
       if (count === 0) throw notFound("Product not found");
       return (await this.prisma.product.findUnique({ where: { id } }))!;
@@ -106,8 +105,7 @@ export class ProductService {
 
   /** Withdraws a product from sale; archiving it again changes nothing. */
   archive(id: number): Promise<Product> {
-    return this.changes.write(async (touch) => {
-      touch(id);
+    return this.changes.write([id], async () => {
       await this.prisma.product.updateMany({ where: { id, ...ON_SALE }, data: { archivedAt: new Date() } });
       const product = await this.prisma.product.findUnique({ where: { id } });
       if (!product) throw notFound("Product not found");

@@ -39,10 +39,7 @@ export class StockService {
 
   /** Adds delta to a product's stock; refuses (OUT_OF_STOCK) rather than going below zero. */
   adjust(id: number, delta: number): Promise<Product> {
-    return this.changes.write((touch) => {
-      touch(id);
-      return this.adjustNow(id, delta);
-    });
+    return this.changes.write([id], () => this.adjustNow(id, delta));
   }
 
   private async adjustNow(id: number, delta: number): Promise<Product> {
@@ -80,10 +77,10 @@ export class StockService {
     const wanted = mergeLines(
       items.map((item) => ({ productId: toIntId(item.productId, "productId"), quantity: item.quantity })),
     );
-    return this.changes.write((touch) => {
-      touch(...wanted.map((line) => line.productId));
-      return this.reserveNow(reservationId, wanted);
-    });
+    return this.changes.write(
+      wanted.map((line) => line.productId),
+      () => this.reserveNow(reservationId, wanted),
+    );
   }
 
   private async reserveNow(reservationId: string, wanted: { productId: number; quantity: number }[]): Promise<ReservedLine[]> {
@@ -156,7 +153,8 @@ export class StockService {
    */
   async release(reservationId: string): Promise<boolean> {
     assertUuid(reservationId);
-    return this.changes.write((touch) => this.releaseNow(reservationId, touch));
+    // Which products a release gives stock back to is known only once it has run: they are touched then.
+    return this.changes.write([], (touch) => this.releaseNow(reservationId, touch));
   }
 
   private async releaseNow(reservationId: string, touch: Touch): Promise<boolean> {
