@@ -117,7 +117,7 @@ describe.each(BACKENDS)("tokens and logins (%s)", (backend) => {
     expect(longer).toMatchObject({ code: "UNAUTHENTICATED", message: "Invalid credentials" });
   });
 
-  test("an unknown email and a wrong password answer alike: same status, same body, and times within 20% (median of 20)", async () => {
+  test("an unknown email and a wrong password answer alike: same status, same body, and the same password-hashing work (fastest of 20 within half)", async () => {
     const users = setup.rest("users");
     const timed = async (email: string) => {
       const started = process.hrtime.bigint();
@@ -135,8 +135,11 @@ describe.each(BACKENDS)("tokens and logins (%s)", (backend) => {
       unknown.push(a.ms);
       wrong.push(b.ms);
     }
-    const [medianUnknown, medianWrong] = [median(unknown), median(wrong)];
-    expect(Math.abs(medianUnknown - medianWrong) / Math.max(medianUnknown, medianWrong)).toBeLessThan(0.2);
+    // The fastest answer of each kind is its own cost with the least of the machine's other load in it (a median on
+    // a busy CI machine moved by 30%). Skipping the bcrypt comparison for an unknown email would make that answer
+    // an order of magnitude faster, far outside the bound.
+    const [fastestUnknown, fastestWrong] = [Math.min(...unknown), Math.min(...wrong)];
+    expect(Math.abs(fastestUnknown - fastestWrong) / Math.max(fastestUnknown, fastestWrong)).toBeLessThan(0.5);
   });
 });
 
@@ -171,9 +174,3 @@ describe("production start-up", () => {
     expect(result.stdout + result.stderr).toMatch(/JWT_SECRET must be at least 32 bytes/);
   }, 120_000);
 });
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
-}
