@@ -1,4 +1,3 @@
-import fs from "node:fs";
 import v8 from "node:v8";
 import { PGlite } from "@electric-sql/pglite";
 import { PrismaPg } from "@prisma/adapter-pg";
@@ -10,6 +9,7 @@ import type { DatabaseConfig } from "../../lib/config";
 import type { Logger } from "../../lib/logger";
 import type { ServiceMetrics } from "../../lib/observability/metrics";
 import { applyPendingMigrations, type SqlExecutor } from "./migrations";
+import { ensureCluster } from "./pglite-template";
 
 /**
  * Opens a subgraph's database: picks the driver adapter (PostgreSQL server or
@@ -72,7 +72,7 @@ export async function openDatabase<Client extends PrismaLike>(options: OpenDatab
     adapter = new PrismaPg(pool);
     closeDriver = () => pool.end();
   } else {
-    if (config.dataDir) fs.mkdirSync(config.dataDir, { recursive: true });
+    if (config.dataDir) await ensureCluster(config.dataDir);
     const pglite = new PGlite(config.dataDir);
     await pglite.waitReady;
     await applyPendingMigrations(pgliteExecutor(pglite), migrationsDir, logger);

@@ -24,7 +24,7 @@ export async function startUsersSubgraph(settings: SubgraphSettings): Promise<Us
   const { security } = settings;
   const metrics = new ServiceMetrics("users-subgraph");
   const database = await openUsersDatabase(settings.database, settings.logger, metrics);
-  const passwords = await Passwords.withCost(security.bcryptCost);
+  const passwords = Passwords.withCost(security.bcryptCost);
   const throttleStore = security.redisUrl ? connectRedis(security.redisUrl, settings.logger) : undefined;
   const deps = {
     prisma: database.prisma,

@@ -1,0 +1,69 @@
+import crypto from "node:crypto";
+import fs from "node:fs";
+import path from "node:path";
+import { PGlite } from "@electric-sql/pglite";
+
+/**
+ * A new embedded database starts as a copy of one empty cluster, made once.
+ *
+ * PGlite's first start in an empty directory runs initdb inside WebAssembly:
+ * about 4 s alone, 10 s when the three subgraphs do it at once on two cores,
+ * and 770 MB of memory each while it runs. Every new cluster is the same, so
+ * one is made once (by `npm install`'s postinstall, or by the first start) and
+ * copied (38 MB, milliseconds) into each new data directory; the migrations
+ * then run on the copy as on any new database.
+ *
+ * It lives in node_modules/.cache, named by PGlite's version: a PGlite upgrade
+ * makes a new one, and deleting node_modules deletes it.
+ */
+const pgliteEntry = require.resolve("@electric-sql/pglite");
+const pglitePackageDir = path.resolve(path.dirname(pgliteEntry), "..");
+const pgliteVersion = (JSON.parse(fs.readFileSync(path.join(pglitePackageDir, "package.json"), "utf8")) as { version: string })
+  .version;
+export const CLUSTER_TEMPLATE_DIR = path.resolve(
+  pglitePackageDir,
+  "..",
+  "..",
+  ".cache",
+  "federated-shop",
+  `pglite-${pgliteVersion}-cluster`,
+);
+
+const isCluster = (dir: string) => fs.existsSync(path.join(dir, "PG_VERSION"));
+
+/** A directory built next to its final place and renamed into it, so that no reader ever sees half of it. */
+function publish(build: (partialDir: string) => Promise<void> | void, finalDir: string): Promise<void> {
+  const partialDir = `${finalDir}.partial-${process.pid}-${crypto.randomBytes(4).toString("hex")}`;
+  return Promise.resolve(build(partialDir))
+    .then(() => {
+      // An empty directory where the cluster goes (made by hand, or by an older version of this code) is replaced.
+      if (fs.existsSync(finalDir) && fs.readdirSync(finalDir).length === 0) fs.rmdirSync(finalDir);
+      try {
+        fs.renameSync(partialDir, finalDir);
+      } catch (error) {
+        // Another process published it first: theirs is as good as ours.
+        if (!isCluster(finalDir)) throw error;
+      }
+    })
+    .finally(() => fs.rmSync(partialDir, { recursive: true, force: true }));
+}
+
+/** Makes the template unless it exists. */
+export async function ensureClusterTemplate(): Promise<void> {
+  if (isCluster(CLUSTER_TEMPLATE_DIR)) return;
+  fs.mkdirSync(path.dirname(CLUSTER_TEMPLATE_DIR), { recursive: true });
+  await publish(async (partialDir) => {
+    const initdb = new PGlite(partialDir);
+    await initdb.waitReady;
+    // Closed cleanly, so that a copy starts without recovering anything.
+    await initdb.close();
+  }, CLUSTER_TEMPLATE_DIR);
+}
+
+/** Gives `dataDir` a new, empty cluster copied from the template, unless it holds one already. */
+export async function ensureCluster(dataDir: string): Promise<void> {
+  if (isCluster(dataDir)) return;
+  await ensureClusterTemplate();
+  fs.mkdirSync(path.dirname(dataDir), { recursive: true });
+  await publish((partialDir) => fs.cpSync(CLUSTER_TEMPLATE_DIR, partialDir, { recursive: true }), dataDir);
+}
