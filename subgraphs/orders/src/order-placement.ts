@@ -1,5 +1,5 @@
 import crypto from "node:crypto";
-import { Prisma, type OrderPlacement, type PlacementState } from "../../../prisma/orders/generated/client/client";
+import { Prisma, type OrderPlacement } from "../../../prisma/orders/generated/client/client";
 import { DomainError, ErrorCode } from "../../../lib/errors";
 import type { Logger } from "../../../lib/logger";
 import type { OrdersPrisma } from "./database";
@@ -150,7 +150,7 @@ export class OrderPlacements {
     // Stamped here, as Prisma stamps its creates: the order's createdAt is its history line's time and its event's occurredAt.
     const now = new Date();
     const event = placedEventAwaitingOrderId({ order: { userId: placement.userId, totalAmount }, lines, occurredAt: now });
-    const [row] = await this.deps.prisma.$queryRaw<(PlacementRow & { recordedHere: boolean })[]>(
+    const [row] = await this.deps.prisma.$queryRaw<(OrderPlacement & { recordedHere: boolean })[]>(
       recordOrderStatement({ reservationId: placement.reservationId, lines, totalAmount, now, event }),
     );
     if (!row) throw new Error(`placement ${placement.reservationId} does not exist`);
@@ -160,7 +160,7 @@ export class OrderPlacements {
       this.deps.counters.placed.inc();
       this.deps.eventsRecorded();
     }
-    return { ...recorded, state: recorded.state as PlacementState };
+    return recorded;
   }
 
   /**
@@ -216,9 +216,7 @@ export class OrderPlacements {
   }
 }
 
-/** A placement as the statement below returns it (the state as text). */
-type PlacementRow = Omit<OrderPlacement, "state"> & { state: string };
-
+/** A placement row as Prisma names its fields (the state as text: the enum's value). */
 const PLACEMENT_COLUMNS = Prisma.raw(`"reservation_id" AS "reservationId", "idempotency_scope" AS "idempotencyScope",
   "idempotency_key" AS "idempotencyKey", "request_hash" AS "requestHash", "user_id" AS "userId", "lines", "state"::text AS "state",
   "order_id" AS "orderId", "rejection", "created_at" AS "createdAt", "updated_at" AS "updatedAt"`);
