@@ -32,5 +32,10 @@ test("the benchmark runs every measurement with right answers and consistent sto
   // Constant whatever the lists hold: a page of the user's order ids, then those orders with their items in one
   // statement; the users and the products one batched look-up each.
   expect(result.statementsPerFederatedQuery).toEqual({ users: 1, products: 1, orders: 2 });
+  // One order at a time: orders records the placement, then the order with its lines, history and event in one
+  // statement, confirms it and answers it; products reserves and confirms; the buyer is already known. No
+  // interactive transaction anywhere: no lock is held across a round trip.
+  expect(result.statementsPerOrder.statements).toEqual({ users: 0, products: 2, orders: 4 });
+  expect(result.statementsPerOrder.transactions).toEqual({ users: 0, products: 0, orders: 0 });
   expect(formatTable(result)).toContain("| gateway: federated orders |");
 }, 240_000);

@@ -89,6 +89,20 @@ export function orderEventOf(source: OrderEventSource): OrderEvent {
   });
 }
 
+/**
+ * The `placed` event of an order that the statement writing the event also
+ * creates, so the order has no id yet: parsed as every event is, with
+ * `orderId` left for that statement to set (the new id as text, as
+ * orderEventOf writes it; the schema takes any string there).
+ */
+export function placedEventAwaitingOrderId(source: {
+  order: { userId: number; totalAmount: Prisma.Decimal };
+  lines: OrderEventSource["lines"];
+  occurredAt: Date;
+}): OrderEvent {
+  return orderEventOf({ ...source, order: { ...source.order, id: 0 }, oldStatus: null, newStatus: "pending" });
+}
+
 /** Writes the event to the outbox; call inside the transaction that makes the change, so both commit or neither. */
 export async function recordOrderEvent(tx: Prisma.TransactionClient, source: OrderEventSource): Promise<OrderEvent> {
   const event = orderEventOf(source);

@@ -3,7 +3,7 @@ import { Prisma, type OrderPlacement } from "../../../prisma/orders/generated/cl
 import { DomainError, ErrorCode } from "../../../lib/errors";
 import type { Logger } from "../../../lib/logger";
 import type { OrdersPrisma } from "./database";
-import { recordOrderEvent } from "./order-events";
+import { placedEventAwaitingOrderId, type OrderEvent } from "./order-events";
 import { confirmOrderStock } from "./order-stock";
 import type { OrderCounters } from "./order-metrics";
 import type { ProductsClient, ReservedLine } from "./products.client";
@@ -139,33 +139,23 @@ export class OrderPlacements {
     return this.recordOrder(placement, reserved);
   }
 
-  /** awaiting_stock → placed, and the order with its first status and its `placed` event, in one transaction. */
+  /**
+   * awaiting_stock → placed, and the order with its lines, its first status and its `placed` event: one
+   * statement (recordOrderStatement), so no lock is held across a round trip and all of it commits or none.
+   */
   private async recordOrder(placement: OrderPlacement, reserved: ReservedLine[]): Promise<OrderPlacement> {
     const unitPrice = new Map(reserved.map((line) => [Number(line.productId), new Prisma.Decimal(line.unitPrice)]));
     const lines = (placement.lines as unknown as OrderLine[]).map((line) => ({ ...line, price: unitPrice.get(line.productId)! }));
     const totalAmount = lines.reduce((sum, line) => sum.add(line.price.mul(line.quantity)), new Prisma.Decimal(0));
-    const { reservationId } = placement;
-    let recordedHere = false;
-    const recorded = await this.deps.prisma.$transaction(async (tx) => {
-      const { count } = await tx.orderPlacement.updateMany({
-        where: { reservationId, state: "awaiting_stock" },
-        data: { state: "placed" },
-      });
-      if (count === 0) return tx.orderPlacement.findUniqueOrThrow({ where: { reservationId } });
-      recordedHere = true;
-      const order = await tx.order.create({
-        data: {
-          userId: placement.userId,
-          totalAmount,
-          stockReservationId: reservationId,
-          items: { create: lines },
-          statusChanges: { create: [{ status: "pending" }] },
-        },
-      });
-      await recordOrderEvent(tx, { order, lines, oldStatus: null, newStatus: "pending", occurredAt: order.createdAt });
-      return tx.orderPlacement.update({ where: { reservationId }, data: { orderId: order.id } });
-    });
-    // Counted once the transaction has committed, by the one caller that recorded it.
+    // Stamped here, as Prisma stamps its creates: the order's createdAt is its history line's time and its event's occurredAt.
+    const now = new Date();
+    const event = placedEventAwaitingOrderId({ order: { userId: placement.userId, totalAmount }, lines, occurredAt: now });
+    const [row] = await this.deps.prisma.$queryRaw<(OrderPlacement & { recordedHere: boolean })[]>(
+      recordOrderStatement({ reservationId: placement.reservationId, lines, totalAmount, now, event }),
+    );
+    if (!row) throw new Error(`placement ${placement.reservationId} does not exist`);
+    const { recordedHere, ...recorded } = row;
+    // Counted once the statement has committed, by the one caller that recorded it.
     if (recordedHere) {
       this.deps.counters.placed.inc();
       this.deps.eventsRecorded();
@@ -224,6 +214,69 @@ export class OrderPlacements {
     });
     return { ...placement, state: "rejected" };
   }
+}
+
+/** A placement row as Prisma names its fields (the state as text: the enum's value). */
+const PLACEMENT_COLUMNS = Prisma.raw(`"reservation_id" AS "reservationId", "idempotency_scope" AS "idempotencyScope",
+  "idempotency_key" AS "idempotencyKey", "request_hash" AS "requestHash", "user_id" AS "userId", "lines", "state"::text AS "state",
+  "order_id" AS "orderId", "rejection", "created_at" AS "createdAt", "updated_at" AS "updatedAt"`);
+
+/**
+ * The compare-and-set awaiting_stock → placed, and only when it took the row:
+ * the order (its id drawn from the orders' sequence in that same update, so
+ * the placement row is written once), its lines, its `pending` history line
+ * and its `placed` event in the outbox, with the order's id set in it.
+ * Answers the placement, and whether this statement placed it. The row is
+ * locked first, so a concurrent recorder is waited for and the row is read as
+ * it left it (the statement's snapshot would be older): then nothing is
+ * written and the placed row is the answer.
+ */
+function recordOrderStatement(order: {
+  reservationId: string;
+  lines: { productId: number; quantity: number; price: Prisma.Decimal }[];
+  totalAmount: Prisma.Decimal;
+  now: Date;
+  event: OrderEvent;
+}): Prisma.Sql {
+  const { reservationId, lines, event } = order;
+  const now = order.now.toISOString();
+  // Exact decimals as text (toFixed without digits never writes an exponent); numeric in the database.
+  const prices = lines.map((line) => line.price.toFixed());
+  return Prisma.sql`
+    WITH "current" AS (
+      SELECT ${PLACEMENT_COLUMNS} FROM "order_placements" WHERE "reservation_id" = ${reservationId}::uuid FOR UPDATE
+    ),
+    "placed" AS (
+      UPDATE "order_placements"
+      SET "state" = 'placed', "order_id" = nextval(pg_get_serial_sequence('"orders"', 'id')), "updated_at" = ${now}::timestamptz
+      WHERE "reservation_id" = ${reservationId}::uuid AND "state" = 'awaiting_stock' AND EXISTS (SELECT 1 FROM "current")
+      RETURNING ${PLACEMENT_COLUMNS}
+    ),
+    "new_order" AS (
+      INSERT INTO "orders" ("id", "user_id", "total_amount", "stock_reservation_id", "created_at", "updated_at")
+      SELECT "orderId", "userId", ${order.totalAmount.toFixed()}::numeric, "reservationId", ${now}::timestamptz, ${now}::timestamptz
+      FROM "placed"
+      RETURNING "id"
+    ),
+    "items" AS (
+      INSERT INTO "order_items" ("order_id", "product_id", "quantity", "price", "created_at")
+      SELECT "o"."id", "l"."product_id", "l"."quantity", "l"."price", ${now}::timestamptz
+      FROM "new_order" "o"
+      CROSS JOIN unnest(${lines.map((line) => line.productId)}::int[], ${lines.map((line) => line.quantity)}::int[], ${prices}::numeric[])
+        WITH ORDINALITY AS "l"("product_id", "quantity", "price", "position")
+      ORDER BY "l"."position"
+    ),
+    "history" AS (
+      INSERT INTO "order_status_changes" ("order_id", "status", "changed_at") SELECT "id", 'pending', ${now}::timestamptz FROM "new_order"
+    ),
+    "event" AS (
+      INSERT INTO "order_event_outbox" ("event_id", "order_id", "type", "payload", "created_at")
+      SELECT ${event.id}::uuid, "id", ${event.type}, jsonb_set(${JSON.stringify(event)}::jsonb, '{orderId}', to_jsonb("id"::text)), ${now}::timestamptz
+      FROM "new_order"
+    )
+    SELECT *, true AS "recordedHere" FROM "placed"
+    UNION ALL
+    SELECT *, false FROM "current" WHERE NOT EXISTS (SELECT 1 FROM "placed")`;
 }
 
 function acceptedPending(idempotencyKey: string | null): DomainError {
