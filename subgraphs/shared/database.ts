@@ -69,7 +69,11 @@ export async function openDatabase<Client extends PrismaLike>(options: OpenDatab
       gauge.set({ state: "idle" }, pool.idleCount);
       gauge.set({ state: "waiting" }, pool.waitingCount);
     });
-    adapter = new PrismaPg(pool);
+    // An idle connection the server ends (a restart, a failover) is dropped by the pool, which opens a new one when
+    // next needed (test/database-connections.e2e.test.ts); operators see it in the log.
+    adapter = new PrismaPg(pool, {
+      onPoolError: (error) => logger.warn({ err: error }, "the database ended an idle connection; the pool opens a new one"),
+    });
     closeDriver = () => pool.end();
   } else {
     if (config.dataDir) await ensureCluster(config.dataDir);
