@@ -12,6 +12,7 @@ import {
   SERVICE_TOKEN_HEADER,
 } from "../../subgraphs/shared/request-identity";
 import type { GatewayContext } from "./context";
+import { distinctRepresentations, spreadEntities } from "./entity-representations";
 
 /**
  * The one place where the gateway builds the HTTP requests it sends to the
@@ -48,6 +49,18 @@ export class SubgraphRequests extends RemoteGraphQLDataSource<GatewayContext> {
       circuit.execute(() => fetchWithin(input, init as RequestInit)) as ReturnType<Fetcher>;
     super({ url, fetcher });
     this.breaker = circuit;
+  }
+
+  /** Each distinct entity representation is sent once (entity-representations.ts). */
+  override async process(
+    options: GraphQLDataSourceProcessOptions<GatewayContext>,
+  ): ReturnType<RemoteGraphQLDataSource["process"]> {
+    const representations: unknown = options.request.variables?.representations;
+    if (!Array.isArray(representations)) return super.process(options);
+    const { distinct, distinctIndexOf } = distinctRepresentations(representations);
+    if (distinct.length === representations.length) return super.process(options);
+    const request = { ...options.request, variables: { ...options.request.variables, representations: distinct } };
+    return spreadEntities(await super.process({ ...options, request }), distinctIndexOf);
   }
 
   override willSendRequest({ request, context }: GraphQLDataSourceProcessOptions<GatewayContext>): void {
