@@ -1,6 +1,7 @@
 import { ApolloGateway } from "@apollo/gateway";
 import { ApolloServer } from "@apollo/server";
 import {
+  ApolloServerPluginCacheControlDisabled,
   ApolloServerPluginInlineTraceDisabled,
   ApolloServerPluginLandingPageDisabled,
   ApolloServerPluginSchemaReportingDisabled,
@@ -134,6 +135,8 @@ export async function startGateway(settings: GatewaySettings): Promise<RunningSe
       ApolloServerPluginUsageReportingDisabled(),
       ApolloServerPluginSchemaReportingDisabled(),
       ApolloServerPluginInlineTraceDisabled(),
+      // No cache hints: nothing caches GraphQL answers over HTTP (the subgraphs send none either).
+      ApolloServerPluginCacheControlDisabled(),
       // The playground is our own, self-hosted GraphiQL (./playground.ts), not Apollo Sandbox from a CDN.
       ApolloServerPluginLandingPageDisabled(),
       graphqlMetricsPlugin(metrics),
