@@ -20,11 +20,17 @@ export interface HttpAppOptions {
   corsExposedHeaders?: readonly string[];
   /** The gateway's self-hosted playground (GraphiQL) runs inline scripts: no CSP for it. */
   servesPlayground?: boolean;
+  /**
+   * ETags on answers, for clients' conditional GETs (the legacy REST API, as it always had them). Off for GraphQL:
+   * Express would hash every POST answer for a header no client of a POST uses.
+   */
+  etags?: boolean;
 }
 
 export function createHttpApp(options: HttpAppOptions = {}): Express {
   const app = express();
   app.disable("x-powered-by");
+  app.set("etag", options.etags ?? false);
   // Express reads req.ip from X-Forwarded-For only when the peer is one of these proxies.
   app.set("trust proxy", options.trustProxy?.length ? [...options.trustProxy] : false);
   app.use(

@@ -6,8 +6,9 @@ import type { GatewayGraphQLResponse } from "@apollo/server-gateway-interface";
  * sixty order lines over five products sixty `Product` ones. The subgraph then
  * resolves, serialises and sends each of them. Here each distinct
  * representation is sent once, and the answer is spread back over the places
- * that asked for it (a copy for each, so that later merges into one place do
- * not change another), errors included: what the gateway receives is what the
+ * that asked for it (a copy for each when it holds objects, so that later
+ * merges into one place do not change another; the gateway copies plain
+ * fields itself), errors included: what the gateway receives is what the
  * subgraph would have answered to the full list.
  */
 export interface DistinctRepresentations {
@@ -40,7 +41,7 @@ export function spreadEntities(response: GatewayGraphQLResponse, distinctIndexOf
     ? {
         ...response.data,
         _entities: distinctIndexOf.map((index) => {
-          if (handedOut.has(index)) return structuredClone(entities[index]);
+          if (handedOut.has(index) && hasNestedObjects(entities[index])) return structuredClone(entities[index]);
           handedOut.add(index);
           return entities[index];
         }),
@@ -54,4 +55,12 @@ export function spreadEntities(response: GatewayGraphQLResponse, distinctIndexOf
     );
   });
   return { ...response, data, ...(errors ? { errors } : {}) };
+}
+
+function hasNestedObjects(entity: unknown): boolean {
+  return (
+    typeof entity === "object" &&
+    entity !== null &&
+    Object.values(entity).some((value) => typeof value === "object" && value !== null)
+  );
 }

@@ -37,6 +37,7 @@ export interface AppDeps {
 export function buildApp(kind: PortKind, deps: AppDeps): Express {
   const app = createHttpApp({
     trustProxy: deps.trustProxy,
+    etags: true,
     ...(isLegacyGateway(kind) && {
       corsOrigins: deps.corsOrigins,
       corsExposedHeaders: ["RateLimit", "RateLimit-Policy", "Retry-After"],
