@@ -69,11 +69,12 @@ export async function openDatabase<Client extends PrismaLike>(options: OpenDatab
       gauge.set({ state: "idle" }, pool.idleCount);
       gauge.set({ state: "waiting" }, pool.waitingCount);
     });
-    // An idle connection the server ends (a restart, a failover) is dropped by the pool, which opens a new one when
-    // next needed (test/database-connections.e2e.test.ts); operators see it in the log.
-    adapter = new PrismaPg(pool, {
-      onPoolError: (error) => logger.warn({ err: error }, "the database ended an idle connection; the pool opens a new one"),
-    });
+    // An idle connection the server ends (a restart, a failover) is an 'error' event on the pool, which drops that
+    // connection and opens a new one when next needed (test/database-connections.e2e.test.ts). PrismaPg listens
+    // only while its client is connected; this listener also covers start-up and shutdown, so that no such event
+    // is ever unheard (which would stop the process), and operators see it in the log.
+    pool.on("error", (error) => logger.warn({ err: error }, "the database ended an idle connection; the pool opens a new one"));
+    adapter = new PrismaPg(pool);
     closeDriver = () => pool.end();
   } else {
     if (config.dataDir) await ensureCluster(config.dataDir);
