@@ -28,8 +28,9 @@ export class SubgraphRequests extends RemoteGraphQLDataSource<GatewayContext> {
    * A subgraph that has not answered within `timeoutMs` fails the fetch (SERVICE_UNAVAILABLE below), so nothing
    * waits for a hung one; after `breaker.failureThreshold` such failures (or 5xx answers) in a row, its circuit
    * opens and its fetches fail at once until the cool-down has passed (lib/circuit-breaker.ts), while the other
-   * subgraphs are asked as usual. Node's own fetch (undici) rather than Apollo's default make-fetch-happen: a
-   * connection pool that honours the subgraphs' keep-alive, without HTTP-cache layers a subgraph call never uses.
+   * subgraphs are asked as usual. The platform's timedFetch (undici's request() behind fetch's contract, see
+   * lib/graphql-client.ts) rather than Apollo's default make-fetch-happen: a connection pool that honours the
+   * subgraphs' keep-alive, without HTTP-cache or WHATWG-stream layers a subgraph call never uses.
    */
   readonly breaker: DependencyBreaker;
 
