@@ -1,5 +1,5 @@
 import crypto from "node:crypto";
-import type { Redis } from "ioredis";
+import type { ChainableCommander, Redis } from "ioredis";
 import type { Counter } from "prom-client";
 import { Prisma, type Product } from "../../../prisma/products/generated/client/client";
 import type { Logger } from "../../../lib/logger";
@@ -115,28 +115,39 @@ export class ProductCache {
   /** These products, and every catalogue page, change now (before a write) or have changed (after it). */
   async changed(productIds: readonly number[]): Promise<void> {
     const batch = this.redis.multi();
-    for (const id of productIds) batch.incr(this.productVersionKey(id));
-    batch.incr(this.catalogueVersionKey);
+    for (const key of [...productIds.map((id) => this.productVersionKey(id)), this.catalogueVersionKey]) {
+      // An absent version (evicted, expired) must not restart at a number entries may still be stored under.
+      this.seedVersion(batch, key);
+      batch.incr(key);
+    }
     const done = await this.attempt(() => batch.exec());
     // Without Redis nothing stale can be served now; should it come back with old entries, their TTL bounds them.
     if (!done)
       this.settings.logger.warn({ productIds }, "could not invalidate the products cache; cached entries expire by their TTL");
   }
 
-  /**
-   * The current versions; an absent one (a new Redis, or an evicted key) is
-   * started at a random number, never a value that may have been used, and
-   * is not cacheable until the next read.
-   */
+  /** The current versions; an absent one is seeded (seedVersion) and is not cacheable until the next read. */
   private async versionsOf(keys: string[]): Promise<(string | null)[]> {
     const versions = await this.redis.mget(keys);
     const absent = keys.filter((_key, i) => versions[i] === null);
     if (absent.length) {
       const batch = this.redis.multi();
-      for (const key of absent) batch.set(key, String(crypto.randomInt(2 ** 47)), "NX");
+      for (const key of absent) this.seedVersion(batch, key);
       await batch.exec();
     }
     return versions;
+  }
+
+  /**
+   * A version starts at a random number, never one entries may be stored
+   * under (a new Redis, an evicted or expired key), wherever it is first
+   * needed: by a reader or by a write. It expires with the entries' TTL, so
+   * that reads of ids that do not exist leave nothing behind for long; an
+   * expired one simply starts again elsewhere, and what was stored under the
+   * old one is never found again.
+   */
+  private seedVersion(batch: ChainableCommander, key: string): void {
+    batch.set(key, String(crypto.randomInt(2 ** 47)), "EX", this.settings.ttlSeconds, "NX");
   }
 
   private get catalogueVersionKey(): string {
