@@ -3,13 +3,13 @@ import { CircuitState } from "cockatiel";
 import { GraphQLClient } from "graphql-request";
 import { ProductsClient } from "../subgraphs/orders/src/products.client";
 import { createServiceClient } from "../subgraphs/shared/service-client";
-import { createTestDatabases, type TestDatabases } from "./support/databases";
 import { startFaultProxy, type FaultProxy } from "./support/fault-proxy";
 import { createProduct, registerUser } from "./support/fixtures";
 import { graphqlError } from "./support/graphql-errors";
 import { metricValue, scrape } from "./support/metrics";
 import { CREATE_ORDER, PRODUCT, USER } from "./support/operations";
-import { startGatewayBeside, startTestPlatform, type TestPlatform } from "./support/platform";
+import { startFaultyProductsPlatform, type FaultyProductsPlatform } from "./support/faulty-products-platform";
+import { startGatewayBeside, type TestPlatform } from "./support/platform";
 import { BALANCED, readLedger } from "./support/stock-ledger";
 
 /**
@@ -35,31 +35,25 @@ async function timed(call: Promise<unknown>) {
 const coolDown = () => new Promise((resolve) => setTimeout(resolve, COOLDOWN_MS + 200));
 
 describe("circuit breakers (postgres)", () => {
-  let databases: TestDatabases;
+  let faulty: FaultyProductsPlatform;
   let platform: TestPlatform;
   let proxy: FaultProxy;
   let gql: GraphQLClient;
   const startingStock = new Map<number, number>();
 
   beforeAll(async () => {
-    databases = await createTestDatabases("postgres");
-    platform = await startTestPlatform(databases.configs, {
+    faulty = await startFaultyProductsPlatform({
       serviceCallTimeoutMs: SERVICE_CALL_TIMEOUT_MS,
       env: { CIRCUIT_BREAKER_FAILURES: String(FAILURES), CIRCUIT_BREAKER_COOLDOWN_MS: String(COOLDOWN_MS) },
-      ordersReachProductsAt: async (productsUrl) => {
-        proxy = await startFaultProxy(new URL(productsUrl).origin);
-        return `${proxy.url}/graphql`;
-      },
     });
+    ({ platform, proxy } = faulty);
     gql = platform.client();
   }, 180_000);
   afterEach(async () => {
-    await proxy.heal();
+    await proxy?.heal();
   });
   afterAll(async () => {
-    await platform?.stop();
-    await proxy?.close();
-    await databases?.drop();
+    await faulty?.stop();
   });
 
   const product = async (stockQuantity: number) => {

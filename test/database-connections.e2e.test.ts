@@ -6,6 +6,7 @@ import { createProduct, registerUser } from "./support/fixtures";
 import { metricValue, scrape } from "./support/metrics";
 import { CREATE_ORDER, ORDER_ACROSS_SUBGRAPHS } from "./support/operations";
 import { startTestPlatform, type TestPlatform } from "./support/platform";
+import { until } from "./support/until";
 
 // A PostgreSQL restart or failover ends every connection the subgraphs hold idle in their pools.
 describe("a PostgreSQL server that ends the subgraphs' idle connections", () => {
@@ -50,7 +51,7 @@ describe("a PostgreSQL server that ends the subgraphs' idle connections", () => 
       await admin.end();
     }
     // Each pool hears of its ended connections as an 'error' event; wait until all of them have been dropped.
-    while ((await poolConnections()).some((count) => count !== 0)) await new Promise((resolve) => setTimeout(resolve, 10));
+    await until(async () => (await poolConnections()).every((count) => count === 0), 20_000, 10);
 
     const { createOrder } = await gql.request(CREATE_ORDER, { userId, items: [{ productId, quantity: 2 }] });
     const { order } = await gql.request(ORDER_ACROSS_SUBGRAPHS, { id: createOrder.id });

@@ -1,11 +1,9 @@
 import crypto from "node:crypto";
 import { spawn, type ChildProcess } from "node:child_process";
-import net from "node:net";
 import path from "node:path";
 import { GraphQLClient } from "graphql-request";
 import type { OrderStatus } from "../lib/__generated__/public-api-tests/graphql";
 import { ENV_VARIABLES } from "../lib/config";
-import { createTestDatabases, type TestDatabases } from "./support/databases";
 import { startFaultProxy, type Fault, type FaultProxy } from "./support/fault-proxy";
 import { createProduct, registerUser } from "./support/fixtures";
 import { graphqlError } from "./support/graphql-errors";
@@ -17,9 +15,12 @@ import {
   PRODUCT,
   UPDATE_ORDER_STATUS,
 } from "./support/operations";
-import { startGatewayBeside, startTestPlatform, type TestPlatform } from "./support/platform";
+import { startFaultyProductsPlatform, type FaultyProductsPlatform } from "./support/faulty-products-platform";
+import { startGatewayBeside, type TestPlatform } from "./support/platform";
 import { BALANCED, readLedger } from "./support/stock-ledger";
 import { seededRandom } from "./support/seeded-random";
+import { until } from "./support/until";
+import { freePort } from "../scripts/support/platform-process";
 
 /**
  * Orders under faults, on PostgreSQL: a proxy between the orders and products
@@ -34,33 +35,27 @@ const ROOT = path.resolve(__dirname, "..");
 const SERVICE_CALL_TIMEOUT_MS = 3000;
 
 describe("orders under faults (postgres)", () => {
-  let databases: TestDatabases;
+  let faulty: FaultyProductsPlatform;
   let platform: TestPlatform;
   let proxy: FaultProxy;
   let gql: GraphQLClient;
   const startingStock = new Map<number, number>();
 
   beforeAll(async () => {
-    databases = await createTestDatabases("postgres");
-    platform = await startTestPlatform(databases.configs, {
+    faulty = await startFaultyProductsPlatform({
       serviceCallTimeoutMs: SERVICE_CALL_TIMEOUT_MS,
       // Each story here is about single faults and what recovery makes of them; the circuit breaker, which would
       // refuse calls for a while after a run of them, has its own suite (circuit-breaker.e2e.test.ts).
       env: { CIRCUIT_BREAKER_FAILURES: "1000000" },
-      ordersReachProductsAt: async (productsUrl) => {
-        proxy = await startFaultProxy(new URL(productsUrl).origin);
-        return `${proxy.url}/graphql`;
-      },
     });
+    ({ platform, proxy } = faulty);
     gql = platform.client();
   }, 180_000); // starting a platform on a loaded machine can take a while
   afterEach(async () => {
-    await proxy.heal();
+    await proxy?.heal();
   });
   afterAll(async () => {
-    await platform?.stop();
-    await proxy?.close();
-    await databases?.drop();
+    await faulty?.stop();
   });
 
   const product = async (stockQuantity: number) => {
@@ -365,7 +360,7 @@ describe("orders under faults (postgres)", () => {
     const inherited = Object.fromEntries(
       Object.entries(process.env).filter(([name]) => !(ENV_VARIABLES as string[]).includes(name)),
     );
-    const ordersDb = databases.configs.orders;
+    const ordersDb = faulty.databases.configs.orders;
     if (ordersDb.kind !== "postgres") throw new Error("this suite runs on PostgreSQL");
     const child = spawn(process.execPath, ["--import", "tsx", "subgraphs/orders/src/main.ts"], {
       cwd: ROOT,
@@ -398,21 +393,4 @@ async function kill(child: ChildProcess): Promise<void> {
   const exited = new Promise((resolve) => child.once("exit", resolve));
   child.kill("SIGKILL");
   await exited;
-}
-
-/** Waits for a condition, checking every 100 ms. */
-async function until(condition: () => Promise<boolean>, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
-
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
