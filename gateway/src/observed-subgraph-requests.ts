@@ -3,14 +3,14 @@ import type { Histogram } from "prom-client";
 import type { BreakerSettings } from "../../lib/circuit-breaker";
 import type { SubgraphName } from "../../lib/config";
 import type { ServiceMetrics } from "../../lib/observability/metrics";
-import { currentRequestId, REQUEST_ID_HEADER } from "../../lib/observability/request-context";
 import type { GatewayContext } from "./context";
 import { SubgraphRequests } from "./subgraph-requests";
 
 /**
  * The gateway's subgraph requests, observed: each fetch is timed and counted
- * per subgraph and outcome (ok, errors in the answer, failed), and carries the
- * client request's id so that the subgraph logs it under the same id.
+ * per subgraph and outcome (ok, errors in the answer, failed). The client
+ * request's id goes with each fetch as with every call between services
+ * (timedFetch, lib/graphql-client.ts), so the subgraph logs it under that id.
  */
 export function subgraphFetchMetrics(metrics: ServiceMetrics): Histogram<"subgraph" | "outcome"> {
   return metrics.histogram("gateway_subgraph_fetch_duration_seconds", "Gateway fetches from each subgraph, by outcome", [
@@ -33,12 +33,6 @@ export class ObservedSubgraphRequests extends SubgraphRequests {
     super(url, timeoutMs, serviceToken, breaker);
     this.subgraph = observed.subgraph;
     this.fetches = observed.fetches;
-  }
-
-  override willSendRequest(options: GraphQLDataSourceProcessOptions<GatewayContext>): void {
-    super.willSendRequest(options);
-    const requestId = currentRequestId();
-    if (requestId) options.request.http?.headers.set(REQUEST_ID_HEADER, requestId);
   }
 
   override async process(options: GraphQLDataSourceProcessOptions<GatewayContext>): ReturnType<SubgraphRequests["process"]> {

@@ -11,8 +11,10 @@ import { encodePrincipal, PRINCIPAL_HEADER, SERVICE, SERVICE_TOKEN_HEADER } from
  * DomainErrors, so a business failure such as OUT_OF_STOCK keeps its code and
  * message across the hop. Every other failure is SERVICE_UNAVAILABLE: no
  * answer within `timeoutMs` (SERVICE_CALL_TIMEOUT_MS), no connection, or a
- * call refused at once by the open circuit; whether the step happened is then
- * unknown to the caller in every case.
+ * call refused at once by the open circuit. Whether the step happened is then
+ * unknown to the caller (certain only for the open circuit: not sent), and
+ * callers treat all of them alike: what crosses services is recorded before
+ * the call and finished by recovery either way.
  */
 export type ServiceClient = GraphQLCaller & { breaker?: DependencyBreaker };
 

@@ -144,12 +144,16 @@ export function startOrderEventRelay(deps: OrderEventRelayDeps): OrderEventRelay
       deps.databaseKind === "postgres"
         ? Prisma.sql`WHERE pg_try_advisory_xact_lock(${ORDER_LOCK_SPACE}::int, "order_id")`
         : Prisma.empty;
+    // The limit counts claimed orders, not candidates: the lock is tried on the oldest first, one by one (a
+    // volatile function is not pushed below the sort), until enough are held, so that while another relay holds the
+    // oldest orders this one moves on to the next ones rather than finding nothing.
     const claimed = await db.$queryRaw<{ order_id: number }[]>`
       SELECT "order_id" FROM (
         SELECT "order_id", min("position") AS "oldest" FROM "order_event_outbox"
-        GROUP BY "order_id" ORDER BY "oldest" LIMIT ${ORDERS_PER_PASS}
+        GROUP BY "order_id" ORDER BY "oldest"
       ) AS "waiting"
-      ${onlyUnlocked}`;
+      ${onlyUnlocked}
+      LIMIT ${ORDERS_PER_PASS}`;
     if (claimed.length === 0) return { count: 0 };
     // Read after the locks are held: what another relay published and deleted before is gone.
     const rows = await db.orderEventOutbox.findMany({

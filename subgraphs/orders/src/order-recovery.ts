@@ -61,16 +61,19 @@ export interface RecoveryReport {
 
 const BATCH = 100;
 
+/** A run that found nothing to do. */
+export const emptyRecoveryReport = (): RecoveryReport => ({
+  placed: 0,
+  rejected: 0,
+  confirmed: 0,
+  released: 0,
+  releasedOrphans: 0,
+  alreadySettled: 0,
+  unfinished: 0,
+});
+
 export async function recoverOnce(deps: RecoveryDeps): Promise<RecoveryReport> {
-  const report: RecoveryReport = {
-    placed: 0,
-    rejected: 0,
-    confirmed: 0,
-    released: 0,
-    releasedOrphans: 0,
-    alreadySettled: 0,
-    unfinished: 0,
-  };
+  const report = emptyRecoveryReport();
   for (const phase of [drivePlacements, settleOrderStock, settleHeldReservations]) {
     try {
       await phase(deps, report);

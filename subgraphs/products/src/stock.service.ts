@@ -38,15 +38,16 @@ export class StockService {
   ) {}
 
   /** Adds delta to a product's stock; refuses (OUT_OF_STOCK) rather than going below zero. */
-  adjust(id: number, delta: number): Promise<Product> {
+  async adjust(id: number, delta: number): Promise<Product> {
+    // Checked before the write: a refused delta invalidates nothing. Beyond this no stock could absorb it, and its
+    // negation would not fit the column's type.
+    if (!Number.isInteger(delta) || Math.abs(delta) > MAX_STOCK) {
+      throw badInput(`delta must be between -${MAX_STOCK} and ${MAX_STOCK}`, { field: "delta" });
+    }
     return this.changes.write([id], () => this.adjustNow(id, delta));
   }
 
   private async adjustNow(id: number, delta: number): Promise<Product> {
-    // Beyond this no stock could absorb it, and its negation would not fit the column's type.
-    if (!Number.isInteger(delta) || Math.abs(delta) > MAX_STOCK) {
-      throw badInput(`delta must be between -${MAX_STOCK} and ${MAX_STOCK}`, { field: "delta" });
-    }
     const guard = delta < 0 ? { gte: -delta } : { lte: MAX_STOCK - delta };
     const { count } = await this.prisma.product.updateMany({
       where: { id, stockQuantity: guard },
