@@ -1,6 +1,5 @@
 import { statementCount } from "./support/metrics";
 import crypto from "node:crypto";
-import net from "node:net";
 import { gql, type GraphQLClient } from "graphql-request";
 import { Redis } from "ioredis";
 import { createTestDatabases, type TestDatabases } from "./support/databases";
@@ -15,6 +14,7 @@ import {
   UPDATE_ORDER_STATUS,
   UPDATE_PRODUCT,
 } from "./support/operations";
+import { startTcpProxy, type TcpProxy } from "./support/tcp-proxy";
 import { startTestPlatform, type TestPlatform } from "./support/platform";
 import { createLogger } from "../lib/logger";
 import { ServiceMetrics } from "../lib/observability/metrics";
@@ -167,24 +167,14 @@ describe("products read cache on Redis (postgres)", () => {
 describe("products read cache when Redis goes away (postgres)", () => {
   let databases: TestDatabases;
   let platform: TestPlatform;
-  let redisProxy: net.Server;
-  const sockets = new Set<net.Socket>();
+  let redisProxy: TcpProxy;
   const prefix = `test-cache-${crypto.randomBytes(4).toString("hex")}`;
 
   beforeAll(async () => {
     // A TCP hop to Redis that the test can cut, as a network or a Redis failure would.
     const target = new URL(REDIS_URL);
-    redisProxy = net.createServer((socket) => {
-      const upstream = net.connect(Number(target.port || 6379), target.hostname);
-      for (const end of [socket, upstream]) {
-        sockets.add(end);
-        end.on("error", () => undefined);
-        end.on("close", () => sockets.delete(end));
-      }
-      socket.pipe(upstream).pipe(socket);
-    });
-    await new Promise<void>((resolve) => redisProxy.listen(0, "127.0.0.1", resolve));
-    const { port } = redisProxy.address() as net.AddressInfo;
+    redisProxy = await startTcpProxy({ host: target.hostname, port: Number(target.port || 6379) });
+    const { port } = redisProxy;
     databases = await createTestDatabases("postgres");
     platform = await startTestPlatform(databases.configs, {
       env: { REDIS_URL: `redis://127.0.0.1:${port}`, REDIS_KEY_PREFIX: prefix },
@@ -193,7 +183,7 @@ describe("products read cache when Redis goes away (postgres)", () => {
   afterAll(async () => {
     await platform?.stop();
     await databases?.drop();
-    redisProxy?.close();
+    await redisProxy?.stop();
     await dropKeys(prefix);
   });
 
@@ -201,10 +191,12 @@ describe("products read cache when Redis goes away (postgres)", () => {
     const client = platform.client();
     const id = await createProduct(client, { name: "Sturdy desk", price: "100.00", stockQuantity: 4 });
     await client.request(PRODUCT, { id });
-    await client.request(PRODUCT, { id }); // cached now
+    const uncached = await statementCount(platform.subgraphs.products.url);
+    await client.request(PRODUCT, { id });
+    // Served from Redis through the proxy: what follows is a cache taken away, not one that never worked.
+    expect(await statementCount(platform.subgraphs.products.url)).toBe(uncached);
 
-    redisProxy.close();
-    for (const socket of sockets) socket.destroy();
+    await redisProxy.stop();
 
     await client.request(UPDATE_PRODUCT, { id, input: { price: "90.00" } });
     await client.request(ADJUST_STOCK, { id, delta: -1 });
