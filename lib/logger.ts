@@ -30,7 +30,7 @@ export function createLogger(
   // Written asynchronously: lines logged while a write is under way go out together in the next one, instead of one
   // write system call per line (a request's log line cost the REST shim 6% of its CPU). pino writes what is left
   // synchronously when the process exits, process.exit after a fatal error included.
-  if (!interactive) return pino(options, pino.destination({ dest: 1, sync: false }));
+  if (!interactive) return pino(options, sharedStdout());
   return pino(
     options,
     pretty({
@@ -42,3 +42,7 @@ export function createLogger(
     }),
   );
 }
+
+/** One asynchronous stdout per process, shared by its loggers (the gateway's process logs as "gateway" and "rest-shim"). */
+let stdout: pino.DestinationStream | undefined;
+const sharedStdout = () => (stdout ??= pino.destination({ dest: 1, sync: false }));

@@ -28,8 +28,8 @@ const services: ServiceSpec[] = [
   { name: "users subgraph", entry: "subgraphs/users/src/main", healthUrl: healthUrlOf(subgraphUrls(env).users) },
   { name: "products subgraph", entry: "subgraphs/products/src/main", healthUrl: healthUrlOf(subgraphUrls(env).products) },
   { name: "orders subgraph", entry: "subgraphs/orders/src/main", healthUrl: healthUrlOf(subgraphUrls(env).orders) },
-  { name: "gateway", entry: "gateway/src/main", healthUrl: healthUrlOf(env.GATEWAY_URL) },
-  { name: "REST shim", entry: "rest-shim/src/main", healthUrl: `${host(env.REST_GATEWAY_PORT)}/health` },
+  // The gateway's process also serves the legacy REST API, whose ports open last: up when port 8000 answers its /health.
+  { name: "gateway", entry: "gateway/src/main", healthUrl: `${host(env.REST_GATEWAY_PORT)}/health` },
 ];
 
 const children: ChildProcess[] = [];
@@ -45,9 +45,6 @@ function startAll(): void {
         ...process.env,
         JWT_SECRET: secrets.jwtSecret,
         SERVICE_TOKEN: secrets.serviceToken,
-        // Here the REST shim reaches the gateway over loopback as its proxy: believe the client address it
-        // forwards, so that rate limits and login throttling count each REST client, not the shim as one.
-        TRUST_PROXY: process.env.TRUST_PROXY ?? "loopback",
       },
       stdio: ["ignore", "inherit", "inherit"],
     });

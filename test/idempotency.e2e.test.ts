@@ -34,7 +34,7 @@ describe.each(BACKENDS)("idempotency keys (%s)", (backend) => {
       },
     });
     shim = await startRestShim({
-      gatewayUrl: platform.gatewayUrl,
+      gateway: platform.gateway.inProcess,
       host: "127.0.0.1",
       ports: { legacyGateway: 0, users: 0, products: 0, orders: 0 },
       rateLimitPerMinute: 10_000,

@@ -1,7 +1,7 @@
 import crypto from "node:crypto";
 import http from "node:http";
-import net from "node:net";
 import { Redis } from "ioredis";
+import type { RunningGateway } from "../gateway/src/gateway";
 import type { RunningServer } from "../lib/http-server";
 import { createRateLimiter, tryConsume } from "../lib/rate-limit";
 import { startRestShim, type RestShim } from "../rest-shim/src/shim";
@@ -10,6 +10,7 @@ import { registerUser } from "./support/fixtures";
 import { firstErrorCode, gatewayOver, postGraphQL, type Answer } from "./support/gateway-http";
 import { LOGIN } from "./support/operations";
 import { startTestPlatform, type TestPlatform } from "./support/platform";
+import { startLoneGateway } from "./support/lone-gateway";
 import { quietLogger } from "./support/rest-platform";
 
 /**
@@ -139,18 +140,14 @@ describe("the shared limiter (lib/rate-limit.ts)", () => {
 
 describe("TRUST_PROXY on the REST shim's rate limit", () => {
   const shims: RestShim[] = [];
-
-  async function closedPort(): Promise<number> {
-    const server = net.createServer();
-    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-    const { port } = server.address() as net.AddressInfo;
-    await new Promise((resolve) => server.close(resolve));
-    return port;
-  }
+  let gateway: RunningGateway;
+  beforeAll(async () => {
+    gateway = await startLoneGateway();
+  });
 
   async function shim(trustProxy: string[]): Promise<string> {
     const started = await startRestShim({
-      gatewayUrl: `http://127.0.0.1:${await closedPort()}/graphql`,
+      gateway: gateway.inProcess,
       host: "127.0.0.1",
       ports: { legacyGateway: 0, users: 0, products: 0, orders: 0 },
       rateLimitPerMinute: 2,
@@ -174,6 +171,7 @@ describe("TRUST_PROXY on the REST shim's rate limit", () => {
 
   afterAll(async () => {
     for (const started of shims) await started.close();
+    await gateway?.close();
   });
 
   test("a spoofed header from an untrusted peer changes nothing; a trusted proxy's header names the client", async () => {

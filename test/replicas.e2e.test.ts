@@ -258,16 +258,16 @@ describe(`two replicas of every service on PostgreSQL and Redis (seed ${SEED})`,
     expect(answers.filter((answer) => answer.status === 429)).toHaveLength(4);
   });
 
-  test("the REST shim's per-client limit is counted across two shim processes sharing Redis", async () => {
+  test("the REST shim's per-client limit is counted across two gateway processes sharing Redis", async () => {
     const limit = 5;
-    for (const gatewayUrl of platform.replicas.gatewayUrls) {
+    for (const gateway of platform.replicas.gateways) {
       const redis = new Redis(REDIS_URL);
       redisClients.push(redis);
       // Until it is ready the limiter counts in memory (lib/rate-limit.ts): wait, so that the count is the shared one.
       await new Promise((resolve) => redis.once("ready", resolve));
       shims.push(
         await startRestShim({
-          gatewayUrl,
+          gateway: gateway.inProcess,
           host: "127.0.0.1",
           ports: { legacyGateway: 0, users: 0, products: 0, orders: 0 },
           rateLimitPerMinute: limit,

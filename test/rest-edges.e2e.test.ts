@@ -1,26 +1,18 @@
 import http from "node:http";
-import net from "node:net";
 import pino from "pino";
+import type { RunningGateway } from "../gateway/src/gateway";
 import { startRestShim, type RestShim } from "../rest-shim/src/shim";
+import { startLoneGateway } from "./support/lone-gateway";
 import { quietLogger, startRestTestPlatform, type RestTestPlatform } from "./support/rest-platform";
 import { restClient } from "./support/rest-client";
 
 /**
- * What the shim answers on its own, whatever the gateway says: wrong
- * requests, CORS, the rate limit, the request log, and a gateway or subgraph
- * that is down.
+ * What the shim answers on its own, whatever the subgraphs say: wrong
+ * requests, CORS, the rate limits, the request log, and subgraphs that are
+ * down.
  */
 
 const ports = { legacyGateway: 0, users: 0, products: 0, orders: 0 };
-
-/** A port nothing listens on. */
-async function closedPort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 /** A GET from a given local address, so that the rate limit sees another client. */
 function getFrom(localAddress: string, url: string): Promise<{ status: number; body: any }> {
@@ -35,14 +27,16 @@ function getFrom(localAddress: string, url: string): Promise<{ status: number; b
   });
 }
 
-describe("the shim with no gateway behind it", () => {
+describe("the shim with no subgraph behind the gateway", () => {
+  let gateway: RunningGateway;
   let shim: RestShim;
   const logLines: any[] = [];
 
   beforeAll(async () => {
     const logger = pino({ level: "info" }, { write: (line: string) => void logLines.push(JSON.parse(line)) });
+    gateway = await startLoneGateway();
     shim = await startRestShim({
-      gatewayUrl: `http://127.0.0.1:${await closedPort()}/graphql`,
+      gateway: gateway.inProcess,
       host: "127.0.0.1",
       ports,
       rateLimitPerMinute: 1000,
@@ -52,11 +46,12 @@ describe("the shim with no gateway behind it", () => {
   });
   afterAll(async () => {
     await shim?.close();
+    await gateway?.close();
   });
 
-  test("a call that needs the gateway is a 502 JSON error, and every health check says unhealthy with 503", async () => {
+  test("a call that needs a subgraph is a 503 JSON error, and every health check says unhealthy with 503", async () => {
     const users = restClient(shim.urls.users);
-    expect(await users.get("/users/1")).toMatchObject({ status: 502, body: { error: "The GraphQL gateway is unreachable" } });
+    expect(await users.get("/users/1")).toMatchObject({ status: 503, body: { error: expect.any(String) } });
     expect(await users.get("/health")).toMatchObject({ status: 503, body: { status: "unhealthy" } });
     expect(await restClient(shim.urls.products).get("/health")).toMatchObject({
       status: 503,
@@ -69,7 +64,7 @@ describe("the shim with no gateway behind it", () => {
     expect(await restClient(shim.urls.legacyGateway).get("/health")).toMatchObject({
       status: 503,
       body: {
-        gateway: "unhealthy",
+        gateway: "healthy",
         services: { "user-service": "unhealthy", "product-service": "unhealthy", "order-service": "unhealthy" },
       },
     });
@@ -151,7 +146,7 @@ describe("the shim with no gateway behind it", () => {
     const requests = logLines.filter((line) => line.req !== undefined);
     expect(requests).toEqual([
       expect.objectContaining({ requestId: "edge-1", req: { method: "GET", path: "/services" }, res: { status: 200 } }),
-      expect.objectContaining({ requestId: "edge-2", req: { method: "GET", path: "/api/users/7" }, res: { status: 502 } }),
+      expect.objectContaining({ requestId: "edge-2", req: { method: "GET", path: "/api/users/7" }, res: { status: 503 } }),
       expect.objectContaining({ requestId: "edge-3", req: { method: "GET", path: "/openapi.json" }, res: { status: 200 } }),
     ]);
     for (const line of requests) expect(line.responseTime).toEqual(expect.any(Number));
@@ -159,11 +154,13 @@ describe("the shim with no gateway behind it", () => {
 });
 
 describe("the rate limit on port 8000", () => {
+  let gateway: RunningGateway;
   let shim: RestShim;
 
   beforeAll(async () => {
+    gateway = await startLoneGateway();
     shim = await startRestShim({
-      gatewayUrl: `http://127.0.0.1:${await closedPort()}/graphql`,
+      gateway: gateway.inProcess,
       host: "127.0.0.1",
       ports,
       rateLimitPerMinute: 3,
@@ -172,6 +169,7 @@ describe("the rate limit on port 8000", () => {
   });
   afterAll(async () => {
     await shim?.close();
+    await gateway?.close();
   });
 
   test("each client gets its limit a minute, then 429 Rate limit exceeded; other clients and the service ports are not affected", async () => {
@@ -190,29 +188,22 @@ describe("the rate limit on port 8000", () => {
   });
 });
 
-describe("the client's address, told to the GraphQL gateway", () => {
+describe("the client's address, as the gateway counts it", () => {
   const shims: RestShim[] = [];
-  const seen: http.IncomingHttpHeaders[] = [];
-  // Stands in for the gateway: records each request's headers and answers that the user is not there.
-  const fakeGateway = http.createServer((req, res) => {
-    seen.push(req.headers);
-    req.resume();
-    res.setHeader("content-type", "application/json");
-    res.end(JSON.stringify({ data: { user: null } }));
-  });
+  let gateway: RunningGateway;
 
   beforeAll(async () => {
-    await new Promise<void>((resolve) => fakeGateway.listen(0, "127.0.0.1", resolve));
+    // Two calls a minute per client on the gateway: the third shows which address it counted.
+    gateway = await startLoneGateway({ rateLimits: { perClientPerMinute: 2, perUserPerMinute: 100 } });
   });
   afterAll(async () => {
     for (const shim of shims) await shim.close();
-    await new Promise((resolve) => fakeGateway.close(resolve));
+    await gateway?.close();
   });
 
   async function usersPortTrusting(trustProxy: string[]): Promise<string> {
-    const { port } = fakeGateway.address() as net.AddressInfo;
     const shim = await startRestShim({
-      gatewayUrl: `http://127.0.0.1:${port}/graphql`,
+      gateway: gateway.inProcess,
       host: "127.0.0.1",
       ports,
       rateLimitPerMinute: 1000,
@@ -223,22 +214,30 @@ describe("the client's address, told to the GraphQL gateway", () => {
     return shim.urls.users;
   }
 
-  /** X-Forwarded-For as the gateway received it, for a call from `localAddress` claiming `claimed`. */
-  function forwardedFor(url: string, localAddress: string, claimed: string): Promise<unknown> {
+  /** The status of GET /users/1 from `localAddress`, claiming to be `claimed` (503: nothing behind the gateway; 429: over its limit). */
+  function statusOfCall(url: string, localAddress: string, claimed: string): Promise<number> {
     return new Promise((resolve, reject) => {
       http
         .get(`${url}/users/1`, { localAddress, headers: { "x-forwarded-for": claimed } }, (response) => {
           response.resume();
-          response.on("end", () => resolve(seen.at(-1)?.["x-forwarded-for"]));
+          response.on("end", () => resolve(response.statusCode ?? 0));
         })
         .on("error", reject);
     });
   }
 
-  test("is the address the shim believes (TRUST_PROXY), never the client's own claim", async () => {
-    // The gateway keys its rate limits and the login throttle on it, when it trusts the shim (TRUST_PROXY).
-    expect(await forwardedFor(await usersPortTrusting([]), "127.0.0.12", "6.6.6.6")).toBe("127.0.0.12");
-    expect(await forwardedFor(await usersPortTrusting(["127.0.0.13"]), "127.0.0.13", "6.6.6.6")).toBe("6.6.6.6");
+  test("is the address the REST port believes (TRUST_PROXY), never the client's own claim", async () => {
+    // Not trusted: the connection's address is counted, whatever the client claims.
+    const untrusting = await usersPortTrusting([]);
+    expect(await statusOfCall(untrusting, "127.0.0.12", "6.6.6.6")).toBe(503);
+    expect(await statusOfCall(untrusting, "127.0.0.12", "7.7.7.7")).toBe(503);
+    expect(await statusOfCall(untrusting, "127.0.0.12", "8.8.8.8")).toBe(429);
+    // A trusted proxy: the client it names is counted.
+    const behindProxy = await usersPortTrusting(["127.0.0.13"]);
+    expect(await statusOfCall(behindProxy, "127.0.0.13", "6.6.6.6")).toBe(503);
+    expect(await statusOfCall(behindProxy, "127.0.0.13", "6.6.6.6")).toBe(503);
+    expect(await statusOfCall(behindProxy, "127.0.0.13", "6.6.6.6")).toBe(429);
+    expect(await statusOfCall(behindProxy, "127.0.0.13", "9.9.9.9")).toBe(503);
   });
 });
 

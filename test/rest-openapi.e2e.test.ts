@@ -1,8 +1,9 @@
-import net from "node:net";
+import type { RunningGateway } from "../gateway/src/gateway";
 import { importEsm } from "../lib/import-esm";
 import { openApiPath } from "../rest-shim/src/openapi";
 import { PORT_KINDS, portRoutes } from "../rest-shim/src/ports";
 import { startRestShim, type RestShim } from "../rest-shim/src/shim";
+import { startLoneGateway } from "./support/lone-gateway";
 import { quietLogger } from "./support/rest-platform";
 import { restClient } from "./support/rest-client";
 import { documentedResponses, servedDocument } from "./support/rest-openapi";
@@ -20,16 +21,14 @@ const operationsOf = (document: any) =>
     .sort();
 
 describe("the served OpenAPI documents", () => {
+  let gateway: RunningGateway;
   let shim: RestShim;
 
   beforeAll(async () => {
-    const unused = net.createServer();
-    await new Promise<void>((resolve) => unused.listen(0, "127.0.0.1", resolve));
-    const { port } = unused.address() as net.AddressInfo;
-    await new Promise((resolve) => unused.close(resolve));
-    // No gateway: every operation still has to answer something the document foresees.
+    // No subgraph behind the gateway: every operation still has to answer something the document foresees.
+    gateway = await startLoneGateway();
     shim = await startRestShim({
-      gatewayUrl: `http://127.0.0.1:${port}/graphql`,
+      gateway: gateway.inProcess,
       host: "127.0.0.1",
       ports: { legacyGateway: 0, users: 0, products: 0, orders: 0 },
       rateLimitPerMinute: 10_000,
@@ -38,6 +37,7 @@ describe("the served OpenAPI documents", () => {
   });
   afterAll(async () => {
     await shim?.close();
+    await gateway?.close();
   });
 
   test.each(PORT_KINDS)("the %s port documents exactly the routes it serves, in OpenAPI 3.0", async (kind) => {

@@ -8,6 +8,7 @@ import {
   ApolloServerPluginUsageReportingDisabled,
 } from "@apollo/server/plugin/disabled";
 import { expressMiddleware } from "@as-integrations/express5";
+import type { Request } from "express";
 import type { Redis } from "ioredis";
 import {
   circuitBreakerSettingsOf,
@@ -33,6 +34,8 @@ import { graphqlMetricsPlugin } from "../../lib/observability/graphql-metrics";
 import { observeHttp } from "../../lib/observability/http";
 import { ServiceMetrics } from "../../lib/observability/metrics";
 import { ObservedSubgraphRequests, subgraphFetchMetrics } from "./observed-subgraph-requests";
+import type { GatewayClient } from "../../rest-shim/src/gateway-client";
+import { inProcessClient } from "./in-process-client";
 
 const DEFAULTS = readEnv({});
 
@@ -72,8 +75,13 @@ export interface GatewaySettings {
   playground?: boolean;
 }
 
+export interface RunningGateway extends RunningServer {
+  /** Runs operations in this process as /graphql would for a REST request's client: what the REST shim is served by. */
+  inProcess: GatewayClient;
+}
+
 /** The public entry: one GraphQL endpoint over the composed supergraph, a playground, and /health. */
-export async function startGateway(settings: GatewaySettings): Promise<RunningServer> {
+export async function startGateway(settings: GatewaySettings): Promise<RunningGateway> {
   const { logger, subgraphUrls } = settings;
   const introspection = settings.introspection ?? false;
   const limits = queryLimits({ ...graphqlLimitsOf(DEFAULTS), ...settings.limits }, { hideFieldSuggestions: !introspection });
@@ -157,13 +165,12 @@ export async function startGateway(settings: GatewaySettings): Promise<RunningSe
     res.status(healthy ? 200 : 503).json({ status: healthy ? "ok" : "degraded", gateway: "ok", subgraphs });
   });
   if (settings.playground ?? true) app.use(playground());
+  const buildContext = (req: Request) => buildGatewayContext(req, { jwtSecret: settings.jwtSecret, findAccount });
   app.use(
     "/graphql",
     perClientRateLimit(perClient),
     ...jsonBody(settings.maxBodyBytes ?? 1_000_000),
-    expressMiddleware(apollo, {
-      context: async ({ req }) => buildGatewayContext(req, { jwtSecret: settings.jwtSecret, findAccount }),
-    }),
+    expressMiddleware(apollo, { context: async ({ req }) => buildContext(req) }),
   );
   app.use(...jsonErrors("graphql", logger));
 
@@ -171,6 +178,7 @@ export async function startGateway(settings: GatewaySettings): Promise<RunningSe
   logger.info({ url: `${server.url}/graphql`, authMode: settings.authMode }, `gateway ready (AUTH_MODE=${settings.authMode})`);
   return {
     ...server,
+    inProcess: inProcessClient({ apollo, buildContext, perClient, subgraphUrls }),
     close: async () => {
       await server.close();
       await apollo.stop();

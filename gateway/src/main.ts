@@ -12,6 +12,7 @@ import { createLogger } from "../../lib/logger";
 import { connectRedis } from "../../lib/rate-limit";
 import { resolveSecrets } from "../../lib/secrets";
 import { runService } from "../../lib/run-service";
+import { startRestShim } from "../../rest-shim/src/shim";
 import { startGateway } from "./gateway";
 import { readSupergraph } from "./supergraph";
 
@@ -43,8 +44,25 @@ runService(logger, async () => {
     circuitBreaker: circuitBreakerSettingsOf(env),
     logger,
   });
+  // The legacy REST API is served by this process, through the gateway in it (no HTTP hop between them).
+  const restShim = await startRestShim({
+    gateway: gateway.inProcess,
+    host: env.HOST,
+    ports: {
+      legacyGateway: env.REST_GATEWAY_PORT,
+      users: env.REST_USERS_PORT,
+      products: env.REST_PRODUCTS_PORT,
+      orders: env.REST_ORDERS_PORT,
+    },
+    rateLimitPerMinute: env.RATE_LIMIT_PER_MINUTE,
+    sharedRateLimit: redis && { redis, keyPrefix: env.REDIS_KEY_PREFIX },
+    trustProxy: env.TRUST_PROXY,
+    corsOrigins: env.CORS_ORIGINS,
+    logger: createLogger("rest-shim", env.LOG_LEVEL),
+  });
   return {
     close: async () => {
+      await restShim.close();
       await gateway.close();
       redis?.disconnect();
     },

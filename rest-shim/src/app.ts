@@ -18,7 +18,7 @@ export interface AppDeps {
   /** One registry for the four ports: the shim is one service. */
   metrics: ServiceMetrics;
   rateLimitPerMinute: number;
-  /** Where the per-client counts are shared with the other shim processes (REDIS_URL); this process's memory when absent. */
+  /** Where the per-client counts are shared with the other gateway processes (REDIS_URL); this process's memory when absent. */
   sharedRateLimit?: { redis: Redis; keyPrefix: string };
   maxBodyBytes: number;
   /** Proxies whose X-Forwarded-For is believed (TRUST_PROXY). */

@@ -405,7 +405,7 @@ async function load(
   };
 }
 
-/** The platform's service processes by short name (users, products, orders, gateway, rest-shim). */
+/** The platform's service processes by short name (users, products, orders, gateway; the gateway also serves the REST shim). */
 function serviceProcesses(platform: PlatformProcess): Record<string, number> {
   return Object.fromEntries(
     Object.entries(platform.servicePids()).map(([entry, pid]) => [path.basename(path.dirname(path.dirname(entry))), pid]),

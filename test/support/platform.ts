@@ -12,7 +12,7 @@ import {
 } from "../../lib/config";
 import { createLogger, type Logger } from "../../lib/logger";
 import type { PlatformSecrets } from "../../lib/secrets";
-import { startGateway, type GatewaySettings } from "../../gateway/src/gateway";
+import { startGateway, type GatewaySettings, type RunningGateway } from "../../gateway/src/gateway";
 import { readSupergraph } from "../../gateway/src/supergraph";
 import type { SubgraphSettings } from "../../subgraphs/shared/settings";
 import { startOrdersSubgraph, type OrdersSubgraph } from "../../subgraphs/orders/src/server";
@@ -35,14 +35,14 @@ import { startRoundRobin, type RoundRobin } from "./round-robin";
 export interface TestPlatform {
   gatewayUrl: string;
   subgraphs: { users: UsersSubgraph; products: ProductsSubgraph; orders: OrdersSubgraph };
-  gateway: RunningServer;
+  gateway: RunningGateway;
   secrets: PlatformSecrets;
   authMode: AuthMode;
   /** A GraphQL client on the gateway, optionally with a bearer token. */
   client(token?: string): GraphQLClient;
   /** Every replica (one each unless `replicas` was given), and the forwarders in front of each subgraph's. */
   replicas: {
-    gateways: RunningServer[];
+    gateways: RunningGateway[];
     gatewayUrls: string[];
     users: UsersSubgraph[];
     products: ProductsSubgraph[];

@@ -1,10 +1,10 @@
 import crypto from "node:crypto";
 import fs from "node:fs";
-import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import pg from "pg";
 import { importEsm } from "../../lib/import-esm";
+import { freePort } from "./free-port";
 
 /**
  * The PostgreSQL server the tests run their PostgreSQL half on, chosen once
@@ -124,17 +124,6 @@ async function startEmbeddedPostgres(): Promise<TestPostgres & { version: string
       removeDir();
     },
   };
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = net.createServer();
-    probe.once("error", reject);
-    probe.listen(0, "127.0.0.1", () => {
-      const { port } = probe.address() as net.AddressInfo;
-      probe.close(() => resolve(port));
-    });
-  });
 }
 
 function redact(url: string): string {

@@ -7,7 +7,8 @@ import { restClient, type RestClient } from "./rest-client";
 
 /**
  * A fresh platform (real subgraphs and gateway on fresh databases) with the
- * REST shim in front of it, every port chosen by the OS.
+ * REST shim served through the gateway, as the gateway's process serves it,
+ * every port chosen by the OS.
  */
 export interface RestTestPlatform {
   platform: TestPlatform;
@@ -28,7 +29,7 @@ export async function startRestTestPlatform(
   const databases: TestDatabases = await createTestDatabases(backend);
   const platform = await startTestPlatform(databases.configs, platformOptions);
   const shim = await startRestShim({
-    gatewayUrl: platform.gatewayUrl,
+    gateway: platform.gateway.inProcess,
     host: "127.0.0.1",
     ports: { legacyGateway: 0, users: 0, products: 0, orders: 0 },
     rateLimitPerMinute: 10_000,

@@ -1,7 +1,6 @@
 import type { ErrorRequestHandler, RequestHandler } from "express";
 import { describeHttpFailure } from "../../../lib/http-app";
 import type { Logger } from "../../../lib/logger";
-import { GatewayUnreachable } from "../gateway-client";
 import { RestError } from "../rest-error";
 
 /**
@@ -25,7 +24,7 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
 }
 
 function describe(error: unknown): { status: number; message: string } {
-  if (error instanceof RestError || error instanceof GatewayUnreachable) return { status: error.status, message: error.message };
+  if (error instanceof RestError) return { status: error.status, message: error.message };
   // Bodies that are not JSON, too large or malformed; paths that cannot be decoded.
   return describeHttpFailure(error) ?? { status: 500, message: "Internal server error" };
 }

@@ -12,7 +12,7 @@ import { createRateLimiter, type RateLimiter } from "../../../lib/rate-limit";
  * it). Health checks are exempt: supervisors (and `npm start`) poll them
  * several times a second while the platform starts.
  *
- * With `shared` (REDIS_URL) every shim process counts in the same Redis,
+ * With `shared` (REDIS_URL) every gateway process counts in the same Redis,
  * through the platform's one counter (lib/rate-limit.ts, which falls back to
  * this process's memory while Redis is away); otherwise each counts alone.
  */

@@ -1,4 +1,0 @@
-// Imported first by main.ts: tracing must be set up before the modules it instruments load.
-import { startTracing } from "../../lib/observability/tracing";
-
-startTracing("rest-shim");
