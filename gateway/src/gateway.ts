@@ -178,7 +178,7 @@ export async function startGateway(settings: GatewaySettings): Promise<RunningGa
   logger.info({ url: `${server.url}/graphql`, authMode: settings.authMode }, `gateway ready (AUTH_MODE=${settings.authMode})`);
   return {
     ...server,
-    inProcess: inProcessClient({ apollo, buildContext, perClient, subgraphUrls }),
+    inProcess: inProcessClient({ apollo, buildContext, perClient, subgraphUrls, metrics }),
     close: async () => {
       await server.close();
       await apollo.stop();

@@ -5,6 +5,7 @@ import { GraphQLError, print, type DocumentNode } from "graphql";
 import type { SubgraphName } from "../../lib/config";
 import { ErrorCode } from "../../lib/errors";
 import { firstGraphQLError } from "../../lib/graphql-client";
+import type { ServiceMetrics } from "../../lib/observability/metrics";
 import { tryConsume, type RateLimiter } from "../../lib/rate-limit";
 import { GatewayError, type GatewayClient } from "../../rest-shim/src/gateway-client";
 import type { GatewayContext } from "./context";
@@ -25,6 +26,7 @@ export interface InProcessGateway {
   buildContext(req: Request): Promise<GatewayContext>;
   perClient: RateLimiter;
   subgraphUrls: Record<SubgraphName, string>;
+  metrics: ServiceMetrics;
 }
 
 export function inProcessClient(gateway: InProcessGateway): GatewayClient {
@@ -33,6 +35,7 @@ export function inProcessClient(gateway: InProcessGateway): GatewayClient {
       request: (document, variables) => execute(gateway, req, document, variables),
     }),
     health: async () => ({ gateway: true, subgraphs: isOk(await checkSubgraphs(gateway.subgraphUrls)) }),
+    metrics: gateway.metrics,
   };
 }
 
@@ -62,8 +65,9 @@ async function execute<Result, Variables>(
   if (response.body.kind !== "single") throw new Error("The gateway answered an operation of the REST shim incrementally");
   const first = firstGraphQLError(response.body.singleResult);
   if (first) {
-    const retryAfter = response.http.headers.get("retry-after");
-    throw new GatewayError(first.code, first.message, retryAfter ? Number(retryAfter) : undefined);
+    // A subgraph's throttle says when in the error (the login throttle); the gateway's per-user limit in a header.
+    const retryAfter = first.extensions.retryAfterSeconds ?? response.http.headers.get("retry-after");
+    throw new GatewayError(first.code, first.message, retryAfter == null ? undefined : Number(retryAfter));
   }
   return response.body.singleResult.data as Result;
 }

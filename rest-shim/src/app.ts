@@ -15,7 +15,7 @@ export interface AppDeps {
   gateway: GatewayClient;
   serviceUrls(): ServiceUrls;
   logger: Logger;
-  /** One registry for the four ports: the shim is one service. */
+  /** The gateway process's registry, for the four ports too: one process, one registry. */
   metrics: ServiceMetrics;
   rateLimitPerMinute: number;
   /** Where the per-client counts are shared with the other gateway processes (REDIS_URL); this process's memory when absent. */

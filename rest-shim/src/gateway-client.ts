@@ -1,6 +1,7 @@
 import type { Request } from "express";
 import type { SubgraphName } from "../../lib/config";
 import type { GraphQLCaller } from "../../lib/graphql-client";
+import type { ServiceMetrics } from "../../lib/observability/metrics";
 
 /**
  * The shim's one way to the GraphQL gateway. The gateway serves it in its own
@@ -36,4 +37,6 @@ export interface GatewayClient {
   /** Calls on behalf of the client of this REST request. */
   forRequest(req: Request): GatewayCaller;
   health(): Promise<GatewayHealth>;
+  /** The gateway process's one metrics registry: the REST ports count their requests in it and serve it too. */
+  metrics: ServiceMetrics;
 }

@@ -1,7 +1,6 @@
 import type { Redis } from "ioredis";
 import { listen, type RunningServer } from "../../lib/http-server";
 import type { Logger } from "../../lib/logger";
-import { ServiceMetrics } from "../../lib/observability/metrics";
 import { buildApp } from "./app";
 import type { GatewayClient } from "./gateway-client";
 import { PORT_KINDS, type PortKind } from "./ports";
@@ -42,7 +41,7 @@ export async function startRestShim(settings: RestShimSettings): Promise<RestShi
     gateway: settings.gateway,
     serviceUrls: () => serviceUrls,
     logger,
-    metrics: new ServiceMetrics("rest-shim"),
+    metrics: settings.gateway.metrics,
     rateLimitPerMinute: settings.rateLimitPerMinute,
     sharedRateLimit: settings.sharedRateLimit,
     maxBodyBytes: settings.maxBodyBytes ?? 100_000,
