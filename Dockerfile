@@ -1,6 +1,7 @@
 # One image for every Node service of the platform: the users, products and
-# orders subgraphs, the gateway and the REST shim. docker-compose.yml runs it
-# once per service and picks the service by its command.
+# orders subgraphs and the gateway (whose process also serves the legacy REST
+# API, compiled from rest-shim/src). docker-compose.yml runs it once per
+# service and picks the service by its command.
 
 # Build stage: every dependency, the generated code, TypeScript compiled to dist/.
 FROM node:20-bookworm-slim AS build
@@ -30,7 +31,7 @@ COPY docker/healthcheck.js ./docker/healthcheck.js
 # Nothing is written at run time (the data lives in PostgreSQL), so no root.
 USER node
 
-# gateway 4000; subgraphs 4001-4003; REST shim 8000-8003 (lib/config.ts defaults).
+# gateway 4000 and, in the same process, the legacy REST API 8000-8003; subgraphs 4001-4003 (lib/config.ts defaults).
 EXPOSE 4000 4001 4002 4003 8000 8001 8002 8003
 ENTRYPOINT ["/usr/bin/tini", "--"]
 CMD ["node", "dist/gateway/src/main.js"]

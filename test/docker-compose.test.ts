@@ -14,6 +14,7 @@ import {
   listeningPorts,
   parseNginx,
   read,
+  restPorts,
   root,
   type AppService,
 } from "./support/deployment";
@@ -67,7 +68,6 @@ const DEFAULT_PORT_OF: Record<string, number> = {
   products: DEFAULTS.PRODUCTS_PORT,
   orders: DEFAULTS.ORDERS_PORT,
   gateway: DEFAULTS.GATEWAY_PORT,
-  "rest-shim": DEFAULTS.REST_GATEWAY_PORT,
   postgres: 5432,
   redis: 6379,
   nats: 4222,
@@ -127,7 +127,6 @@ describe("docker-compose.yml", () => {
       "postgres",
       "products",
       "redis",
-      "rest-shim",
       "users",
     ]);
   });
@@ -141,7 +140,7 @@ describe("docker-compose.yml", () => {
     for (const name of APP_SERVICES) expect(Object.keys(dependsOn(name))).not.toEqual(expect.arrayContaining(["redis"]));
   });
 
-  test("the five Node containers run one image, built by the Dockerfile at the root", () => {
+  test("the four Node containers run one image, built by the Dockerfile at the root", () => {
     const builds = APP_SERVICES.map((name) => services[name].build);
     for (const build of builds) {
       const context = typeof build === "string" ? build : build?.context;
@@ -208,9 +207,19 @@ describe("docker-compose.yml", () => {
 
   test("the services find each other by service name", () => {
     expect(Object.keys(environmentOf("gateway"))).toEqual(expect.arrayContaining(["USERS_URL", "PRODUCTS_URL", "ORDERS_URL"]));
-    expect(Object.keys(environmentOf("rest-shim"))).toContain("GATEWAY_URL");
     // orders takes stock through the products subgraph
     expect(Object.keys(environmentOf("orders"))).toContain("PRODUCTS_URL");
+    // No service calls the gateway over HTTP (the REST API runs in its process); the seed script does,
+    // run in the gateway's container as docs/containers.md says, so only that container names it.
+    expect(read("docs/containers.md")).toContain("docker compose exec gateway node dist/scripts/seed-sample-catalogue.js");
+    expect(configOf("gateway").GATEWAY_URL).toBe(`http://gateway:${DEFAULTS.GATEWAY_PORT}/graphql`);
+    for (const name of SUBGRAPHS) expect({ name, env: environmentOf(name) }).not.toHaveProperty("env.GATEWAY_URL");
+  });
+
+  test("the gateway believes X-Forwarded-For from compose's network only, where NGINX forwards GraphQL and REST to it", () => {
+    expect(configOf("gateway").TRUST_PROXY).toEqual(["uniquelocal"]);
+    // The subgraphs are called by the gateway and by each other, never through a proxy.
+    for (const name of SUBGRAPHS) expect({ name, trust: configOf(name).TRUST_PROXY }).toEqual({ name, trust: [] });
   });
 
   test.each(APP_SERVICES)("every URL %s is given names a service and the port that service listens on", (name) => {
@@ -240,13 +249,17 @@ describe("docker-compose.yml", () => {
     for (const { container } of publishedPorts(name)) expect(defaults).toContain(container);
   });
 
-  test("publishes the gateway on 4000, the REST shim on 8000-8003 and NGINX on 80, on the same host ports", () => {
+  test("the gateway's process opens every port it is published on: GraphQL's and the REST API's", () => {
+    const main = read(SOURCE_ENTRY.gateway);
+    for (const variable of ["GATEWAY_PORT", "REST_GATEWAY_PORT", "REST_USERS_PORT", "REST_PRODUCTS_PORT", "REST_ORDERS_PORT"])
+      expect({ variable, read: main.includes(`env.${variable}`) }).toEqual({ variable, read: true });
+  });
+
+  test("publishes the gateway on 4000 and the REST API's 8000-8003, and NGINX on 80, on the same host ports", () => {
     const published = Object.fromEntries(Object.keys(services).map((name) => [name, publishedPorts(name)]));
-    expect(published.gateway).toEqual([{ host: DEFAULTS.GATEWAY_PORT, container: DEFAULTS.GATEWAY_PORT }]);
-    expect(published["rest-shim"]).toEqual(
-      listeningPorts("rest-shim", DEFAULTS).map((port) => ({ host: port, container: port })),
-    );
-    expect(published["rest-shim"].map((port) => port.container)).toEqual([8000, 8001, 8002, 8003]);
+    expect(published.gateway).toEqual(listeningPorts("gateway", DEFAULTS).map((port) => ({ host: port, container: port })));
+    expect(published.gateway.map((port) => port.container)).toEqual([4000, 8000, 8001, 8002, 8003]);
+    expect(restPorts(DEFAULTS)).toEqual([8000, 8001, 8002, 8003]);
     expect(published.nginx).toEqual([{ host: 80, container: 80 }]);
     for (const name of [...SUBGRAPHS, "postgres"]) expect({ name, ports: published[name] }).toEqual({ name, ports: [] });
   });
@@ -271,8 +284,7 @@ describe("docker-compose.yml", () => {
   test("each container waits for what it needs to be healthy, and only for containers that have a healthcheck", () => {
     for (const name of SUBGRAPHS) expect(dependsOn(name)).toEqual({ postgres: "service_healthy" });
     expect(dependsOn("gateway")).toEqual({ users: "service_healthy", products: "service_healthy", orders: "service_healthy" });
-    expect(dependsOn("rest-shim")).toEqual({ gateway: "service_healthy" });
-    expect(dependsOn("nginx")).toEqual({ gateway: "service_healthy", "rest-shim": "service_healthy" });
+    expect(dependsOn("nginx")).toEqual({ gateway: "service_healthy" });
     for (const name of Object.keys(services)) {
       for (const [dependency, condition] of Object.entries(dependsOn(name))) {
         expect(dependency in services).toBe(true);
@@ -291,6 +303,14 @@ describe("docker-compose.yml", () => {
     expect(scripts[`start:${name}`]).toContain(source);
     const build = JSON.parse(read("tsconfig.build.json").replace(/^\s*\/\/.*$/gm, "")) as { include: string[] };
     expect(build.include).toContain(source.split("/")[0]);
+  });
+
+  test("no container runs the legacy REST API as a process of its own; the image still compiles its code for the gateway", () => {
+    for (const name of Object.keys(services))
+      expect({ name, runsTheShim: /rest-shim/.test(commandLine(name)) }).toEqual({ name, runsTheShim: false });
+    expect(read("Dockerfile")).not.toMatch(/rest-shim\/src\/main/);
+    const build = JSON.parse(read("tsconfig.build.json").replace(/^\s*\/\/.*$/gm, "")) as { include: string[] };
+    expect(build.include).toContain("rest-shim");
   });
 
   test.each(SUBGRAPHS)("the %s subgraph applies its own migrations: no Prisma CLI or schema engine in the image", (name) => {
@@ -348,15 +368,15 @@ describe("NGINX configuration", () => {
     expect(publishedPorts("nginx").map((port) => port.container)).toEqual([listen]);
   });
 
-  test("sends GraphQL and /health to the gateway, and the REST paths to the REST shim's gateway-style port", () => {
+  test("sends GraphQL and /health to the gateway, and the REST paths to the gateway's legacy gateway-style port", () => {
     const gateway = `gateway:${DEFAULTS.GATEWAY_PORT}`;
-    const restShim = `rest-shim:${DEFAULTS.REST_GATEWAY_PORT}`;
+    const legacyRest = `gateway:${DEFAULTS.REST_GATEWAY_PORT}`;
     expect(routeOf("/graphql")).toBe(gateway);
     expect(routeOf("/health")).toBe(gateway);
-    expect(routeOf("/api/users/register")).toBe(restShim);
-    expect(routeOf("/api/products/1")).toBe(restShim);
-    expect(routeOf("/api/orders/user/1")).toBe(restShim);
-    expect(routeOf("/services")).toBe(restShim);
+    expect(routeOf("/api/users/register")).toBe(legacyRest);
+    expect(routeOf("/api/products/1")).toBe(legacyRest);
+    expect(routeOf("/api/orders/user/1")).toBe(legacyRest);
+    expect(routeOf("/services")).toBe(legacyRest);
   });
 
   test("keeps /metrics for the internal network: the public gets 404", () => {
@@ -370,7 +390,14 @@ describe("NGINX configuration", () => {
       const target = new URL(location.proxyPass!).host;
       const [host, port] = (upstreams[target] ?? target).split(":");
       expect({ host, known: host in services }).toEqual({ host, known: true });
-      expect({ host, port: Number(port) }).toEqual({ host, port: DEFAULT_PORT_OF[host] });
+      const listening = (APP_SERVICES as readonly string[]).includes(host)
+        ? listeningPorts(host as AppService, configOf(host as AppService))
+        : [DEFAULT_PORT_OF[host]];
+      expect({ host, port: Number(port), listened: listening.includes(Number(port)) }).toEqual({
+        host,
+        port: Number(port),
+        listened: true,
+      });
     }
   });
 });

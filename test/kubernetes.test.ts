@@ -34,6 +34,7 @@ import {
   listeningPorts,
   parseNginx,
   read,
+  restPorts,
   root,
   type AppService,
 } from "./support/deployment";
@@ -175,26 +176,32 @@ function containerPortOf(container: Container, port: string | number): number | 
   return found?.containerPort;
 }
 
-/** The paths each service serves on a port, read from the code that serves them. */
+/**
+ * The paths each service serves on a port, read from the code that serves them: its own port's app,
+ * and, in the gateway's process, the legacy REST API's app on each REST port (rest-shim/src).
+ */
 function servedPaths(name: AppService, port: number): string[] {
   const paths: string[] = [];
   // observeHttp (lib/observability/http.ts) puts GET /metrics on every app that calls it.
   const observeHttp = read("lib/observability/http.ts");
-  const appSource: Record<AppService, string> = {
+  const servesMetrics = (appSource: string) =>
+    /app\.get\("\/metrics"/.test(observeHttp) && /\bobserveHttp\(app\b/.test(read(appSource));
+  const ownAppSource: Record<AppService, string> = {
     users: "subgraphs/shared/subgraph-server.ts",
     products: "subgraphs/shared/subgraph-server.ts",
     orders: "subgraphs/shared/subgraph-server.ts",
     gateway: "gateway/src/gateway.ts",
-    "rest-shim": "rest-shim/src/app.ts",
   };
-  if (/app\.get\("\/metrics"/.test(observeHttp) && /\bobserveHttp\(app\b/.test(read(appSource[name]))) paths.push("/metrics");
-  if (name === "rest-shim") {
-    const kind = PORT_KINDS[listeningPorts("rest-shim", DEFAULTS).indexOf(port)];
-    if (kind && portRoutes(kind).some((route) => route.method === "GET" && route.path === "/health")) paths.push("/health");
-  } else if (/app\.get\("\/health"/.test(read(appSource[name]))) {
-    paths.push("/health");
+  const [ownPort] = listeningPorts(name, DEFAULTS);
+  if (port === ownPort) {
+    if (servesMetrics(ownAppSource[name])) paths.push("/metrics");
+    if (/app\.get\("\/health"/.test(read(ownAppSource[name]))) paths.push("/health");
+  } else if (name === "gateway" && restPorts(DEFAULTS).includes(port)) {
+    if (servesMetrics("rest-shim/src/app.ts")) paths.push("/metrics");
+    const kind = PORT_KINDS[restPorts(DEFAULTS).indexOf(port)];
+    if (portRoutes(kind).some((route) => route.method === "GET" && route.path === "/health")) paths.push("/health");
   }
-  return listeningPorts(name, DEFAULTS).includes(port) ? paths : [];
+  return paths;
 }
 
 describe(`${RENDERED}`, () => {
@@ -230,6 +237,20 @@ describe(`${RENDERED}`, () => {
     ).toEqual(SUBGRAPHS.map((name) => `${name}-migrate`).sort());
     for (const name of APP_SERVICES) expect(named("Service", name).spec.selector).toEqual({ "app.kubernetes.io/name": name });
     expect(ofKind("Ingress")).toHaveLength(1);
+  });
+
+  test("the legacy REST API's Service keeps its name and ports, and sends them to the gateway's pods, whose process serves them", () => {
+    const rest = named("Service", "rest-shim");
+    expect(deploymentsSelectedBy(rest.spec.selector).map((deployment) => deployment.metadata.name)).toEqual(["gateway"]);
+    const gateway = containerOf("Deployment", "gateway");
+    expect(
+      rest.spec.ports.map((port: { port: number; targetPort: string | number }) => containerPortOf(gateway, port.targetPort)),
+    ).toEqual(restPorts(DEFAULTS));
+    expect(rest.spec.ports.map((port: { port: number }) => port.port)).toEqual(restPorts(DEFAULTS));
+    // No Deployment, autoscaler or budget of its own: the gateway's cover it.
+    for (const kind of ["Deployment", "HorizontalPodAutoscaler", "PodDisruptionBudget"])
+      expect(ofKind(kind).map((manifest) => manifest.metadata.name)).not.toContain("rest-shim");
+    expect(renderedText).not.toMatch(/rest-shim\/src\/main/);
   });
 
   /** kubernetes-models: the API's OpenAPI schemas (types, required fields, formats) per kind. */
@@ -302,11 +323,14 @@ describe(`${RENDERED}`, () => {
     expect(env.AUTH_MODE).toBe("enforced");
     expect(env.HOST).toBe("0.0.0.0");
     expect(playgroundEnabled(env)).toBe(false);
-    // The shim, the process facing the internet, never holds the credentials that sign tokens or open the subgraphs.
-    const holdsPlatformSecrets = name !== "rest-shim";
-    expect(env.JWT_SECRET).toBe(holdsPlatformSecrets ? SAMPLE_SECRETS.JWT_SECRET : undefined);
-    expect(env.SERVICE_TOKEN).toBe(holdsPlatformSecrets ? SAMPLE_SECRETS.SERVICE_TOKEN : undefined);
+    expect(env.JWT_SECRET).toBe(SAMPLE_SECRETS.JWT_SECRET);
+    expect(env.SERVICE_TOKEN).toBe(SAMPLE_SECRETS.SERVICE_TOKEN);
     expect(env.REDIS_URL).toBe(SAMPLE_SECRETS.REDIS_URL);
+  });
+
+  test("only the gateway, behind the ingress controller for GraphQL and REST alike, believes X-Forwarded-For", () => {
+    expect(configOf("gateway").TRUST_PROXY).toEqual(["uniquelocal"]);
+    for (const name of SUBGRAPHS) expect({ name, trust: configOf(name).TRUST_PROXY }).toEqual({ name, trust: [] });
   });
 
   test("no pod gets the Services' link variables, which would set USERS_PORT=tcp://... and stop the service", () => {
@@ -400,11 +424,9 @@ describe(`${RENDERED}`, () => {
 
   test("a subgraph is ready when its /health says its database answers; nothing is restarted for another's outage", () => {
     for (const name of SUBGRAPHS) expect(containerOf("Deployment", name).readinessProbe?.httpGet?.path).toBe("/health");
-    // The gateway's and the shim's /health report the subgraphs: as a probe, one subgraph's outage would
-    // take every gateway out of the Service (and a liveness probe would restart them all).
-    for (const name of ["gateway", "rest-shim"] as const) {
-      expect(containerOf("Deployment", name).readinessProbe?.httpGet?.path).not.toBe("/health");
-    }
+    // The gateway's /health, and the REST ports' (the legacy contract's), report the subgraphs: as a probe,
+    // one subgraph's outage would take every gateway out of its Services (and a liveness probe would restart them all).
+    expect(containerOf("Deployment", "gateway").readinessProbe?.httpGet?.path).not.toBe("/health");
     for (const name of APP_SERVICES) expect(containerOf("Deployment", name).livenessProbe?.httpGet?.path).not.toBe("/health");
   });
 
@@ -445,10 +467,11 @@ describe(`${RENDERED}`, () => {
   });
 
   test.each(APP_SERVICES)("every URL %s is given names a Service and a port its Deployment listens on", (name) => {
-    const urls = Object.entries(deploymentEnvironment(name)).filter(([variable]) =>
-      /^(USERS|PRODUCTS|ORDERS|GATEWAY)_URL$/.test(variable),
-    );
-    expect(urls.length).toBe(4);
+    const env = deploymentEnvironment(name);
+    // No process in the cluster calls the gateway over HTTP: the REST API runs in the gateway's process.
+    expect(env.GATEWAY_URL).toBeUndefined();
+    const urls = Object.entries(env).filter(([variable]) => /^(USERS|PRODUCTS|ORDERS|GATEWAY)_URL$/.test(variable));
+    expect(urls.length).toBe(3);
     for (const [variable, value] of urls) {
       const url = new URL(value);
       const service = named("Service", url.hostname);
@@ -477,8 +500,9 @@ describe(`${RENDERED}`, () => {
     },
   );
 
-  test("the REST shim runs several replicas; every rollout adds a pod before it removes one", () => {
-    expect(named("Deployment", "rest-shim").spec.replicas).toBeGreaterThanOrEqual(2);
+  test("the REST API runs on every gateway replica; every rollout adds a pod before it removes one", () => {
+    const [restApiDeployment] = deploymentsSelectedBy(named("Service", "rest-shim").spec.selector);
+    expect(named("HorizontalPodAutoscaler", restApiDeployment.metadata.name).spec.minReplicas).toBeGreaterThanOrEqual(3);
     for (const name of APP_SERVICES) expect(named("Deployment", name).spec.strategy.rollingUpdate.maxUnavailable).toBe(0);
     const targets = [...ofKind("HorizontalPodAutoscaler"), ...ofKind("PodDisruptionBudget")].map(
       (manifest) => manifest.metadata.name,

@@ -9,13 +9,25 @@ export const root = path.resolve(__dirname, "../..");
 export const read = (file: string) => fs.readFileSync(path.join(root, file), "utf8");
 
 export const SUBGRAPHS = ["users", "products", "orders"] as const;
-export const APP_SERVICES = [...SUBGRAPHS, "gateway", "rest-shim"] as const;
+/** The Node processes: the subgraphs and the gateway, which also serves the legacy REST API (no process of its own). */
+export const APP_SERVICES = [...SUBGRAPHS, "gateway"] as const;
 export type AppService = (typeof APP_SERVICES)[number];
 
 /** lib/config.ts with nothing set. */
 export const DEFAULTS = readEnv({});
 
-/** The ports each Node service listens on, read the way its main.ts reads them. */
+/**
+ * The legacy REST API's ports (rest-shim/src/ports.ts's PORT_KINDS, in that order), which the
+ * gateway's process opens beside its own.
+ */
+export const restPorts = (env: PlatformEnv): number[] => [
+  env.REST_GATEWAY_PORT,
+  env.REST_USERS_PORT,
+  env.REST_PRODUCTS_PORT,
+  env.REST_ORDERS_PORT,
+];
+
+/** The ports each Node service listens on, read the way its main.ts reads them: its own first. */
 export function listeningPorts(name: AppService, env: PlatformEnv): number[] {
   switch (name) {
     case "users":
@@ -25,9 +37,7 @@ export function listeningPorts(name: AppService, env: PlatformEnv): number[] {
     case "orders":
       return [env.ORDERS_PORT];
     case "gateway":
-      return [env.GATEWAY_PORT];
-    case "rest-shim":
-      return [env.REST_GATEWAY_PORT, env.REST_USERS_PORT, env.REST_PRODUCTS_PORT, env.REST_ORDERS_PORT];
+      return [env.GATEWAY_PORT, ...restPorts(env)];
   }
 }
 
@@ -37,7 +47,6 @@ export const SOURCE_ENTRY: Record<AppService, string> = {
   products: "subgraphs/products/src/main.ts",
   orders: "subgraphs/orders/src/main.ts",
   gateway: "gateway/src/main.ts",
-  "rest-shim": "rest-shim/src/main.ts",
 };
 
 /** The command that runs a service in the image: its compiled entry with plain node. */
