@@ -117,7 +117,7 @@ const EnvSchema = z.object({
   MAX_QUERY_COST: z.coerce.number().int().min(10).default(50_000),
   /** Introspection (and the playground, and field suggestions); default: on in open mode, off in enforced mode. */
   GRAPHQL_INTROSPECTION: booleanFlag,
-  /** Requests a minute on the gateway's /graphql, per client address and per signed-in user. */
+  /** Requests a minute on the gateway's /graphql and REST calls through it, per client address and per signed-in user. */
   GRAPHQL_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(600),
   GRAPHQL_USER_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(300),
   /**

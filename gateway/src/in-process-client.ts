@@ -10,6 +10,7 @@ import { tryConsume, type RateLimiter } from "../../lib/rate-limit";
 import { GatewayError, type GatewayClient } from "../../rest-shim/src/gateway-client";
 import type { GatewayContext } from "./context";
 import { checkSubgraphs } from "./health";
+import { clientKey, tooManyMessage } from "./rate-limits";
 
 /**
  * The REST shim's way into this gateway, in the same process: each REST
@@ -45,10 +46,8 @@ async function execute<Result, Variables>(
   document: TypedDocumentNode<Result, Variables>,
   variables: Variables,
 ): Promise<Result> {
-  const verdict = await tryConsume(perClient, `ip:${req.ip ?? req.socket.remoteAddress ?? "unknown"}`);
-  if (!verdict.allowed) {
-    throw new GatewayError(ErrorCode.TOO_MANY_REQUESTS, "Too many requests; retry later", verdict.retryAfterSeconds);
-  }
+  const verdict = await tryConsume(perClient, clientKey(req));
+  if (!verdict.allowed) throw new GatewayError(ErrorCode.TOO_MANY_REQUESTS, tooManyMessage, verdict.retryAfterSeconds);
   let contextValue: GatewayContext;
   try {
     contextValue = await buildContext(req);

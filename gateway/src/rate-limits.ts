@@ -1,5 +1,5 @@
 import { HeaderMap, type ApolloServerPlugin } from "@apollo/server";
-import type { RequestHandler } from "express";
+import type { Request, RequestHandler } from "express";
 import { GraphQLError } from "graphql";
 import { ErrorCode } from "../../lib/errors";
 import { errorBody } from "../../lib/http-app";
@@ -7,13 +7,17 @@ import { tryConsume, type RateLimiter } from "../../lib/rate-limit";
 import type { GatewayContext } from "./context";
 
 /**
- * Requests a minute on /graphql, per client address and per signed-in user:
- * one client cannot crowd out the others, and one account cannot do so from
- * many addresses. Beyond a limit: HTTP 429 with Retry-After and a GraphQL
- * error coded TOO_MANY_REQUESTS.
+ * Requests a minute on /graphql, and REST calls run through the gateway
+ * (in-process-client.ts), per client address and per signed-in user: one
+ * client cannot crowd out the others, and one account cannot do so from many
+ * addresses. Beyond a limit: HTTP 429 with Retry-After and a GraphQL error
+ * coded TOO_MANY_REQUESTS.
  */
 
-const tooManyMessage = "Too many requests; retry later";
+export const tooManyMessage = "Too many requests; retry later";
+
+/** A client's counter: its address as req.ip says (X-Forwarded-For counts only from a proxy named in TRUST_PROXY). */
+export const clientKey = (req: Request) => `ip:${req.ip ?? req.socket.remoteAddress ?? "unknown"}`;
 
 /**
  * Per client address, before the body is even read. The address is req.ip:
@@ -21,7 +25,7 @@ const tooManyMessage = "Too many requests; retry later";
  */
 export function perClientRateLimit(limiter: RateLimiter): RequestHandler {
   return async (req, res, next) => {
-    const verdict = await tryConsume(limiter, `ip:${req.ip ?? req.socket.remoteAddress ?? "unknown"}`);
+    const verdict = await tryConsume(limiter, clientKey(req));
     if (verdict.allowed) return next();
     res.set("Retry-After", String(verdict.retryAfterSeconds));
     res.status(429).json(errorBody("graphql", tooManyMessage, ErrorCode.TOO_MANY_REQUESTS));

@@ -57,13 +57,13 @@ function response(reply: Reply) {
   };
 }
 
-/** Every call that goes to the gateway may meet these. */
-const GATEWAY_FAILURES: Record<number, Reply> = {
+/** Every call that runs a GraphQL operation on the gateway may meet these. */
+const OPERATION_FAILURES: Record<number, Reply> = {
   500: "An unexpected failure inside the platform (no details are given out).",
   401: "The Authorization header carries an invalid or expired token, or (AUTH_MODE=enforced) there is none where the call needs a signed-in user.",
-  502: "The GraphQL gateway is unreachable or answered with something that is not GraphQL.",
-  503: "A service behind the gateway is unavailable.",
-  504: "The GraphQL gateway did not answer in time.",
+  429: "Too many requests from this client address or signed-in user: the gateway's limits, shared with /graphql (Retry-After says when to try again).",
+  502: "The gateway answered with an error this API does not know (a fault of the platform).",
+  503: "A service behind the gateway is unavailable, or the token cannot be checked right now.",
 };
 /** Calls with a JSON body may also meet these. */
 const BODY_FAILURES: Record<number, Reply> = {
@@ -74,6 +74,8 @@ const BODY_FAILURES: Record<number, Reply> = {
 /** Calls with an id in the path may also meet this; the gateway refuses the id. */
 const ID_FAILURES: Record<number, Reply> = { 400: "The id is not a number." };
 const RATE_LIMITED: Reply = "Rate limit exceeded (per client address, per minute).";
+const RATE_LIMITED_OR_GATEWAY_LIMITS: Reply =
+  "Rate limit exceeded: this port's per client address, or the gateway's per client address or per signed-in user.";
 
 const PATH_ID = z.string().regex(/^[0-9]+$/);
 const QUERY_TEXT = z.string();
@@ -107,12 +109,12 @@ function operation(route: Route, rateLimited: boolean) {
     })),
   ];
   const replies: Record<number, Reply> = {
-    ...(route.answeredByShimAlone ? {} : GATEWAY_FAILURES),
+    ...(route.answeredByShimAlone ? {} : OPERATION_FAILURES),
     ...(route.body ? BODY_FAILURES : {}),
     ...(pathNames.length ? ID_FAILURES : {}),
     ...route.responses,
   };
-  if (rateLimited) replies[429] = RATE_LIMITED;
+  if (rateLimited) replies[429] = route.answeredByShimAlone ? RATE_LIMITED : RATE_LIMITED_OR_GATEWAY_LIMITS;
   return {
     summary: route.summary,
     ...(parameters.length && { parameters }),
@@ -140,7 +142,7 @@ export function openApiDocument({ title, routes, rateLimited }: PortDescription)
       title,
       version: "1.0.0",
       description:
-        'The legacy REST endpoints, served by the REST shim over the GraphQL gateway. Errors are `{"error": message}`; ' +
+        'The legacy REST endpoints, served by the REST shim through the GraphQL gateway. Errors are `{"error": message}`; ' +
         "a known path asked with another method answers 405 with an Allow header.",
     },
     paths,

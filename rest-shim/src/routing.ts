@@ -25,7 +25,7 @@ export type ServiceUrls = Record<"users" | "products" | "orders", string>;
 /** What a handler may use, built per request. */
 export interface RouteContext<Body = unknown> {
   gateway: GatewayCaller;
-  /** The GraphQL gateway's /health, read as the legacy services reported health. */
+  /** What the gateway knows of each subgraph's health, read as the legacy services reported health. */
   gatewayHealth(): Promise<GatewayHealth>;
   serviceUrls(): ServiceUrls;
   /** The JSON body, checked against the route's `body` shape. */
@@ -50,7 +50,7 @@ export interface Route<Body = unknown> {
   headers?: Record<string, { description: string; schema: z.ZodType }>;
   /** Its answers by status, beside the failures every route may meet (openapi.ts). */
   responses: Record<number, Reply>;
-  /** Not a call to the gateway, so none of its failures apply (the OpenAPI document itself). */
+  /** Runs no GraphQL operation, so none of an operation's failures apply (health, the service list, the OpenAPI document). */
   answeredByShimAlone?: boolean;
   statusOverrides?: StatusOverrides;
   handle(req: Request, context: RouteContext<Body>): Promise<RestReply>;

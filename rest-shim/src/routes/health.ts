@@ -5,8 +5,9 @@ import { LegacyGatewayHealth, OrderServiceHealth, SERVICE_NAMES, ServiceHealth, 
 import { route, type Route } from "../routing";
 
 /**
- * Health as the legacy services reported it, read from the GraphQL gateway's
- * /health: a service is healthy when the gateway is up and says its subgraph is.
+ * Health as the legacy services reported it, from the gateway's check of each
+ * subgraph's /health: a service is healthy when the gateway is up and says its
+ * subgraph is. None of these runs a GraphQL operation.
  */
 
 const isUp = (health: GatewayHealth, subgraph: SubgraphName) => health.gateway && health.subgraphs[subgraph];
@@ -22,6 +23,7 @@ export function serviceHealthRoute(subgraph: "users" | "products"): Route {
     path: "/health",
     summary: subgraph === "users" ? "User service health." : "Product service health.",
     responses: upOrDown(ServiceHealth),
+    answeredByShimAlone: true,
     async handle(_req, { gatewayHealth }) {
       const up = isUp(await gatewayHealth(), subgraph);
       return { status: up ? 200 : 503, body: { status: up ? "ok" : "unhealthy" } };
@@ -35,6 +37,7 @@ export const ordersHealthRoute = route({
   path: "/health",
   summary: "Order service health.",
   responses: upOrDown(OrderServiceHealth),
+  answeredByShimAlone: true,
   async handle(_req, { gatewayHealth }) {
     const up = isUp(await gatewayHealth(), "orders");
     return { status: up ? 200 : 503, body: { status: up ? "healthy" : "unhealthy", service: SERVICE_NAMES.orders } };
@@ -47,6 +50,7 @@ export const legacyGatewayHealthRoute = route({
   path: "/health",
   summary: "The gateway and every service.",
   responses: upOrDown(LegacyGatewayHealth),
+  answeredByShimAlone: true,
   async handle(_req, { gatewayHealth }) {
     const health = await gatewayHealth();
     const word = (up: boolean) => (up ? "healthy" : "unhealthy");
@@ -64,6 +68,7 @@ export const servicesRoute = route({
   path: "/services",
   summary: "Where each service answers.",
   responses: { 200: { description: "The services.", schema: Services } },
+  answeredByShimAlone: true,
   async handle(_req, { serviceUrls }) {
     const urls = serviceUrls();
     const services = Object.fromEntries(
