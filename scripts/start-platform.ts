@@ -3,7 +3,7 @@
 // *_DATABASE_URL variables point at PostgreSQL servers. Ctrl-C stops it all.
 import { spawn, type ChildProcess } from "node:child_process";
 import path from "node:path";
-import { authModeOf, readEnv, subgraphUrls } from "../lib/config";
+import { authModeOf, readEnv, SERVICE_NODE_OPTIONS, subgraphUrls } from "../lib/config";
 import { createLogger } from "../lib/logger";
 import { resolveSecrets } from "../lib/secrets";
 import { healthUrlOf } from "../lib/health-url";
@@ -45,6 +45,7 @@ function startAll(): void {
         ...process.env,
         JWT_SECRET: secrets.jwtSecret,
         SERVICE_TOKEN: secrets.serviceToken,
+        NODE_OPTIONS: [SERVICE_NODE_OPTIONS, process.env.NODE_OPTIONS].filter(Boolean).join(" "),
       },
       stdio: ["ignore", "inherit", "inherit"],
     });

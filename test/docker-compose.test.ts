@@ -4,7 +4,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { parseDocument } from "yaml";
-import { ENV_VARIABLES, readEnv, type PlatformEnv } from "../lib/config";
+import { ENV_VARIABLES, readEnv, SERVICE_NODE_OPTIONS, type PlatformEnv } from "../lib/config";
 import {
   APP_SERVICES,
   DEFAULTS,
@@ -428,6 +428,11 @@ describe("Dockerfile", () => {
     expect(runStage).toMatch(/COPY --from=\w+ \/app\/dist/);
     expect(runStage).not.toMatch(/^COPY \. /m);
     expect(runStage).toMatch(/^CMD \["node", "dist\//m);
+  });
+
+  test("runs every service in production mode with the Node options npm start gives them too", () => {
+    expect(runStage).toMatch(new RegExp(`^ENV NODE_OPTIONS=${SERVICE_NODE_OPTIONS}$`, "m"));
+    expect(runStage).toMatch(/^ENV NODE_ENV=production$/m);
   });
 
   test("runs as a non-root user under an init process", () => {
