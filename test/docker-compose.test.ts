@@ -216,8 +216,17 @@ describe("docker-compose.yml", () => {
     for (const name of SUBGRAPHS) expect({ name, env: environmentOf(name) }).not.toHaveProperty("env.GATEWAY_URL");
   });
 
-  test("the gateway believes X-Forwarded-For from compose's network only, where NGINX forwards GraphQL and REST to it", () => {
-    expect(configOf("gateway").TRUST_PROXY).toEqual(["uniquelocal"]);
+  test("the gateway believes X-Forwarded-For from NGINX only, which forwards GraphQL and REST to it", () => {
+    // NGINX's fixed address on compose's own subnet, not a whole private range: a client on the host's LAN
+    // reaching a published port must not choose its own rate-limit key.
+    const nginxAddress = (services.nginx as { networks?: { default?: { ipv4_address?: string } } }).networks?.default
+      ?.ipv4_address;
+    expect(nginxAddress).toMatch(/^\d+\.\d+\.\d+\.\d+$/);
+    expect(configOf("gateway").TRUST_PROXY).toEqual([nginxAddress]);
+    const networks = (compose as { networks?: { default?: { ipam?: { config?: { subnet: string }[] } } } }).networks;
+    const subnet = networks?.default?.ipam?.config?.[0]?.subnet ?? "";
+    expect(subnet).toMatch(/^\d+\.\d+\.\d+\.0\/24$/);
+    expect(nginxAddress!.startsWith(subnet.replace(/0\/24$/, ""))).toBe(true);
     // The subgraphs are called by the gateway and by each other, never through a proxy.
     for (const name of SUBGRAPHS) expect({ name, trust: configOf(name).TRUST_PROXY }).toEqual({ name, trust: [] });
   });
