@@ -33,7 +33,8 @@ const isCluster = (dir: string) => fs.existsSync(path.join(dir, "PG_VERSION"));
 
 /** A directory built next to its final place and renamed into it, so that no reader ever sees half of it. */
 function publish(build: (partialDir: string) => Promise<void> | void, finalDir: string): Promise<void> {
-  const partialDir = `${finalDir}.partial-${process.pid}-${crypto.randomBytes(4).toString("hex")}`;
+  removeAbandonedPartials(finalDir);
+  const partialDir = `${finalDir}${PARTIAL}${process.pid}-${crypto.randomBytes(4).toString("hex")}`;
   return Promise.resolve(build(partialDir))
     .then(() => {
       // An empty directory where the cluster goes (made by hand, or by an older version of this code) is replaced.
@@ -46,6 +47,35 @@ function publish(build: (partialDir: string) => Promise<void> | void, finalDir: 
       }
     })
     .finally(() => fs.rmSync(partialDir, { recursive: true, force: true }));
+}
+
+const PARTIAL = ".partial-";
+
+/**
+ * Removes what a process that died while building (SIGKILL, a power cut) left
+ * beside `finalDir`: partial directories whose process no longer runs. A live
+ * process's partial directory is its own business (it removes it itself).
+ */
+function removeAbandonedPartials(finalDir: string): void {
+  const parent = path.dirname(finalDir);
+  const prefix = path.basename(finalDir) + PARTIAL;
+  if (!fs.existsSync(parent)) return;
+  for (const name of fs.readdirSync(parent)) {
+    if (!name.startsWith(prefix)) continue;
+    const pid = Number(name.slice(prefix.length).split("-")[0]);
+    if (!isRunning(pid)) fs.rmSync(path.join(parent, name), { recursive: true, force: true });
+  }
+}
+
+function isRunning(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: it runs, as another user.
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
 }
 
 /** Makes the template unless it exists. */
