@@ -55,10 +55,13 @@ export const StatusBody = z
   .object({ status: z.string().meta({ enum: Object.values(ORDER_STATUS_VALUES) }) })
   .register(requestSchemas, { id: "StatusChange" });
 
-/** `Idempotency-Key`: optional; when given, printable ASCII, 1 to 255 characters. */
+/**
+ * `Idempotency-Key`: optional; when given, 1 to 255 characters, as the orders subgraph accepts any key. Only what a
+ * header cannot carry faithfully is refused here: anything outside printable ASCII (spaces inside included).
+ */
 export const IdempotencyKey = z
   .string()
-  .regex(/^[\x21-\x7e]{1,255}$/)
+  .regex(/^[\x20-\x7e]{1,255}$/)
   .min(1)
   .max(255);
 
@@ -66,7 +69,7 @@ export function idempotencyKeyHeader(req: Request): string | undefined {
   const value = req.headers["idempotency-key"];
   if (value === undefined) return undefined;
   if (!IdempotencyKey.safeParse(value).success) {
-    throw new RestError(400, "Idempotency-Key must be 1 to 255 printable characters");
+    throw new RestError(400, "Idempotency-Key must be 1 to 255 printable ASCII characters");
   }
   return value as string;
 }
