@@ -95,7 +95,16 @@ export async function startSubgraph<Context extends object>(options: SubgraphOpt
   );
   app.use(...jsonErrors("graphql", logger));
 
-  const server = await listen(app, options.port, options.host);
+  let server: RunningServer;
+  try {
+    server = await listen(app, options.port, options.host);
+  } catch (error) {
+    // Nothing of a subgraph that did not start may live on (its database pool, orders' event relay): the caller
+    // gets the error and nothing to close.
+    await apollo.stop();
+    await options.onStop();
+    throw error;
+  }
   logger.info({ url: `${server.url}/graphql`, authMode }, `${name} subgraph ready (AUTH_MODE=${authMode})`);
   return {
     ...server,
