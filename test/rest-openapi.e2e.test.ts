@@ -67,6 +67,14 @@ describe("the served OpenAPI documents", () => {
     }
   });
 
+  test("a status several failures answer documents each (a bad body, a bad id and an unknown status are each a 400)", async () => {
+    const document = await servedDocument(shim.urls.orders);
+    const badRequest: string = document.paths["/api/orders/{id}/status"].patch.responses["400"].description;
+    expect(badRequest).toMatch(/^Bad JSON or an unknown status\./);
+    expect(badRequest).toMatch(/wrong shape/);
+    expect(badRequest).toMatch(/id is not a number/);
+  });
+
   test("an answer off its documented shape is caught", async () => {
     const expectDocumented = documentedResponses(await servedDocument(shim.urls.orders));
     const order = { id: 1, user_id: 2, status: "pending", total_amount: 3.5, items: [], created_at: "2026-01-01T00:00:00.000Z" };

@@ -108,12 +108,11 @@ function operation(route: Route, rateLimited: boolean) {
       schema: schemaOf(schema),
     })),
   ];
-  const replies: Record<number, Reply> = {
-    ...(route.answeredByShimAlone ? {} : OPERATION_FAILURES),
-    ...(route.body ? BODY_FAILURES : {}),
-    ...(pathNames.length ? ID_FAILURES : {}),
-    ...route.responses,
-  };
+  const replies = withSharedFailures(route.responses, [
+    route.answeredByShimAlone ? {} : OPERATION_FAILURES,
+    route.body ? BODY_FAILURES : {},
+    pathNames.length ? ID_FAILURES : {},
+  ]);
   if (rateLimited) replies[429] = route.answeredByShimAlone ? RATE_LIMITED : RATE_LIMITED_OR_GATEWAY_LIMITS;
   return {
     summary: route.summary,
@@ -122,6 +121,29 @@ function operation(route: Route, rateLimited: boolean) {
     responses: Object.fromEntries(Object.entries(replies).map(([status, reply]) => [status, response(reply)])),
   };
 }
+
+/**
+ * A route's own answers and the shared failures it may meet. Where several say something of the same status (a
+ * body's 400, a path id's 400, the route's own 400), every description is kept, the route's own first, with its
+ * schema.
+ */
+function withSharedFailures(own: Record<number, Reply>, shared: Record<number, Reply>[]): Record<number, Reply> {
+  const replies: Record<number, Reply> = {};
+  for (const answers of [own, ...shared]) {
+    for (const [key, reply] of Object.entries(answers)) {
+      const status = Number(key);
+      const before = replies[status];
+      replies[status] = before === undefined ? reply : alsoSaying(before, descriptionOf(reply));
+    }
+  }
+  return replies;
+}
+
+const descriptionOf = (reply: Reply) => (typeof reply === "string" ? reply : reply.description);
+const alsoSaying = (reply: Reply, more: string): Reply => {
+  const description = `${descriptionOf(reply)} Or: ${more[0].toLowerCase()}${more.slice(1)}`;
+  return typeof reply === "string" ? description : { ...reply, description };
+};
 
 export interface PortDescription {
   title: string;
