@@ -40,6 +40,15 @@ export function dependencyBreaker(
 /** The call was not made: the dependency's circuit is open. */
 export const isCircuitOpen = (error: unknown): boolean => error instanceof BrokenCircuitError;
 
+/**
+ * A trial call is out (half-open). cockatiel makes every other call wait for
+ * its outcome; a caller with a fallback of its own may rather not wait.
+ */
+export const isTrialUnderway = (breaker: DependencyBreaker): boolean => breaker.state === CircuitState.HalfOpen;
+
+/** Calls go through as usual: no failure run has opened the circuit, or a trial call has closed it again. */
+export const isClosed = (breaker: DependencyBreaker): boolean => breaker.state === CircuitState.Closed;
+
 const STATE_VALUE: Record<CircuitState, number> = {
   [CircuitState.Closed]: 0,
   [CircuitState.HalfOpen]: 1,

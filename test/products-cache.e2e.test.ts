@@ -16,6 +16,7 @@ import {
 } from "./support/operations";
 import { startTcpProxy, type TcpProxy } from "./support/tcp-proxy";
 import { startTestPlatform, type TestPlatform } from "./support/platform";
+import { until } from "./support/until";
 import { createLogger } from "../lib/logger";
 import { ServiceMetrics } from "../lib/observability/metrics";
 import { Prisma, type Product } from "../prisma/products/generated/client/client";
@@ -209,6 +210,84 @@ describe("products read cache when Redis goes away (postgres)", () => {
   });
 });
 
+describe("products read cache when Redis is slow (postgres)", () => {
+  let databases: TestDatabases;
+  let platform: TestPlatform;
+  let redisProxy: TcpProxy;
+  const prefix = `test-cache-${crypto.randomBytes(4).toString("hex")}`;
+  // Well past the products cache's 500 ms command timeout: Redis accepts and answers, too late.
+  const SLOW_MS = 2000;
+
+  beforeAll(async () => {
+    const target = new URL(REDIS_URL);
+    redisProxy = await startTcpProxy({ host: target.hostname, port: Number(target.port || 6379) });
+    databases = await createTestDatabases("postgres");
+    platform = await startTestPlatform(databases.configs, {
+      // A cooldown the slow phase fits in with room to spare, short enough for the test to wait out.
+      env: { REDIS_URL: `redis://127.0.0.1:${redisProxy.port}`, REDIS_KEY_PREFIX: prefix, CIRCUIT_BREAKER_COOLDOWN_MS: "5000" },
+      // The gateway's rate limits count in memory: what goes through the proxy is the products cache's alone.
+      gateway: { redis: undefined },
+    });
+  });
+  afterAll(async () => {
+    await platform?.stop();
+    await databases?.drop();
+    await redisProxy?.stop();
+    await dropKeys(prefix);
+  });
+
+  const productsUrl = () => platform.subgraphs.products.url;
+  const breakerState = async () => metricValue(await scrape(productsUrl()), "circuit_breaker_state", { dependency: "redis" });
+
+  test("after one timed-out call reads skip Redis; writes made meanwhile are not served stale once it is back", async () => {
+    const client = platform.client();
+    const userId = await registerUser(client);
+    const id = await createProduct(client, { name: "Slow lamp", price: "10.00", stockQuantity: 7 });
+    await client.request(PRODUCT, { id });
+    const warm = await statementCount(productsUrl());
+    expect((await client.request(PRODUCT, { id })).product).toMatchObject({ price: "10.00" });
+    expect(await statementCount(productsUrl())).toBe(warm); // cached: 10.00 is in Redis under the current version
+    expect(await breakerState()).toBe(0);
+
+    redisProxy.latencyMs = SLOW_MS;
+    // The one read that waits for the timeout: it answers from the database, and the circuit opens.
+    expect((await client.request(PRODUCT, { id })).product).toMatchObject({ price: "10.00", stockQuantity: 7 });
+    expect(await breakerState()).toBe(2);
+
+    // Each of these would have waited 500 ms for Redis; none asks it now.
+    const N = 20;
+    const chunks = redisProxy.chunksFromClients;
+    const statements = await statementCount(productsUrl());
+    for (let i = 0; i < N; i++) {
+      expect((await client.request(PRODUCT, { id })).product).toMatchObject({ id, price: "10.00", stockQuantity: 7 });
+    }
+    expect(redisProxy.chunksFromClients).toBe(chunks);
+    expect((await statementCount(productsUrl())) - statements).toBe(N);
+    const { products } = await client.request(PRODUCTS, { first: 5 });
+    expect(products.nodes).toEqual([expect.objectContaining({ id, price: "10.00" })]);
+    expect(redisProxy.chunksFromClients).toBe(chunks);
+    expect(await breakerState()).toBe(2);
+
+    // Writes while the circuit is open still send their invalidations (not waiting for them): skipped, 10.00 and 7
+    // would still be the entry under the current version when Redis answers again.
+    await client.request(UPDATE_PRODUCT, { id, input: { price: "12.00" } });
+    expect(redisProxy.chunksFromClients).toBeGreaterThan(chunks);
+    await client.request(CREATE_ORDER, { userId, items: [{ productId: id, quantity: 2 }] }); // reserveStock
+    expect((await client.request(PRODUCT, { id })).product).toMatchObject({ price: "12.00", stockQuantity: 5 });
+
+    // Redis recovers: after the cooldown one read tries it, closes the circuit, and the cache serves again.
+    redisProxy.latencyMs = 0;
+    await until(async () => {
+      expect((await client.request(PRODUCT, { id })).product).toMatchObject({ price: "12.00", stockQuantity: 5 });
+      return (await breakerState()) === 0;
+    });
+    await client.request(PRODUCT, { id }); // stores the row under the version the invalidations moved to
+    const recovered = await statementCount(productsUrl());
+    expect((await client.request(PRODUCT, { id })).product).toMatchObject({ price: "12.00", stockQuantity: 5 });
+    expect(await statementCount(productsUrl())).toBe(recovered);
+  });
+});
+
 describe("the products cache's versions (real Redis)", () => {
   test("a reader that read the database before a write committed cannot store what later readers see", async () => {
     const prefix = `test-cache-${crypto.randomBytes(4).toString("hex")}`;
@@ -217,6 +296,7 @@ describe("the products cache's versions (real Redis)", () => {
       redis,
       keyPrefix: prefix,
       ttlSeconds: 60,
+      breaker: { failureThreshold: 1, cooldownMs: 10_000 },
       logger: createLogger("test", "silent"),
       metrics: new ServiceMetrics("products-cache-test"),
     });

@@ -27,8 +27,8 @@ export interface SubgraphSettings {
   subgraphUrls: Record<SubgraphName, string>;
   /** How long a service-to-service call may take before it counts as SERVICE_UNAVAILABLE. */
   serviceCallTimeoutMs: number;
-  /** Products only: PRODUCTS_CACHE_TTL_SECONDS (its default when absent). */
-  productsCacheTtlSeconds?: number;
+  /** Products: PRODUCTS_CACHE_TTL_SECONDS (its default is lib/config.ts's, the only one). */
+  productsCacheTtlSeconds: number;
   /** When a failing service is cut off, and for how long (lib/circuit-breaker.ts). */
   circuitBreaker: BreakerSettings;
 }

@@ -5,8 +5,10 @@ import type { AddressInfo } from "node:net";
  * A TCP proxy on a fixed local port in front of a server (NATS), that a test
  * can take away and bring back: `stop()` closes the port and cuts every
  * connection (the server is down or unreachable), `start()` opens the same
- * port again. `latencyMs` delays every chunk each way, as a distant server
- * would (order kept: timers of equal delay fire in the order they were set).
+ * port again. `latencyMs` delays every chunk each way, as a distant or slow
+ * server would; order is kept on each connection even when it changes (a
+ * chunk never overtakes one still held back). `chunksFromClients` counts what
+ * clients sent, to tell whether they are calling the server at all.
  * Test infrastructure only.
  */
 export interface TcpProxy {
@@ -15,17 +17,33 @@ export interface TcpProxy {
   port: number;
   /** Delay added to every chunk in each direction; 0 (the default) forwards at once. */
   latencyMs: number;
+  /** Chunks received from clients so far (counted on arrival, however late they are forwarded). */
+  chunksFromClients: number;
   start(): Promise<void>;
   stop(): Promise<void>;
 }
 
 export async function startTcpProxy(target: { host: string; port: number }): Promise<TcpProxy> {
   const sockets = new Set<net.Socket>();
-  const forward = (from: net.Socket, to: net.Socket) =>
-    from.on("data", (chunk) => {
-      if (proxy.latencyMs === 0) to.write(chunk);
-      else setTimeout(() => to.destroyed || to.write(chunk), proxy.latencyMs);
+  const forward = (from: net.Socket, to: net.Socket, fromClient: boolean) => {
+    const held: { chunk: Buffer; due: number }[] = [];
+    let timer: NodeJS.Timeout | undefined;
+    const release = () => {
+      timer = undefined;
+      while (held.length && held[0].due <= Date.now()) {
+        const { chunk } = held.shift()!;
+        if (!to.destroyed) to.write(chunk);
+      }
+      if (held.length) timer = setTimeout(release, held[0].due - Date.now());
+    };
+    from.on("data", (chunk: Buffer) => {
+      if (fromClient) proxy.chunksFromClients++;
+      if (proxy.latencyMs === 0 && held.length === 0) return void to.write(chunk);
+      held.push({ chunk, due: Date.now() + proxy.latencyMs });
+      timer ??= setTimeout(release, Math.max(0, held[0].due - Date.now()));
     });
+    from.on("close", () => clearTimeout(timer));
+  };
   const server = net.createServer((client) => {
     const upstream = net.connect(target.port, target.host);
     for (const socket of [client, upstream]) {
@@ -33,8 +51,8 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
       socket.on("close", () => sockets.delete(socket));
       socket.on("error", () => undefined);
     }
-    forward(client, upstream);
-    forward(upstream, client);
+    forward(client, upstream, true);
+    forward(upstream, client, false);
     client.on("close", () => upstream.destroy());
     upstream.on("close", () => client.destroy());
   });
@@ -52,6 +70,7 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
     address: `127.0.0.1:${port}`,
     port,
     latencyMs: 0,
+    chunksFromClients: 0,
     start: () => (server.listening ? Promise.resolve() : listen(port)),
     stop: () =>
       new Promise<void>((resolve) => {

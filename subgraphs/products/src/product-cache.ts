@@ -2,6 +2,14 @@ import crypto from "node:crypto";
 import type { ChainableCommander, Redis } from "ioredis";
 import type { Counter } from "prom-client";
 import { Prisma, type Product } from "../../../prisma/products/generated/client/client";
+import {
+  dependencyBreaker,
+  isCircuitOpen,
+  isClosed,
+  isTrialUnderway,
+  type BreakerSettings,
+  type DependencyBreaker,
+} from "../../../lib/circuit-breaker";
 import type { Logger } from "../../../lib/logger";
 import type { ServiceMetrics } from "../../../lib/observability/metrics";
 
@@ -23,7 +31,15 @@ import type { ServiceMetrics } from "../../../lib/observability/metrics";
  * everyone. Stock reservations and their prices never read from here.
  *
  * Redis failing means "no cache": the error is logged once per outage and the
- * request reads the database.
+ * request reads the database. A Redis that is slow rather than down would
+ * make every call wait for the connection's command timeout first, so calls
+ * go through a circuit breaker (lib/circuit-breaker.ts): after a failure
+ * (`breaker.failureThreshold` in a row) the cache is skipped outright, and
+ * reads go straight to the database, until the cooldown has passed; then one
+ * read tries Redis again and its outcome closes the circuit or reopens it.
+ *
+ * Invalidations are the exception: they are *sent* whatever the circuit's
+ * state, and only waited for while it is closed (see `changed`).
  */
 export interface ProductCacheSettings {
   redis: Redis;
@@ -31,6 +47,8 @@ export interface ProductCacheSettings {
   keyPrefix: string;
   /** Entries expire after this, which bounds the life of one whose invalidation was lost while Redis was away. */
   ttlSeconds: number;
+  /** When Redis is skipped after failures, and for how long (CIRCUIT_BREAKER_COOLDOWN_MS). */
+  breaker: BreakerSettings;
   logger: Logger;
   metrics: ServiceMetrics;
 }
@@ -46,13 +64,17 @@ export class ProductCache {
   private readonly prefix: string;
   private readonly lookups: Counter<"result">;
   private failing = false;
+  /** Open while Redis is known to be failing: its calls are then not made (circuit_breaker_state{dependency="redis"}). */
+  readonly breaker: DependencyBreaker;
 
   constructor(private readonly settings: ProductCacheSettings) {
     this.redis = settings.redis;
     this.prefix = `${settings.keyPrefix}:products`;
+    // Every error of a Redis call counts: a timeout, a lost connection, a refused command.
+    this.breaker = dependencyBreaker(settings.breaker, () => true);
     this.lookups = settings.metrics.counter(
       "shop_products_cache_lookups_total",
-      "Product and catalogue-page reads by cache result: hit, miss, or bypass (Redis unavailable)",
+      "Product and catalogue-page reads by cache result: hit, miss, or bypass (Redis failing, or skipped while its circuit is open)",
       ["result"],
     );
   }
@@ -112,7 +134,23 @@ export class ProductCache {
     return page;
   }
 
-  /** These products, and every catalogue page, change now (before a write) or have changed (after it). */
+  /**
+   * These products, and every catalogue page, change now (before a write) or
+   * have changed (after it).
+   *
+   * The INCRs are sent to Redis even while the circuit is open; only waiting
+   * for the answer is skipped then (and while a trial call is out). Skipping
+   * them outright would be worse than timing out: a Redis that is slow, not
+   * down, still applies an INCR that timed out here, so today's "wait 500 ms,
+   * then proceed" does invalidate. An INCR never sent leaves the entries of
+   * before the write under a version that is still current, and once Redis
+   * answers again the first read after the cooldown would serve them, stale,
+   * for up to the TTL. Sent on the one connection the reads share, every
+   * INCR is applied before the trial read that closes the circuit, so that
+   * read and all after it see the write. A Redis that is really unreachable
+   * refuses the command at once (no offline queue): that invalidation is
+   * lost, as it always was, and the TTL bounds what it leaves behind.
+   */
   async changed(productIds: readonly number[]): Promise<void> {
     const batch = this.redis.multi();
     for (const key of [...productIds.map((id) => this.productVersionKey(id)), this.catalogueVersionKey]) {
@@ -120,10 +158,15 @@ export class ProductCache {
       this.seedVersion(batch, key);
       batch.incr(key);
     }
-    const done = await this.attempt(() => batch.exec());
+    const sent = batch.exec();
     // Without Redis nothing stale can be served now; should it come back with old entries, their TTL bounds them.
-    if (!done)
+    const lost = () =>
       this.settings.logger.warn({ productIds }, "could not invalidate the products cache; cached entries expire by their TTL");
+    if (!isClosed(this.breaker)) {
+      sent.catch(lost);
+      return;
+    }
+    if (!(await this.attempt(() => sent))) lost();
   }
 
   /** The current versions; an absent one is seeded (seedVersion) and is not cacheable until the next read. */
@@ -167,14 +210,26 @@ export class ProductCache {
     return lookup;
   }
 
-  /** Runs a Redis call; on failure logs (once until Redis answers again) and answers undefined: "bypass the cache". */
+  /**
+   * Runs a Redis call through the circuit; on failure logs (once until Redis
+   * answers again) and answers undefined: "bypass the cache". While the
+   * circuit is open the call is not made and the answer is undefined at once;
+   * while a trial call is out, the others do not wait for its outcome either.
+   */
   private async attempt<T>(call: () => Promise<T>): Promise<T | undefined> {
+    if (isTrialUnderway(this.breaker)) return undefined;
     try {
-      const result = await call();
+      const result = await this.breaker.execute(call);
+      if (this.failing) this.settings.logger.info("the products cache answers again");
       this.failing = false;
       return result;
     } catch (error) {
-      if (!this.failing) this.settings.logger.warn({ err: error }, "the products cache is unavailable; reading the database");
+      if (isCircuitOpen(error)) return undefined;
+      if (!this.failing)
+        this.settings.logger.warn(
+          { err: error, skippedForMs: this.settings.breaker.cooldownMs },
+          "the products cache is unavailable; reading the database, without asking Redis until a trial call after the cooldown",
+        );
       this.failing = true;
       return undefined;
     }

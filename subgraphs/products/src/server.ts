@@ -1,6 +1,6 @@
 import fs from "node:fs";
 import { gql } from "graphql-tag";
-import { readEnv } from "../../../lib/config";
+import { observeBreakers } from "../../../lib/circuit-breaker";
 import type { RunningServer } from "../../../lib/http-server";
 import { ServiceMetrics } from "../../../lib/observability/metrics";
 import { connectRedis } from "../../../lib/rate-limit";
@@ -15,8 +15,6 @@ import { resolvers } from "./resolvers";
 import { StockService } from "./stock.service";
 
 export const productsTypeDefs = gql(fs.readFileSync(schemaFileOf("products"), "utf8"));
-
-const DEFAULT_PRODUCTS_CACHE_TTL_SECONDS = readEnv({}).PRODUCTS_CACHE_TTL_SECONDS;
 
 export interface ProductsSubgraph extends RunningServer {
   database: ProductsDatabase;
@@ -34,11 +32,15 @@ export async function startProductsSubgraph(settings: SubgraphSettings): Promise
     ? new ProductCache({
         redis,
         keyPrefix: redisKeyPrefix,
-        ttlSeconds: settings.productsCacheTtlSeconds ?? DEFAULT_PRODUCTS_CACHE_TTL_SECONDS,
+        ttlSeconds: settings.productsCacheTtlSeconds,
+        // Skipped from the first failure on: without it a read costs one primary-key statement, with a slow Redis
+        // the command timeout more. The cooldown is the platform's (CIRCUIT_BREAKER_COOLDOWN_MS).
+        breaker: { failureThreshold: 1, cooldownMs: settings.circuitBreaker.cooldownMs },
         logger: settings.logger,
         metrics,
       })
     : undefined;
+  if (cache) observeBreakers(metrics, { redis: cache.breaker });
   const changes = new CatalogueChanges(cache);
   const stock = new StockService(database.prisma, changes);
   const server = await startSubgraph<ProductsContext>({
