@@ -14,13 +14,25 @@ import type { OrderEventType } from "./order-events";
  * the ack and the delete publishes the event again on the next pass; JetStream
  * drops it as a duplicate because the event id is the message id.
  *
- * An order's events are published one at a time in outbox order, and a pass
- * stops at the first failure, so they can never overtake each other. Between
- * processes (replicas on one PostgreSQL database) a pass claims whole orders
- * with a transaction-level advisory lock per order, held until its deletes
- * commit: another relay skips those orders, including their events written
- * meanwhile. Embedded PGlite is one process, and one pass runs at a time there,
- * without a transaction (which would hold PGlite's only connection).
+ * An order's events are published one at a time in outbox order, so they can
+ * never overtake each other. When JetStream refuses one message (its API
+ * answers an error for it: larger than the stream's max_msg_size, a
+ * per-subject limit with discard new …) the pass skips the rest of that
+ * order's events, logs the refusal at error level, counts it in
+ * shop_order_events_refused_total, and carries on with the other orders; the
+ * refused event stays in the outbox, and the order is held back from passes
+ * for a while (one poll interval, doubling per refusal up to a minute) before
+ * it is tried again, so that a fixed stream config lets it out. When NATS or
+ * the stream is away (timeout, no responders, disconnected, stream not found,
+ * JetStream unavailable) the pass stops at that publish: the rest waits for
+ * the next pass. Either way the pass deletes exactly what JetStream acked.
+ *
+ * Between processes (replicas on one PostgreSQL database) a pass claims whole
+ * orders with a transaction-level advisory lock per order, held until its
+ * deletes commit: another relay skips those orders, including their events
+ * written meanwhile. Embedded PGlite is one process, and one pass runs at a
+ * time there, without a transaction (which would hold PGlite's only
+ * connection).
  */
 
 /** How long JetStream has to deduplicate a republished event; consumers deduplicate by id beyond it. */
@@ -32,6 +44,8 @@ const PASS_BUDGET_MS = 20_000;
 /** How long a publish may wait for JetStream's ack, and a connection attempt for the server. */
 const PUBLISH_TIMEOUT_MS = 5_000;
 const CONNECT_TIMEOUT_MS = 2_000;
+/** How long an order whose event JetStream refused is held back from passes, at most (doubling from one poll). */
+const MAX_HOLD_BACK_MS = 60_000;
 /** Key space of the per-order advisory locks (the two-int form never meets Prisma's one-bigint migration lock). */
 const ORDER_LOCK_SPACE = 0x6f726576; // "orev"
 
@@ -56,6 +70,21 @@ export async function ensureOrderStream(nc: NatsConnection, settings: OrderStrea
     if (!(error instanceof JetStreamApiError && error.code === JetStreamApiCodes.StreamNotFound)) throw error;
     await jsm.streams.add({ name: settings.stream, ...wanted });
   }
+}
+
+/**
+ * JetStream answers these for any message while the stream or JetStream itself is away, not about the message:
+ * the stream is gone (it is made again at the next pass), JetStream is temporarily unavailable, or has no leader.
+ */
+const UNAVAILABLE_CODES: ReadonlySet<number> = new Set([JetStreamApiCodes.StreamNotFound, 10008, 10009]);
+
+/**
+ * The error, when a failed publish is JetStream refusing that one message: its API answered an error for it
+ * (`message size exceeds maximum allowed`, `maximum messages per subject exceeded` …). Null for a connectivity
+ * failure (timeout, no responders, disconnected) or an error about the stream as a whole.
+ */
+export function refusalOf(error: unknown): JetStreamApiError | null {
+  return error instanceof JetStreamApiError && !UNAVAILABLE_CODES.has(error.code) ? error : null;
 }
 
 /** Publishes one outbox row; resolves once JetStream has stored it (or found it a duplicate of one it stored). */
@@ -97,6 +126,28 @@ export function startOrderEventRelay(deps: OrderEventRelayDeps): OrderEventRelay
     "Order events JetStream acknowledged, by whether it stored them or dropped them as duplicates",
     ["result"],
   );
+  const refusedTotal = deps.metrics.counter(
+    "shop_order_events_refused_total",
+    "Order events JetStream refused (its API answered an error for the message); they stay in the outbox",
+    ["code"],
+  );
+  /** Orders whose event JetStream refused: not claimed again before `until`; forgotten once one of theirs is acked. */
+  const heldBack = new Map<number, { refusals: number; until: number }>();
+  const holdBack = (orderId: number) => {
+    const refusals = (heldBack.get(orderId)?.refusals ?? 0) + 1;
+    const ms = Math.min(settings.pollSeconds * 1000 * 2 ** Math.min(refusals - 1, 16), MAX_HOLD_BACK_MS);
+    heldBack.set(orderId, { refusals, until: Date.now() + ms });
+  };
+  /** The orders to leave out of this pass; forgets those due for longer than the longest hold (not seen since). */
+  const heldBackNow = (): number[] => {
+    const now = Date.now();
+    const held: number[] = [];
+    for (const [orderId, { until }] of heldBack) {
+      if (until > now) held.push(orderId);
+      else if (until + MAX_HOLD_BACK_MS < now) heldBack.delete(orderId);
+    }
+    return held;
+  };
   let connection: { nc: NatsConnection; js: JetStreamClient } | null = null;
   /** False while the client is reconnecting: a publish then would only wait for its timeout. */
   let connected = false;
@@ -134,7 +185,8 @@ export function startOrderEventRelay(deps: OrderEventRelayDeps): OrderEventRelay
 
   /**
    * Claims whole orders' unpublished events (see the top of this file), publishes them in order and deletes
-   * what was acked. A failed publish is returned, not thrown, so that the deletes before it still commit.
+   * what was acked. A refused event holds back the rest of its order and the pass goes on; any other failed
+   * publish ends the pass and is returned, not thrown, so that the deletes before it still commit.
    */
   const publishClaimed = async (
     db: Pick<OrdersPrisma, "$queryRaw" | "orderEventOutbox">,
@@ -144,12 +196,16 @@ export function startOrderEventRelay(deps: OrderEventRelayDeps): OrderEventRelay
       deps.databaseKind === "postgres"
         ? Prisma.sql`WHERE pg_try_advisory_xact_lock(${ORDER_LOCK_SPACE}::int, "order_id")`
         : Prisma.empty;
+    // Orders held back after a refusal are left out, so that they never take the places of orders that can go.
+    const held = heldBackNow();
+    const notHeldBack = held.length ? Prisma.sql`WHERE "order_id" NOT IN (${Prisma.join(held)})` : Prisma.empty;
     // The limit counts claimed orders, not candidates: the lock is tried on the oldest first, one by one (a
     // volatile function is not pushed below the sort), until enough are held, so that while another relay holds the
     // oldest orders this one moves on to the next ones rather than finding nothing.
     const claimed = await db.$queryRaw<{ order_id: number }[]>`
       SELECT "order_id" FROM (
         SELECT "order_id", min("position") AS "oldest" FROM "order_event_outbox"
+        ${notHeldBack}
         GROUP BY "order_id" ORDER BY "oldest"
       ) AS "waiting"
       ${onlyUnlocked}
@@ -162,18 +218,34 @@ export function startOrderEventRelay(deps: OrderEventRelayDeps): OrderEventRelay
       take: EVENTS_PER_PASS,
     });
     const acked: bigint[] = [];
+    /** Orders with an event JetStream refused in this pass: none of their later events may go before it. */
+    const refusedOrders = new Set<number>();
     let failure: unknown;
     const deadline = Date.now() + PASS_BUDGET_MS;
-    try {
-      for (const row of rows) {
-        // A slow NATS must not keep the claim (and its transaction) open for long: the next pass carries on.
-        if (Date.now() > deadline) break;
+    for (const row of rows) {
+      // A slow NATS must not keep the claim (and its transaction) open for long: the next pass carries on.
+      if (Date.now() > deadline) break;
+      if (refusedOrders.has(row.orderId)) continue;
+      try {
         const { duplicate } = await publishOrderEvent(js, settings, row);
         published.inc({ result: duplicate ? "duplicate" : "stored" });
         acked.push(row.position);
+        heldBack.delete(row.orderId);
+      } catch (error) {
+        const refusal = refusalOf(error);
+        if (!refusal) {
+          failure = error;
+          break;
+        }
+        // This message, not NATS: its order waits (in the outbox, in order); the other orders go on.
+        refusedOrders.add(row.orderId);
+        holdBack(row.orderId);
+        refusedTotal.inc({ code: String(refusal.code) });
+        logger.error(
+          { orderId: row.orderId, eventId: row.eventId, type: row.type, code: refusal.code, reason: refusal.message },
+          "JetStream refused an order event; the order's events wait in the outbox until it accepts it",
+        );
       }
-    } catch (error) {
-      failure = error;
     }
     // What JetStream acked is done even when a later publish failed; the rest waits for the next pass.
     if (acked.length) await db.orderEventOutbox.deleteMany({ where: { position: { in: acked } } });

@@ -1,0 +1,170 @@
+import crypto from "node:crypto";
+import { DiscardPolicy, jetstreamManager, type JetStreamManager, type StreamUpdateConfig } from "@nats-io/jetstream";
+import { nanos, type NatsConnection } from "@nats-io/nats-core";
+import { connect } from "@nats-io/transport-node";
+import type { GraphQLClient } from "graphql-request";
+import type { OrderStatus } from "../lib/__generated__/public-api-tests/graphql";
+import { DUPLICATE_WINDOW_MS } from "../subgraphs/orders/src/order-event-relay";
+import type { OrderEvent } from "../subgraphs/orders/src/order-events";
+import { BACKENDS, createTestDatabases, type TestDatabases } from "./support/databases";
+import { createProduct, registerUser } from "./support/fixtures";
+import { metricValue, scrape } from "./support/metrics";
+import { CREATE_ORDER, UPDATE_ORDER_STATUS } from "./support/operations";
+import { startTestPlatform, type TestPlatform } from "./support/platform";
+import { until } from "./support/until";
+
+/**
+ * An event JetStream refuses (docs/events.md, "In order per order") holds
+ * back only its own order: on the real NATS JetStream at TEST_NATS_URL, with a
+ * stream of the test's own whose limits refuse one order's events, the other
+ * orders' events are published, the refused order's stay in the outbox (none
+ * of its later events goes out before the refused one), and once the stream's
+ * limit is raised they go out, in order.
+ */
+const NATS_URL = process.env.TEST_NATS_URL ?? "nats://127.0.0.1:4222";
+/** The stream's max_msg_size at first: a one-line order's event (about 400 bytes with headers) fits, a 30-line one's does not. */
+const MAX_MSG_SIZE = 1024;
+
+describe.each(BACKENDS)("order events JetStream refuses (%s)", (backend) => {
+  const run = crypto.randomBytes(4).toString("hex");
+  const stream = `ORDERS_REFUSED_${run}`;
+  const subjectPrefix = `test_refused_${run}.orders`;
+  let databases: TestDatabases;
+  let platform: TestPlatform;
+  let gql: GraphQLClient;
+  let nc: NatsConnection;
+  let jsm: JetStreamManager;
+
+  beforeAll(async () => {
+    nc = await connect({ servers: NATS_URL });
+    jsm = await jetstreamManager(nc);
+    // Made before the relay connects, as the operator would: the relay keeps its limits (it only sets the subjects and
+    // the duplicate window, given here as it wants them).
+    await jsm.streams.add({
+      name: stream,
+      subjects: [`${subjectPrefix}.>`],
+      duplicate_window: nanos(DUPLICATE_WINDOW_MS),
+      max_msg_size: MAX_MSG_SIZE,
+    });
+    databases = await createTestDatabases(backend);
+    platform = await startTestPlatform(databases.configs, {
+      env: { NATS_URL, NATS_STREAM: stream, NATS_SUBJECT_PREFIX: subjectPrefix, ORDERS_EVENTS_POLL_SECONDS: "1" },
+    });
+    gql = platform.client();
+  });
+  afterAll(async () => {
+    await platform?.stop();
+    await jsm?.streams.delete(stream).catch(() => undefined);
+    await nc?.close();
+    await databases?.drop();
+  });
+
+  const outbox = () => platform.subgraphs.orders.database.prisma.orderEventOutbox;
+  const waitingOf = async (orderId: string) =>
+    (await outbox().findMany({ where: { orderId: Number(orderId) }, orderBy: { position: "asc" } })).map((row) => row.type);
+  const refusals = async () => metricValue(await scrape(platform.subgraphs.orders.url), "shop_order_events_refused_total") ?? 0;
+  const changeStream = async (changes: Partial<StreamUpdateConfig>) => {
+    const { config } = await jsm.streams.info(stream);
+    await jsm.streams.update(stream, { ...config, ...changes });
+  };
+
+  /** Every message of the stream, in stream order. */
+  async function published(): Promise<{ subject: string; event: OrderEvent }[]> {
+    const info = await jsm.streams.info(stream);
+    const messages = [];
+    for (let seq = Math.max(info.state.first_seq, 1); seq <= info.state.last_seq; seq++) {
+      const message = await jsm.streams.getMessage(stream, { seq }).catch(() => null);
+      if (message) messages.push({ subject: message.subject, event: message.json<OrderEvent>() });
+    }
+    return messages;
+  }
+  /** Each of these orders' statuses as published, in stream order. */
+  const statusesPublished = async (orderIds: string[]) => {
+    const messages = await published();
+    return Object.fromEntries(
+      orderIds.map((id) => [id, messages.filter((m) => m.event.orderId === id).map((m) => m.event.newStatus)]),
+    );
+  };
+  /** Waits until exactly these statuses (in this order) are published for these orders; fails when it takes 30 s. */
+  async function untilPublished(expected: Record<string, string[]>) {
+    await until(
+      async () => JSON.stringify(await statusesPublished(Object.keys(expected))) === JSON.stringify(expected),
+      30_000,
+    ).catch(async (error) => {
+      expect(await statusesPublished(Object.keys(expected))).toEqual(expected); // shows what did arrive
+      throw error;
+    });
+  }
+
+  const placeOrder = async (userId: string, items: { productId: string; quantity: number }[]) =>
+    (await gql.request(CREATE_ORDER, { userId, items })).createOrder.id;
+  const move = (id: string, status: OrderStatus) => gql.request(UPDATE_ORDER_STATUS, { id, status });
+
+  test("an event larger than the stream's max_msg_size holds back its own order only, and goes out in order once the limit is raised", async () => {
+    const userId = await registerUser(gql);
+    const small = await createProduct(gql, { name: "Pencil", price: "1.50", stockQuantity: 100 });
+    const many: string[] = [];
+    for (let i = 0; i < 30; i++) many.push(await createProduct(gql, { name: `Part ${i}`, price: "2.00", stockQuantity: 10 }));
+    const refusedBefore = await refusals();
+
+    // Interleaved, so that the big order's events sit between the others' in the outbox.
+    const before = await placeOrder(userId, [{ productId: small, quantity: 1 }]);
+    const big = await placeOrder(
+      userId,
+      many.map((productId) => ({ productId, quantity: 1 })),
+    );
+    const after = await placeOrder(userId, [{ productId: small, quantity: 2 }]);
+    await move(big, "PROCESSING");
+    await move(before, "PROCESSING");
+    await move(after, "SHIPPED");
+
+    await untilPublished({ [before]: ["PENDING", "PROCESSING"], [after]: ["PENDING", "SHIPPED"] });
+    await until(async () => (await refusals()) > refusedBefore);
+    // The premise: the big order's events are too large for the stream, the others' are far from it.
+    const bigRows = await outbox().findMany({ where: { orderId: Number(big) } });
+    for (const row of bigRows) expect(Buffer.byteLength(JSON.stringify(row.payload))).toBeGreaterThan(MAX_MSG_SIZE);
+    // Nothing of the big order went out, and all of it waits in the outbox, in order.
+    expect((await statusesPublished([big]))[big]).toEqual([]);
+    expect(await waitingOf(big)).toEqual(["placed", "status_changed"]);
+
+    // The operator raises the limit; the relay keeps it, and the held-back order goes out at a later pass.
+    await changeStream({ max_msg_size: -1 });
+    await untilPublished({
+      [before]: ["PENDING", "PROCESSING"],
+      [after]: ["PENDING", "SHIPPED"],
+      [big]: ["PENDING", "PROCESSING"],
+    });
+    expect(await waitingOf(big)).toEqual([]);
+    expect((await jsm.streams.info(stream)).config.max_msg_size).toBe(-1);
+  });
+
+  test("a refused event's later events are never published before it, though the stream would take them", async () => {
+    // A per-subject limit refuses the second `placed` message but would take a `status_changed` one: the relay must
+    // not publish the refused order's status_changed event ahead of its placed one.
+    await until(async () => (await outbox().count()) === 0, 30_000);
+    await jsm.streams.purge(stream);
+    await changeStream({ max_msgs_per_subject: 1, discard: DiscardPolicy.New, discard_new_per_subject: true });
+    const userId = await registerUser(gql);
+    const product = await createProduct(gql, { name: "Rubber", price: "0.80", stockQuantity: 100 });
+
+    const first = await placeOrder(userId, [{ productId: product, quantity: 1 }]);
+    await untilPublished({ [first]: ["PENDING"] });
+    const refusedBefore = await refusals();
+    const held = await placeOrder(userId, [{ productId: product, quantity: 2 }]);
+    await until(async () => (await refusals()) > refusedBefore);
+    await move(held, "PROCESSING");
+    await move(first, "CANCELLED");
+    // Two more refusals after the move was committed: the second at least came from a pass that read the held
+    // order's status_changed event too (the first may have read the outbox before the move committed).
+    const refusedAtMove = await refusals();
+    await until(async () => (await refusals()) >= refusedAtMove + 2, 30_000);
+    // The other order went on; the held one has nothing out, and its status_changed subject is still empty.
+    await untilPublished({ [first]: ["PENDING", "CANCELLED"], [held]: [] });
+    expect((await published()).map((m) => m.subject)).toEqual([`${subjectPrefix}.placed`, `${subjectPrefix}.cancelled`]);
+    expect(await waitingOf(held)).toEqual(["placed", "status_changed"]);
+
+    await changeStream({ max_msgs_per_subject: -1, discard: DiscardPolicy.Old, discard_new_per_subject: false });
+    await untilPublished({ [first]: ["PENDING", "CANCELLED"], [held]: ["PENDING", "PROCESSING"] });
+    expect(await waitingOf(held)).toEqual([]);
+  });
+});
