@@ -21,8 +21,9 @@ async function main(args: string[]): Promise<void> {
   if (!durable) throw new Error("usage: npm run events:consume -- [--durable <name>]");
   const settings = { stream: env.NATS_STREAM, subjectPrefix: env.NATS_SUBJECT_PREFIX };
   const nc = await connect({ servers: env.NATS_URL ?? DEFAULT_NATS_URL, name: `order-events-consumer/${durable}` });
-  // The orders service creates the stream when it first connects; this lets the example start first.
-  await ensureOrderStream(nc, settings);
+  // The orders service creates the stream when it first connects; this lets the example start first. An existing
+  // stream is left as the orders service set it up.
+  await ensureOrderStream(nc, settings, { correctExisting: false });
   const jsm = await jetstreamManager(nc);
   await jsm.consumers.add(settings.stream, {
     durable_name: durable,

@@ -56,12 +56,21 @@ export interface OrderStreamSettings {
 
 export const subjectOf = (settings: OrderStreamSettings, type: OrderEventType | string) => `${settings.subjectPrefix}.${type}`;
 
-/** Creates the stream of order events, or brings an existing one's subjects and duplicate window to what they should be. */
-export async function ensureOrderStream(nc: NatsConnection, settings: OrderStreamSettings): Promise<void> {
+/**
+ * Creates the stream of order events, or (for its producer, the relay) brings an existing one's subjects and
+ * duplicate window to what they should be. A consumer passes `{ correctExisting: false }`: the stream's settings are
+ * the producer's, and a consumer configured otherwise must not change them under it.
+ */
+export async function ensureOrderStream(
+  nc: NatsConnection,
+  settings: OrderStreamSettings,
+  { correctExisting = true }: { correctExisting?: boolean } = {},
+): Promise<void> {
   const jsm = await jetstreamManager(nc);
   const wanted = { subjects: [subjectOf(settings, ">")], duplicate_window: nanos(DUPLICATE_WINDOW_MS) };
   try {
     const { config } = await jsm.streams.info(settings.stream);
+    if (!correctExisting) return;
     const same =
       config.duplicate_window === wanted.duplicate_window &&
       JSON.stringify(config.subjects ?? []) === JSON.stringify(wanted.subjects);
