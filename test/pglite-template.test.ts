@@ -3,10 +3,16 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { PGlite } from "@electric-sql/pglite";
+import { createLogger } from "../lib/logger";
+import { ServiceMetrics } from "../lib/observability/metrics";
 import { ensureCluster } from "../subgraphs/shared/pglite-template";
+import { openUsersDatabase } from "../subgraphs/users/src/database";
 
-/** A new embedded data directory gets a working cluster copied from the template, and crashed builds leave nothing behind. */
-describe("the PGlite cluster template", () => {
+/**
+ * A new embedded data directory gets a working cluster copied from the template, crashed builds leave nothing
+ * behind, and the embedded server runs with small shared buffers.
+ */
+describe("embedded PGlite databases", () => {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), "shop-template-"));
   afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
 
@@ -34,5 +40,18 @@ describe("the PGlite cluster template", () => {
     expect(fs.existsSync(path.join(root, "orders", "PG_VERSION"))).toBe(true);
     expect(fs.existsSync(abandoned)).toBe(false);
     expect(fs.existsSync(inProgress)).toBe(true);
+  });
+
+  test("a subgraph's embedded database runs with 16 MB of shared buffers (PostgreSQL's 128 MB cost 140 MiB resident each)", async () => {
+    const database = await openUsersDatabase(
+      { kind: "pglite", dataDir: path.join(root, "users-settings") },
+      createLogger("test", "silent"),
+      new ServiceMetrics("users-subgraph"),
+    );
+    try {
+      expect(await database.prisma.$queryRawUnsafe("SHOW shared_buffers")).toEqual([{ shared_buffers: "16MB" }]);
+    } finally {
+      await database.close();
+    }
   });
 });

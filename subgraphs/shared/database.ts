@@ -49,6 +49,13 @@ export interface OpenDatabaseOptions<Client extends PrismaLike> {
  */
 v8.setFlagsFromString("--liftoff-only");
 
+/**
+ * Embedded PostgreSQL (PGlite, WebAssembly) touches all of its shared buffers at start: at PostgreSQL's default
+ * 128 MB each embedded database held about 330 MiB resident, at 16 MB about 190 (docs/benchmarks.md, "Memory").
+ * An embedded database is one small shop's or one developer's; its files are cached by the OS anyway.
+ */
+const EMBEDDED_SERVER_SETTINGS = ["-c", "shared_buffers=16MB"];
+
 export async function openDatabase<Client extends PrismaLike>(options: OpenDatabaseOptions<Client>): Promise<Database<Client>> {
   const { config, migrationsDir, logger, metrics } = options;
   let adapter: SqlDriverAdapterFactory;
@@ -78,7 +85,7 @@ export async function openDatabase<Client extends PrismaLike>(options: OpenDatab
     closeDriver = () => pool.end();
   } else {
     if (config.dataDir) await ensureCluster(config.dataDir);
-    const pglite = new PGlite(config.dataDir);
+    const pglite = new PGlite(config.dataDir, { startParams: [...PGlite.defaultStartParams, ...EMBEDDED_SERVER_SETTINGS] });
     await pglite.waitReady;
     await applyPendingMigrations(pgliteExecutor(pglite), migrationsDir, logger);
     adapter = new PrismaPGlite(pglite);
