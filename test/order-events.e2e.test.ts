@@ -21,6 +21,7 @@ import { metricValue, scrape } from "./support/metrics";
 import { CREATE_ORDER, ORDER_HISTORY, UPDATE_ORDER_STATUS } from "./support/operations";
 import { startTestPlatform, type TestPlatform } from "./support/platform";
 import { startTcpProxy, type TcpProxy } from "./support/tcp-proxy";
+import { until } from "./support/until";
 
 /**
  * Order events (docs/events.md) on the real NATS JetStream at TEST_NATS_URL,
@@ -321,7 +322,7 @@ describe.each(BACKENDS)("order events on NATS JetStream (%s)", (backend) => {
     const platformBefore = await scrape(platform.subgraphs.orders.url);
     const second = startOrderEventRelay({
       prisma: database.prisma,
-      databaseKind: "postgres",
+      database: databases.configs.orders,
       settings: { natsUrl: `nats://${proxy.address}`, stream, subjectPrefix, pollSeconds: 1 },
       logger,
       metrics,
@@ -343,4 +344,85 @@ describe.each(BACKENDS)("order events on NATS JetStream (%s)", (backend) => {
       await database.close();
     }
   });
+
+  onPostgresOnly("a relay publishing to a slow NATS holds no database transaction open meanwhile", async () => {
+    const userId = await registerUser(gql);
+    const product = await createProduct(gql, { name: "Slowly", price: "1.50", stockQuantity: 100 });
+    const prisma = platform.subgraphs.orders.database.prisma;
+    await until(async () => (await outbox().count()) === 0, 60_000);
+    await proxy.stop();
+    const ids: string[] = [];
+    for (let i = 0; i < 5; i++) ids.push(await placeOrder(userId, [{ productId: product, quantity: 1 }]));
+    for (const id of ids) await move(id, "PROCESSING");
+    const waiting = () => outbox().count({ where: { orderId: { in: ids.map(Number) } } });
+    expect(await waiting()).toBe(ids.length * 2);
+
+    /** Other sessions on the orders database inside a transaction begun over a second ago (a publish here is ~0.5 s). */
+    const longTransactions = () => prisma.$queryRaw<{ pid: number; state: string; application: string; query: string }[]>`
+      SELECT pid, state, application_name AS application, query FROM pg_stat_activity
+      WHERE datname = current_database() AND backend_type = 'client backend' AND pid <> pg_backend_pid()
+        AND xact_start < clock_timestamp() - interval '1 second'`;
+    /** The relays' per-order locks held right now (two-int advisory locks in the relay's key space). */
+    const orderLocks = async () =>
+      (
+        await prisma.$queryRaw<{ held: number }[]>`
+          SELECT count(*)::int AS held FROM pg_locks
+          WHERE locktype = 'advisory' AND objsubid = 2 AND classid = ${0x6f726576}::oid AND granted`
+      )[0].held;
+
+    // A slow NATS: every chunk 200 ms late each way, so the relay's pass over these ten events takes seconds.
+    proxy.latencyMs = 200;
+    try {
+      await proxy.start();
+      // The pass is under way: some of these events are in the stream, others still in the outbox.
+      await until(async () => (await publishedFor(ids)).length >= 1, 30_000, 50);
+      const seen = new Map<number, Awaited<ReturnType<typeof longTransactions>>[number]>();
+      let mostLocks = 0;
+      await until(
+        async () => {
+          for (const session of await longTransactions()) seen.set(session.pid, session);
+          mostLocks = Math.max(mostLocks, await orderLocks());
+          return (await waiting()) === 0;
+        },
+        60_000,
+        50,
+      );
+      // The orders were claimed (locked) while their events went out, but no transaction stayed open across a publish.
+      expect(mostLocks).toBeGreaterThan(0);
+      expect([...seen.values()]).toEqual([]);
+      // And the locks were all given back once the pass was over.
+      await until(async () => (await orderLocks()) === 0, 10_000, 50);
+    } finally {
+      proxy.latencyMs = 0;
+    }
+    await expectPublishedInOrder(Object.fromEntries(ids.map((id) => [id, ["PENDING", "PROCESSING"]])));
+  });
+
+  onPostgresOnly(
+    "when the connection holding a relay's locks breaks mid-pass, every event still goes out once, in order",
+    async () => {
+      const userId = await registerUser(gql);
+      const product = await createProduct(gql, { name: "Cut off", price: "2.00", stockQuantity: 100 });
+      const prisma = platform.subgraphs.orders.database.prisma;
+      await until(async () => (await outbox().count()) === 0, 60_000);
+      await proxy.stop();
+      const ids: string[] = [];
+      for (let i = 0; i < 4; i++) ids.push(await placeOrder(userId, [{ productId: product, quantity: 1 }]));
+      for (const status of ["PROCESSING", "SHIPPED"] as const) for (const id of ids) await move(id, status);
+      proxy.latencyMs = 100;
+      try {
+        await proxy.start();
+        await until(async () => (await publishedFor(ids)).length >= 1, 30_000, 50);
+        // The relay's own connection (its session holds the order locks) is ended by the server mid-pass.
+        const ended = await prisma.$queryRaw<{ ended: boolean }[]>`
+        SELECT pg_terminate_backend(pid) AS ended FROM pg_stat_activity
+        WHERE datname = current_database() AND application_name = 'orders-event-relay'`;
+        expect(ended.map((row) => row.ended)).toEqual([true]);
+        await expectPublishedInOrder(Object.fromEntries(ids.map((id) => [id, ["PENDING", "PROCESSING", "SHIPPED"]])));
+        await until(async () => (await outbox().count({ where: { orderId: { in: ids.map(Number) } } })) === 0, 30_000);
+      } finally {
+        proxy.latencyMs = 0;
+      }
+    },
+  );
 });

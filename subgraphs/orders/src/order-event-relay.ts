@@ -1,7 +1,8 @@
 import { jetstream, jetstreamManager, JetStreamApiCodes, JetStreamApiError, type JetStreamClient } from "@nats-io/jetstream";
 import { nanos, type NatsConnection } from "@nats-io/nats-core";
 import { connect } from "@nats-io/transport-node";
-import type { OrderEventsSettings } from "../../../lib/config";
+import pg from "pg";
+import type { DatabaseConfig, OrderEventsSettings } from "../../../lib/config";
 import type { Logger } from "../../../lib/logger";
 import type { ServiceMetrics } from "../../../lib/observability/metrics";
 import { Prisma, type OrderEventOutbox } from "../../../prisma/orders/generated/client/client";
@@ -28,11 +29,31 @@ import type { OrderEventType } from "./order-events";
  * the next pass. Either way the pass deletes exactly what JetStream acked.
  *
  * Between processes (replicas on one PostgreSQL database) a pass claims whole
- * orders with a transaction-level advisory lock per order, held until its
- * deletes commit: another relay skips those orders, including their events
- * written meanwhile. Embedded PGlite is one process, and one pass runs at a
- * time there, without a transaction (which would hold PGlite's only
- * connection).
+ * orders with a session-level advisory lock per order
+ * (`pg_try_advisory_lock`), taken on one dedicated connection the relay owns
+ * (a `pg.Client`, not one of the pool's): another relay skips those orders,
+ * including their events written meanwhile. The pass reads the claimed
+ * orders' rows, publishes them, deletes the acked ones (each statement on its
+ * own, autocommit), and only then, in a `finally`, releases its locks with
+ * `pg_advisory_unlock_all()` on that connection; a failed unlock ends the
+ * connection, and with it its session and its locks. So no transaction is
+ * open while NATS is called: a slow NATS neither pins a pool connection nor
+ * holds back VACUUM, it only keeps an idle session holding a few locks.
+ * Should that connection break mid-pass, PostgreSQL releases its locks and
+ * another relay may claim the same orders while this pass still publishes
+ * them (this pass stops at its next event; a new connection is opened at the
+ * next pass). Per-order order still holds: each relay publishes an order's
+ * events one at a time and sends a later one only after JetStream acked the
+ * earlier one (stored it, or found it already stored), and JetStream drops a
+ * second copy of an event by its id (the message id) within the duplicate
+ * window, far longer than a pass. So a later event can only be stored after
+ * every earlier event of its order is in the stream, whichever relay sent
+ * them; what the race costs is duplicates, which JetStream drops. Locks are
+ * released only after the deletes have committed, so the next relay to claim
+ * an order never reads rows already published and deleted.
+ *
+ * Embedded PGlite is one process, and one pass runs at a time there, without
+ * locks.
  */
 
 /** How long JetStream has to deduplicate a republished event; consumers deduplicate by id beyond it. */
@@ -112,8 +133,11 @@ export async function publishOrderEvent(
 
 export interface OrderEventRelayDeps {
   prisma: OrdersPrisma;
-  /** PGlite is one process: no locks between relays are needed, nor possible to hold without blocking it. */
-  databaseKind: "postgres" | "pglite";
+  /**
+   * The database `prisma` is connected to. On PostgreSQL the relay opens one connection of its own to its URL, on
+   * which it holds the orders' locks; PGlite is one process: no locks between relays are needed there.
+   */
+  database: DatabaseConfig;
   settings: OrderEventsSettings;
   logger: Logger;
   metrics: ServiceMetrics;
@@ -192,37 +216,80 @@ export function startOrderEventRelay(deps: OrderEventRelayDeps): OrderEventRelay
     return connection;
   };
 
+  /** On PostgreSQL, the connection holding this relay's order locks (its session owns them); opened when needed. */
+  let lockConnection: pg.Client | null = null;
+  const lockConnection$ = async (url: string): Promise<pg.Client> => {
+    if (lockConnection) return lockConnection;
+    const client = new pg.Client({ connectionString: url, application_name: "orders-event-relay" });
+    const forget = () => {
+      if (lockConnection === client) lockConnection = null;
+    };
+    // A broken connection ends its session, and PostgreSQL releases its locks; the next pass opens a new one.
+    client.on("error", (error) => {
+      if (lockConnection !== client) return; // told once is enough
+      forget();
+      logger.warn({ err: error }, "the order events relay lost its database connection (its order locks with it)");
+    });
+    client.on("end", forget);
+    try {
+      await client.connect();
+    } catch (error) {
+      await client.end().catch(() => undefined);
+      throw error;
+    }
+    lockConnection = client;
+    return client;
+  };
+  /** Releases every order lock of the pass, those on orders it then found nothing for included. Never throws. */
+  const releaseLocks = async (client: pg.Client) => {
+    try {
+      if (lockConnection === client) {
+        await client.query("SELECT pg_advisory_unlock_all()");
+        return;
+      }
+    } catch (error) {
+      logger.warn({ err: error }, "the order events relay could not release its order locks; it closes their connection");
+    }
+    // Ending the session releases whatever it still holds.
+    if (lockConnection === client) lockConnection = null;
+    await client.end().catch(() => undefined);
+  };
+
   /**
    * Claims whole orders' unpublished events (see the top of this file), publishes them in order and deletes
    * what was acked. A refused event holds back the rest of its order and the pass goes on; any other failed
-   * publish ends the pass and is returned, not thrown, so that the deletes before it still commit.
+   * publish ends the pass and is returned, not thrown, so that the deletes before it still happen.
+   * `claim` runs the claiming query (on PostgreSQL, on the connection whose session takes the locks);
+   * `stillClaimed` answers false once that connection is lost, which stops the publishing.
    */
   const publishClaimed = async (
-    db: Pick<OrdersPrisma, "$queryRaw" | "orderEventOutbox">,
+    claim: (query: Prisma.Sql) => Promise<{ order_id: number }[]>,
+    stillClaimed: () => boolean,
     js: JetStreamClient,
   ): Promise<{ count: number; failure?: unknown }> => {
     const onlyUnlocked =
-      deps.databaseKind === "postgres"
-        ? Prisma.sql`WHERE pg_try_advisory_xact_lock(${ORDER_LOCK_SPACE}::int, "order_id")`
+      deps.database.kind === "postgres"
+        ? Prisma.sql`WHERE pg_try_advisory_lock(${ORDER_LOCK_SPACE}::int, "order_id")`
         : Prisma.empty;
     // Orders held back after a refusal are left out, so that they never take the places of orders that can go.
     const held = heldBackNow();
     const notHeldBack = held.length ? Prisma.sql`WHERE "order_id" NOT IN (${Prisma.join(held)})` : Prisma.empty;
     // The limit counts claimed orders, not candidates: the lock is tried on the oldest first, one by one (a
     // volatile function is not pushed below the sort), until enough are held, so that while another relay holds the
-    // oldest orders this one moves on to the next ones rather than finding nothing.
-    const claimed = await db.$queryRaw<{ order_id: number }[]>`
+    // oldest orders this one moves on to the next ones rather than finding nothing. Any lock taken here is released
+    // at the end of the pass (pg_advisory_unlock_all), whether or not its order turns out to have rows left.
+    const claimed = await claim(Prisma.sql`
       SELECT "order_id" FROM (
         SELECT "order_id", min("position") AS "oldest" FROM "order_event_outbox"
         ${notHeldBack}
         GROUP BY "order_id" ORDER BY "oldest"
       ) AS "waiting"
       ${onlyUnlocked}
-      LIMIT ${ORDERS_PER_PASS}`;
+      LIMIT ${ORDERS_PER_PASS}`);
     if (claimed.length === 0) return { count: 0 };
-    // Read after the locks are held: what another relay published and deleted before is gone.
-    const rows = await db.orderEventOutbox.findMany({
-      where: { orderId: { in: claimed.map((row) => row.order_id) } },
+    // Read after the locks are held: what another relay published and deleted before it released them is gone.
+    const rows = await prisma.orderEventOutbox.findMany({
+      where: { orderId: { in: claimed.map((row) => Number(row.order_id)) } },
       orderBy: { position: "asc" },
       take: EVENTS_PER_PASS,
     });
@@ -232,8 +299,14 @@ export function startOrderEventRelay(deps: OrderEventRelayDeps): OrderEventRelay
     let failure: unknown;
     const deadline = Date.now() + PASS_BUDGET_MS;
     for (const row of rows) {
-      // A slow NATS must not keep the claim (and its transaction) open for long: the next pass carries on.
+      // A slow NATS must not keep the claim for long: the next pass carries on.
       if (Date.now() > deadline) break;
+      if (!stillClaimed()) {
+        // The locks went with their connection: another relay may be publishing these orders now (harmless, see
+        // the top of this file), so this pass stops rather than send it duplicates.
+        failure = new Error("the order events relay lost the database connection holding its order locks");
+        break;
+      }
       if (refusedOrders.has(row.orderId)) continue;
       try {
         const { duplicate } = await publishOrderEvent(js, settings, row);
@@ -257,8 +330,22 @@ export function startOrderEventRelay(deps: OrderEventRelayDeps): OrderEventRelay
       }
     }
     // What JetStream acked is done even when a later publish failed; the rest waits for the next pass.
-    if (acked.length) await db.orderEventOutbox.deleteMany({ where: { position: { in: acked } } });
+    if (acked.length) await prisma.orderEventOutbox.deleteMany({ where: { position: { in: acked } } });
     return { count: acked.length, failure };
+  };
+
+  /** A pass on PostgreSQL: the locks are session locks on the relay's own connection, released however it ends. */
+  const publishWithLocks = async (url: string, js: JetStreamClient) => {
+    const locks = await lockConnection$(url);
+    try {
+      return await publishClaimed(
+        async (query) => (await locks.query<{ order_id: number }>(query.text, query.values)).rows,
+        () => lockConnection === locks,
+        js,
+      );
+    } finally {
+      await releaseLocks(locks);
+    }
   };
 
   const pass = async (): Promise<number> => {
@@ -269,13 +356,14 @@ export function startOrderEventRelay(deps: OrderEventRelayDeps): OrderEventRelay
       streamReady = true;
     }
     const { count, failure } =
-      deps.databaseKind === "pglite"
-        ? await publishClaimed(prisma, js)
-        : // The transaction holds the orders' locks while their events are published; each publish is bounded by its timeout.
-          await prisma.$transaction((tx) => publishClaimed(tx, js), {
-            maxWait: 10_000,
-            timeout: PASS_BUDGET_MS + PUBLISH_TIMEOUT_MS + 30_000,
-          });
+      deps.database.kind === "pglite"
+        ? await publishClaimed(
+            (query) => prisma.$queryRaw<{ order_id: number }[]>(query),
+            () => true,
+            js,
+          )
+        : // No transaction: the locks are held by the relay's own session while the events are published.
+          await publishWithLocks(deps.database.url, js);
     if (failure) {
       streamReady = false; // the stream may have been deleted: make sure of it again next time
       throw failure;
@@ -336,6 +424,9 @@ export function startOrderEventRelay(deps: OrderEventRelayDeps): OrderEventRelay
       await loop;
       await connection?.nc.close().catch(() => undefined);
       connection = null;
+      const locks = lockConnection;
+      lockConnection = null;
+      await locks?.end().catch(() => undefined);
     },
   };
   const loop = runLoop();

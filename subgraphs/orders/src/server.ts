@@ -62,7 +62,7 @@ export async function startOrdersSubgraph(
   const eventRelay = options.events
     ? startOrderEventRelay({
         prisma: database.prisma,
-        databaseKind: settings.database.kind,
+        database: settings.database,
         settings: options.events,
         logger,
         metrics,
