@@ -3,13 +3,11 @@ import { DiscardPolicy, jetstreamManager, type JetStreamManager, type StreamUpda
 import { nanos, type NatsConnection } from "@nats-io/nats-core";
 import { connect } from "@nats-io/transport-node";
 import type { GraphQLClient } from "graphql-request";
-import type { OrderStatus } from "../lib/__generated__/public-api-tests/graphql";
 import { DUPLICATE_WINDOW_MS } from "../subgraphs/orders/src/order-event-relay";
 import type { OrderEvent } from "../subgraphs/orders/src/order-events";
 import { BACKENDS, createTestDatabases, type TestDatabases } from "./support/databases";
-import { createProduct, registerUser } from "./support/fixtures";
+import { createProduct, moveOrder, placeOrder, registerUser } from "./support/fixtures";
 import { metricValue, scrape } from "./support/metrics";
-import { CREATE_ORDER, UPDATE_ORDER_STATUS } from "./support/operations";
 import { startTestPlatform, type TestPlatform } from "./support/platform";
 import { until } from "./support/until";
 
@@ -96,10 +94,6 @@ describe.each(BACKENDS)("order events JetStream refuses (%s)", (backend) => {
     });
   }
 
-  const placeOrder = async (userId: string, items: { productId: string; quantity: number }[]) =>
-    (await gql.request(CREATE_ORDER, { userId, items })).createOrder.id;
-  const move = (id: string, status: OrderStatus) => gql.request(UPDATE_ORDER_STATUS, { id, status });
-
   test("an event larger than the stream's max_msg_size holds back its own order only, and goes out in order once the limit is raised", async () => {
     const userId = await registerUser(gql);
     const small = await createProduct(gql, { name: "Pencil", price: "1.50", stockQuantity: 100 });
@@ -108,15 +102,16 @@ describe.each(BACKENDS)("order events JetStream refuses (%s)", (backend) => {
     const refusedBefore = await refusals();
 
     // Interleaved, so that the big order's events sit between the others' in the outbox.
-    const before = await placeOrder(userId, [{ productId: small, quantity: 1 }]);
+    const before = await placeOrder(gql, userId, [{ productId: small, quantity: 1 }]);
     const big = await placeOrder(
+      gql,
       userId,
       many.map((productId) => ({ productId, quantity: 1 })),
     );
-    const after = await placeOrder(userId, [{ productId: small, quantity: 2 }]);
-    await move(big, "PROCESSING");
-    await move(before, "PROCESSING");
-    await move(after, "SHIPPED");
+    const after = await placeOrder(gql, userId, [{ productId: small, quantity: 2 }]);
+    await moveOrder(gql, big, "PROCESSING");
+    await moveOrder(gql, before, "PROCESSING");
+    await moveOrder(gql, after, "SHIPPED");
 
     await untilPublished({ [before]: ["PENDING", "PROCESSING"], [after]: ["PENDING", "SHIPPED"] });
     await until(async () => (await refusals()) > refusedBefore);
@@ -147,13 +142,13 @@ describe.each(BACKENDS)("order events JetStream refuses (%s)", (backend) => {
     const userId = await registerUser(gql);
     const product = await createProduct(gql, { name: "Rubber", price: "0.80", stockQuantity: 100 });
 
-    const first = await placeOrder(userId, [{ productId: product, quantity: 1 }]);
+    const first = await placeOrder(gql, userId, [{ productId: product, quantity: 1 }]);
     await untilPublished({ [first]: ["PENDING"] });
     const refusedBefore = await refusals();
-    const held = await placeOrder(userId, [{ productId: product, quantity: 2 }]);
+    const held = await placeOrder(gql, userId, [{ productId: product, quantity: 2 }]);
     await until(async () => (await refusals()) > refusedBefore);
-    await move(held, "PROCESSING");
-    await move(first, "CANCELLED");
+    await moveOrder(gql, held, "PROCESSING");
+    await moveOrder(gql, first, "CANCELLED");
     // Two more refusals after the move was committed: the second at least came from a pass that read the held
     // order's status_changed event too (the first may have read the outbox before the move committed).
     const refusedAtMove = await refusals();

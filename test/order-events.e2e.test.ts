@@ -15,10 +15,10 @@ import { openOrdersDatabase } from "../subgraphs/orders/src/database";
 import { publishOrderEvent, startOrderEventRelay } from "../subgraphs/orders/src/order-event-relay";
 import { orderEventJsonSchema, type OrderEvent } from "../subgraphs/orders/src/order-events";
 import { BACKENDS, createTestDatabases, type TestDatabases } from "./support/databases";
-import { createProduct, registerUser } from "./support/fixtures";
+import { createProduct, moveOrder, placeOrder, registerUser } from "./support/fixtures";
 import { graphqlError } from "./support/graphql-errors";
 import { metricValue, scrape } from "./support/metrics";
-import { CREATE_ORDER, ORDER_HISTORY, UPDATE_ORDER_STATUS } from "./support/operations";
+import { CREATE_ORDER, ORDER_HISTORY } from "./support/operations";
 import { startTestPlatform, type TestPlatform } from "./support/platform";
 import { startTcpProxy, type TcpProxy } from "./support/tcp-proxy";
 import { until } from "./support/until";
@@ -116,21 +116,17 @@ describe.each(BACKENDS)("order events on NATS JetStream (%s)", (backend) => {
     }
   }
 
-  const placeOrder = async (userId: string, items: { productId: string; quantity: number }[]) =>
-    (await gql.request(CREATE_ORDER, { userId, items })).createOrder.id;
-  const move = (id: string, status: OrderStatus) => gql.request(UPDATE_ORDER_STATUS, { id, status });
-
   test("placing, moving and cancelling an order publish one message each, in order, with the documented shape", async () => {
     const userId = await registerUser(gql);
     const lamp = await createProduct(gql, { name: "Desk lamp", price: "19.99", stockQuantity: 5 });
     const cable = await createProduct(gql, { name: "Cable", price: "4.25", stockQuantity: 5 });
-    const orderId = await placeOrder(userId, [
+    const orderId = await placeOrder(gql, userId, [
       { productId: lamp, quantity: 2 },
       { productId: cable, quantity: 1 },
     ]);
-    await move(orderId, "PROCESSING");
-    await move(orderId, "PROCESSING"); // a repeated move changes nothing, so tells nothing
-    await move(orderId, "CANCELLED");
+    await moveOrder(gql, orderId, "PROCESSING");
+    await moveOrder(gql, orderId, "PROCESSING"); // a repeated move changes nothing, so tells nothing
+    await moveOrder(gql, orderId, "CANCELLED");
 
     const messages = await eventually(
       () => publishedFor([orderId]),
@@ -184,7 +180,7 @@ describe.each(BACKENDS)("order events on NATS JetStream (%s)", (backend) => {
     const refused = await graphqlError(gql.request(CREATE_ORDER, { userId, items: [{ productId: scarce, quantity: 2 }] }));
     expect(refused.code).toBe("OUT_OF_STOCK");
     // An order placed after the refusal: once its event is out, anything the refusal had written would be too.
-    const orderId = await placeOrder(userId, [{ productId: scarce, quantity: 1 }]);
+    const orderId = await placeOrder(gql, userId, [{ productId: scarce, quantity: 1 }]);
     const ofUser = await eventually(
       async () => (await published()).filter((m) => m.event.userId === userId),
       (found) => found.length >= 1,
@@ -197,7 +193,7 @@ describe.each(BACKENDS)("order events on NATS JetStream (%s)", (backend) => {
     const product = await createProduct(gql, { name: "Backlogged", price: "2.50", stockQuantity: 100 });
     await proxy.stop();
     const ids: string[] = [];
-    for (let i = 0; i < 4; i++) ids.push(await placeOrder(userId, [{ productId: product, quantity: i + 1 }]));
+    for (let i = 0; i < 4; i++) ids.push(await placeOrder(gql, userId, [{ productId: product, quantity: i + 1 }]));
     const journeys: Record<string, OrderStatus[]> = {
       [ids[0]]: ["PROCESSING", "SHIPPED", "DELIVERED"],
       [ids[1]]: ["CANCELLED"],
@@ -206,7 +202,7 @@ describe.each(BACKENDS)("order events on NATS JetStream (%s)", (backend) => {
     };
     // Moves interleaved across orders, so that an order's events are not next to each other in the outbox.
     for (let step = 0; step < 3; step++) {
-      for (const id of ids) if (journeys[id][step]) await move(id, journeys[id][step]);
+      for (const id of ids) if (journeys[id][step]) await moveOrder(gql, id, journeys[id][step]);
     }
     const expected = Object.fromEntries(ids.map((id) => [id, ["PENDING", ...journeys[id]]]));
     const total = Object.values(expected).flat().length;
@@ -224,16 +220,13 @@ describe.each(BACKENDS)("order events on NATS JetStream (%s)", (backend) => {
     const metrics = () => scrape(platform.subgraphs.orders.url);
     const duplicatesBefore = metricValue(await metrics(), "shop_order_events_published_total", { result: "duplicate" }) ?? 0;
     await proxy.stop();
-    const orderId = await placeOrder(userId, [{ productId: product, quantity: 1 }]);
+    const orderId = await placeOrder(gql, userId, [{ productId: product, quantity: 1 }]);
     const row = await outbox().findFirstOrThrow({ where: { orderId: Number(orderId) } });
     // The relay that crashed: it published the event and JetStream acked, but the row was not deleted.
     expect((await publishOrderEvent(js, { stream, subjectPrefix }, row)).duplicate).toBe(false);
 
     await proxy.start();
-    await eventually(
-      () => outbox().count({ where: { orderId: Number(orderId) } }),
-      (left) => left === 0,
-    );
+    await until(async () => (await outbox().count({ where: { orderId: Number(orderId) } })) === 0, 30_000);
     const messages = await publishedFor([orderId]);
     expect(messages.map((m) => m.msgId)).toEqual([row.eventId]);
     expect(metricValue(await metrics(), "shop_order_events_published_total", { result: "duplicate" })).toBe(duplicatesBefore + 1);
@@ -283,8 +276,8 @@ describe.each(BACKENDS)("order events on NATS JetStream (%s)", (backend) => {
     async () => {
       const userId = await registerUser(gql);
       const product = await createProduct(gql, { name: "Noticed", price: "7.00", stockQuantity: 5 });
-      const orderId = await placeOrder(userId, [{ productId: product, quantity: 2 }]);
-      await move(orderId, "SHIPPED");
+      const orderId = await placeOrder(gql, userId, [{ productId: product, quantity: 2 }]);
+      await moveOrder(gql, orderId, "SHIPPED");
       const about = (lines: string[]) => lines.filter((line) => line.includes(`order ${orderId} (user ${userId})`));
       const durable = `example_${run}`;
       const first = await runExampleConsumer(durable, (lines) => about(lines).length >= 2);
@@ -292,7 +285,7 @@ describe.each(BACKENDS)("order events on NATS JetStream (%s)", (backend) => {
         `order ${orderId} (user ${userId}) placed: 1 line(s), total 14.00`,
         `order ${orderId} (user ${userId}) moved PENDING → SHIPPED`,
       ]);
-      await move(orderId, "DELIVERED");
+      await moveOrder(gql, orderId, "DELIVERED");
       const second = await runExampleConsumer(durable, (lines) => about(lines).length >= 1);
       expect(about(second).map((line) => line.replace(/^\S+ /, ""))).toEqual([
         `order ${orderId} (user ${userId}) moved SHIPPED → DELIVERED`,
@@ -304,14 +297,11 @@ describe.each(BACKENDS)("order events on NATS JetStream (%s)", (backend) => {
     const userId = await registerUser(gql);
     const product = await createProduct(gql, { name: "Raced", price: "1.25", stockQuantity: 1000 });
     // The earlier tests' events out first, so that the counts below are this test's events alone.
-    await eventually(
-      () => outbox().count(),
-      (waiting) => waiting === 0,
-    );
+    await until(async () => (await outbox().count()) === 0, 30_000);
     await proxy.stop();
     const ids: string[] = [];
-    for (let i = 0; i < 12; i++) ids.push(await placeOrder(userId, [{ productId: product, quantity: 1 }]));
-    for (const status of ["PROCESSING", "SHIPPED", "DELIVERED"] as const) for (const id of ids) await move(id, status);
+    for (let i = 0; i < 12; i++) ids.push(await placeOrder(gql, userId, [{ productId: product, quantity: 1 }]));
+    for (const status of ["PROCESSING", "SHIPPED", "DELIVERED"] as const) for (const id of ids) await moveOrder(gql, id, status);
     const total = ids.length * 4;
 
     const metrics = new ServiceMetrics("orders-second-relay");
@@ -345,19 +335,28 @@ describe.each(BACKENDS)("order events on NATS JetStream (%s)", (backend) => {
     }
   });
 
-  onPostgresOnly("a relay publishing to a slow NATS holds no database transaction open meanwhile", async () => {
+  /**
+   * With the outbox drained and NATS then cut off, places `count` orders and moves each through `statuses`: their
+   * events all wait in the outbox, in order. Answers the orders' ids; NATS stays away until the test starts the proxy.
+   */
+  async function backlogWhileNatsIsAway(count: number, statuses: OrderStatus[]): Promise<string[]> {
     const userId = await registerUser(gql);
-    const product = await createProduct(gql, { name: "Slowly", price: "1.50", stockQuantity: 100 });
-    const prisma = platform.subgraphs.orders.database.prisma;
+    const product = await createProduct(gql, { name: "Backlogged", price: "1.50", stockQuantity: 100 });
     await until(async () => (await outbox().count()) === 0, 60_000);
     await proxy.stop();
     const ids: string[] = [];
-    for (let i = 0; i < 5; i++) ids.push(await placeOrder(userId, [{ productId: product, quantity: 1 }]));
-    for (const id of ids) await move(id, "PROCESSING");
+    for (let i = 0; i < count; i++) ids.push(await placeOrder(gql, userId, [{ productId: product, quantity: 1 }]));
+    for (const status of statuses) for (const id of ids) await moveOrder(gql, id, status);
+    return ids;
+  }
+
+  onPostgresOnly("a relay publishing to a slow NATS holds no database transaction open meanwhile", async () => {
+    const prisma = platform.subgraphs.orders.database.prisma;
+    const ids = await backlogWhileNatsIsAway(5, ["PROCESSING"]);
     const waiting = () => outbox().count({ where: { orderId: { in: ids.map(Number) } } });
     expect(await waiting()).toBe(ids.length * 2);
 
-    /** Other sessions on the orders database inside a transaction begun over a second ago (a publish here is ~0.5 s). */
+    /** Other sessions on the orders database inside a transaction begun over a second ago (a publish here is over 1.2 s). */
     const longTransactions = () => prisma.$queryRaw<{ pid: number; state: string; application: string; query: string }[]>`
       SELECT pid, state, application_name AS application, query FROM pg_stat_activity
       WHERE datname = current_database() AND backend_type = 'client backend' AND pid <> pg_backend_pid()
@@ -370,8 +369,9 @@ describe.each(BACKENDS)("order events on NATS JetStream (%s)", (backend) => {
           WHERE locktype = 'advisory' AND objsubid = 2 AND classid = ${0x6f726576}::oid AND granted`
       )[0].held;
 
-    // A slow NATS: every chunk 200 ms late each way, so the relay's pass over these ten events takes seconds.
-    proxy.latencyMs = 200;
+    // A slow NATS: every chunk 600 ms late each way, so that one publish (a round trip) outlasts the 1 s a transaction
+    // may be open above: a transaction around even a single publish is caught.
+    proxy.latencyMs = 600;
     try {
       await proxy.start();
       // The pass is under way: some of these events are in the stream, others still in the outbox.
@@ -401,14 +401,8 @@ describe.each(BACKENDS)("order events on NATS JetStream (%s)", (backend) => {
   onPostgresOnly(
     "when the connection holding a relay's locks breaks mid-pass, every event still goes out once, in order",
     async () => {
-      const userId = await registerUser(gql);
-      const product = await createProduct(gql, { name: "Cut off", price: "2.00", stockQuantity: 100 });
       const prisma = platform.subgraphs.orders.database.prisma;
-      await until(async () => (await outbox().count()) === 0, 60_000);
-      await proxy.stop();
-      const ids: string[] = [];
-      for (let i = 0; i < 4; i++) ids.push(await placeOrder(userId, [{ productId: product, quantity: 1 }]));
-      for (const status of ["PROCESSING", "SHIPPED"] as const) for (const id of ids) await move(id, status);
+      const ids = await backlogWhileNatsIsAway(4, ["PROCESSING", "SHIPPED"]);
       proxy.latencyMs = 100;
       try {
         await proxy.start();

@@ -1,5 +1,4 @@
 import crypto from "node:crypto";
-import http from "node:http";
 import { Redis } from "ioredis";
 import type { RunningGateway } from "../gateway/src/gateway";
 import type { RunningServer } from "../lib/http-server";
@@ -11,6 +10,7 @@ import { firstErrorCode, gatewayOver, postGraphQL, type Answer } from "./support
 import { LOGIN } from "./support/operations";
 import { startTestPlatform, type TestPlatform } from "./support/platform";
 import { startLoneGateway } from "./support/lone-gateway";
+import { getFrom } from "./support/rest-client";
 import { quietLogger } from "./support/rest-platform";
 
 /**
@@ -158,16 +158,8 @@ describe("TRUST_PROXY on the REST shim's rate limit", () => {
     return started.urls.legacyGateway;
   }
 
-  function getServices(url: string, localAddress: string, forwardedFor: string): Promise<number> {
-    return new Promise((resolve, reject) => {
-      http
-        .get(`${url}/services`, { localAddress, headers: { "x-forwarded-for": forwardedFor } }, (response) => {
-          response.resume();
-          response.on("end", () => resolve(response.statusCode ?? 0));
-        })
-        .on("error", reject);
-    });
-  }
+  const getServices = async (url: string, localAddress: string, forwardedFor: string) =>
+    (await getFrom(`${url}/services`, localAddress, forwardedFor)).status;
 
   afterAll(async () => {
     for (const started of shims) await started.close();

@@ -1,10 +1,9 @@
-import http from "node:http";
 import pino from "pino";
 import type { RunningGateway } from "../gateway/src/gateway";
 import { startRestShim, type RestShim } from "../rest-shim/src/shim";
 import { startLoneGateway } from "./support/lone-gateway";
 import { quietLogger, startRestTestPlatform, type RestTestPlatform } from "./support/rest-platform";
-import { restClient } from "./support/rest-client";
+import { getFrom, restClient } from "./support/rest-client";
 
 /**
  * What the shim answers on its own, whatever the subgraphs say: wrong
@@ -13,19 +12,6 @@ import { restClient } from "./support/rest-client";
  */
 
 const ports = { legacyGateway: 0, users: 0, products: 0, orders: 0 };
-
-/** A GET from a given local address, so that the rate limit sees another client. */
-function getFrom(localAddress: string, url: string): Promise<{ status: number; body: any }> {
-  return new Promise((resolve, reject) => {
-    http
-      .get(url, { localAddress }, (response) => {
-        let text = "";
-        response.on("data", (chunk) => (text += chunk));
-        response.on("end", () => resolve({ status: response.statusCode ?? 0, body: JSON.parse(text) }));
-      })
-      .on("error", reject);
-  });
-}
 
 describe("the shim with no subgraph behind the gateway", () => {
   let gateway: RunningGateway;
@@ -181,7 +167,7 @@ describe("the rate limit on port 8000", () => {
     expect(Number(limited.headers.get("retry-after"))).toBeGreaterThan(0);
     expect(limited.headers.get("access-control-allow-origin")).toBe("*");
 
-    expect(await getFrom("127.0.0.2", `${shim.urls.legacyGateway}/services`)).toMatchObject({ status: 200 });
+    expect(await getFrom(`${shim.urls.legacyGateway}/services`, "127.0.0.2")).toMatchObject({ status: 200 });
     for (let i = 0; i < 5; i++) expect((await fetch(`${shim.urls.users}/openapi.json`)).status).toBe(200);
     // Health checks are not counted: supervisors poll them.
     for (let i = 0; i < 5; i++) expect((await legacyGateway.get("/health")).status).toBe(503);
@@ -215,16 +201,8 @@ describe("the client's address, as the gateway counts it", () => {
   }
 
   /** The status of GET /users/1 from `localAddress`, claiming to be `claimed` (503: nothing behind the gateway; 429: over its limit). */
-  function statusOfCall(url: string, localAddress: string, claimed: string): Promise<number> {
-    return new Promise((resolve, reject) => {
-      http
-        .get(`${url}/users/1`, { localAddress, headers: { "x-forwarded-for": claimed } }, (response) => {
-          response.resume();
-          response.on("end", () => resolve(response.statusCode ?? 0));
-        })
-        .on("error", reject);
-    });
-  }
+  const statusOfCall = async (url: string, localAddress: string, claimed: string) =>
+    (await getFrom(`${url}/users/1`, localAddress, claimed)).status;
 
   test("is the address the REST port believes (TRUST_PROXY), never the client's own claim", async () => {
     // Not trusted: the connection's address is counted, whatever the client claims.

@@ -1,5 +1,6 @@
 import type { GraphQLClient } from "graphql-request";
-import { CREATE_PRODUCT, REGISTER } from "./operations";
+import type { OrderStatus } from "../../lib/__generated__/public-api-tests/graphql";
+import { CREATE_ORDER, CREATE_PRODUCT, REGISTER, UPDATE_ORDER_STATUS } from "./operations";
 
 /** Small helpers that set up a story's cast through the public API. */
 
@@ -20,4 +21,18 @@ export async function createProduct(
     input: { description: "", category: "Test", tags: [], ...fields },
   });
   return createProduct.id;
+}
+
+/** Places an order for `userId`; answers its id. */
+export async function placeOrder(
+  gql: GraphQLClient,
+  userId: string,
+  items: { productId: string; quantity: number }[],
+): Promise<string> {
+  return (await gql.request(CREATE_ORDER, { userId, items })).createOrder.id;
+}
+
+/** Moves an order to `status` (an admin's or, in open mode, anyone's client). */
+export async function moveOrder(gql: GraphQLClient, id: string, status: OrderStatus): Promise<void> {
+  await gql.request(UPDATE_ORDER_STATUS, { id, status });
 }

@@ -1,3 +1,4 @@
+import http from "node:http";
 import { documentedResponses, servedDocument, type ResponseCheck } from "./rest-openapi";
 
 /** What a REST call answered. */
@@ -43,4 +44,21 @@ export function restClient(url: string): RestClient {
     patch: (path, body) => client.call("PATCH", path, { body }),
   };
   return client;
+}
+
+/**
+ * A GET sent from a given local address (another client, as the rate limits see it), optionally claiming to be
+ * someone else in X-Forwarded-For: what a client, or a proxy, would send. Answers the status and the JSON body.
+ */
+export function getFrom(url: string, localAddress: string, forwardedFor?: string): Promise<{ status: number; body: any }> {
+  return new Promise((resolve, reject) => {
+    const headers = forwardedFor ? { "x-forwarded-for": forwardedFor } : {};
+    http
+      .get(url, { localAddress, headers }, (response) => {
+        let text = "";
+        response.on("data", (chunk) => (text += chunk));
+        response.on("end", () => resolve({ status: response.statusCode ?? 0, body: text ? JSON.parse(text) : undefined }));
+      })
+      .on("error", reject);
+  });
 }
