@@ -8,8 +8,8 @@ import { withRequestId } from "./observability/request-context";
 
 /**
  * The platform's one GraphQL HTTP client (graphql-request over timedFetch below),
- * used by the REST shim towards the gateway, by the services towards each
- * other and by the scripts: documents typed by codegen.ts, a timeout on every
+ * used by the services towards each other and by the scripts (the REST shim
+ * runs its operations in the gateway's process, gateway/src/in-process-client.ts): documents typed by codegen.ts, a timeout on every
  * call (lib/config.ts), the current request's id passed on, optionally a
  * circuit breaker, and one reading of how a call failed.
  */
@@ -20,7 +20,7 @@ export interface GraphQLCaller {
 export interface GraphQLClientOptions {
   /** How long a call may take before it fails as a timeout. */
   timeoutMs: number;
-  /** Sent with every call (credentials, forwarded client headers). */
+  /** Sent with every call (the service credential). */
   headers?: Record<string, string>;
   /** Cut the dependency off after failures in a row (lib/circuit-breaker.ts); none when absent. */
   breaker?: BreakerSettings;
@@ -29,7 +29,7 @@ export interface GraphQLClientOptions {
 /**
  * fetch that gives up after `timeoutMs` and carries the current request's id:
  * the platform's every call between its services (the gateway's subgraph
- * fetches, the shim's calls to the gateway, orders → products and users).
+ * fetches, orders → products and users).
  *
  * It keeps fetch's contract as graphql-request and Apollo's
  * RemoteGraphQLDataSource read it (status, headers, text, json; a network
@@ -49,9 +49,12 @@ export function timedFetch(timeoutMs: number): typeof fetch {
         body: init?.body as string | undefined,
         signal: AbortSignal.timeout(timeoutMs),
       });
-      return readWholeAnswer(url, answer);
+      // Awaited here, so that a connection breaking while the answer is read is a failed call too.
+      return await readWholeAnswer(url, answer);
     } catch (error) {
-      if (error instanceof Error && (error.name === "TimeoutError" || error.name === "AbortError")) throw error;
+      // By name, not instanceof: the timeout is a DOMException, of another realm in a test sandbox.
+      const name = typeof error === "object" && error !== null && "name" in error ? error.name : undefined;
+      if (name === "TimeoutError" || name === "AbortError") throw error;
       throw new TypeError("fetch failed", { cause: error });
     }
   }) as typeof fetch;
