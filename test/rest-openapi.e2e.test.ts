@@ -73,6 +73,11 @@ describe("the served OpenAPI documents", () => {
     expect(badRequest).toMatch(/^Bad JSON or an unknown status\./);
     expect(badRequest).toMatch(/wrong shape/);
     expect(badRequest).toMatch(/id is not a number/);
+    // A route's own 429 (the login throttle) is kept beside port 8000's rate limit and the gateway's limits.
+    const login = (await servedDocument(shim.urls.legacyGateway)).paths["/api/users/login"].post.responses["429"];
+    expect(login.description).toMatch(/^Too many failed logins/);
+    expect(login.description).toMatch(/rate limit exceeded/i);
+    expect(login.headers).toHaveProperty("Retry-After");
   });
 
   test("an answer off its documented shape is caught", async () => {

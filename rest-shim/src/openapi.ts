@@ -74,8 +74,6 @@ const BODY_FAILURES: Record<number, Reply> = {
 /** Calls with an id in the path may also meet this; the gateway refuses the id. */
 const ID_FAILURES: Record<number, Reply> = { 400: "The id is not a number." };
 const RATE_LIMITED: Reply = "Rate limit exceeded (per client address, per minute).";
-const RATE_LIMITED_OR_GATEWAY_LIMITS: Reply =
-  "Rate limit exceeded: this port's per client address, or the gateway's per client address or per signed-in user.";
 
 const PATH_ID = z.string().regex(/^[0-9]+$/);
 const QUERY_TEXT = z.string();
@@ -109,11 +107,11 @@ function operation(route: Route, rateLimited: boolean) {
     })),
   ];
   const replies = withSharedFailures(route.responses, [
-    route.answeredByShimAlone ? {} : OPERATION_FAILURES,
+    route.runsNoOperation ? {} : OPERATION_FAILURES,
     route.body ? BODY_FAILURES : {},
     pathNames.length ? ID_FAILURES : {},
+    rateLimited ? { 429: RATE_LIMITED } : {},
   ]);
-  if (rateLimited) replies[429] = route.answeredByShimAlone ? RATE_LIMITED : RATE_LIMITED_OR_GATEWAY_LIMITS;
   return {
     summary: route.summary,
     ...(parameters.length && { parameters }),

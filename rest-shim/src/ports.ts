@@ -52,7 +52,7 @@ export function portRoutes(kind: PortKind): Route[] {
       path: "/openapi.json",
       summary: "This document.",
       responses: { 200: { description: "The OpenAPI document.", schema: OpenApiDocument } },
-      answeredByShimAlone: true,
+      runsNoOperation: true,
       handle: async () => ({ status: 200, body: document }),
     }),
   ];

@@ -56,20 +56,17 @@ export const StatusBody = z
   .register(requestSchemas, { id: "StatusChange" });
 
 /**
- * `Idempotency-Key`: optional; when given, 1 to 255 characters, as the orders subgraph accepts any key. Only what a
- * header cannot carry faithfully is refused here: anything outside printable ASCII (spaces inside included).
+ * `Idempotency-Key`: optional. Its rules (1 to 255 characters) are the orders subgraph's, which answers a key that
+ * breaks them; refused here is only what a header cannot carry faithfully: anything but printable ASCII (spaces
+ * are printable).
  */
-export const IdempotencyKey = z
-  .string()
-  .regex(/^[\x20-\x7e]{1,255}$/)
-  .min(1)
-  .max(255);
+export const IdempotencyKey = z.string().regex(/^[\x20-\x7e]+$/);
 
 export function idempotencyKeyHeader(req: Request): string | undefined {
   const value = req.headers["idempotency-key"];
   if (value === undefined) return undefined;
   if (!IdempotencyKey.safeParse(value).success) {
-    throw new RestError(400, "Idempotency-Key must be 1 to 255 printable ASCII characters");
+    throw new RestError(400, "Idempotency-Key must be printable ASCII");
   }
   return value as string;
 }

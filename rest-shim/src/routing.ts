@@ -51,7 +51,7 @@ export interface Route<Body = unknown> {
   /** Its answers by status, beside the failures every route may meet (openapi.ts). */
   responses: Record<number, Reply>;
   /** Runs no GraphQL operation, so none of an operation's failures apply (health, the service list, the OpenAPI document). */
-  answeredByShimAlone?: boolean;
+  runsNoOperation?: boolean;
   statusOverrides?: StatusOverrides;
   handle(req: Request, context: RouteContext<Body>): Promise<RestReply>;
 }

@@ -84,9 +84,12 @@ export async function ensureClusterTemplate(): Promise<void> {
   fs.mkdirSync(path.dirname(CLUSTER_TEMPLATE_DIR), { recursive: true });
   await publish(async (partialDir) => {
     const initdb = new PGlite(partialDir);
-    await initdb.waitReady;
-    // Closed cleanly, so that a copy starts without recovering anything.
-    await initdb.close();
+    try {
+      await initdb.waitReady;
+    } finally {
+      // Closed cleanly, so that a copy starts without recovering anything (and closed however initdb ended).
+      await initdb.close().catch(() => undefined);
+    }
   }, CLUSTER_TEMPLATE_DIR);
 }
 

@@ -69,8 +69,34 @@ export async function startSubgraph<Context extends object>(options: SubgraphOpt
     ],
     formatError: maskUnexpectedErrors,
   });
-  await apollo.start();
+  let server: RunningServer;
+  try {
+    await apollo.start();
+    server = await listen(buildApp(apollo, options), options.port, options.host);
+  } catch (error) {
+    // Nothing of a subgraph that did not start may live on (its database pool, orders' event relay): the caller
+    // gets the start's own error and nothing to close.
+    await apollo.stop().catch(() => undefined);
+    await options
+      .onStop()
+      .catch((stopError: unknown) => logger.error({ err: stopError }, "could not release what the subgraph held"));
+    throw error;
+  }
+  const { authMode } = options.security;
+  logger.info({ url: `${server.url}/graphql`, authMode }, `${name} subgraph ready (AUTH_MODE=${authMode})`);
+  return {
+    ...server,
+    close: async () => {
+      await server.close();
+      await apollo.stop();
+      await options.onStop();
+    },
+  };
+}
 
+/** The subgraph's HTTP side: /health, and /graphql for the platform's own callers only. */
+function buildApp<Context extends object>(apollo: ApolloServer<Context>, options: SubgraphOptions<Context>) {
+  const { name, logger } = options;
   // Only the gateway and sibling services call a subgraph: no CORS, and no proxy is trusted.
   const app = createHttpApp();
   observeHttp(app, logger, options.metrics);
@@ -95,25 +121,7 @@ export async function startSubgraph<Context extends object>(options: SubgraphOpt
   );
   app.use(...jsonErrors("graphql", logger));
 
-  let server: RunningServer;
-  try {
-    server = await listen(app, options.port, options.host);
-  } catch (error) {
-    // Nothing of a subgraph that did not start may live on (its database pool, orders' event relay): the caller
-    // gets the error and nothing to close.
-    await apollo.stop();
-    await options.onStop();
-    throw error;
-  }
-  logger.info({ url: `${server.url}/graphql`, authMode }, `${name} subgraph ready (AUTH_MODE=${authMode})`);
-  return {
-    ...server,
-    close: async () => {
-      await server.close();
-      await apollo.stop();
-      await options.onStop();
-    },
-  };
+  return app;
 }
 
 function logUnexpectedErrors(logger: Logger): ApolloServerPlugin {

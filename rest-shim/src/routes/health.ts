@@ -23,7 +23,7 @@ export function serviceHealthRoute(subgraph: "users" | "products"): Route {
     path: "/health",
     summary: subgraph === "users" ? "User service health." : "Product service health.",
     responses: upOrDown(ServiceHealth),
-    answeredByShimAlone: true,
+    runsNoOperation: true,
     async handle(_req, { gatewayHealth }) {
       const up = isUp(await gatewayHealth(), subgraph);
       return { status: up ? 200 : 503, body: { status: up ? "ok" : "unhealthy" } };
@@ -37,7 +37,7 @@ export const ordersHealthRoute = route({
   path: "/health",
   summary: "Order service health.",
   responses: upOrDown(OrderServiceHealth),
-  answeredByShimAlone: true,
+  runsNoOperation: true,
   async handle(_req, { gatewayHealth }) {
     const up = isUp(await gatewayHealth(), "orders");
     return { status: up ? 200 : 503, body: { status: up ? "healthy" : "unhealthy", service: SERVICE_NAMES.orders } };
@@ -50,7 +50,7 @@ export const legacyGatewayHealthRoute = route({
   path: "/health",
   summary: "The gateway and every service.",
   responses: upOrDown(LegacyGatewayHealth),
-  answeredByShimAlone: true,
+  runsNoOperation: true,
   async handle(_req, { gatewayHealth }) {
     const health = await gatewayHealth();
     const word = (up: boolean) => (up ? "healthy" : "unhealthy");
@@ -68,7 +68,7 @@ export const servicesRoute = route({
   path: "/services",
   summary: "Where each service answers.",
   responses: { 200: { description: "The services.", schema: Services } },
-  answeredByShimAlone: true,
+  runsNoOperation: true,
   async handle(_req, { serviceUrls }) {
     const urls = serviceUrls();
     const services = Object.fromEntries(

@@ -21,8 +21,8 @@ import type { OrderEventType } from "./order-events";
  * per-subject limit with discard new …) the pass skips the rest of that
  * order's events, logs the refusal at error level, counts it in
  * shop_order_events_refused_total, and carries on with the other orders; the
- * refused event stays in the outbox, and the order is held back from passes
- * for a while (one poll interval, doubling per refusal up to a minute) before
+ * refused event stays in the outbox, and the order is held back from this
+ * relay's passes (other replicas keep their own count) for a while (one poll interval, doubling per refusal up to a minute) before
  * it is tried again, so that a fixed stream config lets it out. When NATS or
  * the stream is away (timeout, no responders, disconnected, stream not found,
  * JetStream unavailable) the pass stops at that publish: the rest waits for
@@ -102,18 +102,27 @@ export async function ensureOrderStream(
   }
 }
 
+/** nats-server's codes for JetStream itself being away, which @nats-io/jetstream does not name. */
+const JETSTREAM_TEMPORARILY_UNAVAILABLE = 10008;
+const JETSTREAM_NO_LEADER = 10009;
 /**
  * JetStream answers these for any message while the stream or JetStream itself is away, not about the message:
- * the stream is gone (it is made again at the next pass), JetStream is temporarily unavailable, or has no leader.
+ * the stream is gone (it is made again at the next pass), JetStream is off for the account, temporarily
+ * unavailable, or has no leader.
  */
-const UNAVAILABLE_CODES: ReadonlySet<number> = new Set([JetStreamApiCodes.StreamNotFound, 10008, 10009]);
+const UNAVAILABLE_CODES: ReadonlySet<number> = new Set([
+  JetStreamApiCodes.StreamNotFound,
+  JetStreamApiCodes.JetStreamNotEnabledForAccount,
+  JETSTREAM_TEMPORARILY_UNAVAILABLE,
+  JETSTREAM_NO_LEADER,
+]);
 
 /**
  * The error, when a failed publish is JetStream refusing that one message: its API answered an error for it
  * (`message size exceeds maximum allowed`, `maximum messages per subject exceeded` …). Null for a connectivity
  * failure (timeout, no responders, disconnected) or an error about the stream as a whole.
  */
-export function refusalOf(error: unknown): JetStreamApiError | null {
+function refusalOf(error: unknown): JetStreamApiError | null {
   return error instanceof JetStreamApiError && !UNAVAILABLE_CODES.has(error.code) ? error : null;
 }
 
@@ -148,7 +157,7 @@ export interface OrderEventRelay {
   wake(): void;
   /** One pass now: publishes what it can claim; answers how many events it published. For tests. */
   publishPending(): Promise<number>;
-  /** Stops after the pass under way and closes the NATS connection. */
+  /** Stops after the pass under way and closes the NATS connection and the relay's own database connection. */
   stop(): Promise<void>;
 }
 
@@ -220,7 +229,14 @@ export function startOrderEventRelay(deps: OrderEventRelayDeps): OrderEventRelay
   let lockConnection: pg.Client | null = null;
   const lockConnection$ = async (url: string): Promise<pg.Client> => {
     if (lockConnection) return lockConnection;
-    const client = new pg.Client({ connectionString: url, application_name: "orders-event-relay" });
+    // Bounded like the rest of the relay: a half-open connection must not stall its passes (and its stop) for ever.
+    const client = new pg.Client({
+      connectionString: url,
+      application_name: "orders-event-relay",
+      keepAlive: true,
+      connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+      query_timeout: PUBLISH_TIMEOUT_MS,
+    });
     const forget = () => {
       if (lockConnection === client) lockConnection = null;
     };

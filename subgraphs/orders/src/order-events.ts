@@ -103,7 +103,11 @@ export function placedEventAwaitingOrderId(source: {
   return orderEventOf({ ...source, order: { ...source.order, id: 0 }, oldStatus: null, newStatus: "pending" });
 }
 
-/** Writes the event to the outbox; call inside the transaction that makes the change, so both commit or neither. */
+/**
+ * Writes the event to the outbox; call inside the transaction that makes the change, so both commit or neither.
+ * Placing an order writes its `placed` event in SQL instead (order-placement.ts, recordOrderStatement): a new outbox
+ * column goes in both places.
+ */
 export async function recordOrderEvent(tx: Prisma.TransactionClient, source: OrderEventSource): Promise<OrderEvent> {
   const event = orderEventOf(source);
   await tx.orderEventOutbox.create({

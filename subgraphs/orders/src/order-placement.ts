@@ -270,6 +270,7 @@ function recordOrderStatement(order: {
       INSERT INTO "order_status_changes" ("order_id", "status", "changed_at") SELECT "id", 'pending', ${now}::timestamptz FROM "new_order"
     ),
     "event" AS (
+      -- The outbox row recordOrderEvent (order-events.ts) writes for the other events: a new column goes in both.
       INSERT INTO "order_event_outbox" ("event_id", "order_id", "type", "payload", "created_at")
       SELECT ${event.id}::uuid, "id", ${event.type}, jsonb_set(${JSON.stringify(event)}::jsonb, '{orderId}', to_jsonb("id"::text)), ${now}::timestamptz
       FROM "new_order"
