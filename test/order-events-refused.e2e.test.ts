@@ -4,11 +4,11 @@ import { nanos, type NatsConnection } from "@nats-io/nats-core";
 import { connect } from "@nats-io/transport-node";
 import type { GraphQLClient } from "graphql-request";
 import { DUPLICATE_WINDOW_MS } from "../subgraphs/orders/src/order-event-relay";
-import type { OrderEvent } from "../subgraphs/orders/src/order-events";
 import { BACKENDS, createTestDatabases, type TestDatabases } from "./support/databases";
 import { createProduct, moveOrder, placeOrder, registerUser } from "./support/fixtures";
 import { metricValue, scrape } from "./support/metrics";
 import { startTestPlatform, type TestPlatform } from "./support/platform";
+import { streamMessages } from "./support/stream-messages";
 import { until } from "./support/until";
 
 /**
@@ -66,16 +66,7 @@ describe.each(BACKENDS)("order events JetStream refuses (%s)", (backend) => {
     await jsm.streams.update(stream, { ...config, ...changes });
   };
 
-  /** Every message of the stream, in stream order. */
-  async function published(): Promise<{ subject: string; event: OrderEvent }[]> {
-    const info = await jsm.streams.info(stream);
-    const messages = [];
-    for (let seq = Math.max(info.state.first_seq, 1); seq <= info.state.last_seq; seq++) {
-      const message = await jsm.streams.getMessage(stream, { seq }).catch(() => null);
-      if (message) messages.push({ subject: message.subject, event: message.json<OrderEvent>() });
-    }
-    return messages;
-  }
+  const published = () => streamMessages(jsm, stream);
   /** Each of these orders' statuses as published, in stream order. */
   const statusesPublished = async (orderIds: string[]) => {
     const messages = await published();

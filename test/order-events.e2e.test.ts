@@ -13,13 +13,14 @@ import { createLogger } from "../lib/logger";
 import { ServiceMetrics } from "../lib/observability/metrics";
 import { openOrdersDatabase } from "../subgraphs/orders/src/database";
 import { publishOrderEvent, startOrderEventRelay } from "../subgraphs/orders/src/order-event-relay";
-import { orderEventJsonSchema, type OrderEvent } from "../subgraphs/orders/src/order-events";
+import { orderEventJsonSchema } from "../subgraphs/orders/src/order-events";
 import { BACKENDS, createTestDatabases, type TestDatabases } from "./support/databases";
 import { createProduct, moveOrder, placeOrder, registerUser } from "./support/fixtures";
 import { graphqlError } from "./support/graphql-errors";
 import { metricValue, scrape } from "./support/metrics";
 import { CREATE_ORDER, ORDER_HISTORY } from "./support/operations";
 import { startTestPlatform, type TestPlatform } from "./support/platform";
+import { streamMessages } from "./support/stream-messages";
 import { startTcpProxy, type TcpProxy } from "./support/tcp-proxy";
 import { until } from "./support/until";
 
@@ -78,17 +79,7 @@ describe.each(BACKENDS)("order events on NATS JetStream (%s)", (backend) => {
 
   const outbox = () => platform.subgraphs.orders.database.prisma.orderEventOutbox;
 
-  /** Every message of the test's stream, in stream order. */
-  async function published(): Promise<{ subject: string; msgId: string | undefined; event: OrderEvent }[]> {
-    const info = await jsm.streams.info(stream).catch(() => null);
-    const messages = [];
-    for (let seq = Math.max(info?.state.first_seq ?? 1, 1); info && seq <= info.state.last_seq; seq++) {
-      const message = await jsm.streams.getMessage(stream, { seq });
-      if (message)
-        messages.push({ subject: message.subject, msgId: message.header?.get("Nats-Msg-Id"), event: message.json<OrderEvent>() });
-    }
-    return messages;
-  }
+  const published = () => streamMessages(jsm, stream);
   const publishedFor = async (orderIds: string[]) => (await published()).filter((m) => orderIds.includes(m.event.orderId));
 
   /** Waits for a condition, checking it every 100 ms, for at most `ms`. */

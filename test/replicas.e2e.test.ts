@@ -14,6 +14,8 @@ import { startTestPlatform, type TestPlatform } from "./support/platform";
 import { quietLogger } from "./support/rest-platform";
 import { seededRandom } from "./support/seeded-random";
 import { BALANCED, readLedger } from "./support/stock-ledger";
+import { streamMessages } from "./support/stream-messages";
+import { until } from "./support/until";
 
 /**
  * Two replicas of every service (gateway, users, products, orders) on the same
@@ -167,19 +169,10 @@ describe(`two replicas of every service on PostgreSQL and Redis (seed ${SEED})`,
 
     // The outbox drains (a row is deleted only once JetStream acknowledged it); then read the whole stream.
     const outbox = platform.subgraphs.orders.database.prisma.orderEventOutbox;
-    for (let deadline = Date.now() + 60_000; (await outbox.count()) > 0;) {
-      if (Date.now() > deadline) throw new Error("the order events outbox did not drain in 60 s");
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
+    await until(async () => (await outbox.count()) === 0, 60_000);
     const nc = await connect({ servers: NATS_URL });
     try {
-      const jsm = await jetstreamManager(nc);
-      const info = await jsm.streams.info(EXTRA_ENV.NATS_STREAM);
-      const events: { id: string; type: string; orderId: string }[] = [];
-      for (let seq = info.state.first_seq; seq <= info.state.last_seq; seq++) {
-        const message = await jsm.streams.getMessage(EXTRA_ENV.NATS_STREAM, { seq });
-        if (message) events.push(message.json());
-      }
+      const events = (await streamMessages(await jetstreamManager(nc), EXTRA_ENV.NATS_STREAM)).map((message) => message.event);
       expect(new Set(events.map((event) => event.id)).size).toBe(events.length);
       // Every order of the whole file (this test's and the others') has its events once each.
       const orders = await platform.subgraphs.orders.database.prisma.order.findMany({ select: { id: true, status: true } });
