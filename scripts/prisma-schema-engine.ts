@@ -47,7 +47,7 @@ function loadGlue(): Promise<typeof Wasm> {
       "schema_engine_bg.wasm",
     );
     const { instance } = await WebAssembly.instantiate(fs.readFileSync(wasmFile), {
-      "./schema_engine_bg.js": bindings,
+      "./schema_engine_bg.js": withUnrefTimers(bindings),
     });
     bindings.__wbg_set_wasm(instance.exports);
     // Where the engine reports a panic before it aborts (Prisma's CLI sets the same global).
@@ -58,6 +58,28 @@ function loadGlue(): Promise<typeof Wasm> {
     return bindings;
   })();
   return glue;
+}
+
+/**
+ * The engine arms a timer (setTimeout, through wasm-bindgen) for its time-outs
+ * (its migration lock waits at most 10 s) and never clears one: its glue
+ * imports no clearTimeout. Left as they are, a script or a test worker that
+ * used the engine stays alive until the last one fires, 10 s after its work is
+ * done. Unref'd, a timer no longer holds the process; while the work it
+ * guards is under way, that work's own database connection does (PGlite's
+ * calls run in this thread).
+ */
+function withUnrefTimers(bindings: Record<string, unknown>): Record<string, unknown> {
+  const imports = { ...bindings };
+  for (const [name, binding] of Object.entries(bindings)) {
+    if (!name.startsWith("__wbg_setTimeout_") || typeof binding !== "function") continue;
+    imports[name] = (...args: unknown[]) => {
+      const timer = binding(...args) as ReturnType<typeof setTimeout>;
+      timer.unref();
+      return timer;
+    };
+  }
+  return imports;
 }
 
 /** The prisma-engines commit this build comes from; must be the installed CLI's (tested). */

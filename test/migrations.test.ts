@@ -1,7 +1,9 @@
+import { execFile } from "node:child_process";
 import crypto from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { promisify } from "node:util";
 import { PGlite } from "@electric-sql/pglite";
 import { PrismaPg } from "@prisma/adapter-pg";
 import type { SqlMigrationAwareDriverAdapterFactory } from "@prisma/driver-adapter-utils";
@@ -170,4 +172,27 @@ describe.each(BACKENDS)("Prisma's migrate deploy and the start-up applier build 
       }
     },
   );
+});
+
+test("a script that used Prisma's schema engine can exit once its work is done", async () => {
+  // The engine's time-outs are timers it never clears: `npm run migration` would wait 10 s to exit after its work.
+  // Run in a process of its own, where nothing else holds a timer (its stdout and stderr, pipes to this test, aside).
+  const script = `
+    const { PGlite } = require("@electric-sql/pglite");
+    const { PrismaPGlite } = require("pglite-prisma-adapter");
+    const { migrationSourcesOf } = require("./scripts/migration-check");
+    const { deployMigrations, openSchemaEngine } = require("./scripts/prisma-schema-engine");
+    (async () => {
+      const { schemaPath, migrationsDir } = migrationSourcesOf("users");
+      const db = new PGlite();
+      const engine = await openSchemaEngine(schemaPath, new PrismaPGlite(db));
+      const applied = await deployMigrations(engine, migrationsDir);
+      engine.free();
+      await db.close();
+      console.log(JSON.stringify({ applied: applied.length, holding: process.getActiveResourcesInfo().filter((kind) => kind !== "PipeWrap") }));
+    })();`;
+  const { stdout } = await promisify(execFile)(process.execPath, ["--import", "tsx", "-e", script], {
+    cwd: path.resolve(__dirname, ".."),
+  });
+  expect(JSON.parse(stdout)).toEqual({ applied: readMigrations(migrationsDirOf("users")).length, holding: [] });
 });
