@@ -3,6 +3,7 @@ import { portRoutes, PORT_KINDS, type PortKind } from "../rest-shim/src/ports";
 import { BACKENDS } from "./support/databases";
 import { createProduct, registerUser } from "./support/fixtures";
 import { INTERNALS } from "./support/leaks";
+import { recoverFully } from "./support/recovery";
 import {
   ADJUST_STOCK,
   CREATE_ORDER,
@@ -354,7 +355,7 @@ describe.each(BACKENDS)("fuzzing the platform (%s)", (backend) => {
     expect(failures).toEqual([]);
 
     // Whatever an order left half-way is driven to its end first, as the recovery worker does.
-    await shop.platform.subgraphs.orders.recover();
+    await recoverFully(() => shop.platform.subgraphs.orders.recover());
     const products = await shop.platform.subgraphs.products.database.prisma.product.findMany({ orderBy: { id: "asc" } });
     const orders = await shop.platform.subgraphs.orders.database.prisma.order.findMany({ include: { items: true } });
     const liveUnits = new Map<number, number>();

@@ -162,7 +162,8 @@ describe.each(BACKENDS)("order events on NATS JetStream (%s)", (backend) => {
       expect(msgId).toBe(event.id); // the event id is the JetStream message id
     }
     expect(new Set(messages.map(({ event }) => event.id)).size).toBe(3);
-    expect(await outbox().count({ where: { orderId: Number(orderId) } })).toBe(0);
+    // The relay deletes a pass's rows once the pass's last ack is back, which can be just after the stream has them.
+    await until(async () => (await outbox().count({ where: { orderId: Number(orderId) } })) === 0, 30_000);
   });
 
   test("a refused order publishes nothing", async () => {
@@ -202,7 +203,7 @@ describe.each(BACKENDS)("order events on NATS JetStream (%s)", (backend) => {
 
     await proxy.start();
     await expectPublishedInOrder(expected);
-    expect(await outbox().count({ where: { orderId: { in: ids.map(Number) } } })).toBe(0);
+    await until(async () => (await outbox().count({ where: { orderId: { in: ids.map(Number) } } })) === 0, 30_000);
   });
 
   test("an event published again after a crash (acked, not yet deleted) is stored once", async () => {

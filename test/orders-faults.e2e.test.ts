@@ -17,6 +17,7 @@ import {
 } from "./support/operations";
 import { startFaultyProductsPlatform, type FaultyProductsPlatform } from "./support/faulty-products-platform";
 import { startGatewayBeside, type TestPlatform } from "./support/platform";
+import { recoverFully } from "./support/recovery";
 import { BALANCED, readLedger } from "./support/stock-ledger";
 import { seededRandom } from "./support/seeded-random";
 import { until } from "./support/until";
@@ -70,16 +71,7 @@ describe("orders under faults (postgres)", () => {
   const move = (id: string, status: string) => gql.request(UPDATE_ORDER_STATUS, { id, status: status as OrderStatus });
   const orderOf = async (id: string) => (await gql.request(ORDER_HISTORY, { id })).order;
   const recover = () => platform.subgraphs.orders.recover();
-  /** Recovery until nothing is left unfinished (a loaded machine may time a call out), with the runs' reports summed. */
-  const recoverFully = async () => {
-    const total: Record<string, number> = {};
-    await until(async () => {
-      const report = await recover();
-      for (const [field, n] of Object.entries(report)) if (field !== "unfinished") total[field] = (total[field] ?? 0) + n;
-      return report.unfinished === 0;
-    });
-    return { ...total, unfinished: 0 };
-  };
+  const recoverAll = () => recoverFully(recover);
   const ledger = () => readLedger(platform, startingStock);
 
   test("the failed-cancel reproduction: products down during a cancel; once it is back, recovery returns the stock exactly once", async () => {
@@ -95,7 +87,7 @@ describe("orders under faults (postgres)", () => {
     expect((await recover()).unfinished).toBeGreaterThan(0); // still down: nothing settled, and it says so
 
     await proxy.heal();
-    expect(await recoverFully()).toMatchObject({ released: 1, unfinished: 0 });
+    expect(await recoverAll()).toMatchObject({ released: 1, unfinished: 0 });
     expect(await stockOf(productId)).toBe(10);
     expect(await recover()).toMatchObject({ released: 0, releasedOrphans: 0 });
     expect((await move(createOrder.id, "CANCELLED")).updateOrderStatus.status).toBe("CANCELLED");
@@ -117,7 +109,7 @@ describe("orders under faults (postgres)", () => {
     expect((await ledger()).unsettled.placements).toBe(1);
 
     await proxy.heal(); // a held reservation arrives now, late
-    expect(await recoverFully()).toMatchObject({ placed: 1, unfinished: 0 });
+    expect(await recoverAll()).toMatchObject({ placed: 1, unfinished: 0 });
     const { createOrder } = await place(userId, productId, 4, key);
     expect(createOrder).toMatchObject({ status: "PENDING", pendingStep: null, items: [{ quantity: 4 }] });
     expect(await stockOf(productId)).toBe(6);
@@ -132,7 +124,7 @@ describe("orders under faults (postgres)", () => {
     const { createOrder } = await place(userId, productId, 2);
     expect(createOrder).toMatchObject({ status: "PENDING", pendingStep: "CONFIRM_STOCK" });
     await proxy.heal();
-    expect(await recoverFully()).toMatchObject({ confirmed: 1, unfinished: 0 });
+    expect(await recoverAll()).toMatchObject({ confirmed: 1, unfinished: 0 });
     expect(await orderOf(createOrder.id)).toMatchObject({ pendingStep: null });
     expect(await stockOf(productId)).toBe(8);
     expect(await ledger()).toEqual(BALANCED);
@@ -146,7 +138,7 @@ describe("orders under faults (postgres)", () => {
     expect(await graphqlError(place(userId, productId, 3, key))).toMatchObject({ code: "OUT_OF_STOCK" });
     expect((await ledger()).unsettled.placements).toBe(1);
     await proxy.heal();
-    expect(await recoverFully()).toMatchObject({ rejected: 1, unfinished: 0 });
+    expect(await recoverAll()).toMatchObject({ rejected: 1, unfinished: 0 });
     expect(await graphqlError(place(userId, productId, 3, key))).toMatchObject({ code: "OUT_OF_STOCK" }); // the same answer again
     expect(await stockOf(productId)).toBe(2);
     expect(await ledger()).toEqual(BALANCED);
@@ -164,7 +156,7 @@ describe("orders under faults (postgres)", () => {
     expect(await graphqlError(move(createOrder.id, "CANCELLED"))).toMatchObject({ code: "ACCEPTED_PENDING" });
     expect(await orderOf(createOrder.id)).toMatchObject({ status: "CANCELLED", pendingStep: "RELEASE_STOCK" });
     await proxy.heal();
-    expect(await recoverFully()).toMatchObject({ released: 1, unfinished: 0 });
+    expect(await recoverAll()).toMatchObject({ released: 1, unfinished: 0 });
     expect(await stockOf(productId)).toBe(10);
     expect(await ledger()).toEqual(BALANCED);
   });
@@ -181,7 +173,7 @@ describe("orders under faults (postgres)", () => {
     await proxy.heal();
 
     await Promise.all([recover(), recover()]);
-    await recoverFully(); // whatever a loaded machine made either of them leave
+    await recoverAll(); // whatever a loaded machine made either of them leave
     expect(await stockOf(productId)).toBe(12); // 20 - 2 × 4: the cancels' 6 units came back once, not twice
     expect(await ledger()).toEqual(BALANCED);
   });
@@ -279,7 +271,7 @@ describe("orders under faults (postgres)", () => {
       await proxy.heal();
       await run;
 
-      expect(await recoverFully()).toMatchObject({ unfinished: 0 });
+      expect(await recoverAll()).toMatchObject({ unfinished: 0 });
       expect(await ledger()).toEqual(BALANCED);
       // Every order a client saw placed exists; every pending answer has become a definite one.
       const orders = platform.subgraphs.orders.database.prisma.order;
@@ -323,7 +315,7 @@ describe("orders under faults (postgres)", () => {
       expect(await stockOf(productId)).toBe(0);
     }
     // A confirmation that outlasted its timeout is left to recovery (the order stands either way); then nothing is left between steps.
-    await recover();
+    await recoverAll();
     expect(await ledger()).toEqual(BALANCED);
   }, 240_000);
 

@@ -7,6 +7,7 @@ import { createProduct, registerUser } from "./support/fixtures";
 import { graphqlError } from "./support/graphql-errors";
 import { CREATE_ORDER, ORDER, ORDER_HISTORY, ORDERS_BY_USER, PRODUCT, UPDATE_ORDER_STATUS } from "./support/operations";
 import { startTestPlatform, type TestPlatform } from "./support/platform";
+import { recoverFully } from "./support/recovery";
 
 describe.each(BACKENDS)("orders through the gateway (%s)", (backend) => {
   let databases: TestDatabases;
@@ -194,7 +195,8 @@ describe.each(BACKENDS)("orders through the gateway (%s)", (backend) => {
     });
     expect(await stockOf(gizmo)).toBe(13);
 
-    expect(await platform.subgraphs.orders.recover()).toEqual({
+    // Until nothing is unfinished, as the recovery worker would: on a loaded machine one of its calls may time out.
+    expect(await recoverFully(() => platform.subgraphs.orders.recover())).toEqual({
       placed: 1,
       rejected: 0,
       confirmed: 1,

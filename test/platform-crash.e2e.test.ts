@@ -5,6 +5,7 @@ import os from "node:os";
 import path from "node:path";
 import { PGlite } from "@electric-sql/pglite";
 import { ENV_VARIABLES } from "../lib/config";
+import { freePort } from "../scripts/support/platform-process";
 import { until } from "./support/until";
 
 /**
@@ -22,22 +23,33 @@ describe("the embedded platform killed with SIGKILL during orders", () => {
   const env: Record<string, string> = {};
   let platform: ChildProcess | undefined;
 
-  beforeAll(async () => {
-    for (const name of ENV_VARIABLES.filter((name) => name.endsWith("_PORT"))) env[name] = String(await freePort());
+  /**
+   * Free ports for every service, chosen again for each start: a port the killed platform let go may meanwhile be
+   * taken by another process on this machine. The data is DATA_DIR's, whatever the ports.
+   */
+  const portNames = ENV_VARIABLES.filter((name) => name.endsWith("_PORT"));
+  const ports = () => portNames.map((name) => Number(env[name]));
+  const choosePorts = async () => {
+    for (const name of portNames) env[name] = String(await freePort());
     const graphql = (port: string) => `http://127.0.0.1:${port}/graphql`;
     Object.assign(env, {
-      DATA_DIR: dataDir,
-      LOG_LEVEL: "warn", // shown only when the platform does not come up
       USERS_URL: graphql(env.USERS_PORT),
       PRODUCTS_URL: graphql(env.PRODUCTS_PORT),
       ORDERS_URL: graphql(env.ORDERS_PORT),
       GATEWAY_URL: graphql(env.GATEWAY_PORT),
+    });
+  };
+  beforeAll(async () => {
+    await choosePorts();
+    Object.assign(env, {
+      DATA_DIR: dataDir,
+      LOG_LEVEL: "warn", // shown only when the platform does not come up
       ORDERS_RECOVERY_INTERVAL_SECONDS: "1",
       RATE_LIMIT_PER_MINUTE: "100000",
     });
   });
   afterAll(async () => {
-    if (platform && platform.exitCode === null && platform.signalCode === null) await killGroup(platform, "SIGKILL");
+    if (platform && platform.exitCode === null && platform.signalCode === null) await killGroup(platform, "SIGKILL", ports());
     fs.rmSync(dataDir, { recursive: true, force: true });
   });
 
@@ -123,10 +135,11 @@ describe("the embedded platform killed with SIGKILL during orders", () => {
       );
     const clients = Promise.all(Array.from({ length: 6 }, (_, n) => client(n)));
     await until(async () => succeeded.size >= 12, 60_000);
-    await killGroup(platform, "SIGKILL");
+    await killGroup(platform, "SIGKILL", ports());
     killed = true;
     await clients;
 
+    await choosePorts();
     platform = await startPlatform();
     for (const [orderId, quantity] of succeeded) {
       const { status, body } = await rest("REST_ORDERS_PORT", "GET", `/api/orders/${orderId}`);
@@ -152,11 +165,36 @@ describe("the embedded platform killed with SIGKILL during orders", () => {
     await until(async () => (await ledger()) === STARTING_STOCK, 30_000);
     const { body: orders } = await rest("REST_ORDERS_PORT", "GET", `/api/orders/user/${userId}`);
     expect(orders.length).toBeGreaterThanOrEqual(succeeded.size);
+    // The stock adds up as soon as products has given a cancel's units back; orders marks the release done at its
+    // next recovery run. Every order shows no step left before the platform is stopped.
+    await until(async () => (await ordersWithAStepLeft(userId)) === 0, 30_000);
 
     // Stopped as with Ctrl-C, its databases show nothing left between two steps.
-    await killGroup(platform, "SIGINT");
+    await killGroup(platform, "SIGINT", ports());
     expect(await unsettledRecords()).toEqual({ placements: 0, orders: 0, reservations: 0 });
   }, 240_000);
+
+  /** The user's orders that still show a step to finish (`pendingStep`), asked of the gateway a page at a time. */
+  async function ordersWithAStepLeft(userId: number): Promise<number> {
+    let left = 0;
+    for (let after: string | null = null; ;) {
+      const response = await fetch(env.GATEWAY_URL, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({
+          query:
+            "query ($userId: ID!, $after: ID) { ordersByUser(userId: $userId, first: 100, after: $after) { id pendingStep } }",
+          variables: { userId: String(userId), after },
+        }),
+        signal: AbortSignal.timeout(20_000),
+      });
+      const { data } = (await response.json()) as { data: { ordersByUser: { id: string; pendingStep: string | null }[] } };
+      const page = data.ordersByUser;
+      left += page.filter((order) => order.pendingStep !== null).length;
+      if (page.length < 100) return left;
+      after = page[page.length - 1].id;
+    }
+  }
 
   /** Records between two steps, read straight from the embedded databases of the stopped platform. */
   async function unsettledRecords() {
@@ -179,19 +217,13 @@ describe("the embedded platform killed with SIGKILL during orders", () => {
   }
 });
 
-async function killGroup(child: ChildProcess, signal: NodeJS.Signals): Promise<void> {
+/** Signals every process of the platform's group; resolves once they have all let go of `ports`. */
+async function killGroup(child: ChildProcess, signal: NodeJS.Signals, ports: number[]): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
   const exited = new Promise((resolve) => child.once("exit", resolve));
   process.kill(-child.pid!, signal);
   await exited;
-  // Wait until every service of the group has let go of its port.
-  await until(async () => !(await anyListening()), 20_000).catch(() => undefined);
-}
-
-const watchedPorts: number[] = [];
-async function anyListening(): Promise<boolean> {
-  const results = await Promise.all(watchedPorts.map((port) => accepts(port)));
-  return results.some(Boolean);
+  await until(async () => !(await Promise.all(ports.map(accepts))).some(Boolean), 20_000);
 }
 
 function accepts(port: number): Promise<boolean> {
@@ -200,13 +232,4 @@ function accepts(port: number): Promise<boolean> {
     socket.once("connect", () => (socket.destroy(), resolve(true)));
     socket.once("error", () => resolve(false));
   });
-}
-
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  watchedPorts.push(port);
-  return port;
 }

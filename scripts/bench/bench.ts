@@ -509,14 +509,19 @@ async function statementCounts(
 /**
  * Autocannon stops by closing its connections, but the requests already sent
  * are still being answered. Wait until the databases have gone quiet (no
- * statement in 200 ms), so that this tail is not counted in the next measurement.
+ * statement for a whole second, looked at every 200 ms), so that this tail is
+ * not counted in the next measurement. A second, not one look: a request of
+ * the tail can sit between two statements for a while (in the gateway, or in
+ * a GC pause) on a machine this loaded.
  */
 async function untilQuiet(platform: PlatformProcess): Promise<void> {
+  const lookEveryMs = 200;
+  const quietLooks = 5;
   let last = JSON.stringify(await statementCounts(platform));
-  for (;;) {
-    await new Promise((resolve) => setTimeout(resolve, 200));
+  for (let unchanged = 0; unchanged < quietLooks;) {
+    await new Promise((resolve) => setTimeout(resolve, lookEveryMs));
     const now = JSON.stringify(await statementCounts(platform));
-    if (now === last) return;
+    unchanged = now === last ? unchanged + 1 : 0;
     last = now;
   }
 }

@@ -29,6 +29,8 @@ export interface FaultProxy {
   waitForHeld(count?: number): Promise<void>;
   /** How many requests for `operation` reached the target. */
   delivered(operation: string): number;
+  /** How many requests reached the proxy, whatever became of them. */
+  received(): number;
   close(): Promise<void>;
 }
 
@@ -38,6 +40,7 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
   const held: (() => Promise<void>)[] = [];
   const deliveredCount = new Map<string, number>();
   let heldWaiters: (() => void)[] = [];
+  let receivedCount = 0;
 
   const forward = async (req: http.IncomingMessage, body: Buffer, operation: string): Promise<Response> => {
     deliveredCount.set(operation, (deliveredCount.get(operation) ?? 0) + 1);
@@ -60,6 +63,7 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
   };
 
   const server = http.createServer((req, res) => {
+    receivedCount += 1;
     const chunks: Buffer[] = [];
     req.on("data", (chunk: Buffer) => chunks.push(chunk));
     req.on("end", () => {
@@ -114,6 +118,7 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
         check();
       }),
     delivered: (operation) => deliveredCount.get(operation) ?? 0,
+    received: () => receivedCount,
     close: () =>
       new Promise<void>((resolve) => {
         held.splice(0);
