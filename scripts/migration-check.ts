@@ -1,11 +1,12 @@
 import path from "node:path";
-import { PGlite } from "@electric-sql/pglite";
+import type { PGlite } from "@electric-sql/pglite";
 import { PrismaPGlite } from "pglite-prisma-adapter";
 import type { SubgraphName } from "../lib/config";
 import { createLogger } from "../lib/logger";
 import { RAW_SQL_OBJECTS, type RawSqlObject } from "../prisma/raw-sql-objects";
 import { pgliteExecutor } from "../subgraphs/shared/database";
 import { applyPendingMigrations } from "../subgraphs/shared/migrations";
+import { openScratchDatabase } from "../subgraphs/shared/pglite-template";
 import { diffDatabaseToSchema, openSchemaEngine } from "./prisma-schema-engine";
 
 /**
@@ -65,7 +66,7 @@ async function withComparableDatabase<T>(
   sources: MigrationSources,
   use: (db: PGlite, problems: string[]) => Promise<T>,
 ): Promise<T> {
-  const db = new PGlite();
+  const { db, close } = await openScratchDatabase();
   try {
     await applyPendingMigrations(pgliteExecutor(db), sources.migrationsDir, silent);
     const problems: string[] = [];
@@ -80,7 +81,7 @@ async function withComparableDatabase<T>(
     }
     return await use(db, problems);
   } finally {
-    await db.close();
+    await close();
   }
 }
 

@@ -4,7 +4,6 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
-import { PGlite } from "@electric-sql/pglite";
 import { PrismaPg } from "@prisma/adapter-pg";
 import type { SqlMigrationAwareDriverAdapterFactory } from "@prisma/driver-adapter-utils";
 import pg from "pg";
@@ -15,6 +14,7 @@ import { migrationSourcesOf } from "../scripts/migration-check";
 import { deployMigrations, openSchemaEngine } from "../scripts/prisma-schema-engine";
 import { pgliteExecutor, postgresExecutor } from "../subgraphs/shared/database";
 import { applyPendingMigrations, readMigrations, type SqlExecutor } from "../subgraphs/shared/migrations";
+import { openScratchDatabase } from "../subgraphs/shared/pglite-template";
 import { migrationsDirOf } from "../subgraphs/shared/settings";
 import { catalogDump } from "./support/catalog";
 import { BACKENDS, createTestDatabases, type Backend, type TestDatabases } from "./support/databases";
@@ -32,7 +32,7 @@ function tempMigrations(migrations: Record<string, string>): string {
 
 describe("the start-up migration applier", () => {
   test.each(SUBGRAPH_NAMES)("applies the %s migrations once, bookkept exactly as prisma migrate deploy does", async (name) => {
-    const db = new PGlite();
+    const { db, close } = await openScratchDatabase();
     const dir = migrationsDirOf(name);
     expect(await applyPendingMigrations(pgliteExecutor(db), dir, logger)).toEqual(readMigrations(dir).map((m) => m.name));
     expect(await applyPendingMigrations(pgliteExecutor(db), dir, logger)).toEqual([]);
@@ -51,11 +51,11 @@ describe("the start-up migration applier", () => {
       expect(row.applied_steps_count).toBe(1);
     }
     expect(fs.readFileSync(path.join(dir, "migration_lock.toml"), "utf8")).toMatch(/provider = "postgresql"/);
-    await db.close();
+    await close();
   });
 
   test("a failing migration leaves neither its changes nor a record, and later ones wait", async () => {
-    const db = new PGlite();
+    const { db, close } = await openScratchDatabase();
     const dir = tempMigrations({
       "20260101000000_good": `CREATE TABLE "kept" (id INT);`,
       "20260102000000_bad": `CREATE TABLE "half" (id INT);\nSELECT no_such_function();`,
@@ -68,18 +68,18 @@ describe("the start-up migration applier", () => {
     expect(tables).toEqual(["_prisma_migrations", "kept"]);
     const names = (await db.query<any>(`SELECT migration_name FROM "_prisma_migrations"`)).rows.map((r) => r.migration_name);
     expect(names).toEqual(["20260101000000_good"]);
-    await db.close();
+    await close();
   });
 
   test("a migration that Prisma recorded as failed stops start-up until it is resolved", async () => {
-    const db = new PGlite();
+    const { db, close } = await openScratchDatabase();
     const dir = tempMigrations({ "20260101000000_one": `CREATE TABLE "one" (id INT);` });
     await applyPendingMigrations(pgliteExecutor(db), dir, logger);
     await db.query(
       `INSERT INTO "_prisma_migrations" (id, checksum, migration_name, started_at) VALUES ('x', 'y', '20260102000000_broken', now())`,
     );
     await expect(applyPendingMigrations(pgliteExecutor(db), dir, logger)).rejects.toThrow(/20260102000000_broken failed earlier/);
-    await db.close();
+    await close();
   });
 
   test("on a PostgreSQL server, two services starting at once apply each migration exactly once", async () => {
@@ -109,8 +109,8 @@ interface ScratchDatabase {
 
 async function openScratch(backend: Backend, databases: TestDatabases | undefined, name: SubgraphName): Promise<ScratchDatabase> {
   if (backend === "pglite") {
-    const db = new PGlite();
-    return { executor: pgliteExecutor(db), adapter: new PrismaPGlite(db), close: () => db.close() };
+    const { db, close } = await openScratchDatabase();
+    return { executor: pgliteExecutor(db), adapter: new PrismaPGlite(db), close };
   }
   const url = (databases!.configs[name] as { url: string }).url;
   // The applier needs one connection (its transactions); Prisma's adapter takes a pool of its own.
@@ -178,17 +178,17 @@ test("a script that used Prisma's schema engine can exit once its work is done",
   // The engine's time-outs are timers it never clears: `npm run migration` would wait 10 s to exit after its work.
   // Run in a process of its own, where nothing else holds a timer (its stdout and stderr, pipes to this test, aside).
   const script = `
-    const { PGlite } = require("@electric-sql/pglite");
     const { PrismaPGlite } = require("pglite-prisma-adapter");
     const { migrationSourcesOf } = require("./scripts/migration-check");
     const { deployMigrations, openSchemaEngine } = require("./scripts/prisma-schema-engine");
+    const { openScratchDatabase } = require("./subgraphs/shared/pglite-template");
     (async () => {
       const { schemaPath, migrationsDir } = migrationSourcesOf("users");
-      const db = new PGlite();
+      const { db, close } = await openScratchDatabase();
       const engine = await openSchemaEngine(schemaPath, new PrismaPGlite(db));
       const applied = await deployMigrations(engine, migrationsDir);
       engine.free();
-      await db.close();
+      await close();
       console.log(JSON.stringify({ applied: applied.length, holding: process.getActiveResourcesInfo().filter((kind) => kind !== "PipeWrap") }));
     })();`;
   const { stdout } = await promisify(execFile)(process.execPath, ["--import", "tsx", "-e", script], {

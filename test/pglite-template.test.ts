@@ -5,7 +5,7 @@ import path from "node:path";
 import { PGlite } from "@electric-sql/pglite";
 import { createLogger } from "../lib/logger";
 import { ServiceMetrics } from "../lib/observability/metrics";
-import { ensureCluster } from "../subgraphs/shared/pglite-template";
+import { ensureCluster, openScratchDatabase } from "../subgraphs/shared/pglite-template";
 import { openUsersDatabase } from "../subgraphs/users/src/database";
 
 /**
@@ -26,6 +26,14 @@ describe("embedded PGlite databases", () => {
       await db.close();
     }
     expect(fs.readdirSync(root)).toEqual(["users"]);
+  });
+
+  test("a scratch database is a working cluster whose directory goes when it is closed", async () => {
+    const scratch = await openScratchDatabase();
+    expect(fs.existsSync(path.join(scratch.dir, "cluster", "PG_VERSION"))).toBe(true);
+    expect((await scratch.db.query<{ answer: number }>("SELECT 1 + 1 AS answer")).rows).toEqual([{ answer: 2 }]);
+    await scratch.close();
+    expect(fs.existsSync(scratch.dir)).toBe(false);
   });
 
   test("a partial copy left by a process that died is removed; a running process's is left alone", async () => {

@@ -1,5 +1,6 @@
 import crypto from "node:crypto";
 import fs from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { PGlite } from "@electric-sql/pglite";
 
@@ -99,4 +100,43 @@ export async function ensureCluster(dataDir: string): Promise<void> {
   await ensureClusterTemplate();
   fs.mkdirSync(path.dirname(dataDir), { recursive: true });
   await publish((partialDir) => fs.cpSync(CLUSTER_TEMPLATE_DIR, partialDir, { recursive: true }), dataDir);
+}
+
+/** A throwaway embedded database, and how to close it (which removes it). */
+export interface ScratchDatabase {
+  db: PGlite;
+  /** Its temporary directory, gone once closed. */
+  dir: string;
+  close(): Promise<void>;
+}
+
+/**
+ * An empty embedded database to build a schema in and throw away (the
+ * migration checks, tests): a copy of the template in a temporary directory,
+ * about 1 s to open against 4 to 6 s for an in-memory PGlite, which runs
+ * initdb. Closing it removes the directory.
+ */
+export async function openScratchDatabase(): Promise<ScratchDatabase> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "shop-scratch-"));
+  const remove = () => fs.rmSync(dir, { recursive: true, force: true });
+  try {
+    const dataDir = path.join(dir, "cluster");
+    await ensureCluster(dataDir);
+    const db = new PGlite(dataDir);
+    await db.waitReady;
+    return {
+      db,
+      dir,
+      close: async () => {
+        try {
+          await db.close();
+        } finally {
+          remove();
+        }
+      },
+    };
+  } catch (error) {
+    remove();
+    throw error;
+  }
 }
