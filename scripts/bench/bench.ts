@@ -451,6 +451,7 @@ async function statementsPerRequest(
   target: LoadTarget,
   metric = "db_query_duration_seconds_count",
 ): Promise<Record<string, number>> {
+  await untilQuiet(platform, STRICTLY_QUIET_MS);
   const before = await statementCounts(platform, metric);
   const requests = 20;
   for (let i = 0; i < requests; i += 1) await firstAnswer(target);
@@ -465,6 +466,7 @@ async function statementsPerRequest(
  * commits on its own and holds its locks only while it runs).
  */
 async function orderStatements(platform: PlatformProcess, target: LoadTarget): Promise<OrderStatements> {
+  await untilQuiet(platform, STRICTLY_QUIET_MS);
   const before = await Promise.all(ORDER_STATEMENT_METRICS.map((metric) => statementCounts(platform, metric)));
   const requests = 20;
   for (let i = 0; i < requests; i += 1) await firstAnswer({ ...target, body: target.nextBody!() });
@@ -509,22 +511,26 @@ async function statementCounts(
 /**
  * Autocannon stops by closing its connections, but the requests already sent
  * are still being answered. Wait until the databases have gone quiet (no
- * statement for a whole second, looked at every 200 ms), so that this tail is
- * not counted in the next measurement. A second, not one look: a request of
- * the tail can sit between two statements for a while (in the gateway, or in
- * a GC pause) on a machine this loaded.
+ * statement for `quietMs`, looked at every 200 ms), so that this tail is not
+ * counted in the next measurement. Between loads one look is enough (a tail of
+ * at most one request per connection is noise in a rate or a CPU figure);
+ * before statements are counted exactly, a whole second: a request of the
+ * tail can sit between two statements for a while (in the gateway, or in a GC
+ * pause) on a machine this loaded.
  */
-async function untilQuiet(platform: PlatformProcess): Promise<void> {
+async function untilQuiet(platform: PlatformProcess, quietMs = 200): Promise<void> {
   const lookEveryMs = 200;
-  const quietLooks = 5;
   let last = JSON.stringify(await statementCounts(platform));
-  for (let unchanged = 0; unchanged < quietLooks;) {
+  for (let quietFor = 0; quietFor < quietMs;) {
     await new Promise((resolve) => setTimeout(resolve, lookEveryMs));
     const now = JSON.stringify(await statementCounts(platform));
-    unchanged = now === last ? unchanged + 1 : 0;
+    quietFor = now === last ? quietFor + lookEveryMs : 0;
     last = now;
   }
 }
+
+/** Before statements are counted one request at a time: no statement of an earlier load may land among them. */
+const STRICTLY_QUIET_MS = 1_000;
 
 interface DataSet {
   readerId: string;
