@@ -1,4 +1,4 @@
-import type { RecoveryReport } from "../../subgraphs/orders/src/order-recovery";
+import { emptyRecoveryReport, type RecoveryReport } from "../../subgraphs/orders/src/order-recovery";
 import { until } from "./until";
 
 /**
@@ -10,15 +10,7 @@ export async function recoverFully(
   round: () => Promise<RecoveryReport | RecoveryReport[]>,
   timeoutMs = 30_000,
 ): Promise<RecoveryReport> {
-  const total: RecoveryReport = {
-    placed: 0,
-    rejected: 0,
-    confirmed: 0,
-    released: 0,
-    releasedOrphans: 0,
-    alreadySettled: 0,
-    unfinished: 0,
-  };
+  const total = emptyRecoveryReport();
   await until(async () => {
     const reports = [await round()].flat();
     for (const report of reports) {
