@@ -63,9 +63,10 @@ function loadGlue(): Promise<typeof Wasm> {
 /**
  * The engine arms a timer (setTimeout, through wasm-bindgen) for its time-outs
  * (its migration lock waits at most 10 s) and never clears one: its glue
- * imports no clearTimeout. Left as they are, a script or a test worker that
- * used the engine stays alive until the last one fires, 10 s after its work is
- * done. Unref'd, a timer no longer holds the process; while the work it
+ * imports no clearTimeout. Left as they are, a process that used the engine
+ * and does not call process.exit (a Jest worker; scripts/migration.ts does
+ * call it) stays alive until the last one fires, 10 s after its work is done.
+ * Unref'd, a timer no longer holds the process; while the work it
  * guards is under way, that work's own database connection does (PGlite's
  * calls run in this thread).
  */

@@ -175,7 +175,8 @@ describe.each(BACKENDS)("Prisma's migrate deploy and the start-up applier build 
 });
 
 test("a script that used Prisma's schema engine can exit once its work is done", async () => {
-  // The engine's time-outs are timers it never clears: `npm run migration` would wait 10 s to exit after its work.
+  // The engine's time-outs are timers it never clears: a Jest worker (or any process that does not call process.exit)
+  // stayed alive 10 s after its work.
   // Run in a process of its own, where nothing else holds a timer (its stdout and stderr, pipes to this test, aside).
   const script = `
     const { PrismaPGlite } = require("pglite-prisma-adapter");
