@@ -4,8 +4,11 @@ import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { PGlite } from "@electric-sql/pglite";
+import { GraphQLClient } from "graphql-request";
 import { ENV_VARIABLES } from "../lib/config";
 import { freePort } from "../scripts/support/platform-process";
+import { MAX_PAGE } from "../subgraphs/orders/src/order.service";
+import { ORDERS_BY_USER } from "./support/operations";
 import { until } from "./support/until";
 
 /**
@@ -176,23 +179,13 @@ describe("the embedded platform killed with SIGKILL during orders", () => {
 
   /** The user's orders that still show a step to finish (`pendingStep`), asked of the gateway a page at a time. */
   async function ordersWithAStepLeft(userId: number): Promise<number> {
+    const gql = new GraphQLClient(env.GATEWAY_URL);
     let left = 0;
-    for (let after: string | null = null; ;) {
-      const response = await fetch(env.GATEWAY_URL, {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify({
-          query:
-            "query ($userId: ID!, $after: ID) { ordersByUser(userId: $userId, first: 100, after: $after) { id pendingStep } }",
-          variables: { userId: String(userId), after },
-        }),
-        signal: AbortSignal.timeout(20_000),
-      });
-      const { data } = (await response.json()) as { data: { ordersByUser: { id: string; pendingStep: string | null }[] } };
-      const page = data.ordersByUser;
-      left += page.filter((order) => order.pendingStep !== null).length;
-      if (page.length < 100) return left;
-      after = page[page.length - 1].id;
+    for (let after: string | undefined; ;) {
+      const { ordersByUser } = await gql.request(ORDERS_BY_USER, { userId: String(userId), first: MAX_PAGE, after });
+      left += ordersByUser.filter((order) => order.pendingStep !== null).length;
+      if (ordersByUser.length < MAX_PAGE) return left;
+      after = ordersByUser[ordersByUser.length - 1].id;
     }
   }
 
