@@ -1,5 +1,6 @@
 import type { ChildProcess } from "node:child_process";
 import path from "node:path";
+import { isRunning } from "../lib/processes";
 import type { PortKind } from "../rest-shim/src/ports";
 import { seedSampleCatalogue } from "../scripts/seed-sample-catalogue";
 import { startPlatformProcess, type PlatformProcess } from "../scripts/support/platform-process";
@@ -17,16 +18,6 @@ import { until } from "./support/until";
 
 const FIXTURE = path.join(__dirname, "fixtures", "legacy-readme-curl.md");
 const LEGACY_PORTS: Record<string, PortKind> = { "8000": "legacyGateway", "8001": "users", "8002": "products", "8003": "orders" };
-
-/** Whether a process with this id still runs (signal 0 only checks). */
-function isRunning(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 const user = (id: number, email: string, username: string, full_name: string) => ({
   id,
