@@ -205,6 +205,21 @@ export type PlatformEnv = z.infer<typeof EnvSchema>;
 /** Every variable the platform reads (the README's table and docker-compose use these names). */
 export const ENV_VARIABLES = Object.keys(EnvSchema.shape) as (keyof PlatformEnv)[];
 
+/**
+ * A variable's default as it would be written in the environment ("" for an empty one), or undefined
+ * when unset means something of its own (derived from another setting, or off): `.env.example` shows these.
+ */
+export function envDefault(name: keyof PlatformEnv): string | undefined {
+  return rawDefaultOf(EnvSchema.shape[name]);
+}
+
+function rawDefaultOf(schema: z.ZodType): string | undefined {
+  const definition = schema._zod.def as { type: string; defaultValue?: unknown; in?: z.ZodType };
+  if (definition.type === "default") return String(definition.defaultValue);
+  if (definition.type === "pipe" && definition.in) return rawDefaultOf(definition.in);
+  return undefined;
+}
+
 export function readEnv(env: Env = process.env): PlatformEnv {
   const parsed = EnvSchema.safeParse(env);
   if (!parsed.success) {

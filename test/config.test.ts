@@ -1,5 +1,7 @@
+import fs from "node:fs";
 import path from "node:path";
-import { databaseConfigFor, FETCH_BLOCKED_PORTS, readEnv } from "../lib/config";
+import { databaseConfigFor, ENV_VARIABLES, FETCH_BLOCKED_PORTS, readEnv } from "../lib/config";
+import { ENV_EXAMPLE_PATH, renderEnvExample } from "../scripts/env-example";
 
 describe("configuration: ports fetch cannot call are refused when read", () => {
   test("each port on the list is one that Node's fetch refuses", async () => {
@@ -48,5 +50,15 @@ describe("configuration", () => {
     const env = readEnv({});
     expect(env.SERVICE_CALL_TIMEOUT_MS).toBeLessThan(env.SUBGRAPH_TIMEOUT_MS);
     expect(env.ORDERS_RECOVERY_INTERVAL_SECONDS).toBe(30);
+  });
+});
+
+describe("configuration: .env.example", () => {
+  test("lists every setting of lib/config.ts with its default, as `npm run env:example` writes it", () => {
+    const written = fs.readFileSync(ENV_EXAMPLE_PATH, "utf8");
+    expect(written).toBe(renderEnvExample());
+    for (const name of ENV_VARIABLES) expect(written).toMatch(new RegExp(`^# ${name}=`, "m"));
+    expect(written).toMatch(/^# GATEWAY_PORT=4000$/m);
+    expect(written).toMatch(/^# BCRYPT_COST=12$/m);
   });
 });
