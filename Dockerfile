@@ -33,7 +33,8 @@ COPY docker/healthcheck.js ./docker/healthcheck.js
 # Nothing is written at run time (the data lives in PostgreSQL), so no root.
 USER node
 
-# gateway 4000 and, in the same process, the legacy REST API 8000-8003; subgraphs 4001-4003 (lib/config.ts defaults).
-EXPOSE 4000 4001 4002 4003 8000 8001 8002 8003
+# gateway 4000 and, in the same process, the legacy REST API 8000-8003; subgraphs 4001-4003; each process's own
+# /metrics listener 9400-9403 (lib/config.ts defaults in production; for Prometheus, never to be published).
+EXPOSE 4000 4001 4002 4003 8000 8001 8002 8003 9400 9401 9402 9403
 ENTRYPOINT ["/usr/bin/tini", "--"]
 CMD ["node", "dist/gateway/src/main.js"]

@@ -26,16 +26,17 @@ export const FETCH_BLOCKED_PORTS: ReadonlySet<number> = new Set([
 const blockedPortMessage = (port: number) =>
   `${port} is a port that fetch refuses to call (a "bad port" of the Fetch standard, e.g. 6000 for X11); choose another`;
 
-const port = (fallback: number) =>
-  z.coerce
-    .number()
-    .int()
-    .min(0)
-    .max(65535)
-    .superRefine((value, context) => {
-      if (FETCH_BLOCKED_PORTS.has(value)) context.addIssue({ code: "custom", message: blockedPortMessage(value) });
-    })
-    .default(fallback);
+const portNumber = z.coerce
+  .number()
+  .int()
+  .min(0)
+  .max(65535)
+  .superRefine((value, context) => {
+    if (FETCH_BLOCKED_PORTS.has(value)) context.addIssue({ code: "custom", message: blockedPortMessage(value) });
+  });
+const port = (fallback: number) => portNumber.default(fallback);
+/** A port whose default depends on the mode (metrics listeners: see metricsSettingsOf). */
+const optionalPort = z.preprocess((value) => (value === "" ? undefined : value), portNumber.optional());
 
 /** A URL the platform fetches: its port must be one fetch accepts. */
 const fetchableUrl = (fallback: string) =>
@@ -102,6 +103,20 @@ const EnvSchema = z.object({
   PRODUCTS_URL: fetchableUrl("http://localhost:4002/graphql"),
   ORDERS_URL: fetchableUrl("http://localhost:4003/graphql"),
   GATEWAY_URL: fetchableUrl("http://localhost:4000/graphql"),
+
+  /**
+   * Each process's own Prometheus listener, serving /metrics only (docs/operations.md, "Metrics"). Default: 9400
+   * (gateway, with the REST API's counts), 9401-9403 (subgraphs) in production; unset in development, where
+   * /metrics is served on the service's own ports instead.
+   */
+  METRICS_PORT: optionalPort,
+  USERS_METRICS_PORT: optionalPort,
+  PRODUCTS_METRICS_PORT: optionalPort,
+  ORDERS_METRICS_PORT: optionalPort,
+  /** Where the metrics listeners bind; only Prometheus needs to reach them. */
+  METRICS_HOST: z.string().default("127.0.0.1"),
+  /** Operation names besides the platform's own documents that get their own metrics label, first come; the rest count as `other`. */
+  METRICS_MAX_OPERATION_NAMES: z.coerce.number().int().min(0).max(10_000).default(100),
 
   REST_GATEWAY_PORT: port(8000),
   REST_USERS_PORT: port(8001),
@@ -344,6 +359,37 @@ export function databaseConfigFor(name: SubgraphName, env: PlatformEnv): Databas
   const url = { users: env.USERS_DATABASE_URL, products: env.PRODUCTS_DATABASE_URL, orders: env.ORDERS_DATABASE_URL }[name];
   if (url) return { kind: "postgres", url };
   return { kind: "pglite", dataDir: path.resolve(env.DATA_DIR, name) };
+}
+
+/** Where a process's own metrics listener answers in production when its *_METRICS_PORT is unset. */
+export const PRODUCTION_METRICS_PORTS: Record<"gateway" | SubgraphName, number> = {
+  gateway: 9400,
+  users: 9401,
+  products: 9402,
+  orders: 9403,
+};
+
+/** How a process serves and bounds its Prometheus metrics (lib/observability/metrics.ts). */
+export interface MetricsSettings {
+  /** A listener of its own that serves /metrics only; undefined: /metrics on the service's own ports (development). */
+  listener?: { port: number; host: string };
+  /** Operation names, besides the known ones, that get a label of their own (first come); the rest count as `other`. */
+  maxOperationNames: number;
+}
+
+/** The port's variable when set; otherwise the production default, or (in development) no listener of its own. */
+export function metricsSettingsOf(service: "gateway" | SubgraphName, env: PlatformEnv): MetricsSettings {
+  const configured = {
+    gateway: env.METRICS_PORT,
+    users: env.USERS_METRICS_PORT,
+    products: env.PRODUCTS_METRICS_PORT,
+    orders: env.ORDERS_METRICS_PORT,
+  }[service];
+  const port = configured ?? (isProduction(env) ? PRODUCTION_METRICS_PORTS[service] : undefined);
+  return {
+    listener: port === undefined ? undefined : { port, host: env.METRICS_HOST },
+    maxOperationNames: env.METRICS_MAX_OPERATION_NAMES,
+  };
 }
 
 export function subgraphPort(name: SubgraphName, env: PlatformEnv): number {

@@ -4,6 +4,8 @@ import type { AddressInfo } from "node:net";
 export interface RunningServer {
   port: number;
   url: string;
+  /** Where this service's /metrics is served, when not at `url` (a metrics listener of its own, lib/observability/metrics-server.ts). */
+  metricsUrl?: string;
   close(): Promise<void>;
 }
 

@@ -3,7 +3,7 @@
 // *_DATABASE_URL variables point at PostgreSQL servers. Ctrl-C stops it all.
 import { spawn, type ChildProcess } from "node:child_process";
 import path from "node:path";
-import { authModeOf, readEnv, SERVICE_NODE_OPTIONS, subgraphUrls } from "../lib/config";
+import { authModeOf, metricsSettingsOf, readEnv, SERVICE_NODE_OPTIONS, subgraphUrls, type SubgraphName } from "../lib/config";
 import { createLogger } from "../lib/logger";
 import { resolveSecrets } from "../lib/secrets";
 import { healthUrlOf } from "../lib/health-url";
@@ -31,6 +31,15 @@ const services: ServiceSpec[] = [
   // The gateway's process also serves the legacy REST API, whose ports open last: up when port 8000 answers its /health.
   { name: "gateway", entry: "gateway/src/main", healthUrl: `${host(env.REST_GATEWAY_PORT)}/health` },
 ];
+
+/** Where a process serves /metrics: its own listener (METRICS_PORT and the like, production's default), or its GraphQL port. */
+const metricsUrlOf = (service: "gateway" | SubgraphName, graphqlUrl: string) => {
+  const listener = metricsSettingsOf(service, env).listener;
+  const origin = listener
+    ? `http://${listener.host === "0.0.0.0" ? "localhost" : listener.host}:${listener.port}`
+    : new URL(graphqlUrl).origin;
+  return `${origin}/metrics`;
+};
 
 const children: ChildProcess[] = [];
 let stopping = false;
@@ -104,6 +113,7 @@ Promise.all(services.map((service) => waitUntilHealthy(service.healthUrl))).then
       `  products subgraph     ${env.PRODUCTS_URL}`,
       `  orders subgraph       ${env.ORDERS_URL}`,
       `  REST (legacy API)     ${host(env.REST_GATEWAY_PORT)}  users ${host(env.REST_USERS_PORT)}  products ${host(env.REST_PRODUCTS_PORT)}  orders ${host(env.REST_ORDERS_PORT)}`,
+      `  metrics (Prometheus)  gateway ${metricsUrlOf("gateway", env.GATEWAY_URL)}  users ${metricsUrlOf("users", env.USERS_URL)}  products ${metricsUrlOf("products", env.PRODUCTS_URL)}  orders ${metricsUrlOf("orders", env.ORDERS_URL)}`,
       `  AUTH_MODE             ${authModeOf(env)} (${authModeOf(env) === "open" ? "the legacy anonymous API" : "roles and ownership rules apply"}; README, "Modes, roles and tokens")`,
       `  data                  ${env.USERS_DATABASE_URL ? "PostgreSQL (from *_DATABASE_URL)" : `embedded PGlite in ${path.resolve(env.DATA_DIR)}`}`,
       "Load the sample catalogue with `npm run seed`. Ctrl-C stops everything.",

@@ -43,8 +43,10 @@ describe("the production build", () => {
     expect(await rest.json()).toMatchObject({ name: "Kettle", stock_quantity: 3 });
     const playground = await fetch(platform.gatewayUrl, { headers: { accept: "text/html" } });
     expect(await playground.text()).toContain("/graphql/playground/graphiql.js");
-    const metrics = await fetch(`${platform.gatewayUrl.replace(/\/graphql$/, "")}/metrics`);
+    // METRICS_PORT is set (as every *_PORT): /metrics is on the gateway process's own metrics listener, not on 4000.
+    const metrics = await fetch(platform.metricsUrl("gateway"));
     expect(await metrics.text()).toContain('graphql_operations_total{operation="CreateOrder"');
+    expect((await fetch(`${platform.gatewayUrl.replace(/\/graphql$/, "")}/metrics`)).status).toBe(404);
     // The children run compiled JavaScript, not TypeScript through tsx.
     expect(platform.output()).not.toMatch(/tsx/);
   });

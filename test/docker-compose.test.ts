@@ -12,6 +12,8 @@ import {
   SUBGRAPHS,
   imageCommandOf,
   listeningPorts,
+  metricsPort,
+  PRODUCTION_DEFAULTS,
   parseNginx,
   read,
   restPorts,
@@ -252,8 +254,8 @@ describe("docker-compose.yml", () => {
     }
   });
 
-  test.each(APP_SERVICES)("%s listens on the default ports of lib/config.ts", (name) => {
-    const defaults = listeningPorts(name, DEFAULTS);
+  test.each(APP_SERVICES)("%s listens on the default ports of lib/config.ts in production", (name) => {
+    const defaults = listeningPorts(name, PRODUCTION_DEFAULTS);
     expect(listeningPorts(name, configOf(name))).toEqual(defaults);
     for (const { container } of publishedPorts(name)) expect(defaults).toContain(container);
   });
@@ -271,6 +273,13 @@ describe("docker-compose.yml", () => {
     expect(restPorts(DEFAULTS)).toEqual([8000, 8001, 8002, 8003]);
     expect(published.nginx).toEqual([{ host: 80, container: 80 }]);
     for (const name of [...SUBGRAPHS, "postgres"]) expect({ name, ports: published[name] }).toEqual({ name, ports: [] });
+  });
+
+  test.each(APP_SERVICES)("%s serves /metrics on a metrics port of its own, on the compose network, never published", (name) => {
+    const port = metricsPort(name, configOf(name));
+    expect(port).toBe(metricsPort(name, PRODUCTION_DEFAULTS));
+    expect(configOf(name).METRICS_HOST).toBe("0.0.0.0");
+    expect(publishedPorts(name).map((published) => published.container)).not.toContain(port);
   });
 
   test.each(APP_SERVICES)("%s is healthy when its own /health answers", (name) => {

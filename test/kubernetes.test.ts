@@ -32,7 +32,9 @@ import {
   SUBGRAPHS,
   imageCommandOf,
   listeningPorts,
+  metricsPort,
   parseNginx,
+  PRODUCTION_DEFAULTS,
   read,
   restPorts,
   root,
@@ -177,15 +179,24 @@ function containerPortOf(container: Container, port: string | number): number | 
 }
 
 /**
- * The paths each service serves on a port, read from the code that serves them: its own port's app,
- * and, in the gateway's process, the legacy REST API's app on each REST port (rest-shim/src).
+ * The paths each service serves on a port in production, read from the code that serves them: its own port's
+ * app, in the gateway's process the legacy REST API's app on each REST port (rest-shim/src), and its metrics
+ * listener (lib/observability/metrics-server.ts).
  */
 function servedPaths(name: AppService, port: number): string[] {
   const paths: string[] = [];
-  // observeHttp (lib/observability/http.ts) puts GET /metrics on every app that calls it.
+  const ownMetricsPort = metricsPort(name, PRODUCTION_DEFAULTS);
+  if (port === ownMetricsPort) {
+    if (/app\.get\("\/metrics"/.test(read("lib/observability/metrics-server.ts"))) paths.push("/metrics");
+    return paths;
+  }
+  // observeHttp (lib/observability/http.ts) puts GET /metrics on every app that calls it, unless the process
+  // has a metrics listener of its own (as in production).
   const observeHttp = read("lib/observability/http.ts");
   const servesMetrics = (appSource: string) =>
-    /app\.get\("\/metrics"/.test(observeHttp) && /\bobserveHttp\(app\b/.test(read(appSource));
+    /if \(!metrics\.settings\.listener\) app\.get\("\/metrics"/.test(observeHttp) &&
+    ownMetricsPort === undefined &&
+    /\bobserveHttp\(app\b/.test(read(appSource));
   const ownAppSource: Record<AppService, string> = {
     users: "subgraphs/shared/subgraph-server.ts",
     products: "subgraphs/shared/subgraph-server.ts",
@@ -303,7 +314,7 @@ describe(`${RENDERED}`, () => {
   test.each(APP_SERVICES)("%s declares exactly the ports its code listens on", (name) => {
     const declared = (containerOf("Deployment", name).ports ?? []).map((port) => port.containerPort);
     expect(declared).toEqual(listeningPorts(name, configOf(name)));
-    expect(declared).toEqual(listeningPorts(name, DEFAULTS));
+    expect(declared).toEqual(listeningPorts(name, PRODUCTION_DEFAULTS));
   });
 
   test("sets only variables that lib/config.ts reads", () => {
@@ -656,7 +667,12 @@ describe("deploy/monitoring", () => {
     const annotations = named("Deployment", name).spec.template.metadata.annotations as Record<string, string>;
     expect(annotations["prometheus.io/scrape"]).toBe("true");
     const port = Number(annotations["prometheus.io/port"]);
-    expect(listeningPorts(name, DEFAULTS)).toContain(port);
+    // The process's own metrics listener (METRICS_PORT and the like), which no Service or Ingress names.
+    expect(port).toBe(metricsPort(name, configOf(name)));
+    expect(configOf(name).METRICS_HOST).toBe("0.0.0.0");
+    for (const service of ofKind("Service"))
+      for (const servicePort of service.spec.ports ?? [])
+        expect({ service: service.metadata.name, port: servicePort.port }).not.toEqual({ service: service.metadata.name, port });
     expect(containerPortOf(containerOf("Deployment", name), port)).toBe(port);
     expect(annotations["prometheus.io/path"]).toBe("/metrics");
     expect(servedPaths(name, port)).toContain("/metrics");

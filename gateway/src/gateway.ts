@@ -16,6 +16,7 @@ import {
   readEnv,
   type AuthMode,
   type GraphQLLimits,
+  type MetricsSettings,
   type SubgraphName,
 } from "../../lib/config";
 import { createServiceClient } from "../../subgraphs/shared/service-client";
@@ -30,7 +31,9 @@ import { checkSubgraphs } from "./health";
 import { queryLimits } from "./query-limits";
 import { perClientRateLimit, perUserRateLimit } from "./rate-limits";
 import { playground } from "./playground";
+import { readmeExampleOperationNames } from "./playground-examples";
 import { graphqlMetricsPlugin } from "../../lib/observability/graphql-metrics";
+import { knownOperationNames } from "../../lib/observability/known-operations";
 import { observeHttp } from "../../lib/observability/http";
 import { ServiceMetrics } from "../../lib/observability/metrics";
 import { ObservedSubgraphRequests, subgraphFetchMetrics } from "./observed-subgraph-requests";
@@ -71,6 +74,11 @@ export interface GatewaySettings {
   circuitBreaker?: BreakerSettings;
   /** Largest accepted request body. */
   maxBodyBytes?: number;
+  /**
+   * Where /metrics is served (a listener of its own, which gateway/src/main.ts opens last; else on this port and the
+   * REST ports) and how many unknown operation names get a label; lib/config.ts's development defaults when not given.
+   */
+  metrics?: MetricsSettings;
   /** Serve the self-hosted GraphiQL playground at /graphql to browsers (lib/config.ts playgroundEnabled). Default: on. */
   playground?: boolean;
 }
@@ -95,7 +103,7 @@ export async function startGateway(settings: GatewaySettings): Promise<RunningGa
   const perClient = limiter("client", settings.rateLimits?.perClientPerMinute ?? DEFAULTS.GRAPHQL_RATE_LIMIT_PER_MINUTE);
   const perUser = limiter("user", settings.rateLimits?.perUserPerMinute ?? DEFAULTS.GRAPHQL_USER_RATE_LIMIT_PER_MINUTE);
 
-  const metrics = new ServiceMetrics("gateway");
+  const metrics = new ServiceMetrics("gateway", settings.metrics);
   const fetches = subgraphFetchMetrics(metrics);
   const breakerSettings = settings.circuitBreaker ?? circuitBreakerSettingsOf(DEFAULTS);
   const breakers: Record<string, DependencyBreaker> = {};
@@ -147,7 +155,11 @@ export async function startGateway(settings: GatewaySettings): Promise<RunningGa
       ApolloServerPluginCacheControlDisabled(),
       // The playground is our own, self-hosted GraphiQL (./playground.ts), not Apollo Sandbox from a CDN.
       ApolloServerPluginLandingPageDisabled(),
-      graphqlMetricsPlugin(metrics),
+      // The playground's examples are known names too; the README they come from is there only where it is served.
+      graphqlMetricsPlugin(
+        metrics,
+        knownOperationNames("gateway", (settings.playground ?? true) ? readmeExampleOperationNames() : []),
+      ),
     ],
   });
   await apollo.start();

@@ -4,11 +4,13 @@ import {
   authModeOf,
   graphqlLimitsOf,
   introspectionEnabled,
+  metricsSettingsOf,
   playgroundEnabled,
   readEnv,
   subgraphUrls,
 } from "../../lib/config";
 import { createLogger } from "../../lib/logger";
+import { serveMetrics } from "../../lib/observability/metrics-server";
 import { connectRedis } from "../../lib/rate-limit";
 import { resolveSecrets } from "../../lib/secrets";
 import { runService } from "../../lib/run-service";
@@ -42,6 +44,7 @@ runService(logger, async () => {
     corsOrigins: env.CORS_ORIGINS,
     subgraphTimeoutMs: env.SUBGRAPH_TIMEOUT_MS,
     circuitBreaker: circuitBreakerSettingsOf(env),
+    metrics: metricsSettingsOf("gateway", env),
     logger,
   });
   // The legacy REST API is served by this process, through the gateway in it (no HTTP hop between them).
@@ -60,8 +63,11 @@ runService(logger, async () => {
     corsOrigins: env.CORS_ORIGINS,
     logger: createLogger("rest-shim", env.LOG_LEVEL),
   });
+  // Opened last, so that the metrics port answering (Kubernetes' probes) means every port of this process is open.
+  const metricsServer = await serveMetrics(gateway.inProcess.metrics, logger);
   return {
     close: async () => {
+      await metricsServer?.close();
       await restShim.close();
       await gateway.close();
       redis?.disconnect();

@@ -24,6 +24,15 @@ export function readmeExampleTabs(readmeFile = README_FILE): PlaygroundTab[] {
   );
 }
 
+/** The examples' operation names, as their tabs name them: known to the metrics (lib/observability/known-operations.ts). */
+export function readmeExampleOperationNames(readmeFile = README_FILE): string[] {
+  return readmeExampleTabs(readmeFile).flatMap((tab) =>
+    parse(tab.query)
+      .definitions.filter(isOperation)
+      .flatMap((operation) => (operation.name ? [operation.name.value] : [])),
+  );
+}
+
 function isOperation(definition: { kind: Kind }): definition is OperationDefinitionNode {
   return definition.kind === Kind.OPERATION_DEFINITION;
 }

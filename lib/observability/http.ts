@@ -5,10 +5,12 @@ import { requestLog } from "./request-log";
 
 /**
  * What every HTTP service of the platform puts first on its app: the request
- * log with its request id, the HTTP metrics, and GET /metrics.
+ * log with its request id, the HTTP metrics, and GET /metrics unless the
+ * process serves its metrics on a listener of its own (metrics-server.ts;
+ * always in production), where only Prometheus reaches them.
  */
 export function observeHttp(app: Express, logger: Logger, metrics: ServiceMetrics): void {
   app.use(requestLog(logger));
   app.use(metrics.httpMiddleware());
-  app.get("/metrics", metrics.endpoint());
+  if (!metrics.settings.listener) app.get("/metrics", metrics.endpoint());
 }

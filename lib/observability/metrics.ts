@@ -1,5 +1,15 @@
 import type { RequestHandler } from "express";
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
+import { readEnv, type MetricsSettings } from "../config";
+import { BoundedLabels } from "./bounded-labels";
+
+const DEFAULT_SETTINGS: MetricsSettings = { maxOperationNames: readEnv({}).METRICS_MAX_OPERATION_NAMES };
+
+/**
+ * Routes are the code's templates, a few dozen; the cap only guards against a
+ * template that would carry a raw path some day.
+ */
+const MAX_ROUTES = 200;
 
 /**
  * Prometheus metrics of one service (prom-client), served at its /metrics.
@@ -7,13 +17,19 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom
  * (the tests do) keep their counts apart. Besides the process metrics and the
  * HTTP ones here, the GraphQL plugin (graphql-metrics.ts), the database module
  * and the domain services add theirs through counter/histogram/gauge.
+ * Where it is served (`settings.listener`) is metrics-server.ts's and http.ts's
+ * concern; every label value comes from a bounded set (docs/operations.md).
  */
 export class ServiceMetrics {
   readonly registry = new Registry();
   private readonly httpRequests: Counter<"method" | "route" | "status">;
   private readonly httpDuration: Histogram<"method" | "route" | "status">;
+  private readonly routes = new BoundedLabels(new Set(), MAX_ROUTES);
 
-  constructor(readonly service: string) {
+  constructor(
+    readonly service: string,
+    readonly settings: MetricsSettings = DEFAULT_SETTINGS,
+  ) {
     this.registry.setDefaultLabels({ service });
     collectDefaultMetrics({ register: this.registry });
     const labelNames = ["method", "route", "status"] as const;
@@ -52,12 +68,18 @@ export class ServiceMetrics {
     });
   }
 
-  /** Counts and times every request by its route pattern (`/api/orders/:id`), never by its raw path. */
+  /**
+   * Counts and times every request by its route pattern (`/api/orders/:id`), never by its raw path. The mount
+   * path (`/graphql`) is the one part taken from the request: Express matches it regardless of case, so it is
+   * lower-cased (the code's mount paths are), and `/GraphQL` is not a series of its own. A path no route
+   * matched is `unmatched`. (The method is one of the few Node's HTTP parser accepts, the status a number.)
+   */
   httpMiddleware(): RequestHandler {
     return (req, res, next) => {
       const stopTimer = this.httpDuration.startTimer({ method: req.method });
       res.once("finish", () => {
-        const route = req.route ? `${req.baseUrl}${String(req.route.path)}` : req.baseUrl || "unmatched";
+        const mount = req.baseUrl.toLowerCase();
+        const route = this.routes.labelOf(req.route ? `${mount}${String(req.route.path)}` : mount || "unmatched");
         const labels = { method: req.method, route, status: String(res.statusCode) };
         this.httpRequests.inc(labels);
         stopTimer(labels);

@@ -496,11 +496,10 @@ async function statementCounts(
   platform: PlatformProcess,
   metric = "db_query_duration_seconds_count",
 ): Promise<Record<string, number>> {
-  const subgraphs = { users: platform.env.USERS_URL, products: platform.env.PRODUCTS_URL, orders: platform.env.ORDERS_URL };
   return Object.fromEntries(
     await Promise.all(
-      Object.entries(subgraphs).map(async ([name, url]) => {
-        const text = await (await fetch(url.replace(/\/graphql$/, "/metrics"))).text();
+      (["users", "products", "orders"] as const).map(async (name) => {
+        const text = await (await fetch(platform.metricsUrl(name))).text();
         const line = text.split("\n").find((row) => row.startsWith(metric));
         return [name, Number(line?.split(" ").pop() ?? NaN)] as const;
       }),

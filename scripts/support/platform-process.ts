@@ -17,6 +17,8 @@ export interface PlatformProcess {
   gatewayUrl: string;
   /** The REST shim's port of each kind. */
   restUrl(kind: "legacyGateway" | "users" | "products" | "orders"): string;
+  /** Each process's /metrics, on its own metrics listener (every *_PORT variable is given a free port, METRICS_PORT too). */
+  metricsUrl(service: "gateway" | "users" | "products" | "orders"): string;
   /** Milliseconds from spawning to every service answering /health. */
   startupMs: number;
   /** Everything the platform has printed so far. */
@@ -81,6 +83,12 @@ export async function startPlatformProcess(options: StartOptions = {}): Promise<
     products: env.REST_PRODUCTS_PORT,
     orders: env.REST_ORDERS_PORT,
   };
+  const metricsPort = {
+    gateway: env.METRICS_PORT,
+    users: env.USERS_METRICS_PORT,
+    products: env.PRODUCTS_METRICS_PORT,
+    orders: env.ORDERS_METRICS_PORT,
+  };
   const stop = async () => {
     if (child.exitCode === null && child.signalCode === null) {
       const exited = new Promise((resolve) => child.once("exit", resolve));
@@ -101,6 +109,7 @@ export async function startPlatformProcess(options: StartOptions = {}): Promise<
     env,
     gatewayUrl: env.GATEWAY_URL,
     restUrl: (kind) => `http://127.0.0.1:${restPort[kind]}`,
+    metricsUrl: (service) => `http://127.0.0.1:${metricsPort[service]}/metrics`,
     startupMs: performance.now() - started,
     output: () => output,
     residentMemory: () => residentMemoryOfChildren(child.pid!),

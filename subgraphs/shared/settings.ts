@@ -2,11 +2,13 @@ import path from "node:path";
 import {
   circuitBreakerSettingsOf,
   databaseConfigFor,
+  metricsSettingsOf,
   readEnv,
   securitySettingsOf,
   subgraphPort,
   subgraphUrls,
   type DatabaseConfig,
+  type MetricsSettings,
   type SecuritySettings,
   type SubgraphName,
 } from "../../lib/config";
@@ -31,6 +33,8 @@ export interface SubgraphSettings {
   productsCacheTtlSeconds: number;
   /** When a failing service is cut off, and for how long (lib/circuit-breaker.ts). */
   circuitBreaker: BreakerSettings;
+  /** Where /metrics is served and how many unknown operation names get a label; development's defaults when not given. */
+  metrics?: MetricsSettings;
 }
 
 export function subgraphSettingsFromEnv(name: SubgraphName, rawEnv = process.env): SubgraphSettings {
@@ -47,6 +51,7 @@ export function subgraphSettingsFromEnv(name: SubgraphName, rawEnv = process.env
     serviceCallTimeoutMs: env.SERVICE_CALL_TIMEOUT_MS,
     productsCacheTtlSeconds: env.PRODUCTS_CACHE_TTL_SECONDS,
     circuitBreaker: circuitBreakerSettingsOf(env),
+    metrics: metricsSettingsOf(name, env),
   };
 }
 

@@ -20,6 +20,8 @@ import type { SecuritySettings } from "../../lib/config";
 import { inputGuard } from "./input-guard";
 import { hasServiceCredential, readRequestIdentity, type RequestIdentity } from "./request-identity";
 import { graphqlMetricsPlugin } from "../../lib/observability/graphql-metrics";
+import { knownOperationNames } from "../../lib/observability/known-operations";
+import { serveMetrics } from "../../lib/observability/metrics-server";
 import { observeHttp } from "../../lib/observability/http";
 import type { ServiceMetrics } from "../../lib/observability/metrics";
 
@@ -39,7 +41,7 @@ export interface SubgraphOptions<Context> {
   secrets: PlatformSecrets;
   security: SecuritySettings;
   logger: Logger;
-  /** The subgraph's metrics registry (its domain services count into it too), served at /metrics. */
+  /** The subgraph's metrics registry (its domain services count into it too), served at /metrics here or on its own listener. */
   metrics: ServiceMetrics;
   /** Builds the per-request context (loaders, services) around the caller's identity. */
   createContext(identity: RequestIdentity): Context;
@@ -65,15 +67,18 @@ export async function startSubgraph<Context extends object>(options: SubgraphOpt
       ApolloServerPluginSchemaReportingDisabled(),
       inputGuard(),
       logUnexpectedErrors(logger),
-      graphqlMetricsPlugin(options.metrics),
+      graphqlMetricsPlugin(options.metrics, knownOperationNames(name)),
     ],
     formatError: maskUnexpectedErrors,
   });
-  let server: RunningServer;
+  let server: RunningServer | undefined;
+  let metricsServer: RunningServer | undefined;
   try {
     await apollo.start();
     server = await listen(buildApp(apollo, options), options.port, options.host);
+    metricsServer = await serveMetrics(options.metrics, logger);
   } catch (error) {
+    await server?.close().catch(() => undefined);
     // Nothing of a subgraph that did not start may live on (its database pool, orders' event relay): the caller
     // gets the start's own error and nothing to close.
     await apollo.stop().catch(() => undefined);
@@ -84,10 +89,13 @@ export async function startSubgraph<Context extends object>(options: SubgraphOpt
   }
   const { authMode } = options.security;
   logger.info({ url: `${server.url}/graphql`, authMode }, `${name} subgraph ready (AUTH_MODE=${authMode})`);
+  const running = server;
   return {
-    ...server,
+    ...running,
+    metricsUrl: metricsServer?.url,
     close: async () => {
-      await server.close();
+      await metricsServer?.close();
+      await running.close();
       await apollo.stop();
       await options.onStop();
     },

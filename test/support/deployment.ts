@@ -3,7 +3,7 @@
 // reads them, their entry points, and the NGINX front door of compose.
 import fs from "node:fs";
 import path from "node:path";
-import { readEnv, type PlatformEnv } from "../../lib/config";
+import { metricsSettingsOf, readEnv, type PlatformEnv } from "../../lib/config";
 
 export const root = path.resolve(__dirname, "../..");
 export const read = (file: string) => fs.readFileSync(path.join(root, file), "utf8");
@@ -15,6 +15,8 @@ export type AppService = (typeof APP_SERVICES)[number];
 
 /** lib/config.ts with nothing set. */
 export const DEFAULTS = readEnv({});
+/** lib/config.ts in production (NODE_ENV=production alone), as compose and Kubernetes run it: metrics ports of their own. */
+export const PRODUCTION_DEFAULTS = readEnv({ NODE_ENV: "production" });
 
 /**
  * The legacy REST API's ports (rest-shim/src/ports.ts's PORT_KINDS, in that order), which the
@@ -27,18 +29,20 @@ export const restPorts = (env: PlatformEnv): number[] => [
   env.REST_ORDERS_PORT,
 ];
 
-/** The ports each Node service listens on, read the way its main.ts reads them: its own first. */
+/** The port of a service's own metrics listener (lib/config.ts metricsSettingsOf), undefined where it has none. */
+export const metricsPort = (name: AppService, env: PlatformEnv): number | undefined =>
+  metricsSettingsOf(name, env).listener?.port;
+
+/** The ports each Node service listens on, read the way its main.ts reads them: its own first, its metrics port last. */
 export function listeningPorts(name: AppService, env: PlatformEnv): number[] {
-  switch (name) {
-    case "users":
-      return [env.USERS_PORT];
-    case "products":
-      return [env.PRODUCTS_PORT];
-    case "orders":
-      return [env.ORDERS_PORT];
-    case "gateway":
-      return [env.GATEWAY_PORT, ...restPorts(env)];
-  }
+  const metrics = metricsPort(name, env);
+  const ports = {
+    users: [env.USERS_PORT],
+    products: [env.PRODUCTS_PORT],
+    orders: [env.ORDERS_PORT],
+    gateway: [env.GATEWAY_PORT, ...restPorts(env)],
+  }[name];
+  return metrics === undefined ? ports : [...ports, metrics];
 }
 
 /** The service's source entry, which `npm run build` (tsconfig.build.json) compiles to dist/<same path>.js. */

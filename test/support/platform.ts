@@ -3,6 +3,7 @@ import { GraphQLClient } from "graphql-request";
 import {
   circuitBreakerSettingsOf,
   introspectionEnabled,
+  metricsSettingsOf,
   orderEventsSettingsOf,
   readEnv,
   securitySettingsOf,
@@ -100,6 +101,8 @@ export async function startTestPlatform(
     serviceCallTimeoutMs: options.serviceCallTimeoutMs ?? 3000,
     productsCacheTtlSeconds: platformEnv.PRODUCTS_CACHE_TTL_SECONDS,
     circuitBreaker: circuitBreakerSettingsOf(platformEnv),
+    // METRICS_PORT=0 and the like in `env`: each process's own metrics listener, on a port the OS picks.
+    metrics: metricsSettingsOf(name, platformEnv),
   });
   const started: { close(): Promise<void> }[] = [];
   const track = <T extends { close(): Promise<void> }>(service: T): T => (started.push(service), service);
@@ -152,6 +155,7 @@ export async function startTestPlatform(
         logger: loggers("gateway"),
         redis,
         redisKeyPrefix: platformEnv.REDIS_KEY_PREFIX,
+        metrics: metricsSettingsOf("gateway", platformEnv),
         ...options.gateway,
       }),
     ),

@@ -1,4 +1,5 @@
 import { createLogger, type Logger } from "../../lib/logger";
+import { serveMetrics } from "../../lib/observability/metrics-server";
 import { startRestShim, type RestShim, type RestShimSettings } from "../../rest-shim/src/shim";
 import type { PortKind } from "../../rest-shim/src/ports";
 import { createTestDatabases, type Backend, type TestDatabases } from "./databases";
@@ -13,6 +14,8 @@ import { restClient, type RestClient } from "./rest-client";
 export interface RestTestPlatform {
   platform: TestPlatform;
   shim: RestShim;
+  /** Where the gateway's process serves /metrics: its own listener with METRICS_PORT set, else the gateway's port (and the REST ports). */
+  gatewayMetricsUrl: string;
   /** A REST client on one of the four ports. */
   rest(kind: PortKind): RestClient;
   stop(): Promise<void>;
@@ -36,11 +39,15 @@ export async function startRestTestPlatform(
     logger: platformOptions.loggers?.("rest-shim") ?? quietLogger(),
     ...overrides,
   });
+  // As gateway/src/main.ts does: the metrics listener (when there is one) opens last.
+  const metricsServer = await serveMetrics(platform.gateway.inProcess.metrics, quietLogger());
   return {
     platform,
     shim,
+    gatewayMetricsUrl: metricsServer?.url ?? platform.gateway.url,
     rest: (kind) => restClient(shim.urls[kind]),
     stop: async () => {
+      await metricsServer?.close();
       await shim.close();
       await platform.stop();
       await databases.drop();

@@ -42,7 +42,7 @@ export async function startOrdersSubgraph(
   settings: SubgraphSettings,
   options: OrdersOptions = DEFAULT_ORDERS_OPTIONS,
 ): Promise<OrdersSubgraph> {
-  const metrics = new ServiceMetrics("orders-subgraph");
+  const metrics = new ServiceMetrics("orders-subgraph", settings.metrics);
   const database = await openOrdersDatabase(settings.database, settings.logger, metrics);
   const counters = orderCounters(metrics);
   const { serviceToken } = settings.secrets;

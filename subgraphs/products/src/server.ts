@@ -21,7 +21,7 @@ export interface ProductsSubgraph extends RunningServer {
 }
 
 export async function startProductsSubgraph(settings: SubgraphSettings): Promise<ProductsSubgraph> {
-  const metrics = new ServiceMetrics("products-subgraph");
+  const metrics = new ServiceMetrics("products-subgraph", settings.metrics);
   const database = await openProductsDatabase(settings.database, settings.logger, metrics);
   const { redisUrl, redisKeyPrefix } = settings.security;
   // A slow Redis must cost a request little: past this the cache is bypassed.

@@ -22,7 +22,7 @@ export interface UsersSubgraph extends RunningServer {
 
 export async function startUsersSubgraph(settings: SubgraphSettings): Promise<UsersSubgraph> {
   const { security } = settings;
-  const metrics = new ServiceMetrics("users-subgraph");
+  const metrics = new ServiceMetrics("users-subgraph", settings.metrics);
   const database = await openUsersDatabase(settings.database, settings.logger, metrics);
   const passwords = Passwords.withCost(security.bcryptCost);
   const throttleStore = security.redisUrl ? connectRedis(security.redisUrl, settings.logger) : undefined;
