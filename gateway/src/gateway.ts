@@ -30,7 +30,7 @@ import { checkSubgraphs } from "./health";
 import { queryLimits } from "./query-limits";
 import { clientMistakes } from "./request-errors";
 import { ResponseBudgets, responseSizePlugin, sizeCheckedStringify } from "./response-size";
-import { perClientRateLimit, perUserRateLimit } from "./rate-limits";
+import { perClientRateLimit, perUserRateLimit, principalKey } from "./rate-limits";
 import { playground } from "./playground";
 import { graphqlMetricsPlugin } from "../../lib/observability/graphql-metrics";
 import { observeHttp } from "../../lib/observability/http";
@@ -93,8 +93,7 @@ export async function startGateway(settings: GatewaySettings): Promise<RunningGa
   const limits = queryLimits<GatewayContext>(limitSettings, {
     hideFieldSuggestions: !introspection,
     supergraphSdl: settings.supergraphSdl,
-    clientOf: ({ principal, clientAddress }) =>
-      principal.kind === "user" ? `user:${principal.userId}` : `ip:${clientAddress ?? "unknown"}`,
+    clientOf: principalKey,
   });
   const budgets = new ResponseBudgets(limitSettings.maxResponseBytes);
   const limiter = (name: string, perMinute: number) =>

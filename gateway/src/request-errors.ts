@@ -12,13 +12,13 @@ import { GraphQLError, Kind } from "graphql";
  *   of several operations: OPERATION_RESOLUTION_FAILURE, Apollo's code for it,
  *   refused once the operation is resolved. Otherwise the gateway would try to
  *   plan no operation and fail with a 500.
- * - A persisted-query hash the gateway does not hold: Apollo answers
- *   PERSISTED_QUERY_NOT_FOUND with 200, as automatic persisted queries first
- *   specified; here 400, like every client mistake. Apollo Client's
- *   persisted-query link reads the code from a 4xx body too and sends the
- *   query with its hash.
+ * - A persisted-query hash the gateway does not hold (or persisted queries
+ *   turned off): Apollo answers PERSISTED_QUERY_NOT_FOUND (NOT_SUPPORTED) with
+ *   200, as automatic persisted queries first specified; here 400, like every
+ *   client mistake. Apollo Client's persisted-query link reads the code from a
+ *   4xx body too, and sends the query with its hash (or without).
  */
-const ANSWERED_400 = new Set(["PERSISTED_QUERY_NOT_FOUND"]);
+const ANSWERED_400 = new Set(["PERSISTED_QUERY_NOT_FOUND", "PERSISTED_QUERY_NOT_SUPPORTED"]);
 
 export function clientMistakes(): ApolloServerPlugin<BaseContext> {
   return {
