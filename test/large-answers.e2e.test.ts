@@ -1,9 +1,9 @@
-import { startRestShim, type RestShim } from "../rest-shim/src/shim";
+import type { RestShim } from "../rest-shim/src/shim";
 import { createTestDatabases, type TestDatabases } from "./support/databases";
 import { createProduct, placeOrder, registerUser } from "./support/fixtures";
 import { firstErrorCode, gatewayOver, postGraphQL, type Answer } from "./support/gateway-http";
 import { startTestPlatform, type TestPlatform } from "./support/platform";
-import { quietLogger } from "./support/rest-platform";
+import { startTestRestShim } from "./support/rest-platform";
 
 /**
  * Answers bounded by size, not only by count: a catalogue of 100 products
@@ -95,13 +95,7 @@ describe("large catalogue answers (postgres)", () => {
     let shim: RestShim;
     beforeAll(async () => {
       small = await gatewayOver(platform, { limits: { maxResponseBytes: 200_000 } });
-      shim = await startRestShim({
-        gateway: small.inProcess,
-        host: "127.0.0.1",
-        ports: { legacyGateway: 0, users: 0, products: 0, orders: 0 },
-        rateLimitPerMinute: 10_000,
-        logger: quietLogger(),
-      });
+      shim = await startTestRestShim(small);
     });
     afterAll(async () => {
       await shim?.close();
