@@ -130,6 +130,12 @@ const EnvSchema = z.object({
   MAX_QUERY_DIRECTIVES: z.coerce.number().int().min(0).default(20),
   MAX_QUERY_TOKENS: z.coerce.number().int().min(50).default(2000),
   MAX_QUERY_COST: z.coerce.number().int().min(10).default(50_000),
+  /** Operations estimated above this cost are expensive: each client may have only EXPENSIVE_QUERIES_PER_CLIENT in flight. */
+  EXPENSIVE_QUERY_COST: z.coerce.number().int().min(1).default(10_000),
+  /** Expensive operations one client (signed-in user, else address) may have in flight at once in a gateway; more get TOO_MANY_REQUESTS. */
+  EXPENSIVE_QUERIES_PER_CLIENT: z.coerce.number().int().min(1).default(2),
+  /** Largest answer the gateway sends (subgraph answers counted as they arrive); beyond it RESPONSE_TOO_LARGE, no data. */
+  MAX_RESPONSE_BYTES: z.coerce.number().int().min(10_000).default(5_000_000),
   /** Introspection (and the playground, and field suggestions); default: on in open mode, off in enforced mode. */
   GRAPHQL_INTROSPECTION: booleanFlag,
   /** Requests a minute on the gateway's /graphql and REST calls through it, per client address and per signed-in user. */
@@ -315,6 +321,10 @@ export interface GraphQLLimits {
   maxDirectives: number;
   maxTokens: number;
   maxCost: number;
+  /** Estimated cost above which an operation counts against its client's in-flight limit. */
+  expensiveCost: number;
+  expensivePerClient: number;
+  maxResponseBytes: number;
 }
 
 export function graphqlLimitsOf(env: PlatformEnv): GraphQLLimits {
@@ -324,6 +334,9 @@ export function graphqlLimitsOf(env: PlatformEnv): GraphQLLimits {
     maxDirectives: env.MAX_QUERY_DIRECTIVES,
     maxTokens: env.MAX_QUERY_TOKENS,
     maxCost: env.MAX_QUERY_COST,
+    expensiveCost: env.EXPENSIVE_QUERY_COST,
+    expensivePerClient: env.EXPENSIVE_QUERIES_PER_CLIENT,
+    maxResponseBytes: env.MAX_RESPONSE_BYTES,
   };
 }
 

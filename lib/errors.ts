@@ -20,6 +20,11 @@ export const ErrorCode = {
   ACCEPTED_PENDING: "ACCEPTED_PENDING",
   /** An idempotency key already used for a different request. */
   IDEMPOTENCY_KEY_REUSED: "IDEMPOTENCY_KEY_REUSED",
+  /**
+   * The answer would be larger than MAX_RESPONSE_BYTES: none of it is sent (HTTP 422, as on REST). Retrying the same
+   * request cannot help; asking for less (a smaller page, fewer fields) does.
+   */
+  RESPONSE_TOO_LARGE: "RESPONSE_TOO_LARGE",
   /** Service-only: a stock reservation id that was released (or closed before use) cannot take stock. */
   RESERVATION_RELEASED: "RESERVATION_RELEASED",
   INTERNAL_SERVER_ERROR: "INTERNAL_SERVER_ERROR",
@@ -50,13 +55,33 @@ export const tooManyRequests = (message: string, retryAfterSeconds: number) =>
 /** Codes that may reach a client as they are; anything else is masked. */
 const PUBLIC_CODES = new Set<string>([
   ...Object.values(ErrorCode),
+  // Apollo Server's codes for requests it refuses (ApolloServerErrorCode).
   "GRAPHQL_PARSE_FAILED",
   "GRAPHQL_VALIDATION_FAILED",
   "PERSISTED_QUERY_NOT_FOUND",
   "PERSISTED_QUERY_NOT_SUPPORTED",
   "OPERATION_RESOLUTION_FAILURE",
   "BAD_REQUEST",
+  // Apollo Router's code for the same mistake, which Apollo Server answers without one (below).
+  "PERSISTED_QUERY_HASH_MISMATCH",
 ]);
+
+/**
+ * Apollo Server refuses a few malformed requests with a 4xx status but no code
+ * (its persisted-query checks); masked, they read as the platform's failure.
+ * They are the client's mistake: a code of their own, by Apollo's fixed
+ * message, or BAD_REQUEST. Test: the fuzz suite's client mistakes.
+ */
+const UNCODED_APOLLO_REFUSALS: Readonly<Record<string, string>> = {
+  "provided sha does not match query": "PERSISTED_QUERY_HASH_MISMATCH",
+};
+
+function refusalCode(error: unknown): string | undefined {
+  if (!(error instanceof GraphQLError) || error.extensions.code !== undefined) return undefined;
+  const status = (error.extensions.http as { status?: unknown } | undefined)?.status;
+  if (typeof status !== "number" || status < 400 || status >= 500) return undefined;
+  return UNCODED_APOLLO_REFUSALS[error.message] ?? "BAD_REQUEST";
+}
 
 export function isPublicErrorCode(code: unknown): boolean {
   return typeof code === "string" && PUBLIC_CODES.has(code) && code !== ErrorCode.INTERNAL_SERVER_ERROR;
@@ -65,9 +90,12 @@ export function isPublicErrorCode(code: unknown): boolean {
 /**
  * Errors with a public code (ours, or GraphQL's own parse/validation codes)
  * reach the client as they are; anything else (a Prisma failure, a bug) becomes
- * a bare INTERNAL_SERVER_ERROR so no SQL or stack leaks out.
+ * a bare INTERNAL_SERVER_ERROR so no SQL or stack leaks out. Apollo Server's
+ * `formatError`: `error` is the error as raised.
  */
-export function maskUnexpectedErrors(formatted: GraphQLFormattedError): GraphQLFormattedError {
+export function maskUnexpectedErrors(formatted: GraphQLFormattedError, error?: unknown): GraphQLFormattedError {
+  const refused = refusalCode(error);
+  if (refused) return { message: formatted.message, extensions: { code: refused } };
   if (isPublicErrorCode(formatted.extensions?.code)) {
     // The gateway names the subgraph an error came from; clients need not know the platform's insides.
     const { serviceName: _serviceName, stacktrace: _stacktrace, ...extensions } = formatted.extensions ?? {};

@@ -26,6 +26,16 @@ export interface GraphQLClientOptions {
   breaker?: BreakerSettings;
 }
 
+/** Bytes the answers to one client request may still bring (MAX_RESPONSE_BYTES at first), shared by its calls. */
+export interface AnswerBudget {
+  remaining: number;
+}
+
+/** An answer ran over its AnswerBudget: reading it stopped there, and the connection was dropped. */
+export class AnswerTooLargeError extends Error {
+  override readonly name = "AnswerTooLargeError";
+}
+
 /**
  * fetch that gives up after `timeoutMs` and carries the current request's id:
  * the platform's every call between its services (the gateway's subgraph
@@ -37,9 +47,11 @@ export interface GraphQLClientOptions {
  * Node's fetch is the same library under the WHATWG Request, Response and
  * stream layers, which cost 0.3 to 0.5 ms of CPU a call here, several times
  * the call itself (docs/benchmarks.md). The answers are small JSON documents,
- * read whole.
+ * read whole; with `budgetOf`, each answer is counted against the budget it
+ * names as its bytes arrive, and one that runs over fails with
+ * AnswerTooLargeError without being read further.
  */
-export function timedFetch(timeoutMs: number): typeof fetch {
+export function timedFetch(timeoutMs: number, budgetOf?: () => AnswerBudget | undefined): typeof fetch {
   return (async (input: string | URL | Request, init?: RequestInit) => {
     const url = typeof input === "string" ? input : input instanceof URL ? input.href : input.url;
     try {
@@ -50,18 +62,18 @@ export function timedFetch(timeoutMs: number): typeof fetch {
         signal: AbortSignal.timeout(timeoutMs),
       });
       // Awaited here, so that a connection breaking while the answer is read is a failed call too.
-      return await readWholeAnswer(url, answer);
+      return await readWholeAnswer(url, answer, budgetOf?.());
     } catch (error) {
       // By name, not instanceof: the timeout is a DOMException, of another realm in a test sandbox.
       const name = typeof error === "object" && error !== null && "name" in error ? error.name : undefined;
-      if (name === "TimeoutError" || name === "AbortError") throw error;
+      if (name === "TimeoutError" || name === "AbortError" || error instanceof AnswerTooLargeError) throw error;
       throw new TypeError("fetch failed", { cause: error });
     }
   }) as typeof fetch;
 }
 
-async function readWholeAnswer(url: string, answer: Dispatcher.ResponseData): Promise<Response> {
-  const text = await answer.body.text();
+async function readWholeAnswer(url: string, answer: Dispatcher.ResponseData, budget?: AnswerBudget): Promise<Response> {
+  const text = budget ? await readWithin(answer, budget) : await answer.body.text();
   const headers = new Headers();
   for (const [name, value] of Object.entries(answer.headers)) {
     for (const each of Array.isArray(value) ? value : value === undefined ? [] : [value]) headers.append(name, each);
@@ -78,6 +90,25 @@ async function readWholeAnswer(url: string, answer: Dispatcher.ResponseData): Pr
     json: async () => JSON.parse(text),
   };
   return response as Response;
+}
+
+async function readWithin({ body, headers }: Dispatcher.ResponseData, budget: AnswerBudget): Promise<string> {
+  const tooLarge = () => {
+    body.destroy();
+    return new AnswerTooLargeError("The answer is larger than its budget");
+  };
+  // A declared length over the budget is refused before a byte is read.
+  if (Number(headers["content-length"]) > budget.remaining) {
+    budget.remaining -= Number(headers["content-length"]);
+    throw tooLarge();
+  }
+  const chunks: Buffer[] = [];
+  for await (const chunk of body as AsyncIterable<Buffer>) {
+    budget.remaining -= chunk.length;
+    if (budget.remaining < 0) throw tooLarge();
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks).toString("utf8");
 }
 
 export function createGraphQLClient(url: string, options: GraphQLClientOptions): GraphQLCaller & { breaker?: DependencyBreaker } {

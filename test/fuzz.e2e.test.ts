@@ -1,3 +1,4 @@
+import crypto from "node:crypto";
 import { print, type DocumentNode } from "graphql";
 import { portRoutes, PORT_KINDS, type PortKind } from "../rest-shim/src/ports";
 import { BACKENDS } from "./support/databases";
@@ -307,6 +308,121 @@ function graphqlAttempts(f: Fuzzer, shop: RestTestPlatform, ledger: StockLedger)
   };
 }
 
+/**
+ * Client mistakes Apollo Server (and the gateway's own checks) can meet in a
+ * request, each with the status and code a client can act on. Mostly 400; 405,
+ * 406 and 415 where HTTP has a more precise word, as Apollo answers them.
+ */
+interface Mistake {
+  /** After the gateway's /graphql: a query string for a GET. */
+  search?: string;
+  method?: string;
+  headers?: Record<string, string>;
+  body?: unknown;
+  status: number;
+  code: string;
+}
+
+const sha256 = (text: string) => crypto.createHash("sha256").update(text).digest("hex");
+const persisted = (query: string, version = 1) => ({ persistedQuery: { version, sha256Hash: sha256(query) } });
+// A GET that is not a CSRF risk (Apollo's CSRF prevention asks for this header, or a non-simple content type).
+const preflighted = { "apollo-require-preflight": "true" };
+
+const CLIENT_MISTAKES: [string, Mistake][] = [
+  [
+    "an operationName the document does not define",
+    { body: { query: "query A { __typename }", operationName: "B" }, status: 400, code: "OPERATION_RESOLUTION_FAILURE" },
+  ],
+  [
+    "no operationName for a document of two operations",
+    { body: { query: "query A { __typename } query B { __typename }" }, status: 400, code: "OPERATION_RESOLUTION_FAILURE" },
+  ],
+  [
+    "a persisted-query hash that does not match the query sent with it",
+    {
+      body: { query: "{ __typename }", extensions: persisted("{ products { nodes { id } } }") },
+      status: 400,
+      code: "PERSISTED_QUERY_HASH_MISMATCH",
+    },
+  ],
+  [
+    "a persisted-query hash the gateway does not hold",
+    { body: { extensions: persisted("{ neverSentBefore }") }, status: 400, code: "PERSISTED_QUERY_NOT_FOUND" },
+  ],
+  [
+    "a persisted query of an unknown protocol version",
+    { body: { query: "{ __typename }", extensions: persisted("{ __typename }", 2) }, status: 400, code: "BAD_REQUEST" },
+  ],
+  ["an empty JSON object", { body: {}, status: 400, code: "BAD_REQUEST" }],
+  ["no query", { body: { variables: {} }, status: 400, code: "BAD_REQUEST" }],
+  ["an empty query", { body: { query: "" }, status: 400, code: "BAD_REQUEST" }],
+  ["a query that is not a string", { body: { query: { kind: "Document" } }, status: 400, code: "BAD_REQUEST" }],
+  ["variables as a JSON string", { body: { query: "{ __typename }", variables: "{}" }, status: 400, code: "BAD_REQUEST" }],
+  ["variables that are not an object", { body: { query: "{ __typename }", variables: 5 }, status: 400, code: "BAD_REQUEST" }],
+  ["extensions that are not an object", { body: { query: "{ __typename }", extensions: [1] }, status: 400, code: "BAD_REQUEST" }],
+  [
+    "an operationName that is not a string",
+    { body: { query: "{ __typename }", operationName: 5 }, status: 400, code: "BAD_REQUEST" },
+  ],
+  ["a batch of operations", { body: [{ query: "{ __typename }" }], status: 400, code: "BAD_REQUEST" }],
+  ["a subscription", { body: { query: "subscription { x }" }, status: 400, code: "BAD_REQUEST" }],
+  ["text that is not GraphQL", { body: { query: "{ product(" }, status: 400, code: "GRAPHQL_PARSE_FAILED" }],
+  ["a field the schema lacks", { body: { query: "{ nothingHere }" }, status: 400, code: "GRAPHQL_VALIDATION_FAILED" }],
+  [
+    "a required variable left out",
+    { body: { query: "query ($id: ID!) { product(id: $id) { id } }", variables: {} }, status: 400, code: "BAD_USER_INPUT" },
+  ],
+  [
+    "a GET without a preflight header (CSRF prevention)",
+    { method: "GET", search: `?query=${encodeURIComponent("{ __typename }")}`, status: 400, code: "BAD_REQUEST" },
+  ],
+  [
+    "a GET naming a search parameter twice",
+    {
+      method: "GET",
+      search: "?query=%7B__typename%7D&query=%7B__typename%7D",
+      headers: preflighted,
+      status: 400,
+      code: "BAD_REQUEST",
+    },
+  ],
+  [
+    "a GET whose variables are not JSON",
+    {
+      method: "GET",
+      search: `?query=${encodeURIComponent("{ __typename }")}&variables=%7Bnot-json`,
+      headers: preflighted,
+      status: 400,
+      code: "BAD_REQUEST",
+    },
+  ],
+  [
+    "a mutation by GET",
+    {
+      method: "GET",
+      search: `?query=${encodeURIComponent("mutation { __typename }")}`,
+      headers: preflighted,
+      status: 405,
+      code: "BAD_REQUEST",
+    },
+  ],
+  ["a PUT", { method: "PUT", body: { query: "{ __typename }" }, status: 405, code: "BAD_REQUEST" }],
+  [
+    "an Accept header that takes no JSON",
+    { body: { query: "{ __typename }" }, headers: { accept: "application/xml" }, status: 406, code: "BAD_REQUEST" },
+  ],
+  [
+    "a GET with a body type other than JSON",
+    {
+      method: "GET",
+      search: `?query=${encodeURIComponent("{ __typename }")}`,
+      headers: { ...preflighted, "content-type": "text/plain" },
+      status: 415,
+      code: "BAD_REQUEST",
+    },
+  ],
+];
+
 describe.each(BACKENDS)("fuzzing the platform (%s)", (backend) => {
   let shop: RestTestPlatform;
   const ledger: StockLedger = { initial: new Map(), adjusted: new Map() };
@@ -323,6 +439,18 @@ describe.each(BACKENDS)("fuzzing the platform (%s)", (backend) => {
   }, 180_000);
   afterAll(async () => {
     await shop?.stop();
+  });
+
+  test.each(CLIENT_MISTAKES)("client mistake: %s answers its status and code", async (_mistake, mistake) => {
+    const response = await fetch(`${shop.platform.gatewayUrl}${mistake.search ?? ""}`, {
+      method: mistake.method ?? "POST",
+      headers: { ...(mistake.body === undefined ? {} : { "content-type": "application/json" }), ...mistake.headers },
+      body: mistake.body === undefined ? undefined : JSON.stringify(mistake.body),
+    });
+    const body = await response.json();
+    expect([response.status, body.errors?.[0]?.extensions?.code]).toEqual([mistake.status, mistake.code]);
+    expect(body.errors[0].message).not.toMatch(INTERNALS);
+    expect(body.data).toBeUndefined();
   });
 
   test(`${REQUESTS_PER_BACKEND} hostile requests (seed ${SEED}): no 5xx, no INTERNAL_SERVER_ERROR, no HTML, no internals; stock adds up`, async () => {

@@ -119,9 +119,13 @@ describe("the gateway's query limits", () => {
       status: 200,
       body: { data: { searchUsers: [] } },
     });
+    // A whole page with its long texts (description 100, tags 25) is 13,301: three run, four are refused.
     const page = `products(first: 100) { nodes { id name price description stockQuantity category tags createdAt updatedAt } }`;
-    const fullPages = await postGraphQL(platform.gatewayUrl, { query: `{ ${repeat(15, (i) => `p${i}: ${page}`)} }` });
+    const fullPages = await postGraphQL(platform.gatewayUrl, { query: `{ ${repeat(3, (i) => `p${i}: ${page}`)} }` });
     expect([fullPages.status, fullPages.body.errors]).toEqual([200, undefined]);
+    const tooManyPages = await postGraphQL(platform.gatewayUrl, { query: `{ ${repeat(4, (i) => `p${i}: ${page}`)} }` });
+    expect([tooManyPages.status, firstCode(tooManyPages)]).toEqual([400, "GRAPHQL_VALIDATION_FAILED"]);
+    expect(tooManyPages.body.errors[0].message).toMatch(/cost limit of 50000 exceeded, estimated 53204/);
     const thousandAliases = await postGraphQL(platform.gatewayUrl, { query: `{ ${repeat(1000, (i) => `p${i}: ${page}`)} }` });
     expect([thousandAliases.status, firstCode(thousandAliases)]).toEqual([400, "GRAPHQL_PARSE_FAILED"]);
   });

@@ -1,3 +1,5 @@
+import { fieldWeights } from "../gateway/src/query-limits";
+import { readSupergraph } from "../gateway/src/supergraph";
 import { graphqlLimitsOf, introspectionEnabled, readEnv } from "../lib/config";
 import { describeHttpFailure, HttpError } from "../lib/http-app";
 import { stringProblem } from "../subgraphs/shared/input-guard";
@@ -5,7 +7,16 @@ import { stringProblem } from "../subgraphs/shared/input-guard";
 describe("limit settings", () => {
   test("defaults, and introspection following the mode unless set", () => {
     const env = readEnv({});
-    expect(graphqlLimitsOf(env)).toEqual({ maxDepth: 12, maxAliases: 15, maxDirectives: 20, maxTokens: 2000, maxCost: 50_000 });
+    expect(graphqlLimitsOf(env)).toEqual({
+      maxDepth: 12,
+      maxAliases: 15,
+      maxDirectives: 20,
+      maxTokens: 2000,
+      maxCost: 50_000,
+      expensiveCost: 10_000,
+      expensivePerClient: 2,
+      maxResponseBytes: 5_000_000,
+    });
     expect([env.TRUST_PROXY, env.CORS_ORIGINS]).toEqual([[], ["*"]]);
     expect(introspectionEnabled(readEnv({}))).toBe(true);
     expect(introspectionEnabled(readEnv({ AUTH_MODE: "enforced" }))).toBe(false);
@@ -20,6 +31,20 @@ describe("limit settings", () => {
     const env = readEnv({ TRUST_PROXY: "loopback, 10.0.0.0/8 ,", CORS_ORIGINS: "https://shop.example,https://admin.example" });
     expect(env.TRUST_PROXY).toEqual(["loopback", "10.0.0.0/8"]);
     expect(env.CORS_ORIGINS).toEqual(["https://shop.example", "https://admin.example"]);
+  });
+});
+
+describe("field weights of the cost estimate", () => {
+  test("come from the @cost the owning subgraph writes, as composed into the supergraph", () => {
+    expect(Object.fromEntries(fieldWeights(readSupergraph()))).toEqual({ "Product.description": 100, "Product.tags": 25 });
+  });
+
+  test("follow the cost spec's link, renamed or absent", () => {
+    const renamed = `
+      schema @link(url: "https://specs.apollo.dev/cost/v0.1", as: "weigh") { query: Query }
+      type Query { blurb: String @weigh(weight: 40) note: String @cost(weight: 7) }`;
+    expect(Object.fromEntries(fieldWeights(renamed))).toEqual({ "Query.blurb": 40 });
+    expect(fieldWeights(`type Query { note: String @cost(weight: 7) }`).size).toBe(0);
   });
 });
 

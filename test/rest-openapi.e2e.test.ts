@@ -2,9 +2,9 @@ import type { RunningGateway } from "../gateway/src/gateway";
 import { importEsm } from "../lib/import-esm";
 import { openApiPath } from "../rest-shim/src/openapi";
 import { PORT_KINDS, portRoutes } from "../rest-shim/src/ports";
-import { startRestShim, type RestShim } from "../rest-shim/src/shim";
+import type { RestShim } from "../rest-shim/src/shim";
 import { startLoneGateway } from "./support/lone-gateway";
-import { quietLogger } from "./support/rest-platform";
+import { startTestRestShim } from "./support/rest-platform";
 import { restClient } from "./support/rest-client";
 import { documentedResponses, servedDocument } from "./support/rest-openapi";
 
@@ -27,13 +27,7 @@ describe("the served OpenAPI documents", () => {
   beforeAll(async () => {
     // No subgraph behind the gateway: every operation still has to answer something the document foresees.
     gateway = await startLoneGateway();
-    shim = await startRestShim({
-      gateway: gateway.inProcess,
-      host: "127.0.0.1",
-      ports: { legacyGateway: 0, users: 0, products: 0, orders: 0 },
-      rateLimitPerMinute: 10_000,
-      logger: quietLogger(),
-    });
+    shim = await startTestRestShim(gateway);
   });
   afterAll(async () => {
     await shim?.close();

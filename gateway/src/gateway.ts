@@ -29,7 +29,9 @@ import { createRateLimiter } from "../../lib/rate-limit";
 import { accountLookupVia, buildGatewayContext, type GatewayContext } from "./context";
 import { checkSubgraphs } from "./health";
 import { queryLimits } from "./query-limits";
-import { perClientRateLimit, perUserRateLimit } from "./rate-limits";
+import { clientMistakes } from "./request-errors";
+import { ResponseBudgets, responseSizePlugin, sizeCheckedStringify } from "./response-size";
+import { perClientRateLimit, perUserRateLimit, principalKey } from "./rate-limits";
 import { playground } from "./playground";
 import { readmeExampleOperationNames } from "./playground-examples";
 import { graphqlMetricsPlugin } from "../../lib/observability/graphql-metrics";
@@ -54,7 +56,10 @@ export interface GatewaySettings {
   /** Said at start-up; the subgraphs apply it. */
   authMode: AuthMode;
   logger: Logger;
-  /** Depth, aliases, directives, tokens and estimated cost of one operation; lib/config.ts's defaults for those not given. */
+  /**
+   * Depth, aliases, directives, tokens, estimated cost and answer size of one operation, and expensive ones in flight
+   * per client; lib/config.ts's defaults for those not given.
+   */
   limits?: Partial<GraphQLLimits>;
   /** Introspection and field suggestions ("did you mean …"), what the playground's docs run on. Default: off. */
   introspection?: boolean;
@@ -92,7 +97,13 @@ export interface RunningGateway extends RunningServer {
 export async function startGateway(settings: GatewaySettings): Promise<RunningGateway> {
   const { logger, subgraphUrls } = settings;
   const introspection = settings.introspection ?? false;
-  const limits = queryLimits({ ...graphqlLimitsOf(DEFAULTS), ...settings.limits }, { hideFieldSuggestions: !introspection });
+  const limitSettings = { ...graphqlLimitsOf(DEFAULTS), ...settings.limits };
+  const limits = queryLimits<GatewayContext>(limitSettings, {
+    hideFieldSuggestions: !introspection,
+    supergraphSdl: settings.supergraphSdl,
+    clientOf: principalKey,
+  });
+  const budgets = new ResponseBudgets(limitSettings.maxResponseBytes);
   const limiter = (name: string, perMinute: number) =>
     createRateLimiter({
       keyPrefix: `${settings.redisKeyPrefix ?? "shop"}:gateway-${name}`,
@@ -116,6 +127,7 @@ export async function startGateway(settings: GatewaySettings): Promise<RunningGa
         settings.subgraphTimeoutMs,
         settings.serviceToken,
         breakerSettings,
+        budgets,
         { subgraph, fetches },
       );
       breakers[subgraph] = requests.breaker;
@@ -138,6 +150,7 @@ export async function startGateway(settings: GatewaySettings): Promise<RunningGa
     // Stopping on SIGINT/SIGTERM is lib/run-service.ts's job; Apollo's own handler would re-raise the signal.
     stopOnTerminationSignals: false,
     formatError: maskUnexpectedErrors,
+    stringifyResult: sizeCheckedStringify(limitSettings.maxResponseBytes),
     introspection,
     // Both are Apollo's defaults; said here so that nobody turns them off by accident.
     csrfPrevention: true,
@@ -145,7 +158,9 @@ export async function startGateway(settings: GatewaySettings): Promise<RunningGa
     validationRules: limits.validationRules,
     parseOptions: limits.parseOptions,
     plugins: [
+      clientMistakes(),
       ...limits.plugins,
+      responseSizePlugin(budgets),
       perUserRateLimit(perUser),
       // Nothing is reported to Apollo's cloud, whatever APOLLO_KEY the environment may hold.
       ApolloServerPluginUsageReportingDisabled(),

@@ -4,6 +4,7 @@ import type { BreakerSettings } from "../../lib/circuit-breaker";
 import type { SubgraphName } from "../../lib/config";
 import type { ServiceMetrics } from "../../lib/observability/metrics";
 import type { GatewayContext } from "./context";
+import type { ResponseBudgets } from "./response-size";
 import { SubgraphRequests } from "./subgraph-requests";
 
 /**
@@ -28,9 +29,10 @@ export class ObservedSubgraphRequests extends SubgraphRequests {
     timeoutMs: number,
     serviceToken: string,
     breaker: BreakerSettings,
+    budgets: ResponseBudgets,
     observed: { subgraph: SubgraphName; fetches: Histogram<"subgraph" | "outcome"> },
   ) {
-    super(url, timeoutMs, serviceToken, breaker);
+    super(url, timeoutMs, serviceToken, breaker, budgets);
     this.subgraph = observed.subgraph;
     this.fetches = observed.fetches;
   }

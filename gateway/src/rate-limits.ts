@@ -19,6 +19,10 @@ export const tooManyMessage = "Too many requests; retry later";
 /** A client's counter: its address as req.ip says (X-Forwarded-For counts only from a proxy named in TRUST_PROXY). */
 export const clientKey = (req: Request) => `ip:${req.ip ?? req.socket.remoteAddress ?? "unknown"}`;
 
+/** Who a request counts against once the gateway knows its principal: the signed-in user, else its address (as clientKey). */
+export const principalKey = ({ principal, clientAddress }: GatewayContext): string =>
+  principal.kind === "user" ? `user:${principal.userId}` : `ip:${clientAddress ?? "unknown"}`;
+
 /**
  * Per client address, before the body is even read. The address is req.ip:
  * X-Forwarded-For counts only when it comes from a proxy named in TRUST_PROXY.
@@ -40,12 +44,11 @@ export function perClientRateLimit(limiter: RateLimiter): RequestHandler {
 export function perUserRateLimit(limiter: RateLimiter): ApolloServerPlugin<GatewayContext> {
   return {
     async requestDidStart({ contextValue }) {
-      const { principal } = contextValue;
-      if (principal.kind !== "user") return;
-      const userId = principal.userId;
+      if (contextValue.principal.kind !== "user") return;
+      const user = principalKey(contextValue);
       return {
         async didResolveOperation() {
-          const verdict = await tryConsume(limiter, `user:${userId}`);
+          const verdict = await tryConsume(limiter, user);
           if (verdict.allowed) return;
           // Apollo reads `http` to set the answer's status and headers (typed loosely: graphql-yoga, a bench
           // dependency, narrows GraphQLErrorExtensions' `http` to its own shape).

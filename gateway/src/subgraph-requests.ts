@@ -1,8 +1,9 @@
+import { AsyncLocalStorage } from "node:async_hooks";
 import { RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from "@apollo/gateway";
 import { GraphQLError } from "graphql";
 import { ErrorCode, isPublicErrorCode } from "../../lib/errors";
 import { dependencyBreaker, type BreakerSettings, type DependencyBreaker } from "../../lib/circuit-breaker";
-import { firstGraphQLError, timedFetch } from "../../lib/graphql-client";
+import { AnswerTooLargeError, firstGraphQLError, timedFetch, type AnswerBudget } from "../../lib/graphql-client";
 import {
   ANONYMOUS,
   CLIENT_ADDRESS_HEADER,
@@ -13,6 +14,10 @@ import {
 } from "../../subgraphs/shared/request-identity";
 import type { GatewayContext } from "./context";
 import { distinctRepresentations, spreadEntities } from "./entity-representations";
+import { responseTooLarge, type ResponseBudgets } from "./response-size";
+
+/** The budget of the client request a fetch is made for (Apollo hands the fetcher no context of its own). */
+const fetchBudget = new AsyncLocalStorage<AnswerBudget>();
 
 /**
  * The one place where the gateway builds the HTTP requests it sends to the
@@ -20,6 +25,8 @@ import { distinctRepresentations, spreadEntities } from "./entity-representation
  * the supergraph file, the service credential, the principal whose token the
  * gateway verified (context.ts) and the client's address. Nothing a client
  * sent under these header names is passed on: they are set here, or removed.
+ * Every answer is counted against its client request's size budget as it
+ * arrives (response-size.ts).
  */
 type Fetcher = NonNullable<ConstructorParameters<typeof RemoteGraphQLDataSource>[0]>["fetcher"] & {};
 
@@ -39,21 +46,30 @@ export class SubgraphRequests extends RemoteGraphQLDataSource<GatewayContext> {
     timeoutMs: number,
     private readonly serviceToken: string,
     breaker: BreakerSettings,
+    private readonly budgets: ResponseBudgets,
   ) {
     const circuit = dependencyBreaker(
       breaker,
-      () => true,
+      // An answer too large for its request is the request's doing, not a failing subgraph.
+      (error) => !(error instanceof AnswerTooLargeError),
       (answer) => (answer as Response).status >= 500,
     );
-    const fetchWithin = timedFetch(timeoutMs);
+    const fetchWithin = timedFetch(timeoutMs, () => fetchBudget.getStore());
     const fetcher: Fetcher = (input, init) =>
       circuit.execute(() => fetchWithin(input, init as RequestInit)) as ReturnType<Fetcher>;
     super({ url, fetcher });
     this.breaker = circuit;
   }
 
-  /** Each distinct entity representation is sent once (entity-representations.ts). */
   override async process(
+    options: GraphQLDataSourceProcessOptions<GatewayContext>,
+  ): ReturnType<RemoteGraphQLDataSource["process"]> {
+    const { context } = options;
+    return context ? fetchBudget.run(this.budgets.of(context), () => this.processOnce(options)) : this.processOnce(options);
+  }
+
+  /** Each distinct entity representation is sent once (entity-representations.ts). */
+  private async processOnce(
     options: GraphQLDataSourceProcessOptions<GatewayContext>,
   ): ReturnType<RemoteGraphQLDataSource["process"]> {
     const representations: unknown = options.request.variables?.representations;
@@ -84,9 +100,13 @@ export class SubgraphRequests extends RemoteGraphQLDataSource<GatewayContext> {
     return new GraphQLError("A service of the platform failed", { extensions: { code: ErrorCode.SERVICE_UNAVAILABLE } });
   }
 
-  /** A subgraph that cannot be reached (or whose circuit is open) is SERVICE_UNAVAILABLE, without its address. */
+  /**
+   * A subgraph that cannot be reached (or whose circuit is open) is SERVICE_UNAVAILABLE, without its address; an
+   * answer over the request's budget, RESPONSE_TOO_LARGE.
+   */
   override didEncounterError(error: Error): void {
     if (error instanceof GraphQLError) throw error;
+    if (error instanceof AnswerTooLargeError) throw responseTooLarge(this.budgets.maxBytes);
     throw new GraphQLError("A service of the platform is unavailable", { extensions: { code: ErrorCode.SERVICE_UNAVAILABLE } });
   }
 }

@@ -21,6 +21,8 @@ const STATUS_BY_CODE: Readonly<Record<string, number>> = {
   // With a Retry-After header (routing.ts).
   [ErrorCode.TOO_MANY_REQUESTS]: 429,
   [ErrorCode.IDEMPOTENCY_KEY_REUSED]: 422,
+  // Valid, but more than the gateway answers at once (MAX_RESPONSE_BYTES): 422 as on GraphQL (response-size.ts).
+  [ErrorCode.RESPONSE_TOO_LARGE]: 422,
   // Not a failure: the request is recorded and finishes by itself (the body is a message, not an error).
   [ErrorCode.ACCEPTED_PENDING]: 202,
   [ErrorCode.SERVICE_UNAVAILABLE]: 503,

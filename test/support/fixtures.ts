@@ -15,7 +15,7 @@ export async function registerUser(gql: GraphQLClient, name = `shopper${++counte
 
 export async function createProduct(
   gql: GraphQLClient,
-  fields: { name: string; price: string; stockQuantity: number; tags?: string[] },
+  fields: { name: string; price: string; stockQuantity: number; tags?: string[]; description?: string },
 ): Promise<string> {
   const { createProduct } = await gql.request(CREATE_PRODUCT, {
     input: { description: "", category: "Test", tags: [], ...fields },

@@ -1,7 +1,6 @@
 import http from "node:http";
-import { startGateway, type GatewaySettings } from "../../gateway/src/gateway";
+import { startGateway, type GatewaySettings, type RunningGateway } from "../../gateway/src/gateway";
 import { readSupergraph } from "../../gateway/src/supergraph";
-import type { RunningServer } from "../../lib/http-server";
 import { firstGraphQLError } from "../../lib/graphql-client";
 import { createLogger } from "../../lib/logger";
 import type { TestPlatform } from "./platform";
@@ -51,11 +50,11 @@ export function postGraphQL(
 
 const logger = createLogger("test", process.env.LOG_LEVEL ?? "silent");
 
-/** Another gateway over the same subgraphs, with its own settings. */
+/** Another gateway over the same subgraphs, with its own settings (and its in-process client, for a REST shim). */
 export async function gatewayOver(
   platform: TestPlatform,
   overrides: Partial<GatewaySettings>,
-): Promise<RunningServer & { graphqlUrl: string }> {
+): Promise<RunningGateway & { graphqlUrl: string }> {
   const { users, products, orders } = platform.subgraphs;
   const gateway = await startGateway({
     port: 0,

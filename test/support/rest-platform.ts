@@ -1,3 +1,4 @@
+import type { RunningGateway } from "../../gateway/src/gateway";
 import { createLogger, type Logger } from "../../lib/logger";
 import { serveMetrics } from "../../lib/observability/metrics-server";
 import { startRestShim, type RestShim, type RestShimSettings } from "../../rest-shim/src/shim";
@@ -31,11 +32,7 @@ export async function startRestTestPlatform(
 ): Promise<RestTestPlatform> {
   const databases: TestDatabases = await createTestDatabases(backend);
   const platform = await startTestPlatform(databases.configs, platformOptions);
-  const shim = await startRestShim({
-    gateway: platform.gateway.inProcess,
-    host: "127.0.0.1",
-    ports: { legacyGateway: 0, users: 0, products: 0, orders: 0 },
-    rateLimitPerMinute: 10_000,
+  const shim = await startTestRestShim(platform.gateway, {
     logger: platformOptions.loggers?.("rest-shim") ?? quietLogger(),
     ...overrides,
   });
@@ -53,6 +50,18 @@ export async function startRestTestPlatform(
       await databases.drop();
     },
   };
+}
+
+/** The REST shim served through a gateway's in-process client, every port chosen by the OS, rate limits out of the way. */
+export function startTestRestShim(gateway: RunningGateway, overrides: Partial<RestShimSettings> = {}): Promise<RestShim> {
+  return startRestShim({
+    gateway: gateway.inProcess,
+    host: "127.0.0.1",
+    ports: { legacyGateway: 0, users: 0, products: 0, orders: 0 },
+    rateLimitPerMinute: 10_000,
+    logger: quietLogger(),
+    ...overrides,
+  });
 }
 
 export function quietLogger(): Logger {
