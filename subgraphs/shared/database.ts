@@ -70,7 +70,7 @@ export async function openDatabase<Client extends PrismaLike>(options: OpenDatab
       await migrationClient.end();
     }
     // Our own pool (PrismaPg would make one too) so that its use can be watched.
-    const pool = new pg.Pool({ connectionString: config.url });
+    const pool = new pg.Pool({ connectionString: config.url, max: config.poolSize });
     metrics.gauge("db_pool_connections", "Database connections of the pool, by state", ["state"], (gauge) => {
       gauge.set({ state: "total" }, pool.totalCount);
       gauge.set({ state: "idle" }, pool.idleCount);
