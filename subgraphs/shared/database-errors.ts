@@ -28,12 +28,12 @@ const CONFLICT_STATES = new Set(["55P03", "40001", "40P01"]);
 /** The server ended or refused the session: admin_shutdown, crash_shutdown, cannot_connect_now, too_many_connections; class 08 is connection exceptions. */
 const CONNECTION_STATES = new Set(["57P01", "57P02", "57P03", "53300"]);
 /**
- * Prisma's codes: P1001 not reachable, P1002 timed out, P1008 socket timeout, P1017 server closed the connection
- * (outcome unknown); P2024 no pool connection in time, P2028 a transaction not started in time or already
+ * Prisma's codes: P1002 timed out, P1008 socket timeout, P1017 server closed the connection (outcome unknown);
+ * P1001 not reachable, P2024 no pool connection in time, P2028 a transaction not started in time or already
  * ended, so rolled back (not applied); P2034 a write conflict or deadlock (not applied).
  */
-const PRISMA_LOST = new Set(["P1001", "P1002", "P1008", "P1017"]);
-const PRISMA_NOT_STARTED = new Set(["P2024", "P2028"]);
+const PRISMA_LOST = new Set(["P1002", "P1008", "P1017"]);
+const PRISMA_NOT_STARTED = new Set(["P1001", "P2024", "P2028"]);
 /** The adapter's names for the same (driver-adapter-utils' error kinds). */
 const LOST_KINDS = new Set(["DatabaseNotReachable", "ConnectionClosed", "SocketTimeout", "TooManyConnections"]);
 /** Socket errors: refused means nothing was sent; the others may cut a statement short. */

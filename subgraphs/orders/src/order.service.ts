@@ -10,7 +10,7 @@ import {
 } from "../../../prisma/orders/generated/client/client";
 import type { Logger } from "../../../lib/logger";
 import { badInput, DomainError, ErrorCode, notFound } from "../../../lib/errors";
-import { databaseFailureError, retryOnDatabaseFailure } from "../../shared/database-errors";
+import { DATABASE_RETRY_AFTER_SECONDS, databaseFailureError, retryOnDatabaseFailure } from "../../shared/database-errors";
 import { toIntId } from "../../shared/ids";
 import type { RequestIdentity } from "../../shared/request-identity";
 import { parseInput } from "../../shared/validation";
@@ -72,6 +72,9 @@ export interface OrderServiceDeps {
   /** ORDERS_LOCK_TIMEOUT_MS: how long a status move waits for another move on the same order. */
   lockTimeoutMs: number;
 }
+
+/** How many times a status move looks again after another move won the race on the same order. */
+const MOVE_ATTEMPTS = 3;
 
 /** The scope recorded for a placement with no key and no caller to scope by: without a key, nothing looks it up. */
 const ANONYMOUS_SCOPE = "none";
@@ -209,7 +212,14 @@ export class OrderService {
   }
 
   private async moveStatus(id: number, status: OrderStatus): Promise<OrderWithItems> {
-    for (;;) {
+    // Each lost race means another move applied; after a few, the caller hears CONFLICT rather than waiting on.
+    for (let attempt = 1; ; attempt++) {
+      if (attempt > MOVE_ATTEMPTS) {
+        throw new DomainError(ErrorCode.CONFLICT, "The order is being changed by other requests; send the same move again.", {
+          retryable: true,
+          retryAfterSeconds: DATABASE_RETRY_AFTER_SECONDS,
+        });
+      }
       let movedHere = false;
       const result = await this.deps.prisma.$transaction(async (tx) => {
         // Another move on this order holds its row: wait this long, not for ever, so that a queue of moves on one
