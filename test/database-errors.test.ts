@@ -1,3 +1,4 @@
+import net from "node:net";
 import { DriverAdapterError } from "@prisma/driver-adapter-utils";
 import pg from "pg";
 import { Prisma } from "../prisma/orders/generated/client/client";
@@ -89,7 +90,8 @@ describe("database failures from a real PostgreSQL server", () => {
   });
 
   test("a pool with no free connection in time: not applied", async () => {
-    const pool = new pg.Pool({ connectionString: SERVER, max: 1, connectionTimeoutMillis: 50 });
+    // Long enough for the first connection to be made on a loaded machine; the second waits that long for it.
+    const pool = new pg.Pool({ connectionString: SERVER, max: 1, connectionTimeoutMillis: 1000 });
     try {
       const busy = await pool.connect();
       const refused = await failureOf(pool.query("SELECT 1"));
@@ -97,6 +99,25 @@ describe("database failures from a real PostgreSQL server", () => {
       expect(databaseFailureOf(refused)).toEqual({ outcome: "not_applied", conflict: false });
     } finally {
       await pool.end();
+    }
+  });
+
+  test("a connection not made in time: not applied", async () => {
+    // A port that accepts but never speaks PostgreSQL: the connection times out before any statement is sent.
+    const silent = net.createServer(() => undefined);
+    await new Promise<void>((resolve) => silent.listen(0, "127.0.0.1", resolve));
+    const { port } = silent.address() as net.AddressInfo;
+    const pool = new pg.Pool({
+      connectionString: `postgresql://postgres@127.0.0.1:${port}/postgres`,
+      connectionTimeoutMillis: 100,
+    });
+    try {
+      const timedOut = await failureOf(pool.query("SELECT 1"));
+      expect(timedOut).toMatchObject({ message: "Connection terminated due to connection timeout" });
+      expect(databaseFailureOf(timedOut)).toEqual({ outcome: "not_applied", conflict: false });
+    } finally {
+      await pool.end();
+      silent.close();
     }
   });
 

@@ -40,7 +40,8 @@ const LOST_KINDS = new Set(["DatabaseNotReachable", "ConnectionClosed", "SocketT
 const SOCKET_CODES = new Set(["ECONNRESET", "ETIMEDOUT", "EPIPE", "ECONNREFUSED"]);
 /** node-postgres's and pg-pool's own errors, which carry no code. */
 const LOST_MESSAGES = /Connection terminated|Client has encountered a connection error|Connection ended unexpectedly/i;
-const NOT_STARTED_MESSAGES = /timeout exceeded when trying to connect|Unable to start a transaction in the given time/i;
+const NOT_STARTED_MESSAGES =
+  /timeout exceeded when trying to connect|Connection terminated due to connection timeout|Unable to start a transaction in the given time/i;
 
 export function databaseFailureOf(error: unknown): DatabaseFailure | null {
   for (const cause of causesOf(error)) {
