@@ -4,11 +4,14 @@ import pg from "pg";
 import type { OrderStatus } from "../lib/__generated__/public-api-tests/graphql";
 import { callFailureOf } from "../lib/graphql-client";
 import { nextStatuses } from "../subgraphs/orders/src/order-lifecycle";
+import { startRestShim } from "../rest-shim/src/shim";
 import { createTestDatabases, type TestDatabases } from "./support/databases";
 import { createProduct, registerUser } from "./support/fixtures";
 import { CREATE_ORDER, ORDER_HISTORY, UPDATE_ORDER_STATUS } from "./support/operations";
 import { startTestPlatform, type TestPlatform } from "./support/platform";
 import { recoverFully } from "./support/recovery";
+import { restClient } from "./support/rest-client";
+import { quietLogger } from "./support/rest-platform";
 import { seededRandom } from "./support/seeded-random";
 import { BALANCED, readLedger } from "./support/stock-ledger";
 
@@ -225,6 +228,43 @@ describe(`orders while its database drops connections (postgres, seed ${SEED})`,
     expect(orders.map((order) => String(order.id)).sort()).toEqual([...placedIds].sort());
     expect(await releasedUnderStandingOrders()).toEqual([]);
     expect(await readLedger(platform, startingStock)).toEqual(BALANCED);
+  });
+
+  test("a move on an order another transaction holds waits only the lock timeout: CONFLICT, retryable (REST 409 with Retry-After)", async () => {
+    const productId = await createProduct(gateways[0], { name: "Held", price: "1.00", stockQuantity: 5 });
+    startingStock.set(Number(productId), 5);
+    const userId = await registerUser(gateways[0]);
+    const { id } = (await gateways[0].request(CREATE_ORDER, { userId, items: [{ productId, quantity: 1 }] })).createOrder;
+    const shim = await startRestShim({
+      gateway: platform.gateway.inProcess,
+      host: "127.0.0.1",
+      ports: { legacyGateway: 0, users: 0, products: 0, orders: 0 },
+      rateLimitPerMinute: 10_000,
+      logger: quietLogger(),
+    });
+    const holder = new pg.Client({ connectionString: (databases.configs.orders as { url: string }).url });
+    await holder.connect();
+    try {
+      await holder.query("BEGIN");
+      await holder.query(`SELECT 1 FROM "orders" WHERE "id" = $1 FOR UPDATE`, [Number(id)]);
+      const move = () => gateways[0].request(UPDATE_ORDER_STATUS, { id, status: "PROCESSING" });
+      expect(await answerOf(move().then((result) => result.updateOrderStatus))).toEqual({
+        ok: false,
+        code: "CONFLICT",
+        retryable: true,
+      });
+      const rest = await restClient(shim.urls.orders).patch(`/api/orders/${id}/status`, { status: "processing" });
+      expect(rest.status).toBe(409);
+      expect(rest.headers.get("retry-after")).toBe("1");
+      await holder.query("ROLLBACK");
+      // Nothing was applied; the same move, sent again once the row is free, is.
+      expect((await move()).updateOrderStatus.status).toBe("PROCESSING");
+      const { order } = await gateways[0].request(ORDER_HISTORY, { id });
+      expect(order!.statusHistory.map((change) => change.status)).toEqual(["PENDING", "PROCESSING"]);
+    } finally {
+      await holder.end();
+      await shim.close();
+    }
   });
 
   test.each([
