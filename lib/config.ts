@@ -93,6 +93,12 @@ const EnvSchema = z.object({
   USERS_DATABASE_URL: optionalUrl,
   PRODUCTS_DATABASE_URL: optionalUrl,
   ORDERS_DATABASE_URL: optionalUrl,
+  /**
+   * Connections each service process keeps to its PostgreSQL database (every replica has its own pool, so the
+   * server sees replicas × services × this many). A request that finds none free within Prisma's wait for a
+   * transaction slot answers SERVICE_UNAVAILABLE with retryable: true.
+   */
+  DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(1000).default(10),
 
   GATEWAY_PORT: port(4000),
   USERS_PORT: port(4001),
@@ -167,6 +173,12 @@ const EnvSchema = z.object({
   CIRCUIT_BREAKER_COOLDOWN_MS: z.coerce.number().int().min(1).default(10_000),
   /** How often the orders recovery worker drives unfinished orders, cancels and reservations to their end (it also runs at start-up). */
   ORDERS_RECOVERY_INTERVAL_SECONDS: z.coerce.number().int().min(1).default(30),
+  /**
+   * How long an order's status move waits for another move on the same order to finish (PostgreSQL's
+   * lock_timeout, in that transaction only) before answering CONFLICT with retryable: true, so that a
+   * queue of moves on one order never holds the pool's connections for long.
+   */
+  ORDERS_LOCK_TIMEOUT_MS: z.coerce.number().int().min(1).max(60_000).default(500),
   /** How long createOrder's idempotency keys are kept (housekeeping only; at least 24 hours). */
   ORDERS_IDEMPOTENCY_RETENTION_HOURS: z.coerce.number().int().min(24).default(24),
 
@@ -255,7 +267,8 @@ export type SubgraphName = (typeof SUBGRAPH_NAMES)[number];
 
 /** Where a subgraph keeps its data: a PostgreSQL server, or embedded PGlite. */
 export type DatabaseConfig =
-  { kind: "postgres"; url: string } | { kind: "pglite"; dataDir: string | undefined /* undefined = in memory */ };
+  | { kind: "postgres"; url: string; /** DATABASE_POOL_SIZE */ poolSize: number }
+  | { kind: "pglite"; dataDir: string | undefined /* undefined = in memory */ };
 
 /**
  * Node options every service process runs with (`npm start` passes them, the Dockerfile sets them as NODE_OPTIONS):
@@ -370,7 +383,7 @@ export function orderEventsSettingsOf(env: PlatformEnv): OrderEventsSettings | u
 
 export function databaseConfigFor(name: SubgraphName, env: PlatformEnv): DatabaseConfig {
   const url = { users: env.USERS_DATABASE_URL, products: env.PRODUCTS_DATABASE_URL, orders: env.ORDERS_DATABASE_URL }[name];
-  if (url) return { kind: "postgres", url };
+  if (url) return { kind: "postgres", url, poolSize: env.DATABASE_POOL_SIZE };
   return { kind: "pglite", dataDir: path.resolve(env.DATA_DIR, name) };
 }
 

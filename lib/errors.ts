@@ -15,7 +15,10 @@ export const ErrorCode = {
   ILLEGAL_STATUS_MOVE: "ILLEGAL_STATUS_MOVE",
   /** Too many attempts (failed logins, requests): HTTP 429 with Retry-After; `extensions.retryAfterSeconds` says when. */
   TOO_MANY_REQUESTS: "TOO_MANY_REQUESTS",
+  /** A dependency (a service, the database) did not answer; `extensions.retryable` says whether sending the same call again is safe. */
   SERVICE_UNAVAILABLE: "SERVICE_UNAVAILABLE",
+  /** Another request holds the same record (a lock not got in time); nothing was applied, `extensions.retryable` is true. */
+  CONFLICT: "CONFLICT",
   /** The request was recorded but a step on another service is not yet known done; recovery finishes it. */
   ACCEPTED_PENDING: "ACCEPTED_PENDING",
   /** An idempotency key already used for a different request. */

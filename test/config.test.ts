@@ -36,6 +36,7 @@ describe("configuration", () => {
     expect(databaseConfigFor("orders", readEnv({ ORDERS_DATABASE_URL: "postgresql://db:5432/orders" }))).toEqual({
       kind: "postgres",
       url: "postgresql://db:5432/orders",
+      poolSize: 10,
     });
   });
 

@@ -1,6 +1,8 @@
 import crypto from "node:crypto";
-import type { GraphQLClient } from "graphql-request";
+import { GraphQLClient } from "graphql-request";
+import { Agent, fetch as undiciFetch } from "undici";
 import { startRestShim, type RestShim } from "../rest-shim/src/shim";
+import { signUpCustomer, type Account } from "./support/accounts";
 import { BACKENDS, createTestDatabases, type TestDatabases } from "./support/databases";
 import { startFaultProxy, type FaultProxy } from "./support/fault-proxy";
 import { createProduct, registerUser } from "./support/fixtures";
@@ -90,18 +92,65 @@ describe.each(BACKENDS)("idempotency keys (%s)", (backend) => {
     expect(await readLedger(platform, startingStock)).toEqual(BALANCED);
   });
 
-  test("the same key for a different order is refused; keys of different users never meet", async () => {
-    const [alice, bob] = [await registerUser(gql), await registerUser(gql)];
+  test("the same key for a different order is refused; keys of different signed-in callers never meet", async () => {
+    const [alice, bob] = [await signUpCustomer(platform), await signUpCustomer(platform)];
     const productId = await product(10);
     const key = crypto.randomUUID();
-    await place(alice, productId, 1, key);
-    expect(await graphqlError(place(alice, productId, 2, key))).toMatchObject({ code: "IDEMPOTENCY_KEY_REUSED" });
+    const as = (account: Account) => platform.client(account.token);
+    await as(alice).request(CREATE_ORDER, { userId: alice.id, items: [{ productId, quantity: 1 }], idempotencyKey: key });
+    expect(
+      await graphqlError(
+        as(alice).request(CREATE_ORDER, { userId: alice.id, items: [{ productId, quantity: 2 }], idempotencyKey: key }),
+      ),
+    ).toMatchObject({ code: "IDEMPOTENCY_KEY_REUSED" });
     expect(await stockOf(productId)).toBe(9);
-    const bobs = await place(bob, productId, 2, key);
-    expect(bobs.createOrder.user.id).toBe(bob);
+    const bobs = await as(bob).request(CREATE_ORDER, {
+      userId: bob.id,
+      items: [{ productId, quantity: 2 }],
+      idempotencyKey: key,
+    });
+    expect(bobs.createOrder.user.id).toBe(bob.id);
     expect(await stockOf(productId)).toBe(7);
-    expect((await graphqlError(place(alice, productId, 1, ""))).code).toBe("BAD_USER_INPUT");
+    expect((await graphqlError(place(alice.id, productId, 1, ""))).code).toBe("BAD_USER_INPUT");
   });
+
+  test("open mode: an anonymous caller can neither read back a user's keyed order nor poison the user's key", async () => {
+    const alice = await signUpCustomer(platform);
+    const productId = await product(10);
+    const asAlice = platform.client(alice.token);
+    const order = (client: GraphQLClient, idempotencyKey: string) =>
+      client.request(CREATE_ORDER, { userId: alice.id, items: [{ productId, quantity: 1 }], idempotencyKey });
+
+    // Replaying alice's key (and her very request) anonymously places a new order; it never answers hers.
+    const hers = (await order(asAlice, "alice-basket")).createOrder;
+    const replayed = (await order(gql, "alice-basket")).createOrder;
+    expect(replayed.id).not.toBe(hers.id);
+    // Using a key of hers first does not make her own order fail or answer the anonymous one.
+    const first = (await order(gql, "alice-next")).createOrder;
+    const own = (await order(asAlice, "alice-next")).createOrder;
+    expect(own.id).not.toBe(first.id);
+    expect((await order(asAlice, "alice-next")).createOrder.id).toBe(own.id);
+    // Another anonymous client (another address) with the same key gets its own order, not the first one's.
+    const elsewhere = anonymousFrom("127.0.0.2");
+    try {
+      const theirs = (await order(elsewhere.client, "alice-next")).createOrder;
+      expect([first.id, own.id]).not.toContain(theirs.id);
+      expect((await order(gql, "alice-next")).createOrder.id).toBe(first.id); // each anonymous client's retry still works
+    } finally {
+      await elsewhere.close();
+    }
+    expect(await stockOf(productId)).toBe(5);
+  });
+
+  /** A GraphQL client whose connections come from another loopback address: another anonymous client, to the gateway. */
+  const anonymousFrom = (localAddress: string) => {
+    const dispatcher = new Agent({ localAddress });
+    const client = new GraphQLClient(platform.gatewayUrl, {
+      fetch: ((input: string, init: RequestInit) =>
+        undiciFetch(input, { ...init, dispatcher } as never)) as unknown as typeof fetch,
+    });
+    return { client, close: () => dispatcher.close() };
+  };
 
   test("keys are kept for the retention period; older settled ones are cleared by recovery's housekeeping", async () => {
     const userId = await registerUser(gql);
@@ -128,19 +177,21 @@ describe.each(BACKENDS)("idempotency keys (%s)", (backend) => {
     const post = (headers: Record<string, string>, payload: unknown = body) =>
       rest.call("POST", "/api/orders", { body: payload, headers });
 
-    const first = await post({ "Idempotency-Key": "order-1" });
+    // Both ports' stories come from one anonymous client (one address), whose keys share one scope.
+    const key = `order-1 on ${port}`;
+    const first = await post({ "Idempotency-Key": key });
     expect(first.status).toBe(201);
-    expect(await post({ "Idempotency-Key": "order-1" })).toMatchObject({ status: 201, body: first.body });
+    expect(await post({ "Idempotency-Key": key })).toMatchObject({ status: 201, body: first.body });
     expect(await stockOf(productId)).toBe(8);
     expect(
-      await post({ "Idempotency-Key": "order-1" }, { ...body, items: [{ product_id: Number(productId), quantity: 3 }] }),
+      await post({ "Idempotency-Key": key }, { ...body, items: [{ product_id: Number(productId), quantity: 3 }] }),
     ).toMatchObject({ status: 422, body: { error: "This idempotency key was already used for a different order" } });
     expect((await post({ "Idempotency-Key": "x".repeat(256) })).status).toBe(400);
     expect(await stockOf(productId)).toBe(8);
     // Any key the orders subgraph takes, spaces inside included, as long as a header can carry it.
-    const spaced = await post({ "Idempotency-Key": "basket 42 / try 1" });
+    const spaced = await post({ "Idempotency-Key": `basket 42 / try 1 / ${port}` });
     expect(spaced.status).toBe(201);
-    expect(await post({ "Idempotency-Key": "basket 42 / try 1" })).toMatchObject({ status: 201, body: spaced.body });
+    expect(await post({ "Idempotency-Key": `basket 42 / try 1 / ${port}` })).toMatchObject({ status: 201, body: spaced.body });
     expect(await stockOf(productId)).toBe(6);
     expect((await post({})).status).toBe(201); // without a key, every call is a new order
     expect(await stockOf(productId)).toBe(4);

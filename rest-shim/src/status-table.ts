@@ -18,6 +18,8 @@ const STATUS_BY_CODE: Readonly<Record<string, number>> = {
   [ErrorCode.ALREADY_EXISTS]: 409,
   [ErrorCode.OUT_OF_STOCK]: 409,
   [ErrorCode.ILLEGAL_STATUS_MOVE]: 409,
+  // Nothing applied; the same call may be sent again (with a Retry-After header, routing.ts).
+  [ErrorCode.CONFLICT]: 409,
   // With a Retry-After header (routing.ts).
   [ErrorCode.TOO_MANY_REQUESTS]: 429,
   [ErrorCode.IDEMPOTENCY_KEY_REUSED]: 422,
@@ -25,6 +27,7 @@ const STATUS_BY_CODE: Readonly<Record<string, number>> = {
   [ErrorCode.RESPONSE_TOO_LARGE]: 422,
   // Not a failure: the request is recorded and finishes by itself (the body is a message, not an error).
   [ErrorCode.ACCEPTED_PENDING]: 202,
+  // With a Retry-After header when the platform knows the wait (a database failure: routing.ts).
   [ErrorCode.SERVICE_UNAVAILABLE]: 503,
   [ErrorCode.INTERNAL_SERVER_ERROR]: 500,
 };

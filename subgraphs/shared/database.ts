@@ -56,6 +56,9 @@ v8.setFlagsFromString("--liftoff-only");
  */
 const EMBEDDED_SERVER_SETTINGS = ["-c", "shared_buffers=16MB"];
 
+/** Prisma's default wait for a transaction's connection (`maxWait`); plain statements wait as long. */
+const POOL_WAIT_MS = 2_000;
+
 export async function openDatabase<Client extends PrismaLike>(options: OpenDatabaseOptions<Client>): Promise<Database<Client>> {
   const { config, migrationsDir, logger, metrics } = options;
   let adapter: SqlDriverAdapterFactory;
@@ -70,7 +73,10 @@ export async function openDatabase<Client extends PrismaLike>(options: OpenDatab
       await migrationClient.end();
     }
     // Our own pool (PrismaPg would make one too) so that its use can be watched.
-    const pool = new pg.Pool({ connectionString: config.url });
+    // A statement waits for a free connection as long as Prisma lets a transaction wait for one (its maxWait, 2 s),
+    // not for ever: a queue of requests on a busy pool then answers SERVICE_UNAVAILABLE, retryable, rather than
+    // running past the gateway's timeout.
+    const pool = new pg.Pool({ connectionString: config.url, max: config.poolSize, connectionTimeoutMillis: POOL_WAIT_MS });
     metrics.gauge("db_pool_connections", "Database connections of the pool, by state", ["state"], (gauge) => {
       gauge.set({ state: "total" }, pool.totalCount);
       gauge.set({ state: "idle" }, pool.idleCount);
@@ -81,6 +87,13 @@ export async function openDatabase<Client extends PrismaLike>(options: OpenDatab
     // only while its client is connected; this listener also covers start-up and shutdown, so that no such event
     // is ever unheard (which would stop the process), and operators see it in the log.
     pool.on("error", (error) => logger.warn({ err: error }, "the database ended an idle connection; the pool opens a new one"));
+    // A connection the server ends while it is checked out but between two statements (say, PrismaPg's transaction
+    // released after its COMMIT) has no listener of the pool's or Prisma's: without this one the 'error' event would
+    // stop the process (test/orders-database-faults.e2e.test.ts). The statement that next uses it fails, and is
+    // answered as a database failure (database-errors.ts).
+    pool.on("connect", (client) =>
+      client.on("error", (error) => logger.warn({ err: error }, "the database ended a connection in use")),
+    );
     adapter = new PrismaPg(pool);
     closeDriver = () => pool.end();
   } else {

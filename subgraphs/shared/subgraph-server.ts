@@ -8,6 +8,7 @@ import {
 } from "@apollo/server/plugin/disabled";
 import { unwrapResolverError } from "@apollo/server/errors";
 import { buildSubgraphSchema } from "@apollo/subgraph";
+import type { GraphQLFormattedError } from "graphql";
 import type { GraphQLResolverMap } from "@apollo/subgraph/dist/schema-helper";
 import { expressMiddleware } from "@as-integrations/express5";
 import type { DocumentNode } from "graphql";
@@ -17,6 +18,7 @@ import type { Logger } from "../../lib/logger";
 import type { PlatformSecrets } from "../../lib/secrets";
 import { DomainError, isPublicErrorCode, maskUnexpectedErrors } from "../../lib/errors";
 import type { SecuritySettings } from "../../lib/config";
+import { databaseFailureError, databaseFailureOf } from "./database-errors";
 import { inputGuard } from "./input-guard";
 import { hasServiceCredential, readRequestIdentity, type RequestIdentity } from "./request-identity";
 import { graphqlMetricsPlugin } from "../../lib/observability/graphql-metrics";
@@ -69,7 +71,7 @@ export async function startSubgraph<Context extends object>(options: SubgraphOpt
       logUnexpectedErrors(logger),
       graphqlMetricsPlugin(options.metrics, knownOperationNames(name)),
     ],
-    formatError: maskUnexpectedErrors,
+    formatError: (formatted, error) => maskUnexpectedErrors(answerDatabaseFailure(formatted, error)),
   });
   let server: RunningServer | undefined;
   let metricsServer: RunningServer | undefined;
@@ -132,16 +134,35 @@ function buildApp<Context extends object>(apollo: ApolloServer<Context>, options
   return app;
 }
 
+/** Errors met while running a mutation: a write whose connection broke may have committed (answerDatabaseFailure). */
+const mutationErrors = new WeakSet<object>();
+
+/**
+ * A database failure no resolver turned into an answer of its own becomes
+ * SERVICE_UNAVAILABLE or CONFLICT with `retryable` (database-errors.ts), never
+ * an INTERNAL_SERVER_ERROR: retryable for a read, and for a write only when
+ * it is known not applied. Services whose writes are idempotent (orders'
+ * keyed placements and status moves) say so themselves.
+ */
+function answerDatabaseFailure(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
+  if (isPublicErrorCode(formatted.extensions?.code)) return formatted;
+  const answer = databaseFailureError(unwrapResolverError(error), !(error instanceof Object && mutationErrors.has(error)));
+  return answer ? { message: answer.message, path: formatted.path, extensions: answer.extensions } : formatted;
+}
+
 function logUnexpectedErrors(logger: Logger): ApolloServerPlugin {
   return {
     async requestDidStart() {
       return {
-        async didEncounterErrors({ errors }) {
+        // Runs before the errors are formatted, with the same error objects.
+        async didEncounterErrors({ errors, operation }) {
           for (const error of errors) {
+            if (operation?.operation === "mutation") mutationErrors.add(error);
             const original = unwrapResolverError(error);
-            if (!(original instanceof DomainError) && !isPublicErrorCode(error.extensions?.code)) {
-              logger.error({ err: original }, "unexpected error while resolving");
-            }
+            if (original instanceof DomainError || isPublicErrorCode(error.extensions?.code)) continue;
+            if (databaseFailureOf(original))
+              logger.warn({ err: original }, "the database failed a request; answered as retryable where safe");
+            else logger.error({ err: original }, "unexpected error while resolving");
           }
         },
       };

@@ -3,7 +3,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import pg from "pg";
-import { SUBGRAPH_NAMES, type DatabaseConfig, type SubgraphName } from "../../lib/config";
+import { readEnv, SUBGRAPH_NAMES, type DatabaseConfig, type SubgraphName } from "../../lib/config";
 
 /**
  * The two database backends every end-to-end suite runs on: embedded PGlite,
@@ -49,7 +49,10 @@ export async function createTestDatabases(backend: Backend): Promise<TestDatabas
     await admin.end();
   }
   const configs = Object.fromEntries(
-    SUBGRAPH_NAMES.map((name) => [name, { kind: "postgres", url: databaseUrl(`${prefix}_${name}`) }]),
+    SUBGRAPH_NAMES.map((name) => [
+      name,
+      { kind: "postgres", url: databaseUrl(`${prefix}_${name}`), poolSize: readEnv({}).DATABASE_POOL_SIZE },
+    ]),
   );
   return {
     configs: configs as Record<SubgraphName, DatabaseConfig>,

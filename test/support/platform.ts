@@ -132,6 +132,7 @@ export async function startTestPlatform(
     startOrdersSubgraph(settings("orders", { ...urls, products: productsForOrders }), {
       recoveryIntervalSeconds: "off",
       idempotencyRetentionHours: 24,
+      lockTimeoutMs: platformEnv.ORDERS_LOCK_TIMEOUT_MS,
       events: orderEventsSettingsOf(platformEnv),
     }),
   );

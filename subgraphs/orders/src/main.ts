@@ -10,6 +10,7 @@ runService(settings.logger, () =>
   startOrdersSubgraph(settings, {
     recoveryIntervalSeconds: env.ORDERS_RECOVERY_INTERVAL_SECONDS,
     idempotencyRetentionHours: env.ORDERS_IDEMPOTENCY_RETENTION_HOURS,
+    lockTimeoutMs: env.ORDERS_LOCK_TIMEOUT_MS,
     events: orderEventsSettingsOf(env),
   }),
 );

@@ -8,6 +8,8 @@ export interface OrderCounters {
   cancelled: Counter;
   /** Stock given back by the recovery worker ("recovery"): cancelled orders' whose release was pending, and reservations no order holds. */
   reservationsReleased: Counter<"by">;
+  /** Standing orders found with their reservation released at products (counted each time recovery meets one). */
+  reservationsLost: Counter;
 }
 
 export function orderCounters(metrics: ServiceMetrics): OrderCounters {
@@ -19,6 +21,10 @@ export function orderCounters(metrics: ServiceMetrics): OrderCounters {
       "shop_stock_reservations_released_total",
       "Stock reservations given back by the orders service, by what released them",
       ["by"],
+    ),
+    reservationsLost: metrics.counter(
+      "shop_orders_reservation_lost_total",
+      "Times recovery found a standing order whose stock reservation products has released (its units on sale again): alert on any",
     ),
   };
 }

@@ -2,6 +2,7 @@ import crypto from "node:crypto";
 import { Prisma, type OrderPlacement } from "../../../prisma/orders/generated/client/client";
 import { DomainError, ErrorCode } from "../../../lib/errors";
 import type { Logger } from "../../../lib/logger";
+import { retryOnDatabaseFailure } from "../../shared/database-errors";
 import type { OrdersPrisma } from "./database";
 import { placedEventAwaitingOrderId, type OrderEvent } from "./order-events";
 import { confirmOrderStock } from "./order-stock";
@@ -26,7 +27,7 @@ export interface OrderLine {
 export interface PlacementRequest {
   userId: number;
   lines: OrderLine[];
-  /** Whose key it is: the signed-in user, else the order's user. */
+  /** Whose key it is (idempotencyScopeOf in order.service.ts): the signed-in user, else the anonymous client's address. */
   idempotencyScope: string;
   idempotencyKey: string | null;
 }
@@ -99,33 +100,38 @@ export class OrderPlacements {
 
   private async record(request: PlacementRequest, requestHash: string): Promise<OrderPlacement> {
     const { idempotencyScope, idempotencyKey } = request;
+    const placements = this.deps.prisma.orderPlacement;
     const byKey = () =>
-      this.deps.prisma.orderPlacement.findUnique({
+      placements.findUnique({
         where: { idempotencyScope_idempotencyKey: { idempotencyScope, idempotencyKey: idempotencyKey! } },
       });
     if (idempotencyKey) {
-      const existing = await byKey();
+      const existing = await retryOnDatabaseFailure(byKey);
       if (existing) return existing;
     }
-    try {
-      return await this.deps.prisma.orderPlacement.create({
-        data: {
-          reservationId: crypto.randomUUID(),
-          idempotencyScope,
-          idempotencyKey,
-          requestHash,
-          userId: request.userId,
-          lines: request.lines as unknown as Prisma.InputJsonValue,
-        },
-      });
-    } catch (error) {
-      // The same key recorded concurrently: both requests drive that one placement.
-      if (idempotencyKey && error instanceof Prisma.PrismaClientKnownRequestError && error.code === "P2002") {
-        const existing = await byKey();
+    // Chosen before the insert, so an insert that committed but whose answer was lost is found by its id when tried again.
+    const reservationId = crypto.randomUUID();
+    return retryOnDatabaseFailure(async () => {
+      try {
+        return await placements.create({
+          data: {
+            reservationId,
+            idempotencyScope,
+            idempotencyKey,
+            requestHash,
+            userId: request.userId,
+            lines: request.lines as unknown as Prisma.InputJsonValue,
+          },
+        });
+      } catch (error) {
+        if (!(error instanceof Prisma.PrismaClientKnownRequestError && error.code === "P2002")) throw error;
+        // An earlier try of this very insert committed, or the same key was recorded concurrently: either way
+        // there is one placement, and this request drives it.
+        const existing = (await placements.findUnique({ where: { reservationId } })) ?? (idempotencyKey ? await byKey() : null);
         if (existing) return existing;
+        throw error;
       }
-      throw error;
-    }
+    });
   }
 
   private async reserve(placement: OrderPlacement): Promise<OrderPlacement> {
@@ -133,10 +139,13 @@ export class OrderPlacements {
     try {
       reserved = await this.deps.products.reserveStock(placement.reservationId, placement.lines as unknown as OrderLine[]);
     } catch (error) {
-      if (error instanceof DomainError && REFUSALS.has(error.code)) return this.refuse(placement, error);
+      if (error instanceof DomainError && REFUSALS.has(error.code)) {
+        return retryOnDatabaseFailure(() => this.refuse(placement, error));
+      }
       throw error;
     }
-    return this.recordOrder(placement, reserved);
+    // The statement is a compare-and-set: trying it again after a lost connection records the order once.
+    return retryOnDatabaseFailure(() => this.recordOrder(placement, reserved));
   }
 
   /**
@@ -170,13 +179,14 @@ export class OrderPlacements {
    */
   private async confirm(placement: OrderPlacement, recordedNow: boolean): Promise<void> {
     const orderId = placement.orderId!;
-    const order = recordedNow
-      ? { id: orderId, stockReservationId: placement.reservationId, stockState: "reserved" as const }
-      : await this.deps.prisma.order.findUniqueOrThrow({ where: { id: orderId } });
-    if (order.stockState !== "reserved") return;
-    await confirmOrderStock(this.deps, order).catch((error: unknown) => {
+    try {
+      const order = recordedNow
+        ? { id: orderId, stockReservationId: placement.reservationId, stockState: "reserved" as const }
+        : await this.deps.prisma.order.findUniqueOrThrow({ where: { id: orderId } });
+      if (order.stockState === "reserved") await confirmOrderStock(this.deps, order);
+    } catch (error) {
       this.deps.logger.warn({ err: error, orderId }, "could not confirm an order's stock reservation; recovery will");
-    });
+    }
   }
 
   /** awaiting_stock → rejecting, keeping the refusal to answer retries with. */

@@ -1,10 +1,11 @@
 import { DomainError, ErrorCode } from "../../../lib/errors";
 import type { Logger } from "../../../lib/logger";
+import type { PlacementState, StockState } from "../../../prisma/orders/generated/client/client";
 import type { OrdersPrisma } from "./database";
 import { UNSETTLED_PLACEMENT_STATES, UNSETTLED_STOCK_STATES } from "./order-lifecycle";
 import type { OrderPlacements } from "./order-placement";
 import type { OrderCounters } from "./order-metrics";
-import { confirmOrderStock, releaseOrderStockCounted } from "./order-stock";
+import { confirmOrderStock, releaseOrderStockCounted, ReservationLostError } from "./order-stock";
 import type { ProductsClient } from "./products.client";
 
 /**
@@ -86,7 +87,9 @@ export async function recoverOnce(deps: RecoveryDeps): Promise<RecoveryReport> {
   const releasedByRecovery = report.released + report.releasedOrphans;
   if (releasedByRecovery) deps.counters.reservationsReleased.inc({ by: "recovery" }, releasedByRecovery);
   const cutoff = new Date(Date.now() - deps.idempotencyRetentionHours * 3600_000);
-  await deps.prisma.orderPlacement.deleteMany({ where: { state: { in: ["placed", "rejected"] }, createdAt: { lt: cutoff } } });
+  await deps.prisma.orderPlacement
+    .deleteMany({ where: { state: { in: ["placed", "rejected"] }, createdAt: { lt: cutoff } } })
+    .catch((error: unknown) => deps.logger.warn({ err: error }, "could not delete old placements; the next run will"));
   return report;
 }
 
@@ -131,7 +134,7 @@ async function settleOrderStock(deps: RecoveryDeps, report: RecoveryReport): Pro
         else report.unfinished += 1;
       } catch (error) {
         giveUpIfUnavailable(error);
-        deps.logger.warn({ err: error, orderId: order.id }, "recovery could not settle an order's stock yet");
+        logUnsettled(deps, error, { orderId: order.id }, "recovery could not settle an order's stock yet");
         report.unfinished += 1;
       }
     }
@@ -140,48 +143,101 @@ async function settleOrderStock(deps: RecoveryDeps, report: RecoveryReport): Pro
   }
 }
 
+/**
+ * Products' held reservations, each decided from one view of this database: a
+ * single statement (so one snapshot) joins each id to its order and its
+ * placement. Two separate reads could straddle the commit that records an
+ * order (placement placed and order inserted together): the first would see
+ * no order, the second a placement already placed, and the reservation of a
+ * standing order would look abandoned.
+ */
 async function settleHeldReservations(deps: RecoveryDeps, report: RecoveryReport): Promise<void> {
   let after: string | null = null;
   for (;;) {
     const held = await deps.products.unsettledStockReservations(BATCH, after);
     if (held.length === 0) return;
-    const [orders, placements] = await Promise.all([
-      deps.prisma.order.findMany({ where: { stockReservationId: { in: held } } }),
-      deps.prisma.orderPlacement.findMany({ where: { reservationId: { in: held } } }),
-    ]);
-    const orderOf = new Map(orders.map((order) => [order.stockReservationId, order]));
-    const placementOf = new Map(placements.map((placement) => [placement.reservationId, placement]));
-    for (const reservationId of held) {
-      const order = orderOf.get(reservationId);
-      const placement = placementOf.get(reservationId);
+    for (const view of await heldReservationsView(deps.prisma, held)) {
+      const { reservationId } = view;
       try {
-        if (order?.stockState === "reserved") {
-          if ((await confirmOrderStock(deps, order)) === "confirmed") report.confirmed += 1;
-        } else if (order?.stockState === "confirmed") {
-          // Recorded as confirmed here, so products confirmed it once: repeating is harmless.
-          await deps.products.confirmStockReservation(reservationId);
-          report.confirmed += 1;
-        } else if (order?.stockState === "release_pending") {
-          countRelease(report, await releaseOrderStockCounted(deps, order));
-        } else if (!order && placement && UNSETTLED_PLACEMENT_STATES.includes(placement.state)) {
-          // Taken while step 1 ran: drive it like step 1 does.
-          const driven = await deps.placements.drive(placement);
-          if (driven.state === "placed") report.placed += 1;
-          else if (driven.state === "rejected") report.rejected += 1;
-          else report.unfinished += 1;
-        } else {
-          // No order holds it (cancelled and released, refused, or never an order's).
-          if (await deps.products.releaseStock(reservationId)) report.releasedOrphans += 1;
-          else report.alreadySettled += 1;
-        }
+        await settleHeldReservation(deps, report, view);
       } catch (error) {
         giveUpIfUnavailable(error);
-        deps.logger.warn({ err: error, reservationId }, "recovery could not settle a held reservation yet");
+        logUnsettled(deps, error, { reservationId }, "recovery could not settle a held reservation yet");
         report.unfinished += 1;
       }
     }
     if (held.length < BATCH) return;
     after = held[held.length - 1];
+  }
+}
+
+/** What this database holds for a reservation id, read in one statement. */
+interface HeldReservationView {
+  reservationId: string;
+  orderId: number | null;
+  stockState: StockState | null;
+  placementState: PlacementState | null;
+}
+
+function heldReservationsView(prisma: OrdersPrisma, held: string[]): Promise<HeldReservationView[]> {
+  return prisma.$queryRaw<HeldReservationView[]>`
+    SELECT "h"."id"::text AS "reservationId", "o"."id" AS "orderId", "o"."stock_state"::text AS "stockState",
+      "p"."state"::text AS "placementState"
+    FROM unnest(${held}::uuid[]) WITH ORDINALITY AS "h"("id", "position")
+    LEFT JOIN "orders" "o" ON "o"."stock_reservation_id" = "h"."id"
+    LEFT JOIN "order_placements" "p" ON "p"."reservation_id" = "h"."id"
+    ORDER BY "h"."position"`;
+}
+
+async function settleHeldReservation(deps: RecoveryDeps, report: RecoveryReport, view: HeldReservationView): Promise<void> {
+  const { reservationId, orderId, stockState, placementState } = view;
+  if (orderId !== null && stockState !== null) {
+    const order = { id: orderId, stockReservationId: reservationId, stockState };
+    if (stockState === "reserved") {
+      if ((await confirmOrderStock(deps, order)) === "confirmed") report.confirmed += 1;
+    } else if (stockState === "confirmed") {
+      // Recorded as confirmed here, so products confirmed it once: repeating is harmless.
+      await deps.products.confirmStockReservation(reservationId);
+      report.confirmed += 1;
+    } else if (stockState === "release_pending") {
+      countRelease(report, await releaseOrderStockCounted(deps, order));
+    } else {
+      // The order's stock is released here (final): the order no longer stands on it.
+      await releaseOrphan(deps, report, reservationId);
+    }
+  } else if (placementState === "awaiting_stock" || placementState === "rejecting") {
+    // Taken while step 1 ran: drive it like step 1 does (reserving again is idempotent, recording the order a compare-and-set).
+    const placement = await deps.prisma.orderPlacement.findUniqueOrThrow({ where: { reservationId } });
+    const driven = await deps.placements.drive(placement);
+    if (driven.state === "placed") report.placed += 1;
+    else if (driven.state === "rejected") report.rejected += 1;
+    else report.unfinished += 1;
+  } else if (placementState === "placed") {
+    // Placed without its order cannot be seen in one snapshot (both are written by one statement). Never release it.
+    throw new Error(`placement ${reservationId} is placed but its order was not seen; left for the next run`);
+  } else {
+    // Refused (rejected), or no record at all: orders records a placement before it asks for stock and deletes
+    // one only once final, so no order stands on this reservation and no placement will place one.
+    await releaseOrphan(deps, report, reservationId);
+  }
+}
+
+async function releaseOrphan(deps: RecoveryDeps, report: RecoveryReport, reservationId: string): Promise<void> {
+  if (await deps.products.releaseStock(reservationId)) report.releasedOrphans += 1;
+  else report.alreadySettled += 1;
+}
+
+/**
+ * A standing order whose reservation products has released is the one state
+ * recovery cannot settle by itself: its units are on sale again. It is logged
+ * as an error and counted every run that meets it, for a person to act on.
+ */
+function logUnsettled(deps: RecoveryDeps, error: unknown, record: Record<string, unknown>, message: string): void {
+  if (error instanceof ReservationLostError) {
+    deps.counters.reservationsLost.inc();
+    deps.logger.error({ err: error, ...record }, "a standing order's stock reservation is released at products");
+  } else {
+    deps.logger.warn({ err: error, ...record }, message);
   }
 }
 

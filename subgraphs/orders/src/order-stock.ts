@@ -21,13 +21,22 @@ export async function confirmOrderStock(deps: OrderStockDeps, order: OrderStock)
   if (order.stockState !== "reserved") return order.stockState;
   const confirmed = await deps.products.confirmStockReservation(order.stockReservationId);
   if (!confirmed) {
-    // Released: by a cancel that overtook this confirm (then the order has moved on), or by nothing
-    // this code does for a reserved order; leave that for a person to see.
+    // Released: by a cancel that overtook this confirm (then the order has moved on, read after products'
+    // answer so that a cancel committed before it is seen), or by nothing this code does for a reserved order;
+    // leave that for a person to see.
     const now = await deps.prisma.order.findUniqueOrThrow({ where: { id: order.id }, select: { stockState: true } });
     if (now.stockState !== "reserved") return now.stockState;
-    throw new Error(`stock reservation ${order.stockReservationId} of order ${order.id} is released at products`);
+    throw new ReservationLostError(order);
   }
   return moveStock(deps.prisma, order.id, "reserved", "confirmed");
+}
+
+/** A standing order whose reservation products has released: its units are on sale again (docs/orders.md). */
+export class ReservationLostError extends Error {
+  constructor(order: OrderStock) {
+    super(`stock reservation ${order.stockReservationId} of order ${order.id} is released at products`);
+    this.name = "ReservationLostError";
+  }
 }
 
 /** release_pending → released. Returns the order's stock state afterwards. */

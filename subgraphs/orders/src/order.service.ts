@@ -1,3 +1,4 @@
+import crypto from "node:crypto";
 import DataLoader from "dataloader";
 import { z } from "zod";
 import {
@@ -9,7 +10,9 @@ import {
 } from "../../../prisma/orders/generated/client/client";
 import type { Logger } from "../../../lib/logger";
 import { badInput, DomainError, ErrorCode, notFound } from "../../../lib/errors";
+import { DATABASE_RETRY_AFTER_SECONDS, databaseFailureError, retryOnDatabaseFailure } from "../../shared/database-errors";
 import { toIntId } from "../../shared/ids";
+import type { RequestIdentity } from "../../shared/request-identity";
 import { parseInput } from "../../shared/validation";
 import type { OrdersPrisma } from "./database";
 import { recordOrderEvent } from "./order-events";
@@ -66,6 +69,38 @@ export interface OrderServiceDeps {
   counters: OrderCounters;
   /** Called once a transaction that wrote an order event has committed: wakes the relay. */
   eventsRecorded(): void;
+  /** ORDERS_LOCK_TIMEOUT_MS: how long a status move waits for another move on the same order. */
+  lockTimeoutMs: number;
+}
+
+/** How many times a status move looks again after another move won the race on the same order. */
+const MOVE_ATTEMPTS = 3;
+
+/** The scope recorded for a placement with no key and no caller to scope by: without a key, nothing looks it up. */
+const ANONYMOUS_SCOPE = "none";
+
+/**
+ * Whose idempotency key it is, so that keys of different callers never meet
+ * (docs/orders.md, "Idempotency keys"): the signed-in user; else, for an
+ * anonymous caller (open mode), the client's address as the gateway saw it,
+ * hashed (no address is stored) and prefixed so that it can never equal a
+ * user's scope. Null when there is no caller to scope by.
+ */
+export function idempotencyScopeOf(caller: RequestIdentity): string | null {
+  const { principal, clientAddress } = caller;
+  if (principal.kind === "user") return `user:${principal.userId}`;
+  if (principal.kind === "service") return "service";
+  if (!clientAddress) return null;
+  return `anonymous:${crypto.createHash("sha256").update(clientAddress).digest("hex")}`;
+}
+
+/** Runs a mutation's work; a database failure it meets becomes the retryable (or not) answer database-errors.ts gives. */
+async function answerDatabaseFailure<Result>(retrySafe: boolean, work: () => Promise<Result>): Promise<Result> {
+  try {
+    return await work();
+  } catch (error) {
+    throw databaseFailureError(error, retrySafe) ?? error;
+  }
 }
 
 /** Built per request, so its loaders batch and cache within one request only. */
@@ -99,13 +134,17 @@ export class OrderService {
 
   /**
    * Places an order (see order-placement.ts). The idempotency key belongs to
-   * the caller: the signed-in user when there is one, else the order's user.
+   * the caller (idempotencyScopeOf). An order that was placed is answered as
+   * placed: its steps, and reading it back, are tried again when the database
+   * drops a connection. A database failure before anything is known recorded
+   * answers SERVICE_UNAVAILABLE, retryable when the call is keyed (the same
+   * key finds whatever was recorded).
    */
   async create(
     userIdInput: string,
     itemsInput: { productId: string; quantity: number }[],
     idempotencyKeyInput: string | null | undefined,
-    callerId: string | null,
+    caller: RequestIdentity,
   ): Promise<OrderWithItems> {
     const userId = toIntId(userIdInput, "userId");
     const lines = parseInput(OrderLines, itemsInput).map((item) => ({
@@ -113,47 +152,79 @@ export class OrderService {
       quantity: item.quantity,
     }));
     const idempotencyKey = idempotencyKeyInput == null ? null : parseInput(IdempotencyKey, idempotencyKeyInput);
+    const idempotencyScope = idempotencyScopeOf(caller);
+    if (idempotencyKey && !idempotencyScope) {
+      throw badInput("An idempotency key needs a caller it belongs to: sign in, or call through the gateway");
+    }
     if (!(await this.deps.users.userExists(userId))) throw notFound(`User ${userId} not found`, { userId: String(userId) });
-    const orderId = await this.deps.placements.place({
-      userId,
-      lines,
-      idempotencyScope: `user:${callerId ?? userId}`,
-      idempotencyKey,
-    });
-    return (await this.findById(orderId))!;
+    const orderId = await answerDatabaseFailure(idempotencyKey !== null, () =>
+      this.deps.placements.place({ userId, lines, idempotencyScope: idempotencyScope ?? ANONYMOUS_SCOPE, idempotencyKey }),
+    );
+    try {
+      return await retryOnDatabaseFailure(() =>
+        this.deps.prisma.order.findUniqueOrThrow({ where: { id: orderId }, ...IN_ONE_QUERY }),
+      );
+    } catch (error) {
+      this.deps.logger.warn({ err: error, orderId }, "an order was placed but could not be read back");
+      throw new DomainError(
+        ErrorCode.ACCEPTED_PENDING,
+        `The order is placed (order ${orderId}) but could not be read back just now; it shows among the user's orders.`,
+        { orderId: String(orderId) },
+      );
+    }
   }
 
   /**
    * Moves an order to `status`, once: the move and its history line are one
-   * transaction, conditional on the status that was checked, so it either
-   * happened (success) or did not (an error). A cancel records that the stock
-   * is to be given back in the same transaction (and every move its order
-   * event, docs/events.md), then asks products; if that
-   * does not answer, the cancel still stands and the answer says the release
-   * is pending (ACCEPTED_PENDING); recovery finishes it. Repeating a cancel
-   * retries a pending release.
+   * transaction, conditional on the status that was checked. A cancel records
+   * that the stock is to be given back in the same transaction (and every move
+   * its order event, docs/events.md), then asks products; if that does not
+   * answer, the cancel still stands and the answer says the release is pending
+   * (ACCEPTED_PENDING); recovery finishes it. Moves are idempotent (moving to
+   * the status the order has changes nothing, and repeating a cancel retries a
+   * pending release), so any error here means sending the same move again is
+   * safe: a database failure answers SERVICE_UNAVAILABLE or CONFLICT with
+   * retryable: true, even when its connection broke after the COMMIT.
+   * `authorize` is the caller's policy, asked with the order as it is now.
    */
-  async updateStatus(id: number, status: OrderStatus): Promise<OrderWithItems> {
-    let order = await this.moveStatus(id, status);
-    if (order.stockState === "release_pending") {
-      try {
-        order = { ...order, stockState: await releaseOrderStock(this.deps, order) };
-      } catch (error) {
-        this.deps.logger.warn({ err: error, orderId: id }, "a cancelled order's stock is not given back yet; recovery will");
-        throw new DomainError(
-          ErrorCode.ACCEPTED_PENDING,
-          "The order is cancelled; its stock is being given back and the order shows this as its pending step",
-          { orderId: String(id), pendingStep: "RELEASE_STOCK" },
-        );
+  async updateStatus(
+    id: number,
+    status: OrderStatus,
+    authorize: (order: OrderWithItems | null) => void,
+  ): Promise<OrderWithItems> {
+    return answerDatabaseFailure(true, async () => {
+      authorize(await this.findById(id));
+      let order = await this.moveStatus(id, status);
+      if (order.stockState === "release_pending") {
+        try {
+          order = { ...order, stockState: await releaseOrderStock(this.deps, order) };
+        } catch (error) {
+          this.deps.logger.warn({ err: error, orderId: id }, "a cancelled order's stock is not given back yet; recovery will");
+          throw new DomainError(
+            ErrorCode.ACCEPTED_PENDING,
+            "The order is cancelled; its stock is being given back and the order shows this as its pending step",
+            { orderId: String(id), pendingStep: "RELEASE_STOCK" },
+          );
+        }
       }
-    }
-    return order;
+      return order;
+    });
   }
 
   private async moveStatus(id: number, status: OrderStatus): Promise<OrderWithItems> {
-    for (;;) {
+    // Each lost race means another move applied; after a few, the caller hears CONFLICT rather than waiting on.
+    for (let attempt = 1; ; attempt++) {
+      if (attempt > MOVE_ATTEMPTS) {
+        throw new DomainError(ErrorCode.CONFLICT, "The order is being changed by other requests; send the same move again.", {
+          retryable: true,
+          retryAfterSeconds: DATABASE_RETRY_AFTER_SECONDS,
+        });
+      }
       let movedHere = false;
       const result = await this.deps.prisma.$transaction(async (tx) => {
+        // Another move on this order holds its row: wait this long, not for ever, so that a queue of moves on one
+        // order cannot hold the pool's connections; lock_not_available then answers CONFLICT, retryable.
+        await tx.$executeRaw`SELECT set_config('lock_timeout', ${`${this.deps.lockTimeoutMs}ms`}, true)`;
         const order = await tx.order.findUnique({ where: { id }, ...IN_ONE_QUERY });
         if (!order) throw notFound("Order not found");
         assertStatusMove(order.status, status);

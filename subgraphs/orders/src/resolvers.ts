@@ -28,14 +28,11 @@ export const resolvers: Resolvers = {
         userId,
         items.map((item) => ({ productId: item.productId, quantity: item.quantity })),
         idempotencyKey,
-        context.principal.kind === "user" ? String(context.principal.userId) : null,
+        context,
       );
     },
-    updateOrderStatus: async (_root, { id, status }, context) => {
-      const orderId = toIntId(id);
-      orderPolicy.assertMayMove(context, await context.orders.findById(orderId), status);
-      return context.orders.updateStatus(orderId, status);
-    },
+    updateOrderStatus: (_root, { id, status }, context) =>
+      context.orders.updateStatus(toIntId(id), status, (order) => orderPolicy.assertMayMove(context, order, status)),
   },
   Order: {
     __resolveReference: async (reference, context) => {

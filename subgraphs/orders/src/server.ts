@@ -24,11 +24,11 @@ export interface OrdersOptions {
   /** How often the recovery worker runs (it also runs at start); "off" leaves it to `recover()` (tests). */
   recoveryIntervalSeconds: number | "off";
   idempotencyRetentionHours: number;
+  /** ORDERS_LOCK_TIMEOUT_MS. */
+  lockTimeoutMs: number;
   /** Where order events are published (docs/events.md); undefined: they stay in the outbox. */
   events?: OrderEventsSettings;
 }
-
-export const DEFAULT_ORDERS_OPTIONS: OrdersOptions = { recoveryIntervalSeconds: 30, idempotencyRetentionHours: 24 };
 
 export interface OrdersSubgraph extends RunningServer {
   database: OrdersDatabase;
@@ -38,10 +38,7 @@ export interface OrdersSubgraph extends RunningServer {
   eventRelay: OrderEventRelay | null;
 }
 
-export async function startOrdersSubgraph(
-  settings: SubgraphSettings,
-  options: OrdersOptions = DEFAULT_ORDERS_OPTIONS,
-): Promise<OrdersSubgraph> {
+export async function startOrdersSubgraph(settings: SubgraphSettings, options: OrdersOptions): Promise<OrdersSubgraph> {
   const metrics = new ServiceMetrics("orders-subgraph", settings.metrics);
   const database = await openOrdersDatabase(settings.database, settings.logger, metrics);
   const counters = orderCounters(metrics);
@@ -87,7 +84,16 @@ export async function startOrdersSubgraph(
     metrics,
     createContext: (identity) => ({
       ...identity,
-      orders: new OrderService({ prisma: database.prisma, products, users, placements, logger, counters, eventsRecorded }),
+      orders: new OrderService({
+        prisma: database.prisma,
+        products,
+        users,
+        placements,
+        logger,
+        counters,
+        eventsRecorded,
+        lockTimeoutMs: options.lockTimeoutMs,
+      }),
     }),
     isHealthy: database.isHealthy,
     onStop: async () => {
