@@ -1,5 +1,11 @@
+import path from "node:path";
 import bcrypt from "bcryptjs";
+import { Piscina } from "piscina";
+import type { Counter } from "prom-client";
 import { z } from "zod";
+import { tooManyRequests } from "../../../lib/errors";
+import type { ServiceMetrics } from "../../../lib/observability/metrics";
+import type { PasswordTask } from "./password-worker";
 
 /**
  * Password hashing with bcrypt at the configured cost. bcrypt only reads the
@@ -15,25 +21,63 @@ export const PasswordSchema = z
   .refine((password) => byteLength(password) >= MIN_PASSWORD_BYTES, `must be at least ${MIN_PASSWORD_BYTES} bytes`)
   .refine((password) => byteLength(password) <= MAX_PASSWORD_BYTES, `must be at most ${MAX_PASSWORD_BYTES} bytes (UTF-8)`);
 
+/** BCRYPT_COST, BCRYPT_THREADS and BCRYPT_QUEUE (lib/config.ts). */
+export interface HashingSettings {
+  cost: number;
+  threads: number;
+  queue: number;
+}
+
+/** The worker beside this file: TypeScript under tsx and ts-jest, JavaScript once compiled (`npm run build`). */
+const WORKER_FILE = path.join(__dirname, `password-worker${path.extname(__filename)}`);
+/** Node 20's worker threads do not inherit tsx's hooks, so a TypeScript worker loads tsx's require hook itself. */
+const WORKER_EXEC_ARGV = WORKER_FILE.endsWith(".ts") ? ["--require", require.resolve("tsx/cjs")] : undefined;
+/** Piscina refuses a task with one of these when every thread is busy and the queue is full (it exports no error class). */
+const QUEUE_FULL_MESSAGES = new Set(["Task queue is at limit", "No task queue available and all Workers are busy"]);
+
 export class Passwords {
   private constructor(
-    private readonly cost: number,
+    private readonly settings: HashingSettings,
     /** Compared against when there is no account, so that an unknown email costs the same time as a wrong password. */
     private readonly dummyHash: string,
+    /**
+     * bcrypt takes a few hundred milliseconds of CPU a hash at cost 12: on the event loop, a flood of
+     * logins stalled every other request of the subgraph. The pool's queue is bounded so that a flood
+     * is refused at once rather than kept waiting past every timeout.
+     */
+    private readonly pool: Piscina<PasswordTask, string | boolean>,
+    private readonly counts: { done: Counter<"task">; refused: Counter<"task"> } | undefined,
   ) {}
 
   /**
    * The dummy is a well-formed bcrypt hash at the configured cost that no password
    * produces: comparing against it takes exactly as long as against a real one, and
    * it costs nothing to make (hashing one at start-up cost half a second of CPU).
+   * Threads start with the first task and stop after a minute idle.
    */
-  static withCost(cost: number): Passwords {
+  static start(settings: HashingSettings, metrics?: ServiceMetrics): Passwords {
+    const { cost, threads, queue } = settings;
     const dummyHash = `$2b$${String(cost).padStart(2, "0")}$Qx7pF2kLm9Rt4Vw8Yz1Bc.Dh3Gj6Np0Sq5Uv/Xa2Ce4Fg7Hi9Kl1M`;
-    return new Passwords(cost, dummyHash);
+    const pool = new Piscina<PasswordTask, string | boolean>({
+      filename: WORKER_FILE,
+      execArgv: WORKER_EXEC_ARGV,
+      minThreads: 0,
+      maxThreads: threads,
+      maxQueue: queue,
+      idleTimeout: 60_000,
+    });
+    const counts = metrics && {
+      done: metrics.counter("shop_bcrypt_tasks_total", "Password hashes and checks run by the bcrypt worker threads", ["task"]),
+      refused: metrics.counter("shop_bcrypt_refused_total", "Password hashes and checks refused for a full queue", ["task"]),
+    };
+    metrics?.gauge("shop_bcrypt_queue_size", "Password hashes and checks waiting for a bcrypt thread", [], (gauge) =>
+      gauge.set(pool.queueSize),
+    );
+    return new Passwords(settings, dummyHash, pool, counts);
   }
 
-  hash(password: string): Promise<string> {
-    return bcrypt.hash(password, this.cost);
+  async hash(password: string): Promise<string> {
+    return (await this.run({ kind: "hash", password, cost: this.settings.cost })) as string;
   }
 
   /**
@@ -42,13 +86,38 @@ export class Passwords {
    * same time as an unknown email for that account too.
    */
   needsRehash(hash: string): boolean {
-    return bcrypt.getRounds(hash) !== this.cost;
+    return bcrypt.getRounds(hash) !== this.settings.cost;
   }
 
   /** Exactly one bcrypt comparison whatever the input, so the answer's timing says nothing about the account. */
   async verify(password: string, hash: string | undefined): Promise<boolean> {
     const usable = hash !== undefined && byteLength(password) <= MAX_PASSWORD_BYTES;
-    const matches = await bcrypt.compare(password, usable ? hash : this.dummyHash);
-    return usable && matches;
+    const matches = await this.run({ kind: "compare", password, hash: usable ? hash : this.dummyHash });
+    return usable && matches === true;
+  }
+
+  /** Stops the threads (a task still running is abandoned: its caller gets an error). */
+  close(): Promise<void> {
+    return this.pool.destroy();
+  }
+
+  private async run(task: PasswordTask): Promise<string | boolean> {
+    try {
+      const result = await this.pool.run(task);
+      this.counts?.done.inc({ task: task.kind });
+      return result;
+    } catch (error) {
+      if (!(error instanceof Error && QUEUE_FULL_MESSAGES.has(error.message))) throw error;
+      this.counts?.refused.inc({ task: task.kind });
+      const wait = this.secondsToDrain();
+      throw tooManyRequests(`Too many sign-ins and registrations at once; try again in ${wait} seconds`, wait);
+    }
+  }
+
+  /** About how long the threads take to work through a full queue (at least 1 s): the Retry-After of a refusal. */
+  private secondsToDrain(): number {
+    const averageMs = this.pool.histogram.runTime.average;
+    const rounds = (this.settings.queue + this.settings.threads) / this.settings.threads;
+    return Number.isFinite(averageMs) ? Math.max(1, Math.ceil((rounds * averageMs) / 1000)) : 1;
   }
 }
