@@ -21,11 +21,12 @@ export const PasswordSchema = z
   .refine((password) => byteLength(password) >= MIN_PASSWORD_BYTES, `must be at least ${MIN_PASSWORD_BYTES} bytes`)
   .refine((password) => byteLength(password) <= MAX_PASSWORD_BYTES, `must be at most ${MAX_PASSWORD_BYTES} bytes (UTF-8)`);
 
-/** BCRYPT_COST, BCRYPT_THREADS and BCRYPT_QUEUE (lib/config.ts). */
+/** BCRYPT_COST, BCRYPT_THREADS, BCRYPT_QUEUE and BCRYPT_TIMEOUT_MS (lib/config.ts). */
 export interface HashingSettings {
   cost: number;
   threads: number;
   queue: number;
+  timeoutMs: number;
 }
 
 /** The worker beside this file: TypeScript under tsx and ts-jest, JavaScript once compiled (`npm run build`). */
@@ -34,17 +35,27 @@ const WORKER_FILE = path.join(__dirname, `password-worker${path.extname(__filena
 const WORKER_EXEC_ARGV = WORKER_FILE.endsWith(".ts") ? ["--require", require.resolve("tsx/cjs")] : undefined;
 /** Piscina refuses a task with one of these when every thread is busy and the queue is full (it exports no error class). */
 const QUEUE_FULL_MESSAGES = new Set(["Task queue is at limit", "No task queue available and all Workers are busy"]);
+/**
+ * The threads yield to everything else on the machine (Linux nice 19, through piscina's optional
+ * @napi-rs/nice): the subgraph's event loop, the gateway and the database come first, bcrypt gets the
+ * rest. A hash starved for long is stopped by BCRYPT_TIMEOUT_MS, never left to outlast the gateway's wait.
+ */
+const THREAD_NICENESS = 19;
 
+/**
+ * bcrypt takes a few hundred milliseconds of CPU a hash at cost 12: on the event
+ * loop, a flood of logins stalled every other request of the subgraph. It runs
+ * in a small pool of worker threads instead, behind a queue bounded in length
+ * (BCRYPT_QUEUE) and in time (BCRYPT_TIMEOUT_MS, waiting and hashing): beyond
+ * either, the call answers TOO_MANY_REQUESTS with a Retry-After rather than
+ * keeping its caller waiting past the gateway's timeout. Threads start with the
+ * first task and stop after a minute idle.
+ */
 export class Passwords {
   private constructor(
     private readonly settings: HashingSettings,
     /** Compared against when there is no account, so that an unknown email costs the same time as a wrong password. */
     private readonly dummyHash: string,
-    /**
-     * bcrypt takes a few hundred milliseconds of CPU a hash at cost 12: on the event loop, a flood of
-     * logins stalled every other request of the subgraph. The pool's queue is bounded so that a flood
-     * is refused at once rather than kept waiting past every timeout.
-     */
     private readonly pool: Piscina<PasswordTask, string | boolean>,
     private readonly counts: { done: Counter<"task">; refused: Counter<"task"> } | undefined,
   ) {}
@@ -53,22 +64,25 @@ export class Passwords {
    * The dummy is a well-formed bcrypt hash at the configured cost that no password
    * produces: comparing against it takes exactly as long as against a real one, and
    * it costs nothing to make (hashing one at start-up cost half a second of CPU).
-   * Threads start with the first task and stop after a minute idle.
    */
   static start(settings: HashingSettings, metrics?: ServiceMetrics): Passwords {
-    const { cost, threads, queue } = settings;
-    const dummyHash = `$2b$${String(cost).padStart(2, "0")}$Qx7pF2kLm9Rt4Vw8Yz1Bc.Dh3Gj6Np0Sq5Uv/Xa2Ce4Fg7Hi9Kl1M`;
+    const dummyHash = `$2b$${String(settings.cost).padStart(2, "0")}$Qx7pF2kLm9Rt4Vw8Yz1Bc.Dh3Gj6Np0Sq5Uv/Xa2Ce4Fg7Hi9Kl1M`;
     const pool = new Piscina<PasswordTask, string | boolean>({
       filename: WORKER_FILE,
       execArgv: WORKER_EXEC_ARGV,
       minThreads: 0,
-      maxThreads: threads,
-      maxQueue: queue,
+      maxThreads: settings.threads,
+      maxQueue: settings.queue,
       idleTimeout: 60_000,
+      niceIncrement: THREAD_NICENESS,
     });
     const counts = metrics && {
       done: metrics.counter("shop_bcrypt_tasks_total", "Password hashes and checks run by the bcrypt worker threads", ["task"]),
-      refused: metrics.counter("shop_bcrypt_refused_total", "Password hashes and checks refused for a full queue", ["task"]),
+      refused: metrics.counter(
+        "shop_bcrypt_refused_total",
+        "Password hashes and checks refused (TOO_MANY_REQUESTS): the queue was full, or BCRYPT_TIMEOUT_MS passed",
+        ["task"],
+      ),
     };
     metrics?.gauge("shop_bcrypt_queue_size", "Password hashes and checks waiting for a bcrypt thread", [], (gauge) =>
       gauge.set(pool.queueSize),
@@ -102,22 +116,19 @@ export class Passwords {
   }
 
   private async run(task: PasswordTask): Promise<string | boolean> {
+    // Aborting a task still queued drops it; aborting one running ends its thread, and piscina starts another.
+    const deadline = AbortSignal.timeout(this.settings.timeoutMs);
     try {
-      const result = await this.pool.run(task);
+      const result = await this.pool.run(task, { signal: deadline });
       this.counts?.done.inc({ task: task.kind });
       return result;
     } catch (error) {
-      if (!(error instanceof Error && QUEUE_FULL_MESSAGES.has(error.message))) throw error;
+      const busy = deadline.aborted || (error instanceof Error && QUEUE_FULL_MESSAGES.has(error.message));
+      if (!busy) throw error;
       this.counts?.refused.inc({ task: task.kind });
-      const wait = this.secondsToDrain();
+      // Whatever waits now is done or stopped within BCRYPT_TIMEOUT_MS.
+      const wait = Math.max(1, Math.ceil(this.settings.timeoutMs / 1000));
       throw tooManyRequests(`Too many sign-ins and registrations at once; try again in ${wait} seconds`, wait);
     }
-  }
-
-  /** About how long the threads take to work through a full queue (at least 1 s): the Retry-After of a refusal. */
-  private secondsToDrain(): number {
-    const averageMs = this.pool.histogram.runTime.average;
-    const rounds = (this.settings.queue + this.settings.threads) / this.settings.threads;
-    return Number.isFinite(averageMs) ? Math.max(1, Math.ceil((rounds * averageMs) / 1000)) : 1;
   }
 }
