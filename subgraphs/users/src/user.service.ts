@@ -100,10 +100,17 @@ export class UserService {
       throw invalidCredentials();
     }
     await this.deps.throttle.recordSuccess(account);
-    if (this.deps.passwords.needsRehash(user.passwordHash)) {
-      await this.prisma.user.update({ where: { id: user.id }, data: { passwordHash: await this.deps.passwords.hash(password) } });
-    }
+    if (this.deps.passwords.needsRehash(user.passwordHash)) await this.rehash(user.id, password);
     return this.signIn(user, await this.deps.refreshTokens.issue(user.id));
+  }
+
+  /** The password was right: when the hashing threads are too busy to redo its hash, a later login does it. */
+  private async rehash(userId: number, password: string): Promise<void> {
+    try {
+      await this.prisma.user.update({ where: { id: userId }, data: { passwordHash: await this.deps.passwords.hash(password) } });
+    } catch (error) {
+      if (!(error instanceof DomainError && error.code === ErrorCode.TOO_MANY_REQUESTS)) throw error;
+    }
   }
 
   /** A new access token and the next refresh token, for a refresh token used for the first time. */
