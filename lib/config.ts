@@ -190,8 +190,8 @@ const EnvSchema = z.object({
   BCRYPT_THREADS: z.coerce.number().int().min(1).max(64).default(2),
   /** Hashes and checks that may wait for a thread; beyond that, register and login answer TOO_MANY_REQUESTS at once. */
   BCRYPT_QUEUE: z.coerce.number().int().min(0).default(16),
-  /** Longest a hash or check may take, its wait for a thread included, before its register or login answers TOO_MANY_REQUESTS; below SUBGRAPH_TIMEOUT_MS. */
-  BCRYPT_TIMEOUT_MS: z.coerce.number().int().min(100).default(3_000),
+  /** Longest a hash or check waits for a thread before its register or login answers TOO_MANY_REQUESTS; well below SUBGRAPH_TIMEOUT_MS. */
+  BCRYPT_MAX_WAIT_MS: z.coerce.number().int().min(100).default(3_000),
   /** Failed logins allowed per account (email) within the window, then TOO_MANY_REQUESTS until it passes. */
   LOGIN_FAILURES_PER_ACCOUNT: z.coerce.number().int().min(1).default(10),
   /** Failed logins allowed per client address within the window. */
@@ -255,8 +255,8 @@ export interface SecuritySettings {
   accessTokenTtlSeconds: number;
   refreshTokenTtlSeconds: number;
   bcryptCost: number;
-  /** bcrypt's worker threads, how many hashes may wait for one, and how long one may take (BCRYPT_THREADS, BCRYPT_QUEUE, BCRYPT_TIMEOUT_MS). */
-  hashing: { threads: number; queue: number; timeoutMs: number };
+  /** bcrypt's worker threads, and how many hashes may wait for one and how long (BCRYPT_THREADS, BCRYPT_QUEUE, BCRYPT_MAX_WAIT_MS). */
+  hashing: { threads: number; queue: number; maxWaitMs: number };
   loginThrottle: { failuresPerAccount: number; failuresPerAddress: number; windowSeconds: number };
   /** Where throttling counters live when several processes share them; in memory when unset. */
   redisUrl: string | undefined;
@@ -270,7 +270,7 @@ export function securitySettingsOf(env: PlatformEnv): SecuritySettings {
     accessTokenTtlSeconds: env.ACCESS_TOKEN_TTL_SECONDS,
     refreshTokenTtlSeconds: env.REFRESH_TOKEN_TTL_SECONDS,
     bcryptCost: env.BCRYPT_COST,
-    hashing: { threads: env.BCRYPT_THREADS, queue: env.BCRYPT_QUEUE, timeoutMs: env.BCRYPT_TIMEOUT_MS },
+    hashing: { threads: env.BCRYPT_THREADS, queue: env.BCRYPT_QUEUE, maxWaitMs: env.BCRYPT_MAX_WAIT_MS },
     loginThrottle: {
       failuresPerAccount: env.LOGIN_FAILURES_PER_ACCOUNT,
       failuresPerAddress: env.LOGIN_FAILURES_PER_ADDRESS,

@@ -95,7 +95,7 @@ describe("shared secrets", () => {
 
 describe("password hashes", () => {
   test("are checked whatever their cost, and one made at another cost is due for a rehash", async () => {
-    const [atTen, atEleven] = [10, 11].map((cost) => Passwords.start({ cost, threads: 1, queue: 4, timeoutMs: 60_000 }));
+    const [atTen, atEleven] = [10, 11].map((cost) => Passwords.start({ cost, threads: 1, queue: 4, maxWaitMs: 60_000 }));
     try {
       const oldHash = await atTen.hash("correct horse");
       expect(await atEleven.verify("correct horse", oldHash)).toBe(true);

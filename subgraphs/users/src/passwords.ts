@@ -5,7 +5,7 @@ import type { Counter } from "prom-client";
 import { z } from "zod";
 import { tooManyRequests } from "../../../lib/errors";
 import type { ServiceMetrics } from "../../../lib/observability/metrics";
-import type { PasswordTask } from "./password-worker";
+import type { PasswordJob, PasswordTask } from "./password-worker";
 
 /**
  * Password hashing with bcrypt at the configured cost. bcrypt only reads the
@@ -21,12 +21,12 @@ export const PasswordSchema = z
   .refine((password) => byteLength(password) >= MIN_PASSWORD_BYTES, `must be at least ${MIN_PASSWORD_BYTES} bytes`)
   .refine((password) => byteLength(password) <= MAX_PASSWORD_BYTES, `must be at most ${MAX_PASSWORD_BYTES} bytes (UTF-8)`);
 
-/** BCRYPT_COST, BCRYPT_THREADS, BCRYPT_QUEUE and BCRYPT_TIMEOUT_MS (lib/config.ts). */
+/** BCRYPT_COST, BCRYPT_THREADS, BCRYPT_QUEUE and BCRYPT_MAX_WAIT_MS (lib/config.ts). */
 export interface HashingSettings {
   cost: number;
   threads: number;
   queue: number;
-  timeoutMs: number;
+  maxWaitMs: number;
 }
 
 /** The worker beside this file: TypeScript under tsx and ts-jest, JavaScript once compiled (`npm run build`). */
@@ -36,27 +36,27 @@ const WORKER_EXEC_ARGV = WORKER_FILE.endsWith(".ts") ? ["--require", require.res
 /** Piscina refuses a task with one of these when every thread is busy and the queue is full (it exports no error class). */
 const QUEUE_FULL_MESSAGES = new Set(["Task queue is at limit", "No task queue available and all Workers are busy"]);
 /**
- * The threads yield to everything else on the machine (Linux nice 19, through piscina's optional
- * @napi-rs/nice): the subgraph's event loop, the gateway and the database come first, bcrypt gets the
- * rest. A hash starved for long is stopped by BCRYPT_TIMEOUT_MS, never left to outlast the gateway's wait.
+ * The threads yield to the rest of the machine (Linux nice 10, through piscina's optional @napi-rs/nice):
+ * the subgraph's event loop, the gateway and the database come first. Not 19: on a machine busy with
+ * other work, a thread at 19 gets next to nothing, and logins would only ever be refused.
  */
-const THREAD_NICENESS = 19;
+const THREAD_NICENESS = 10;
 
 /**
  * bcrypt takes a few hundred milliseconds of CPU a hash at cost 12: on the event
  * loop, a flood of logins stalled every other request of the subgraph. It runs
- * in a small pool of worker threads instead, behind a queue bounded in length
- * (BCRYPT_QUEUE) and in time (BCRYPT_TIMEOUT_MS, waiting and hashing): beyond
- * either, the call answers TOO_MANY_REQUESTS with a Retry-After rather than
- * keeping its caller waiting past the gateway's timeout. Threads start with the
- * first task and stop after a minute idle.
+ * in a small pool of worker threads instead, started with the subgraph, behind
+ * a queue bounded in length (BCRYPT_QUEUE) and in waiting time
+ * (BCRYPT_MAX_WAIT_MS): beyond either, the call answers TOO_MANY_REQUESTS with a
+ * Retry-After rather than keeping its caller waiting past the gateway's timeout.
+ * A hash that has started always finishes (stopping it would mean ending its thread).
  */
 export class Passwords {
   private constructor(
     private readonly settings: HashingSettings,
     /** Compared against when there is no account, so that an unknown email costs the same time as a wrong password. */
     private readonly dummyHash: string,
-    private readonly pool: Piscina<PasswordTask, string | boolean>,
+    private readonly pool: Piscina<PasswordTask, string | boolean | null>,
     private readonly counts: { done: Counter<"task">; refused: Counter<"task"> } | undefined,
   ) {}
 
@@ -67,20 +67,20 @@ export class Passwords {
    */
   static start(settings: HashingSettings, metrics?: ServiceMetrics): Passwords {
     const dummyHash = `$2b$${String(settings.cost).padStart(2, "0")}$Qx7pF2kLm9Rt4Vw8Yz1Bc.Dh3Gj6Np0Sq5Uv/Xa2Ce4Fg7Hi9Kl1M`;
-    const pool = new Piscina<PasswordTask, string | boolean>({
+    const pool = new Piscina<PasswordTask, string | boolean | null>({
       filename: WORKER_FILE,
       execArgv: WORKER_EXEC_ARGV,
-      minThreads: 0,
+      // All started now, so that no request waits for a thread to load.
+      minThreads: settings.threads,
       maxThreads: settings.threads,
       maxQueue: settings.queue,
-      idleTimeout: 60_000,
       niceIncrement: THREAD_NICENESS,
     });
     const counts = metrics && {
       done: metrics.counter("shop_bcrypt_tasks_total", "Password hashes and checks run by the bcrypt worker threads", ["task"]),
       refused: metrics.counter(
         "shop_bcrypt_refused_total",
-        "Password hashes and checks refused (TOO_MANY_REQUESTS): the queue was full, or BCRYPT_TIMEOUT_MS passed",
+        "Password hashes and checks refused (TOO_MANY_REQUESTS): the queue was full, or the wait longer than BCRYPT_MAX_WAIT_MS",
         ["task"],
       ),
     };
@@ -115,20 +115,21 @@ export class Passwords {
     return this.pool.destroy();
   }
 
-  private async run(task: PasswordTask): Promise<string | boolean> {
-    // Aborting a task still queued drops it; aborting one running ends its thread, and piscina starts another.
-    const deadline = AbortSignal.timeout(this.settings.timeoutMs);
+  private async run(job: PasswordJob): Promise<string | boolean> {
+    let result: string | boolean | null;
     try {
-      const result = await this.pool.run(task, { signal: deadline });
-      this.counts?.done.inc({ task: task.kind });
-      return result;
+      result = await this.pool.run({ ...job, notAfter: Date.now() + this.settings.maxWaitMs });
     } catch (error) {
-      const busy = deadline.aborted || (error instanceof Error && QUEUE_FULL_MESSAGES.has(error.message));
-      if (!busy) throw error;
-      this.counts?.refused.inc({ task: task.kind });
-      // Whatever waits now is done or stopped within BCRYPT_TIMEOUT_MS.
-      const wait = Math.max(1, Math.ceil(this.settings.timeoutMs / 1000));
+      if (!(error instanceof Error && QUEUE_FULL_MESSAGES.has(error.message))) throw error;
+      result = null;
+    }
+    if (result === null) {
+      this.counts?.refused.inc({ task: job.kind });
+      // What waits now has started, or been refused, within BCRYPT_MAX_WAIT_MS.
+      const wait = Math.max(1, Math.ceil(this.settings.maxWaitMs / 1000));
       throw tooManyRequests(`Too many sign-ins and registrations at once; try again in ${wait} seconds`, wait);
     }
+    this.counts?.done.inc({ task: job.kind });
+    return result;
   }
 }
