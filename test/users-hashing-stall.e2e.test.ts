@@ -19,7 +19,7 @@ import { PLATFORM_START_TIMEOUT_MS, startRestTestPlatform, type RestTestPlatform
  * PostgreSQL, as the probe ran it.
  */
 
-/** A signed-in user asks `{ me }` this often during the flood, as a client would poll: it measures, it does not add load. */
+/** A signed-in user asks `{ me }` this often during the flood, as a client would poll (back to back, the probe would be a flood itself). */
 const PROBE_EVERY_MS = 100;
 
 /** bcrypt runs done by the users subgraph's worker threads, as its /metrics reports them. */
