@@ -161,6 +161,9 @@ const EnvSchema = z.object({
     .default("*")
     .transform((text) => splitList(text)),
 
+  /** How long the gateway keeps an account's role (or that it is gone) between asks to the users subgraph; 0 asks on every request. */
+  ACCOUNT_CACHE_TTL_SECONDS: z.coerce.number().int().min(0).max(60).default(5),
+
   /** How long the gateway waits for a subgraph's answer before failing with SERVICE_UNAVAILABLE. */
   SUBGRAPH_TIMEOUT_MS: z.coerce.number().int().min(1).default(10_000),
   /** How long a service waits for another (orders → products, users) before treating it as unavailable. Below the gateway's, so the caller's answer arrives first. */
@@ -216,6 +219,12 @@ const EnvSchema = z.object({
     .default(30 * 86_400),
   /** bcrypt work factor for new password hashes; 10 is the least accepted. */
   BCRYPT_COST: z.coerce.number().int().min(10, "BCRYPT_COST must be at least 10").max(15).default(12),
+  /** Worker threads of the users subgraph that hash and check passwords, so that bcrypt never runs on its event loop. */
+  BCRYPT_THREADS: z.coerce.number().int().min(1).max(64).default(2),
+  /** Hashes and checks that may wait for a thread; beyond that, register and login answer TOO_MANY_REQUESTS at once. */
+  BCRYPT_QUEUE: z.coerce.number().int().min(0).default(16),
+  /** Longest a hash or check waits for a thread before its register or login answers TOO_MANY_REQUESTS; well below SUBGRAPH_TIMEOUT_MS. */
+  BCRYPT_MAX_WAIT_MS: z.coerce.number().int().min(100).default(3_000),
   /** Failed logins allowed per account (email) within the window, then TOO_MANY_REQUESTS until it passes. */
   LOGIN_FAILURES_PER_ACCOUNT: z.coerce.number().int().min(1).default(10),
   /** Failed logins allowed per client address within the window. */
@@ -295,6 +304,8 @@ export interface SecuritySettings {
   accessTokenTtlSeconds: number;
   refreshTokenTtlSeconds: number;
   bcryptCost: number;
+  /** bcrypt's worker threads, and how many hashes may wait for one and how long (BCRYPT_THREADS, BCRYPT_QUEUE, BCRYPT_MAX_WAIT_MS). */
+  hashing: { threads: number; queue: number; maxWaitMs: number };
   loginThrottle: { failuresPerAccount: number; failuresPerAddress: number; windowSeconds: number };
   /** Where throttling counters live when several processes share them; in memory when unset. */
   redisUrl: string | undefined;
@@ -308,6 +319,7 @@ export function securitySettingsOf(env: PlatformEnv): SecuritySettings {
     accessTokenTtlSeconds: env.ACCESS_TOKEN_TTL_SECONDS,
     refreshTokenTtlSeconds: env.REFRESH_TOKEN_TTL_SECONDS,
     bcryptCost: env.BCRYPT_COST,
+    hashing: { threads: env.BCRYPT_THREADS, queue: env.BCRYPT_QUEUE, maxWaitMs: env.BCRYPT_MAX_WAIT_MS },
     loginThrottle: {
       failuresPerAccount: env.LOGIN_FAILURES_PER_ACCOUNT,
       failuresPerAddress: env.LOGIN_FAILURES_PER_ADDRESS,

@@ -5,7 +5,7 @@
 // for making admins. With embedded PGlite, stop the platform first (one process
 // at a time may open an embedded database).
 import { parseArgs } from "node:util";
-import { databaseConfigFor, readEnv } from "../lib/config";
+import { databaseConfigFor, readEnv, securitySettingsOf } from "../lib/config";
 import { DomainError } from "../lib/errors";
 import { createLogger } from "../lib/logger";
 import { createOrPromoteAdmin } from "../subgraphs/users/src/admin-accounts";
@@ -26,8 +26,9 @@ async function main(): Promise<number> {
   const env = readEnv();
   const logger = createLogger("create-admin", env.LOG_LEVEL === "info" ? "warn" : env.LOG_LEVEL);
   const database = await openUsersDatabase(databaseConfigFor("users", env), logger, new ServiceMetrics("create-admin"));
+  const { bcryptCost, hashing } = securitySettingsOf(env);
+  const passwords = Passwords.start({ cost: bcryptCost, ...hashing });
   try {
-    const passwords = await Passwords.withCost(env.BCRYPT_COST);
     const { user, created } = await createOrPromoteAdmin(database.prisma, passwords, { email, username, password });
     process.stdout.write(
       created
@@ -42,6 +43,7 @@ async function main(): Promise<number> {
     }
     throw error;
   } finally {
+    await passwords.close();
     await database.close();
   }
 }

@@ -3,7 +3,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { GraphQLClient } from "graphql-request";
 import { createProduct, registerUser } from "./support/fixtures";
-import { CREATE_ORDER, ORDER_ACROSS_SUBGRAPHS } from "./support/operations";
+import { CREATE_ORDER, LOGIN, ORDER_ACROSS_SUBGRAPHS } from "./support/operations";
 import { ROOT, startPlatformProcess, type PlatformProcess } from "../scripts/support/platform-process";
 
 // `npm run build`, then the compiled platform (`npm run start:prod`) as its own
@@ -26,11 +26,16 @@ describe("the production build", () => {
     }
     expect(fs.readdirSync(path.join(ROOT, "dist/prisma/orders/migrations")).length).toBeGreaterThan(0);
     expect(fs.existsSync(path.join(ROOT, "dist/gateway/supergraph.graphql"))).toBe(true);
+    // The users subgraph's bcrypt threads load it by name, beside the compiled passwords.js.
+    expect(fs.existsSync(path.join(ROOT, "dist/subgraphs/users/src/password-worker.js"))).toBe(true);
   });
 
   test("the compiled platform starts without tsx and answers GraphQL, REST, the playground and /metrics", async () => {
     const gql = new GraphQLClient(platform.gatewayUrl);
+    // Registering hashes and logging in checks a password, on the compiled bcrypt worker threads.
     const userId = await registerUser(gql, "ada");
+    const { login } = await gql.request(LOGIN, { email: "ada@example.com", password: "password123" });
+    expect(login.user.id).toBe(userId);
     const productId = await createProduct(gql, { name: "Kettle", price: "20.00", stockQuantity: 5 });
     const { createOrder } = await gql.request<{ createOrder: { id: string } }>(CREATE_ORDER, {
       userId,

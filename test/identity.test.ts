@@ -95,12 +95,16 @@ describe("shared secrets", () => {
 
 describe("password hashes", () => {
   test("are checked whatever their cost, and one made at another cost is due for a rehash", async () => {
-    const [atTen, atEleven] = [Passwords.withCost(10), Passwords.withCost(11)];
-    const oldHash = await atTen.hash("correct horse");
-    expect(await atEleven.verify("correct horse", oldHash)).toBe(true);
-    expect(await atEleven.verify("wrong horse", oldHash)).toBe(false);
-    expect(await atEleven.verify("correct horse", undefined)).toBe(false);
-    expect(atEleven.needsRehash(oldHash)).toBe(true);
-    expect(atEleven.needsRehash(await atEleven.hash("correct horse"))).toBe(false);
+    const [atTen, atEleven] = [10, 11].map((cost) => Passwords.start({ cost, threads: 1, queue: 4, maxWaitMs: 60_000 }));
+    try {
+      const oldHash = await atTen.hash("correct horse");
+      expect(await atEleven.verify("correct horse", oldHash)).toBe(true);
+      expect(await atEleven.verify("wrong horse", oldHash)).toBe(false);
+      expect(await atEleven.verify("correct horse", undefined)).toBe(false);
+      expect(atEleven.needsRehash(oldHash)).toBe(true);
+      expect(atEleven.needsRehash(await atEleven.hash("correct horse"))).toBe(false);
+    } finally {
+      await Promise.all([atTen.close(), atEleven.close()]);
+    }
   });
 });

@@ -1,5 +1,6 @@
 import { BACKENDS, createTestDatabases, type TestDatabases } from "./support/databases";
 import { graphqlError } from "./support/graphql-errors";
+import { metricValue, scrape } from "./support/metrics";
 import { LOGIN, ME, REGISTER, SEARCH_USERS, USER } from "./support/operations";
 import { startTestPlatform, type TestPlatform } from "./support/platform";
 
@@ -32,13 +33,18 @@ describe.each(BACKENDS)("users through the gateway (%s)", (backend) => {
     expect(me).toEqual(register);
   });
 
-  test("the same email or username cannot register twice", async () => {
+  test("the same email or username cannot register twice, and is refused before any password is hashed", async () => {
+    const hashes = async () =>
+      metricValue(await scrape(platform.subgraphs.users.url), "shop_bcrypt_tasks_total", { task: "hash" }) ?? 0;
+    const hashedBefore = await hashes();
+    expect(hashedBefore).toBeGreaterThan(0); // john's registration
     const sameEmail = await graphqlError(platform.client().request(REGISTER, { input: { ...john, username: "other" } }));
     expect(sameEmail).toMatchObject({ code: "ALREADY_EXISTS", message: "User already exists" });
     const sameUsername = await graphqlError(
       platform.client().request(REGISTER, { input: { ...john, email: "someone.else@example.com" } }),
     );
     expect(sameUsername).toMatchObject({ code: "ALREADY_EXISTS", message: "User already exists" });
+    expect(await hashes()).toBe(hashedBefore);
   });
 
   test("a wrong password and an unknown email get the same refusal", async () => {

@@ -14,8 +14,12 @@ export interface GatewayContext {
   clientAddress?: string;
 }
 
+export interface Account {
+  role: Role;
+}
+
 /** The account behind a verified token: its current role, or null when it no longer exists. */
-export type AccountLookup = (userId: string) => Promise<{ role: Role } | null>;
+export type AccountLookup = (userId: string) => Promise<Account | null>;
 
 const ACCOUNT = graphql(`
   query GatewayAccount($id: ID!) {
@@ -38,10 +42,11 @@ export function accountLookupVia(users: ServiceClient): AccountLookup {
  * A request without a token is anonymous. A token must be a valid access token
  * (lib/auth.ts) of an account that still exists; otherwise the request is
  * refused here with 401, before any subgraph is asked. The account is looked up
- * here, once per request, rather than in each subgraph: the gateway is the one
- * door every client request passes, the subgraphs then trust the principal it
- * names, and the role they act on is the account's current one, so deleting
- * an account or demoting an admin takes effect at once, not when a token expires.
+ * here rather than in each subgraph: the gateway is the one door every client
+ * request passes, the subgraphs then trust the principal it names, and the role
+ * they act on is the account's current one (as of ACCOUNT_CACHE_TTL_SECONDS ago
+ * at most, account-cache.ts), so deleting an account or demoting an admin takes
+ * effect within seconds, not when a token expires.
  */
 export async function buildGatewayContext(
   req: Request,
@@ -53,7 +58,7 @@ export async function buildGatewayContext(
   const token = bearerToken(authorization);
   const claims = token ? verifyAccessToken(token, jwtSecret) : null;
   if (!claims || !/^[1-9]\d{0,9}$/.test(claims.userId)) throw invalidToken();
-  let account: { role: Role } | null;
+  let account: Account | null;
   try {
     account = await findAccount(claims.userId);
   } catch (error) {

@@ -27,6 +27,7 @@ import { listen, type RunningServer } from "../../lib/http-server";
 import type { Logger } from "../../lib/logger";
 import { createRateLimiter } from "../../lib/rate-limit";
 import { accountLookupVia, buildGatewayContext, type GatewayContext } from "./context";
+import { cachedAccountLookup } from "./account-cache";
 import { checkSubgraphs } from "./health";
 import { queryLimits } from "./query-limits";
 import { clientMistakes } from "./request-errors";
@@ -75,6 +76,8 @@ export interface GatewaySettings {
   corsOrigins?: readonly string[];
   /** How long a subgraph may take to answer before the query fails with SERVICE_UNAVAILABLE. */
   subgraphTimeoutMs: number;
+  /** How long an account's role is kept between asks to the users subgraph (account-cache.ts); lib/config.ts's default when not given. */
+  accountCacheTtlSeconds?: number;
   /** When a failing subgraph is cut off, and for how long; lib/config.ts's defaults when not given. */
   circuitBreaker?: BreakerSettings;
   /** Largest accepted request body. */
@@ -143,7 +146,9 @@ export async function startGateway(settings: GatewaySettings): Promise<RunningGa
   );
   if (accounts.breaker) breakers["users-accounts"] = accounts.breaker;
   observeBreakers(metrics, breakers);
-  const findAccount = accountLookupVia(accounts);
+  const findAccount = cachedAccountLookup(accountLookupVia(accounts), {
+    ttlSeconds: settings.accountCacheTtlSeconds ?? DEFAULTS.ACCOUNT_CACHE_TTL_SECONDS,
+  });
   const apollo = new ApolloServer<GatewayContext>({
     gateway,
     includeStacktraceInErrorResponses: false,

@@ -43,6 +43,7 @@ runService(logger, async () => {
     trustProxy: env.TRUST_PROXY,
     corsOrigins: env.CORS_ORIGINS,
     subgraphTimeoutMs: env.SUBGRAPH_TIMEOUT_MS,
+    accountCacheTtlSeconds: env.ACCOUNT_CACHE_TTL_SECONDS,
     circuitBreaker: circuitBreakerSettingsOf(env),
     metrics: metricsSettingsOf("gateway", env),
     logger,

@@ -149,6 +149,7 @@ export async function startTestPlatform(
         serviceToken: secrets.serviceToken,
         authMode: security.authMode,
         subgraphTimeoutMs: options.subgraphTimeoutMs ?? 10_000,
+        accountCacheTtlSeconds: platformEnv.ACCOUNT_CACHE_TTL_SECONDS,
         circuitBreaker: circuitBreakerSettingsOf(platformEnv),
         // As the platform decides from AUTH_MODE; every test client shares one address, so the per-client limit is out of the way.
         introspection: introspectionEnabled(platformEnv),

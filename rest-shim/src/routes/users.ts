@@ -37,6 +37,10 @@ export function usersRoutes(paths: UsersPaths): Route[] {
         200: { description: "Registered.", schema: Registered },
         400: "Bad JSON or invalid fields.",
         409: "User already exists.",
+        429: {
+          description: "Too many sign-ins and registrations at once (the password hashing queue is full); try again shortly.",
+          headers: { "Retry-After": { description: "Seconds to wait.", schema: z.number().int() } },
+        },
       },
       async handle(_req, { gateway, body }) {
         const { register } = await gateway.request(REGISTER, { input: toRegisterInput(body) });
@@ -52,7 +56,8 @@ export function usersRoutes(paths: UsersPaths): Route[] {
         200: { description: "Logged in.", schema: LoggedIn },
         401: "Invalid credentials.",
         429: {
-          description: "Too many failed logins for this account or from this address; refused until the window passes.",
+          description:
+            "Too many failed logins for this account or from this address (refused until the window passes), or too many sign-ins and registrations at once (the password hashing queue is full).",
           headers: { "Retry-After": { description: "Seconds to wait.", schema: z.number().int() } },
         },
       },

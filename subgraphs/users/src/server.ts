@@ -24,7 +24,7 @@ export async function startUsersSubgraph(settings: SubgraphSettings): Promise<Us
   const { security } = settings;
   const metrics = new ServiceMetrics("users-subgraph", settings.metrics);
   const database = await openUsersDatabase(settings.database, settings.logger, metrics);
-  const passwords = Passwords.withCost(security.bcryptCost);
+  const passwords = Passwords.start({ cost: security.bcryptCost, ...security.hashing }, metrics);
   const throttleStore = security.redisUrl ? connectRedis(security.redisUrl, settings.logger) : undefined;
   const deps = {
     prisma: database.prisma,
@@ -45,6 +45,7 @@ export async function startUsersSubgraph(settings: SubgraphSettings): Promise<Us
     isHealthy: database.isHealthy,
     onStop: async () => {
       throttleStore?.disconnect();
+      await passwords.close();
       await database.close();
     },
   });

@@ -47,6 +47,7 @@ export interface UserServiceDeps {
 }
 
 const invalidCredentials = () => new DomainError(ErrorCode.UNAUTHENTICATED, "Invalid credentials");
+const alreadyExists = () => new DomainError(ErrorCode.ALREADY_EXISTS, "User already exists");
 
 /** Built per request, so its loader batches and caches within one request only. */
 export class UserService {
@@ -63,17 +64,21 @@ export class UserService {
     return this.loader.load(id);
   }
 
-  /** Everyone who registers is a customer; admins come from `npm run create-admin` (admin-accounts.ts). */
+  /**
+   * Everyone who registers is a customer; admins come from `npm run create-admin` (admin-accounts.ts).
+   * A taken email or username is refused before the password is hashed, so that a flood of
+   * registrations that cannot succeed costs a look-up each, not a bcrypt hash.
+   */
   async register(input: unknown, role: Role = "customer"): Promise<User> {
     const { email, username, password, fullName } = parseInput(RegisterInput, input);
+    const taken = await this.prisma.user.findFirst({ where: { OR: [{ email }, { username }] }, select: { id: true } });
+    if (taken) throw alreadyExists();
     const passwordHash = await this.deps.passwords.hash(password);
     try {
       return await this.prisma.user.create({ data: { email, username, passwordHash, fullName, role } });
     } catch (error) {
       // The unique indexes decide, so two concurrent registrations cannot both win.
-      if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === "P2002") {
-        throw new DomainError(ErrorCode.ALREADY_EXISTS, "User already exists");
-      }
+      if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === "P2002") throw alreadyExists();
       throw error;
     }
   }
@@ -95,10 +100,17 @@ export class UserService {
       throw invalidCredentials();
     }
     await this.deps.throttle.recordSuccess(account);
-    if (this.deps.passwords.needsRehash(user.passwordHash)) {
-      await this.prisma.user.update({ where: { id: user.id }, data: { passwordHash: await this.deps.passwords.hash(password) } });
-    }
+    if (this.deps.passwords.needsRehash(user.passwordHash)) await this.rehash(user.id, password);
     return this.signIn(user, await this.deps.refreshTokens.issue(user.id));
+  }
+
+  /** The password was right: when the hashing threads are too busy to redo its hash, a later login does it. */
+  private async rehash(userId: number, password: string): Promise<void> {
+    try {
+      await this.prisma.user.update({ where: { id: userId }, data: { passwordHash: await this.deps.passwords.hash(password) } });
+    } catch (error) {
+      if (!(error instanceof DomainError && error.code === ErrorCode.TOO_MANY_REQUESTS)) throw error;
+    }
   }
 
   /** A new access token and the next refresh token, for a refresh token used for the first time. */
