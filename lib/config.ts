@@ -26,28 +26,62 @@ export const FETCH_BLOCKED_PORTS: ReadonlySet<number> = new Set([
 const blockedPortMessage = (port: number) =>
   `${port} is a port that fetch refuses to call (a "bad port" of the Fetch standard, e.g. 6000 for X11); choose another`;
 
-const port = (fallback: number) =>
-  z.coerce
-    .number()
-    .int()
-    .min(0)
-    .max(65535)
-    .superRefine((value, context) => {
-      if (FETCH_BLOCKED_PORTS.has(value)) context.addIssue({ code: "custom", message: blockedPortMessage(value) });
-    })
-    .default(fallback);
+const portNumber = z.coerce
+  .number()
+  .int()
+  .min(0)
+  .max(65535)
+  .superRefine((value, context) => {
+    if (FETCH_BLOCKED_PORTS.has(value)) context.addIssue({ code: "custom", message: blockedPortMessage(value) });
+  });
 
 /** A URL the platform fetches: its port must be one fetch accepts. */
-const fetchableUrl = (fallback: string) =>
-  z
-    .string()
-    .url()
-    .superRefine((value, context) => {
-      const url = new URL(value);
-      const port = Number(url.port || (url.protocol === "https:" ? 443 : 80));
-      if (FETCH_BLOCKED_PORTS.has(port)) context.addIssue({ code: "custom", message: blockedPortMessage(port) });
-    })
-    .default(fallback);
+const urlOnFetchablePort = z
+  .string()
+  .url()
+  .superRefine((value, context) => {
+    const url = new URL(value);
+    const port = Number(url.port || (url.protocol === "https:" ? 443 : 80));
+    if (FETCH_BLOCKED_PORTS.has(port)) context.addIssue({ code: "custom", message: blockedPortMessage(port) });
+  });
+
+/** Each service's port when PORT_OFFSET is 0, and the URL variable that follows it. */
+const DEFAULT_PORTS = {
+  GATEWAY_PORT: 4000,
+  USERS_PORT: 4001,
+  PRODUCTS_PORT: 4002,
+  ORDERS_PORT: 4003,
+  REST_GATEWAY_PORT: 8000,
+  REST_USERS_PORT: 8001,
+  REST_PRODUCTS_PORT: 8002,
+  REST_ORDERS_PORT: 8003,
+} as const;
+type PortName = keyof typeof DEFAULT_PORTS;
+const URL_PORTS = {
+  GATEWAY_URL: "GATEWAY_PORT",
+  USERS_URL: "USERS_PORT",
+  PRODUCTS_URL: "PRODUCTS_PORT",
+  ORDERS_URL: "ORDERS_PORT",
+} as const;
+type UrlName = keyof typeof URL_PORTS;
+
+/** Fills the ports PORT_OFFSET moves, then the URLs that follow them, where they are not set. */
+function withPortsAndUrls(env: z.infer<typeof EnvSchema>, context: z.RefinementCtx) {
+  const ports = {} as Record<PortName, number>;
+  for (const [name, fallback] of Object.entries(DEFAULT_PORTS) as [PortName, number][]) {
+    ports[name] = env[name] ?? fallback + env.PORT_OFFSET;
+    if (env[name] === undefined && FETCH_BLOCKED_PORTS.has(ports[name])) {
+      const message = `${blockedPortMessage(ports[name])} (from PORT_OFFSET=${env.PORT_OFFSET})`;
+      context.addIssue({ code: "custom", path: [name], message });
+    }
+  }
+  const urls = {} as Record<UrlName, string>;
+  for (const [name, portName] of Object.entries(URL_PORTS) as [UrlName, PortName][]) {
+    urls[name] = env[name] ?? `http://localhost:${ports[portName]}/graphql`;
+  }
+  return { ...env, ...ports, ...urls };
+}
+
 const optionalUrl = z
   .string()
   .trim()
@@ -93,20 +127,28 @@ const EnvSchema = z.object({
   PRODUCTS_DATABASE_URL: optionalUrl,
   ORDERS_DATABASE_URL: optionalUrl,
 
-  GATEWAY_PORT: port(4000),
-  USERS_PORT: port(4001),
-  PRODUCTS_PORT: port(4002),
-  ORDERS_PORT: port(4003),
+  /** Added to every default port below (4000-4003, 8000-8003): one setting moves the whole platform. */
+  PORT_OFFSET: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(65535 - 8003)
+    .default(0),
+  GATEWAY_PORT: portNumber.optional(),
+  USERS_PORT: portNumber.optional(),
+  PRODUCTS_PORT: portNumber.optional(),
+  ORDERS_PORT: portNumber.optional(),
 
-  USERS_URL: fetchableUrl("http://localhost:4001/graphql"),
-  PRODUCTS_URL: fetchableUrl("http://localhost:4002/graphql"),
-  ORDERS_URL: fetchableUrl("http://localhost:4003/graphql"),
-  GATEWAY_URL: fetchableUrl("http://localhost:4000/graphql"),
+  /** Unset: http://localhost:<the service's port>/graphql, so that they follow the ports. */
+  USERS_URL: urlOnFetchablePort.optional(),
+  PRODUCTS_URL: urlOnFetchablePort.optional(),
+  ORDERS_URL: urlOnFetchablePort.optional(),
+  GATEWAY_URL: urlOnFetchablePort.optional(),
 
-  REST_GATEWAY_PORT: port(8000),
-  REST_USERS_PORT: port(8001),
-  REST_PRODUCTS_PORT: port(8002),
-  REST_ORDERS_PORT: port(8003),
+  REST_GATEWAY_PORT: portNumber.optional(),
+  REST_USERS_PORT: portNumber.optional(),
+  REST_PRODUCTS_PORT: portNumber.optional(),
+  REST_ORDERS_PORT: portNumber.optional(),
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(100),
 
   /** GraphQL abuse limits at the gateway (GraphQL Armor, plus a list-aware cost estimate). */
@@ -200,13 +242,14 @@ const EnvSchema = z.object({
   OTEL_SERVICE_NAME: z.string().min(1).optional(),
 });
 
-export type PlatformEnv = z.infer<typeof EnvSchema>;
+const PlatformEnvSchema = EnvSchema.transform(withPortsAndUrls);
+export type PlatformEnv = z.infer<typeof PlatformEnvSchema>;
 
 /** Every variable the platform reads (the README's table and docker-compose use these names). */
 export const ENV_VARIABLES = Object.keys(EnvSchema.shape) as (keyof PlatformEnv)[];
 
 export function readEnv(env: Env = process.env): PlatformEnv {
-  const parsed = EnvSchema.safeParse(env);
+  const parsed = PlatformEnvSchema.safeParse(env);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`);
     throw new Error(`Invalid configuration:\n  ${problems.join("\n  ")}`);

@@ -47,7 +47,9 @@ function startAll(): void {
         SERVICE_TOKEN: secrets.serviceToken,
         NODE_OPTIONS: [SERVICE_NODE_OPTIONS, process.env.NODE_OPTIONS].filter(Boolean).join(" "),
       },
-      stdio: ["ignore", "inherit", "inherit"],
+      // The IPC channel is how a child knows it is supervised: when it closes (this process exited, or was killed
+      // with SIGKILL), the child stops too (lib/run-service.ts), so no service outlives its supervisor.
+      stdio: ["ignore", "inherit", "inherit", "ipc"],
     });
     child.on("exit", (code, signal) => {
       if (stopping) return;
@@ -71,8 +73,13 @@ function stopAll(exitCode: number): void {
     });
     child.kill("SIGTERM");
   }
-  setTimeout(() => process.exit(exitCode), 10_000).unref();
+  // A child that has not stopped by then (its own deadline is as long) is killed: never left running without us.
+  setTimeout(() => {
+    for (const child of running) if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+  }, STOP_GRACE_MS).unref();
 }
+
+const STOP_GRACE_MS = 12_000;
 
 // Generous: three embedded databases starting at once on a busy machine take a while.
 async function waitUntilHealthy(url: string, timeoutMs = 120_000): Promise<void> {
@@ -91,6 +98,11 @@ async function waitUntilHealthy(url: string, timeoutMs = 120_000): Promise<void>
 
 process.on("SIGINT", () => stopAll(0));
 process.on("SIGTERM", () => stopAll(0));
+// Started by another program with an IPC channel (the tests, a bench): stop with it, however it ends.
+if (process.channel) {
+  process.channel.unref();
+  process.on("disconnect", () => stopAll(1));
+}
 
 startAll();
 Promise.all(services.map((service) => waitUntilHealthy(service.healthUrl))).then(
@@ -112,6 +124,8 @@ Promise.all(services.map((service) => waitUntilHealthy(service.healthUrl))).then
     process.stdout.write(lines.join("\n") + "\n");
   },
   (error) => {
+    // Stopped while starting (Ctrl-C): nothing failed.
+    if (stopping) return;
     logger.error({ err: error }, "the platform did not come up");
     stopAll(1);
   },

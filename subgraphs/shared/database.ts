@@ -89,7 +89,7 @@ export async function openDatabase<Client extends PrismaLike>(options: OpenDatab
     await pglite.waitReady;
     await applyPendingMigrations(pgliteExecutor(pglite), migrationsDir, logger);
     adapter = new PrismaPGlite(pglite);
-    closeDriver = () => pglite.close();
+    closeDriver = closeWhenIdle(pglite);
   }
 
   const statementDuration = metrics.histogram("db_query_duration_seconds", "Time the database took to answer a statement");
@@ -169,6 +169,38 @@ function timedAdapter(
       });
     },
   });
+}
+
+/**
+ * PGlite's close() does not wait for the statements under way (a /health check, a request), and a statement that
+ * resumes after it loops forever in PGlite's WebAssembly on the main thread: the process then spins at full CPU and
+ * never runs another signal handler (the orphaned subgraphs of issue 23). So the PGlite methods the adapter and the
+ * migrations call are counted, new ones refused once closing, and the close waits for the last one.
+ */
+function closeWhenIdle(pglite: PGlite): () => Promise<void> {
+  let running = 0;
+  let closing = false;
+  let idle: (() => void) | undefined;
+  for (const method of ["query", "exec", "transaction"] as const) {
+    const original = pglite[method].bind(pglite) as (...args: unknown[]) => Promise<unknown>;
+    Object.assign(pglite, {
+      [method]: async (...args: unknown[]) => {
+        if (closing) throw new Error("The database is closing");
+        running += 1;
+        try {
+          return await original(...args);
+        } finally {
+          running -= 1;
+          if (running === 0) idle?.();
+        }
+      },
+    });
+  }
+  return async () => {
+    closing = true;
+    if (running > 0) await new Promise<void>((resolve) => (idle = resolve));
+    await pglite.close();
+  };
 }
 
 export function postgresExecutor(client: pg.Client): SqlExecutor {
