@@ -234,6 +234,9 @@ const EnvSchema = z.object({
   /** The GraphiQL playground at /graphql (and introspection with it). Default: on in development, off in production. */
   GRAPHQL_PLAYGROUND: z.enum(["true", "false"]).optional(),
 
+  /** The admin's password for `npm run create-admin` and `npm run seed`, instead of a --password flag that the shell keeps. */
+  ADMIN_PASSWORD: z.string().min(1).optional(),
+
   /** Traces are exported over OTLP to this collector when set (the OpenTelemetry SDK reads every OTEL_* variable itself). */
   OTEL_EXPORTER_OTLP_ENDPOINT: optionalUrl,
   OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: optionalUrl,
@@ -313,12 +316,12 @@ export function securitySettingsOf(env: PlatformEnv): SecuritySettings {
 }
 
 /**
- * GRAPHQL_INTROSPECTION when set; otherwise on in open mode (development), and
- * in enforced mode only where GRAPHQL_PLAYGROUND=true asks for the playground
- * (its docs and completion run on introspection).
+ * GRAPHQL_INTROSPECTION when set; otherwise on in open mode, and in enforced mode wherever the playground is on
+ * (its docs pane and completion run on introspection): in development by default, in production only where
+ * GRAPHQL_PLAYGROUND=true asks for it (docs/security.md).
  */
 export function introspectionEnabled(env: PlatformEnv): boolean {
-  return env.GRAPHQL_INTROSPECTION ?? (authModeOf(env) === "open" || env.GRAPHQL_PLAYGROUND === "true");
+  return env.GRAPHQL_INTROSPECTION ?? (authModeOf(env) === "open" || playgroundEnabled(env));
 }
 
 /** The gateway's GraphQL abuse limits. */
