@@ -48,6 +48,9 @@ describe("the served OpenAPI documents", () => {
       "@seriousme/openapi-schema-validator",
     );
     expect(await new Validator().validate(structuredClone(document))).toEqual({ valid: true });
+    // Titled by the legacy service it stands for, never by a port number it may not be on (PORT_OFFSET moves them).
+    expect(document.info.title).toMatch(/^Legacy REST API: /);
+    expect(document.info.title).not.toMatch(/\d/);
     const routes = portRoutes(kind).map((route) => `${route.method} ${openApiPath(route.path)}`);
     expect(operationsOf(document)).toEqual(routes.sort());
     // Every schema reference resolves.
