@@ -28,6 +28,7 @@ import { createRateLimiter } from "../../lib/rate-limit";
 import { accountLookupVia, buildGatewayContext, type GatewayContext } from "./context";
 import { checkSubgraphs } from "./health";
 import { queryLimits } from "./query-limits";
+import { scalarLiteralsRule } from "./scalar-literals";
 import { perClientRateLimit, perUserRateLimit } from "./rate-limits";
 import { playground } from "./playground";
 import { graphqlMetricsPlugin } from "../../lib/observability/graphql-metrics";
@@ -134,7 +135,7 @@ export async function startGateway(settings: GatewaySettings): Promise<RunningGa
     // Both are Apollo's defaults; said here so that nobody turns them off by accident.
     csrfPrevention: true,
     allowBatchedHttpRequests: false,
-    validationRules: limits.validationRules,
+    validationRules: [...limits.validationRules, scalarLiteralsRule],
     parseOptions: limits.parseOptions,
     plugins: [
       ...limits.plugins,
