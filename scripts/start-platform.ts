@@ -21,15 +21,37 @@ interface ServiceSpec {
   /** The entry module, without its extension. */
   entry: string;
   healthUrl: string;
+  /** The settings that say where it is looked for, named when it does not answer there. */
+  settings: string;
 }
 
 const host = (port: number) => `http://${env.HOST === "0.0.0.0" ? "localhost" : env.HOST}:${port}`;
 const services: ServiceSpec[] = [
-  { name: "users subgraph", entry: "subgraphs/users/src/main", healthUrl: healthUrlOf(subgraphUrls(env).users) },
-  { name: "products subgraph", entry: "subgraphs/products/src/main", healthUrl: healthUrlOf(subgraphUrls(env).products) },
-  { name: "orders subgraph", entry: "subgraphs/orders/src/main", healthUrl: healthUrlOf(subgraphUrls(env).orders) },
+  {
+    name: "users subgraph",
+    entry: "subgraphs/users/src/main",
+    healthUrl: healthUrlOf(subgraphUrls(env).users),
+    settings: "USERS_URL, USERS_PORT",
+  },
+  {
+    name: "products subgraph",
+    entry: "subgraphs/products/src/main",
+    healthUrl: healthUrlOf(subgraphUrls(env).products),
+    settings: "PRODUCTS_URL, PRODUCTS_PORT",
+  },
+  {
+    name: "orders subgraph",
+    entry: "subgraphs/orders/src/main",
+    healthUrl: healthUrlOf(subgraphUrls(env).orders),
+    settings: "ORDERS_URL, ORDERS_PORT",
+  },
   // The gateway's process also serves the legacy REST API, whose ports open last: up when port 8000 answers its /health.
-  { name: "gateway", entry: "gateway/src/main", healthUrl: `${host(env.REST_GATEWAY_PORT)}/health` },
+  {
+    name: "gateway",
+    entry: "gateway/src/main",
+    healthUrl: `${host(env.REST_GATEWAY_PORT)}/health`,
+    settings: "REST_GATEWAY_PORT",
+  },
 ];
 
 const children: ChildProcess[] = [];
@@ -73,7 +95,7 @@ function stopAll(exitCode: number): void {
     });
     child.kill("SIGTERM");
   }
-  // A child that has not stopped by then (its own deadline is as long) is killed: never left running without us.
+  // A child that has not stopped by then (its own deadline, 10 s, has passed) is killed: never left running without us.
   setTimeout(() => {
     for (const child of running) if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
   }, STOP_GRACE_MS).unref();
@@ -82,7 +104,7 @@ function stopAll(exitCode: number): void {
 const STOP_GRACE_MS = 12_000;
 
 // Generous: three embedded databases starting at once on a busy machine take a while.
-async function waitUntilHealthy(url: string, timeoutMs = 120_000): Promise<void> {
+async function waitUntilHealthy({ name, healthUrl: url, settings }: ServiceSpec, timeoutMs = 120_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline && !stopping) {
     try {
@@ -93,7 +115,7 @@ async function waitUntilHealthy(url: string, timeoutMs = 120_000): Promise<void>
     }
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
-  throw new Error(`${url} did not become healthy`);
+  throw new Error(`the ${name} did not answer ${url} (from ${settings}, or PORT_OFFSET)`);
 }
 
 process.on("SIGINT", () => stopAll(0));
@@ -105,7 +127,7 @@ if (process.channel) {
 }
 
 startAll();
-Promise.all(services.map((service) => waitUntilHealthy(service.healthUrl))).then(
+Promise.all(services.map((service) => waitUntilHealthy(service))).then(
   () => {
     const lines = [
       "",
