@@ -192,7 +192,7 @@ const HOLDER_FILE = "held-by.pid";
  * One process at a time may open an embedded database: a second one would write to files the first keeps in
  * memory, and its writes would be lost or corrupt them (`npm run create-admin` while `npm start` runs, two
  * platforms on one DATA_DIR). The holder's pid is written into the data directory and removed on close; a file
- * whose process is gone (SIGKILL, a power cut) is stale and taken over.
+ * whose process is gone (SIGKILL, a power cut), or is no Node.js process, is stale and taken over.
  */
 export function holdDataDir(dataDir: string): () => void {
   const file = path.join(dataDir, HOLDER_FILE);
@@ -206,7 +206,7 @@ export function holdDataDir(dataDir: string): () => void {
     const holder = Number(fs.readFileSync(file, "utf8").trim());
     // The same process may reopen its own database (tests restart a subgraph in one process).
     if (holder === process.pid) return () => undefined;
-    if (isRunning(holder)) {
+    if (isRunning(holder) && mayBeNode(holder)) {
       throw new DatabaseHeldError(
         `The embedded database in ${dataDir} is open in process ${holder} (a running platform?): ` +
           "only one process at a time may use it, and a change made beside it would be lost. Stop that process " +
@@ -214,6 +214,15 @@ export function holdDataDir(dataDir: string): () => void {
       );
     }
     fs.rmSync(file, { force: true });
+  }
+}
+
+/** After a reboot the pid of a stale file may be some other program's; where /proc says so, it holds nothing. */
+function mayBeNode(pid: number): boolean {
+  try {
+    return fs.readFileSync(`/proc/${pid}/cmdline`, "utf8").includes("node");
+  } catch {
+    return true; // no /proc (not Linux), or not ours to read: believe the file
   }
 }
 
