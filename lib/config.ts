@@ -34,21 +34,56 @@ const portNumber = z.coerce
   .superRefine((value, context) => {
     if (FETCH_BLOCKED_PORTS.has(value)) context.addIssue({ code: "custom", message: blockedPortMessage(value) });
   });
-const port = (fallback: number) => portNumber.default(fallback);
 /** A port whose default depends on the mode (metrics listeners: see metricsSettingsOf). */
 const optionalPort = z.preprocess((value) => (value === "" ? undefined : value), portNumber.optional());
 
 /** A URL the platform fetches: its port must be one fetch accepts. */
-const fetchableUrl = (fallback: string) =>
-  z
-    .string()
-    .url()
-    .superRefine((value, context) => {
-      const url = new URL(value);
-      const port = Number(url.port || (url.protocol === "https:" ? 443 : 80));
-      if (FETCH_BLOCKED_PORTS.has(port)) context.addIssue({ code: "custom", message: blockedPortMessage(port) });
-    })
-    .default(fallback);
+const urlOnFetchablePort = z
+  .string()
+  .url()
+  .superRefine((value, context) => {
+    const url = new URL(value);
+    const port = Number(url.port || (url.protocol === "https:" ? 443 : 80));
+    if (FETCH_BLOCKED_PORTS.has(port)) context.addIssue({ code: "custom", message: blockedPortMessage(port) });
+  });
+
+/** Each service's port when PORT_OFFSET is 0, and the URL variable that follows it. */
+const DEFAULT_PORTS = {
+  GATEWAY_PORT: 4000,
+  USERS_PORT: 4001,
+  PRODUCTS_PORT: 4002,
+  ORDERS_PORT: 4003,
+  REST_GATEWAY_PORT: 8000,
+  REST_USERS_PORT: 8001,
+  REST_PRODUCTS_PORT: 8002,
+  REST_ORDERS_PORT: 8003,
+} as const;
+type PortName = keyof typeof DEFAULT_PORTS;
+const URL_PORTS = {
+  GATEWAY_URL: "GATEWAY_PORT",
+  USERS_URL: "USERS_PORT",
+  PRODUCTS_URL: "PRODUCTS_PORT",
+  ORDERS_URL: "ORDERS_PORT",
+} as const;
+type UrlName = keyof typeof URL_PORTS;
+
+/** Fills the ports PORT_OFFSET moves, then the URLs that follow them, where they are not set. */
+function withPortsAndUrls(env: z.infer<typeof EnvSchema>, context: z.RefinementCtx) {
+  const ports = {} as Record<PortName, number>;
+  for (const [name, fallback] of Object.entries(DEFAULT_PORTS) as [PortName, number][]) {
+    ports[name] = env[name] ?? fallback + env.PORT_OFFSET;
+    if (env[name] === undefined && FETCH_BLOCKED_PORTS.has(ports[name])) {
+      const message = `${blockedPortMessage(ports[name])} (from PORT_OFFSET=${env.PORT_OFFSET})`;
+      context.addIssue({ code: "custom", path: [name], message });
+    }
+  }
+  const urls = {} as Record<UrlName, string>;
+  for (const [name, portName] of Object.entries(URL_PORTS) as [UrlName, PortName][]) {
+    urls[name] = env[name] ?? `http://localhost:${ports[portName]}/graphql`;
+  }
+  return { ...env, ...ports, ...urls };
+}
+
 const optionalUrl = z
   .string()
   .trim()
@@ -100,15 +135,23 @@ const EnvSchema = z.object({
    */
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(1000).default(10),
 
-  GATEWAY_PORT: port(4000),
-  USERS_PORT: port(4001),
-  PRODUCTS_PORT: port(4002),
-  ORDERS_PORT: port(4003),
+  /** Added to every default port (4000-4003, 8000-8003, and the production metrics ports 9400-9403): one setting moves the whole platform. */
+  PORT_OFFSET: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(65535 - 9403) // the highest default port: ORDERS_METRICS_PORT in production
+    .default(0),
+  GATEWAY_PORT: portNumber.optional(),
+  USERS_PORT: portNumber.optional(),
+  PRODUCTS_PORT: portNumber.optional(),
+  ORDERS_PORT: portNumber.optional(),
 
-  USERS_URL: fetchableUrl("http://localhost:4001/graphql"),
-  PRODUCTS_URL: fetchableUrl("http://localhost:4002/graphql"),
-  ORDERS_URL: fetchableUrl("http://localhost:4003/graphql"),
-  GATEWAY_URL: fetchableUrl("http://localhost:4000/graphql"),
+  /** Unset: http://localhost:<the service's port>/graphql, so that they follow the ports. */
+  USERS_URL: urlOnFetchablePort.optional(),
+  PRODUCTS_URL: urlOnFetchablePort.optional(),
+  ORDERS_URL: urlOnFetchablePort.optional(),
+  GATEWAY_URL: urlOnFetchablePort.optional(),
 
   /**
    * Each process's own Prometheus listener, serving /metrics only (docs/operations.md, "Metrics"). Default: 9400
@@ -124,10 +167,10 @@ const EnvSchema = z.object({
   /** Operation names besides the platform's own documents that get their own metrics label, first come; the rest count as `other`. */
   METRICS_MAX_OPERATION_NAMES: z.coerce.number().int().min(0).max(10_000).default(100),
 
-  REST_GATEWAY_PORT: port(8000),
-  REST_USERS_PORT: port(8001),
-  REST_PRODUCTS_PORT: port(8002),
-  REST_ORDERS_PORT: port(8003),
+  REST_GATEWAY_PORT: portNumber.optional(),
+  REST_USERS_PORT: portNumber.optional(),
+  REST_PRODUCTS_PORT: portNumber.optional(),
+  REST_ORDERS_PORT: portNumber.optional(),
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(100),
 
   /** GraphQL abuse limits at the gateway (GraphQL Armor, plus a list-aware cost estimate). */
@@ -234,6 +277,9 @@ const EnvSchema = z.object({
   /** The GraphiQL playground at /graphql (and introspection with it). Default: on in development, off in production. */
   GRAPHQL_PLAYGROUND: z.enum(["true", "false"]).optional(),
 
+  /** The admin's password for `npm run create-admin` and `npm run seed`, instead of a --password flag that the shell keeps. */
+  ADMIN_PASSWORD: z.string().min(1).optional(),
+
   /** Traces are exported over OTLP to this collector when set (the OpenTelemetry SDK reads every OTEL_* variable itself). */
   OTEL_EXPORTER_OTLP_ENDPOINT: optionalUrl,
   OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: optionalUrl,
@@ -242,7 +288,8 @@ const EnvSchema = z.object({
   OTEL_SERVICE_NAME: z.string().min(1).optional(),
 });
 
-export type PlatformEnv = z.infer<typeof EnvSchema>;
+const PlatformEnvSchema = EnvSchema.transform(withPortsAndUrls);
+export type PlatformEnv = z.infer<typeof PlatformEnvSchema>;
 
 /** Every variable the platform reads (the README's table and docker-compose use these names). */
 export const ENV_VARIABLES = Object.keys(EnvSchema.shape) as (keyof PlatformEnv)[];
@@ -252,6 +299,7 @@ export const ENV_VARIABLES = Object.keys(EnvSchema.shape) as (keyof PlatformEnv)
  * when unset means something of its own (derived from another setting, or off): `.env.example` shows these.
  */
 export function envDefault(name: keyof PlatformEnv): string | undefined {
+  if (name in DEFAULT_PORTS) return String(DEFAULT_PORTS[name as PortName]);
   return rawDefaultOf(EnvSchema.shape[name]);
 }
 
@@ -263,7 +311,7 @@ function rawDefaultOf(schema: z.ZodType): string | undefined {
 }
 
 export function readEnv(env: Env = process.env): PlatformEnv {
-  const parsed = EnvSchema.safeParse(env);
+  const parsed = PlatformEnvSchema.safeParse(env);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`);
     throw new Error(`Invalid configuration:\n  ${problems.join("\n  ")}`);
@@ -331,12 +379,12 @@ export function securitySettingsOf(env: PlatformEnv): SecuritySettings {
 }
 
 /**
- * GRAPHQL_INTROSPECTION when set; otherwise on in open mode (development), and
- * in enforced mode only where GRAPHQL_PLAYGROUND=true asks for the playground
- * (its docs and completion run on introspection).
+ * GRAPHQL_INTROSPECTION when set; otherwise on in open mode, and in enforced mode wherever the playground is on
+ * (its docs pane and completion run on introspection): in development by default, in production only where
+ * GRAPHQL_PLAYGROUND=true asks for it (docs/security.md).
  */
 export function introspectionEnabled(env: PlatformEnv): boolean {
-  return env.GRAPHQL_INTROSPECTION ?? (authModeOf(env) === "open" || env.GRAPHQL_PLAYGROUND === "true");
+  return env.GRAPHQL_INTROSPECTION ?? (authModeOf(env) === "open" || playgroundEnabled(env));
 }
 
 /** The gateway's GraphQL abuse limits. */
@@ -423,7 +471,7 @@ export function metricsSettingsOf(service: "gateway" | SubgraphName, env: Platfo
     products: env.PRODUCTS_METRICS_PORT,
     orders: env.ORDERS_METRICS_PORT,
   }[service];
-  const port = configured ?? (isProduction(env) ? PRODUCTION_METRICS_PORTS[service] : undefined);
+  const port = configured ?? (isProduction(env) ? PRODUCTION_METRICS_PORTS[service] + env.PORT_OFFSET : undefined);
   return {
     listener: port === undefined ? undefined : { port, host: env.METRICS_HOST },
     maxOperationNames: env.METRICS_MAX_OPERATION_NAMES,

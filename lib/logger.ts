@@ -31,17 +31,20 @@ export function createLogger(
   // write system call per line (a request's log line cost the REST shim 6% of its CPU). pino writes what is left
   // synchronously when the process exits, process.exit after a fatal error included.
   if (!interactive) return pino(options, sharedStdout());
-  return pino(
-    options,
-    pretty({
-      colorize: true,
-      sync: true,
-      translateTime: "HH:MM:ss.l",
-      ignore: "pid,hostname,name,service",
-      messageFormat: "{service}: {msg}",
-    }),
-  );
+  return pino(options, pretty({ ...PRETTY_OPTIONS, colorize: true, sync: true }));
 }
+
+/**
+ * How a terminal shows the lines: one short line each, so that a request (whose message already says method, path,
+ * status and time) does not scroll `npm start`'s banner away with a block of its fields; what else a line carries
+ * (a request id, an error) follows on the same line.
+ */
+export const PRETTY_OPTIONS = {
+  translateTime: "HH:MM:ss.l",
+  ignore: "pid,hostname,name,service,req,res,responseTime",
+  messageFormat: "{service}: {msg}",
+  singleLine: true,
+};
 
 /** One asynchronous stdout per process, shared by its loggers (the gateway's process logs as "gateway" and "rest-shim"). */
 let stdout: pino.DestinationStream | undefined;

@@ -1,31 +1,45 @@
-// `npm run create-admin -- --email E --username U --password P`: makes an admin
+// `npm run create-admin -- --email E --username U`: makes an admin
 // account, or promotes the account that has this email (its password stays).
 // It writes to the users database directly, through the users subgraph's own
 // database module, so it runs where that database is reachable: there is no API
-// for making admins. With embedded PGlite, stop the platform first (one process
-// at a time may open an embedded database).
+// for making admins. The password comes from ADMIN_PASSWORD, or is asked without
+// echo (`--password P` works too, for scripts, but stays in the shell's history).
+// With embedded PGlite, stop the platform first: one process at a time may open
+// an embedded database, and this refuses one that a running platform holds.
 import { parseArgs } from "node:util";
 import { databaseConfigFor, readEnv, securitySettingsOf } from "../lib/config";
 import { DomainError } from "../lib/errors";
 import { createLogger } from "../lib/logger";
 import { createOrPromoteAdmin } from "../subgraphs/users/src/admin-accounts";
-import { openUsersDatabase } from "../subgraphs/users/src/database";
+import { openUsersDatabase, type UsersDatabase } from "../subgraphs/users/src/database";
 import { ServiceMetrics } from "../lib/observability/metrics";
 import { Passwords } from "../subgraphs/users/src/passwords";
+import { DatabaseHeldError } from "../subgraphs/shared/database";
+import { passwordOf } from "./support/password";
 
 async function main(): Promise<number> {
   const { values } = parseArgs({
     options: { email: { type: "string" }, username: { type: "string" }, password: { type: "string" } },
     strict: true,
   });
-  const { email, username, password } = values;
+  const { email, username } = values;
+  const env = readEnv();
+  const password = email && username ? await passwordOf(values.password, env.ADMIN_PASSWORD, "Password: ") : undefined;
   if (!email || !username || !password) {
-    process.stderr.write("usage: npm run create-admin -- --email E --username U --password P\n");
+    process.stderr.write(
+      "usage: npm run create-admin -- --email E --username U   (the password from ADMIN_PASSWORD, or asked; --password P also works)\n",
+    );
     return 2;
   }
-  const env = readEnv();
   const logger = createLogger("create-admin", env.LOG_LEVEL === "info" ? "warn" : env.LOG_LEVEL);
-  const database = await openUsersDatabase(databaseConfigFor("users", env), logger, new ServiceMetrics("create-admin"));
+  let database: UsersDatabase;
+  try {
+    database = await openUsersDatabase(databaseConfigFor("users", env), logger, new ServiceMetrics("create-admin"));
+  } catch (error) {
+    if (!(error instanceof DatabaseHeldError)) throw error;
+    process.stderr.write(`No admin created. ${error.message}\n`);
+    return 1;
+  }
   const { bcryptCost, hashing } = securitySettingsOf(env);
   const passwords = Passwords.start({ cost: bcryptCost, ...hashing });
   try {

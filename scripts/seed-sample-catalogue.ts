@@ -3,12 +3,13 @@
 // On a fresh database they get ids 1 to 5, in this order. Products already in
 // the catalogue (same name) are left alone, so running it twice adds nothing.
 // With AUTH_MODE=enforced only an admin may add products: pass one's login,
-// `npm run seed -- --admin-email E --admin-password P`.
+// `npm run seed -- --admin-email E` (the password from ADMIN_PASSWORD, or asked).
 import { parseArgs } from "node:util";
 import { graphql } from "../lib/__generated__/public-api";
 import type { CatalogueNamesQuery } from "../lib/__generated__/public-api/graphql";
 import { readEnv } from "../lib/config";
-import { createGraphQLClient } from "../lib/graphql-client";
+import { callFailureOf, createGraphQLClient } from "../lib/graphql-client";
+import { passwordOf } from "./support/password";
 
 export const SAMPLE_CATALOGUE = [
   {
@@ -113,16 +114,37 @@ export async function seedSampleCatalogue(
   }
 }
 
+/** What the operator reads when the seed fails: the variable to change, or the flag that is missing. */
+export function seedFailureMessage(error: unknown, gatewayUrl: string): string {
+  const failure = callFailureOf(error);
+  if (failure?.kind === "answered" && ["UNAUTHENTICATED", "FORBIDDEN"].includes(String(failure.error.code))) {
+    return (
+      "Only an admin may add products here (the platform runs with AUTH_MODE=enforced). Sign in as one:\n" +
+      "  npm run seed -- --admin-email E   (the password from ADMIN_PASSWORD, or asked; --admin-password P also works)\n" +
+      "`npm run create-admin` makes an admin (with the platform stopped, on embedded databases)."
+    );
+  }
+  if (failure?.kind === "answered") return `The gateway at GATEWAY_URL=${gatewayUrl} refused: ${failure.error.message}`;
+  if (failure?.kind === "unreachable" || failure?.kind === "timeout") {
+    return (
+      `No gateway answered at GATEWAY_URL=${gatewayUrl} (${failure.kind === "timeout" ? "timed out" : "no connection"}). ` +
+      "Is the platform running (npm start)? If it runs on other ports, run this with the same PORT_OFFSET or GATEWAY_URL."
+    );
+  }
+  return `Could not load the sample catalogue through GATEWAY_URL=${gatewayUrl}: ${error instanceof Error ? error.message : String(error)}`;
+}
+
 if (require.main === module) {
-  const { GATEWAY_URL, GATEWAY_CALL_TIMEOUT_MS } = readEnv();
+  const env = readEnv();
+  const { GATEWAY_URL, GATEWAY_CALL_TIMEOUT_MS } = env;
   const { values } = parseArgs({ options: { "admin-email": { type: "string" }, "admin-password": { type: "string" } } });
   const email = values["admin-email"];
-  const password = values["admin-password"];
-  const admin = email && password ? { email, password } : undefined;
-  seedSampleCatalogue(GATEWAY_URL, console.log, admin, GATEWAY_CALL_TIMEOUT_MS).catch((error: Error) => {
-    console.error(
-      `Could not load the sample catalogue through ${GATEWAY_URL}: ${error.message}\nIs the platform running (npm start)?`,
-    );
+  void (async () => {
+    const password = email ? await passwordOf(values["admin-password"], env.ADMIN_PASSWORD, `Password of ${email}: `) : undefined;
+    const admin = email && password ? { email, password } : undefined;
+    await seedSampleCatalogue(GATEWAY_URL, console.log, admin, GATEWAY_CALL_TIMEOUT_MS);
+  })().catch((error: unknown) => {
+    console.error(seedFailureMessage(error, GATEWAY_URL));
     process.exit(1);
   });
 }

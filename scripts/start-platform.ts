@@ -21,15 +21,37 @@ interface ServiceSpec {
   /** The entry module, without its extension. */
   entry: string;
   healthUrl: string;
+  /** The settings that say where it is looked for, named when it does not answer there. */
+  settings: string;
 }
 
 const host = (port: number) => `http://${env.HOST === "0.0.0.0" ? "localhost" : env.HOST}:${port}`;
 const services: ServiceSpec[] = [
-  { name: "users subgraph", entry: "subgraphs/users/src/main", healthUrl: healthUrlOf(subgraphUrls(env).users) },
-  { name: "products subgraph", entry: "subgraphs/products/src/main", healthUrl: healthUrlOf(subgraphUrls(env).products) },
-  { name: "orders subgraph", entry: "subgraphs/orders/src/main", healthUrl: healthUrlOf(subgraphUrls(env).orders) },
+  {
+    name: "users subgraph",
+    entry: "subgraphs/users/src/main",
+    healthUrl: healthUrlOf(subgraphUrls(env).users),
+    settings: "USERS_URL, USERS_PORT",
+  },
+  {
+    name: "products subgraph",
+    entry: "subgraphs/products/src/main",
+    healthUrl: healthUrlOf(subgraphUrls(env).products),
+    settings: "PRODUCTS_URL, PRODUCTS_PORT",
+  },
+  {
+    name: "orders subgraph",
+    entry: "subgraphs/orders/src/main",
+    healthUrl: healthUrlOf(subgraphUrls(env).orders),
+    settings: "ORDERS_URL, ORDERS_PORT",
+  },
   // The gateway's process also serves the legacy REST API, whose ports open last: up when port 8000 answers its /health.
-  { name: "gateway", entry: "gateway/src/main", healthUrl: `${host(env.REST_GATEWAY_PORT)}/health` },
+  {
+    name: "gateway",
+    entry: "gateway/src/main",
+    healthUrl: `${host(env.REST_GATEWAY_PORT)}/health`,
+    settings: "REST_GATEWAY_PORT",
+  },
 ];
 
 /** Where a process serves /metrics: its own listener (METRICS_PORT and the like, production's default), or its GraphQL port. */
@@ -56,7 +78,9 @@ function startAll(): void {
         SERVICE_TOKEN: secrets.serviceToken,
         NODE_OPTIONS: [SERVICE_NODE_OPTIONS, process.env.NODE_OPTIONS].filter(Boolean).join(" "),
       },
-      stdio: ["ignore", "inherit", "inherit"],
+      // The IPC channel is how a child knows it is supervised: when it closes (this process exited, or was killed
+      // with SIGKILL), the child stops too (lib/run-service.ts), so no service outlives its supervisor.
+      stdio: ["ignore", "inherit", "inherit", "ipc"],
     });
     child.on("exit", (code, signal) => {
       if (stopping) return;
@@ -80,11 +104,16 @@ function stopAll(exitCode: number): void {
     });
     child.kill("SIGTERM");
   }
-  setTimeout(() => process.exit(exitCode), 10_000).unref();
+  // A child that has not stopped by then (its own deadline, 10 s, has passed) is killed: never left running without us.
+  setTimeout(() => {
+    for (const child of running) if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+  }, STOP_GRACE_MS).unref();
 }
 
+const STOP_GRACE_MS = 12_000;
+
 // Generous: three embedded databases starting at once on a busy machine take a while.
-async function waitUntilHealthy(url: string, timeoutMs = 120_000): Promise<void> {
+async function waitUntilHealthy({ name, healthUrl: url, settings }: ServiceSpec, timeoutMs = 120_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline && !stopping) {
     try {
@@ -95,14 +124,19 @@ async function waitUntilHealthy(url: string, timeoutMs = 120_000): Promise<void>
     }
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
-  throw new Error(`${url} did not become healthy`);
+  throw new Error(`the ${name} did not answer ${url} (from ${settings}, or PORT_OFFSET)`);
 }
 
 process.on("SIGINT", () => stopAll(0));
 process.on("SIGTERM", () => stopAll(0));
+// Started by another program with an IPC channel (the tests, a bench): stop with it, however it ends.
+if (process.channel) {
+  process.channel.unref();
+  process.on("disconnect", () => stopAll(1));
+}
 
 startAll();
-Promise.all(services.map((service) => waitUntilHealthy(service.healthUrl))).then(
+Promise.all(services.map((service) => waitUntilHealthy(service))).then(
   () => {
     const lines = [
       "",
@@ -122,6 +156,8 @@ Promise.all(services.map((service) => waitUntilHealthy(service.healthUrl))).then
     process.stdout.write(lines.join("\n") + "\n");
   },
   (error) => {
+    // Stopped while starting (Ctrl-C): nothing failed.
+    if (stopping) return;
     logger.error({ err: error }, "the platform did not come up");
     stopAll(1);
   },

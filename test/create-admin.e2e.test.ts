@@ -1,10 +1,11 @@
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import path from "node:path";
 import { BACKENDS, createTestDatabases, type TestDatabases } from "./support/databases";
 import { graphqlError } from "./support/graphql-errors";
 import { signIn } from "./support/accounts";
 import { LOGIN_TOKENS, REGISTER, SEARCH_USERS } from "./support/operations";
 import { startTestPlatform } from "./support/platform";
+import { freePort } from "../scripts/support/platform-process";
 
 /** `npm run create-admin`, run as an operator would, on the users database of a platform that is then started. */
 describe.each(BACKENDS)("npm run create-admin (%s)", (backend) => {
@@ -18,11 +19,14 @@ describe.each(BACKENDS)("npm run create-admin (%s)", (backend) => {
   });
 
   function createAdmin(...args: string[]) {
+    return createAdminWith({}, ...args);
+  }
+  function createAdminWith(env: Record<string, string>, ...args: string[]) {
     const users = databases.configs.users;
     const where = users.kind === "postgres" ? { USERS_DATABASE_URL: users.url } : { DATA_DIR: path.dirname(users.dataDir!) };
     return spawnSync(process.execPath, ["--import", "tsx", "scripts/create-admin.ts", ...args], {
-      cwd: path.resolve(__dirname, ".."),
-      env: { PATH: process.env.PATH ?? "", BCRYPT_COST: "10", LOG_LEVEL: "silent", ...where },
+      cwd: ROOT,
+      env: { PATH: process.env.PATH ?? "", BCRYPT_COST: "10", LOG_LEVEL: "silent", ...where, ...env },
       encoding: "utf8",
       timeout: 60_000,
     });
@@ -71,4 +75,56 @@ describe.each(BACKENDS)("npm run create-admin (%s)", (backend) => {
       await platform.stop();
     }
   }, 300_000);
+
+  test("refuses an embedded database a running platform holds; `npm run seed` says what it needs and where it calls", async () => {
+    const platform = await startTestPlatform(databases.configs, { authMode: "enforced" });
+    try {
+      // The password from ADMIN_PASSWORD, not the command line.
+      const late = createAdminWith({ ADMIN_PASSWORD: "a long passphrase" }, "--email", "late@example.com", "--username", "late");
+      if (backend === "pglite") {
+        expect({ status: late.status, out: late.stdout }).toEqual({ status: 1, out: "" });
+        expect(late.stderr).toMatch(/^No admin created\. The embedded database in .*users is open in process \d+/);
+      } else {
+        expect(late.stdout).toMatch(/^Created admin late@example.com/);
+      }
+
+      // Enforced, without an admin: it names the flag, not a JSON blob.
+      const anonymous = await runScript("scripts/seed-sample-catalogue.ts", [], { GATEWAY_URL: platform.gatewayUrl });
+      expect(anonymous.status).toBe(1);
+      expect(anonymous.stderr).toMatch(/Only an admin may add products .*AUTH_MODE=enforced/);
+      expect(anonymous.stderr).toMatch(/npm run seed -- --admin-email E/);
+      expect(anonymous.stderr).not.toMatch(/Is the platform running|\{"/);
+      const seeded = await runScript("scripts/seed-sample-catalogue.ts", ["--admin-email", "root@example.com"], {
+        GATEWAY_URL: platform.gatewayUrl,
+        ADMIN_PASSWORD: "a long passphrase",
+      });
+      expect(seeded).toMatchObject({ status: 0, stdout: expect.stringMatching(/created product \d+: Laptop Pro 15/) });
+    } finally {
+      await platform.stop();
+    }
+
+    // Nothing answers there: the message names the variable to set.
+    const nowhere = `http://127.0.0.1:${await freePort()}/graphql`;
+    const unreachable = await runScript("scripts/seed-sample-catalogue.ts", [], { GATEWAY_URL: nowhere });
+    expect(unreachable.status).toBe(1);
+    expect(unreachable.stderr).toContain(`No gateway answered at GATEWAY_URL=${nowhere}`);
+  }, 300_000);
 });
+
+const ROOT = path.resolve(__dirname, "..");
+
+/** A script run as an operator would, without blocking this process (the platform it calls runs in it). */
+function runScript(script: string, args: string[], env: Record<string, string>) {
+  const child = spawn(process.execPath, ["--import", "tsx", script, ...args], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH ?? "", LOG_LEVEL: "silent", ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let stdout = "";
+  let stderr = "";
+  child.stdout.on("data", (chunk) => (stdout += chunk));
+  child.stderr.on("data", (chunk) => (stderr += chunk));
+  return new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) =>
+    child.on("close", (status) => resolve({ status, stdout, stderr })),
+  );
+}

@@ -19,7 +19,10 @@ describe("limit settings", () => {
     });
     expect([env.TRUST_PROXY, env.CORS_ORIGINS]).toEqual([[], ["*"]]);
     expect(introspectionEnabled(readEnv({}))).toBe(true);
-    expect(introspectionEnabled(readEnv({ AUTH_MODE: "enforced" }))).toBe(false);
+    // Enforced in development: the playground is on, and its docs pane needs introspection; off in production.
+    expect(introspectionEnabled(readEnv({ AUTH_MODE: "enforced" }))).toBe(true);
+    expect(introspectionEnabled(readEnv({ AUTH_MODE: "enforced", GRAPHQL_PLAYGROUND: "false" }))).toBe(false);
+    expect(introspectionEnabled(readEnv({ AUTH_MODE: "enforced", NODE_ENV: "production" }))).toBe(false);
     expect(introspectionEnabled(readEnv({ NODE_ENV: "production" }))).toBe(false);
     expect(introspectionEnabled(readEnv({ AUTH_MODE: "enforced", GRAPHQL_INTROSPECTION: "true" }))).toBe(true);
     expect(introspectionEnabled(readEnv({ GRAPHQL_INTROSPECTION: "false" }))).toBe(false);

@@ -36,6 +36,32 @@ describe("embedded PGlite databases", () => {
     expect(fs.existsSync(scratch.dir)).toBe(false);
   });
 
+  test("closed while statements are under way, it waits for them and closes (it used to spin forever)", () => {
+    // In a process of its own: a spinning close blocks its thread, which no timer in this one could interrupt.
+    const script = `
+      const { openUsersDatabase } = require("./subgraphs/users/src/database");
+      const { createLogger } = require("./lib/logger");
+      const { ServiceMetrics } = require("./lib/observability/metrics");
+      (async () => {
+        const db = await openUsersDatabase({ kind: "pglite", dataDir: ${JSON.stringify(path.join(root, "closing"))} },
+          createLogger("test", "silent"), new ServiceMetrics("test"));
+        const checks = Array.from({ length: 5 }, () => db.isHealthy());
+        await new Promise((resolve) => setImmediate(resolve));
+        await db.close();
+        process.stdout.write(JSON.stringify(await Promise.all(checks)));
+      })();`;
+    const run = spawnSync(process.execPath, ["--import", "tsx", "-e", script], {
+      cwd: path.resolve(__dirname, ".."),
+      encoding: "utf8",
+      timeout: 60_000,
+    });
+    expect({ signal: run.signal, status: run.status, out: run.stdout }).toEqual({
+      signal: null,
+      status: 0,
+      out: "[true,true,true,true,true]",
+    });
+  });
+
   test("a partial copy left by a process that died is removed; a running process's is left alone", async () => {
     // The pid of a process that has exited.
     const deadPid = spawnSync(process.execPath, ["-e", "process.stdout.write(String(process.pid))"], { encoding: "utf8" }).stdout;

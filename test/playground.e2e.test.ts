@@ -1,7 +1,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import type { Page } from "playwright-core";
-import { authModeOf, introspectionEnabled, playgroundEnabled, readEnv } from "../lib/config";
+import { authModeOf, introspectionEnabled, playgroundEnabled, readEnv, type PlatformEnv } from "../lib/config";
 import { startGateway } from "../gateway/src/gateway";
 import { readSupergraph } from "../gateway/src/supergraph";
 import { openOfflineBrowser, type OfflineBrowser } from "./support/browser";
@@ -103,7 +103,7 @@ describe("the playground and the API reference, offline in Chromium", () => {
 });
 
 describe("the playground's switch", () => {
-  test("on in development; off in production unless GRAPHQL_PLAYGROUND=true, which allows introspection with it", () => {
+  test("on in development; off in production unless GRAPHQL_PLAYGROUND=true; introspection follows it in enforced mode", () => {
     const settings = (env: Record<string, string>) => {
       const read = readEnv(env);
       return { playground: playgroundEnabled(read), introspection: introspectionEnabled(read) };
@@ -112,12 +112,14 @@ describe("the playground's switch", () => {
     expect(settings({ NODE_ENV: "production" })).toEqual({ playground: false, introspection: false });
     expect(settings({ NODE_ENV: "production", GRAPHQL_PLAYGROUND: "true" })).toEqual({ playground: true, introspection: true });
     expect(settings({ GRAPHQL_PLAYGROUND: "false" })).toEqual({ playground: false, introspection: true });
+    expect(settings({ AUTH_MODE: "enforced" })).toEqual({ playground: true, introspection: true });
+    expect(settings({ AUTH_MODE: "enforced", NODE_ENV: "production" })).toEqual({ playground: false, introspection: false });
     expect(() => readEnv({ GRAPHQL_PLAYGROUND: "yes" })).toThrow(/GRAPHQL_PLAYGROUND/);
   });
 
-  test("a gateway started as production serves no playground page and refuses introspection", async () => {
-    const env = readEnv({ NODE_ENV: "production" });
-    const gateway = await startGateway({
+  /** A gateway configured from these settings, over subgraphs that do not answer (introspection needs none). */
+  const gatewayOf = (env: PlatformEnv) =>
+    startGateway({
       port: 0,
       host: "127.0.0.1",
       subgraphUrls: {
@@ -134,17 +136,34 @@ describe("the playground's switch", () => {
       playground: playgroundEnabled(env),
       introspection: introspectionEnabled(env),
     });
+  const introspect = async (gatewayUrl: string) => {
+    const response = await fetch(`${gatewayUrl}/graphql`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ query: "{ __schema { queryType { name } } }" }),
+    });
+    return (await response.json()) as { data?: unknown; errors?: { message: string }[] };
+  };
+
+  test("`AUTH_MODE=enforced npm start` (development): the playground's docs pane gets the schema", async () => {
+    const gateway = await gatewayOf(readEnv({ AUTH_MODE: "enforced" }));
+    try {
+      const page = await fetch(`${gateway.url}/graphql`, { headers: { accept: "text/html" } });
+      expect(page.headers.get("content-type")).toMatch(/text\/html/);
+      expect(await introspect(gateway.url)).toEqual({ data: { __schema: { queryType: { name: "Query" } } } });
+    } finally {
+      await gateway.close();
+    }
+  });
+
+  test("a gateway started as production serves no playground page and refuses introspection", async () => {
+    const gateway = await gatewayOf(readEnv({ NODE_ENV: "production" }));
     try {
       const page = await fetch(`${gateway.url}/graphql`, { headers: { accept: "text/html" } });
       expect(page.headers.get("content-type") ?? "").not.toMatch(/text\/html/);
       const asset = await fetch(`${gateway.url}/graphql/playground/graphiql.js`);
       expect(asset.headers.get("content-type") ?? "").not.toMatch(/javascript/);
-      const introspection = await fetch(`${gateway.url}/graphql`, {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify({ query: "{ __schema { queryType { name } } }" }),
-      });
-      const body = (await introspection.json()) as { data?: unknown; errors?: { message: string }[] };
+      const body = await introspect(gateway.url);
       expect(body.data).toBeUndefined();
       expect(body.errors?.[0].message).toMatch(/introspection/i);
     } finally {

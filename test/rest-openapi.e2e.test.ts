@@ -1,3 +1,5 @@
+import fs from "node:fs";
+import path from "node:path";
 import type { RunningGateway } from "../gateway/src/gateway";
 import { importEsm } from "../lib/import-esm";
 import { openApiPath } from "../rest-shim/src/openapi";
@@ -19,6 +21,19 @@ const operationsOf = (document: any) =>
   Object.entries(document.paths as Record<string, Record<string, unknown>>)
     .flatMap(([path, item]) => Object.keys(item).map((method) => `${method.toUpperCase()} ${path}`))
     .sort();
+
+describe("the README's table of the legacy API", () => {
+  test("names every endpoint each port serves, as the OpenAPI document writes its path", () => {
+    const readme = fs.readFileSync(path.resolve(__dirname, "..", "README.md"), "utf8");
+    const section = readme.slice(readme.indexOf("## The legacy REST API"), readme.indexOf("## Troubleshooting"));
+    const missing = PORT_KINDS.flatMap((kind) => portRoutes(kind))
+      .map((route) => `\`${route.method} ${openApiPath(route.path)}`)
+      .filter((endpoint) => !new RegExp(`${escapeRegExp(endpoint)}[\`?]`).test(section));
+    expect(missing).toEqual([]);
+  });
+});
+
+const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 
 describe("the served OpenAPI documents", () => {
   let gateway: RunningGateway;
@@ -42,6 +57,9 @@ describe("the served OpenAPI documents", () => {
       "@seriousme/openapi-schema-validator",
     );
     expect(await new Validator().validate(structuredClone(document))).toEqual({ valid: true });
+    // Titled by the legacy service it stands for, never by a port number it may not be on (PORT_OFFSET moves them).
+    expect(document.info.title).toMatch(/^Legacy REST API: /);
+    expect(document.info.title).not.toMatch(/\d/);
     const routes = portRoutes(kind).map((route) => `${route.method} ${openApiPath(route.path)}`);
     expect(operationsOf(document)).toEqual(routes.sort());
     // Every schema reference resolves.

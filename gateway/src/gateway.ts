@@ -33,6 +33,7 @@ import { queryLimits } from "./query-limits";
 import { clientMistakes } from "./request-errors";
 import { ResponseBudgets, responseSizePlugin, sizeCheckedStringify } from "./response-size";
 import { perClientRateLimit, perUserRateLimit, principalKey } from "./rate-limits";
+import { scalarLiteralsRule } from "./scalar-literals";
 import { playground } from "./playground";
 import { readmeExampleOperationNames } from "./playground-examples";
 import { graphqlMetricsPlugin } from "../../lib/observability/graphql-metrics";
@@ -160,7 +161,7 @@ export async function startGateway(settings: GatewaySettings): Promise<RunningGa
     // Both are Apollo's defaults; said here so that nobody turns them off by accident.
     csrfPrevention: true,
     allowBatchedHttpRequests: false,
-    validationRules: limits.validationRules,
+    validationRules: [...limits.validationRules, scalarLiteralsRule],
     parseOptions: limits.parseOptions,
     plugins: [
       clientMistakes(),

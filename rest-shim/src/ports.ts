@@ -17,11 +17,12 @@ export const PORT_KINDS: PortKind[] = ["legacyGateway", "users", "products", "or
 /** Whether a port is the legacy gateway's, which alone speaks CORS and limits each client's rate. */
 export const isLegacyGateway = (kind: PortKind) => kind === "legacyGateway";
 
+/** No port in the titles: the ports move (PORT_OFFSET, REST_*_PORT), the legacy service each serves does not. */
 const TITLES: Record<PortKind, string> = {
-  legacyGateway: "Legacy REST API: gateway-style entry (port 8000)",
-  users: "Legacy REST API: user service (port 8001)",
-  products: "Legacy REST API: product service (port 8002)",
-  orders: "Legacy REST API: order service (port 8003)",
+  legacyGateway: "Legacy REST API: gateway-style entry",
+  users: "Legacy REST API: user service",
+  products: "Legacy REST API: product service",
+  orders: "Legacy REST API: order service",
 };
 
 function servedRoutes(kind: PortKind): Route[] {

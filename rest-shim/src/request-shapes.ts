@@ -50,9 +50,17 @@ export const CreateOrderBody = z
   .register(requestSchemas, { id: "CreateOrderRequest" });
 export type CreateOrderBody = z.infer<typeof CreateOrderBody>;
 
-/** Any text passes: the gateway refuses an unknown status; the document lists the known ones. */
+/** One of the legacy statuses (any case, as the old service took them), refused in REST words, not GraphQL's. */
+const LEGACY_STATUSES = Object.values(ORDER_STATUS_VALUES);
 export const StatusBody = z
-  .object({ status: z.string().meta({ enum: Object.values(ORDER_STATUS_VALUES) }) })
+  .object({
+    status: z
+      .string()
+      .refine((status) => (LEGACY_STATUSES as string[]).includes(status.toLowerCase()), {
+        message: `must be one of ${LEGACY_STATUSES.join(", ")}`,
+      })
+      .meta({ enum: LEGACY_STATUSES }),
+  })
   .register(requestSchemas, { id: "StatusChange" });
 
 /**
@@ -76,9 +84,14 @@ export function parseBody<Shape extends z.ZodType>(shape: Shape, req: Request): 
   const result = shape.safeParse(req.body ?? undefined);
   if (result.success) return result.data;
   const problems = result.error.issues.map((issue) =>
-    issue.path.length ? `${issue.path.join(".")}: ${issue.message}` : issue.message,
+    issue.path.length ? `${fieldPath(issue.path)}: ${issue.message}` : issue.message,
   );
   throw new RestError(400, `Invalid request body: ${problems.join("; ")}`);
+}
+
+/** A field as the legacy contract's JSON names it: `items[0].quantity`. */
+export function fieldPath(path: readonly PropertyKey[]): string {
+  return path.map((key, index) => (typeof key === "number" ? `[${key}]` : `${index ? "." : ""}${String(key)}`)).join("");
 }
 
 /** One query parameter given at most once; undefined when absent. */

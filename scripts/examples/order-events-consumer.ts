@@ -13,14 +13,19 @@ import { OrderEvent } from "../../subgraphs/orders/src/order-events";
  *
  *   npm run events:consume -- [--durable <name>]    (NATS_URL, NATS_STREAM, NATS_SUBJECT_PREFIX as for the orders service)
  */
-const DEFAULT_NATS_URL = "nats://127.0.0.1:4222";
-
 async function main(args: string[]): Promise<void> {
   const env = readEnv();
   const durable = args.includes("--durable") ? args[args.indexOf("--durable") + 1] : "order-notifications";
   if (!durable) throw new Error("usage: npm run events:consume -- [--durable <name>]");
   const settings = { stream: env.NATS_STREAM, subjectPrefix: env.NATS_SUBJECT_PREFIX };
-  const nc = await connect({ servers: env.NATS_URL ?? DEFAULT_NATS_URL, name: `order-events-consumer/${durable}` });
+  // No default: a durable consumer made on some other NATS would wait there for events that never come.
+  if (!env.NATS_URL) {
+    throw new Error(
+      "NATS_URL is not set: set it to the NATS server the orders service publishes to (the same NATS_URL), e.g.\n" +
+        "  NATS_URL=nats://127.0.0.1:4222 npm run events:consume",
+    );
+  }
+  const nc = await connect({ servers: env.NATS_URL, name: `order-events-consumer/${durable}` });
   // The orders service creates the stream when it first connects; this lets the example start first. An existing
   // stream is left as the orders service set it up.
   await ensureOrderStream(nc, settings, { correctExisting: false });
@@ -34,7 +39,9 @@ async function main(args: string[]): Promise<void> {
   const consumer = await jetstream(nc).consumers.get(settings.stream, durable);
   const messages = await consumer.consume();
   for (const signal of ["SIGINT", "SIGTERM"] as const) process.once(signal, () => void messages.close());
-  console.log(`durable consumer "${durable}" on stream ${settings.stream} (${subjectOf(settings, ">")}); Ctrl-C stops`);
+  console.log(
+    `durable consumer "${durable}" on stream ${settings.stream} (${subjectOf(settings, ">")}) at ${env.NATS_URL}; Ctrl-C stops`,
+  );
 
   for await (const message of messages) {
     const parsed = OrderEvent.safeParse(jsonOf(message.data));

@@ -1,19 +1,17 @@
 // The platform as `npm start` runs it (scripts/start-platform.ts, one process
-// per service), started as a child process on ports the OS picks. Used by the
+// per service), started as a child process on ports moved by one free PORT_OFFSET. Used by the
 // benchmark and by the tests that need real processes (a restart, a kill).
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
+import crypto from "node:crypto";
 import fs from "node:fs";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
-import { ENV_VARIABLES } from "../../lib/config";
+import { ENV_VARIABLES, PRODUCTION_METRICS_PORTS, readEnv } from "../../lib/config";
 
 export const ROOT = path.resolve(__dirname, "..", "..");
 
-export interface PlatformProcess {
-  child: ChildProcess;
-  /** The environment the platform was started with (ports, URLs, DATA_DIR). */
-  env: Record<string, string>;
+export interface PlatformProcess extends SpawnedPlatform {
   gatewayUrl: string;
   /** The REST shim's port of each kind. */
   restUrl(kind: "legacyGateway" | "users" | "products" | "orders"): string;
@@ -21,13 +19,8 @@ export interface PlatformProcess {
   metricsUrl(service: "gateway" | "users" | "products" | "orders"): string;
   /** Milliseconds from spawning to every service answering /health. */
   startupMs: number;
-  /** Everything the platform has printed so far. */
-  output(): string;
   /** Resident memory of each service process, in MiB, by entry file. */
   residentMemory(): Record<string, number>;
-  /** The pid of each service process, by entry file. */
-  servicePids(): Record<string, number>;
-  stop(): Promise<void>;
 }
 
 export async function freePort(): Promise<number> {
@@ -41,80 +34,147 @@ export async function freePort(): Promise<number> {
 export interface StartOptions {
   /** Node's arguments: `npm start`'s by default; the compiled platform is `["dist/scripts/start-platform.js"]`. */
   command?: string[];
-  /** Variables on top of the generated ports and URLs (AUTH_MODE, *_DATABASE_URL, ...). */
+  /** Variables on top of a free PORT_OFFSET (AUTH_MODE, *_DATABASE_URL, ...). */
   env?: Record<string, string>;
   /** Embedded data lives here; a fresh temporary folder (removed on stop) when not given. */
   dataDir?: string;
   timeoutMs?: number;
 }
 
-export async function startPlatformProcess(options: StartOptions = {}): Promise<PlatformProcess> {
+/**
+ * A PORT_OFFSET whose eight ports are all free now: the tests move the platform as a user would, with that one
+ * setting (every URL follows the ports). Kept below Linux's ephemeral range (32768 and up), where outgoing
+ * connections come and go.
+ */
+export async function freePortOffset(): Promise<number> {
+  for (;;) {
+    const offset = 10_000 + crypto.randomInt(24_000 - 10_000);
+    let ports: number[];
+    try {
+      const env = readEnv({ PORT_OFFSET: String(offset) });
+      ports = ENV_VARIABLES.filter((name) => name.endsWith("_PORT") && env[name] !== undefined).map(
+        (name) => env[name] as number,
+      );
+      // The metrics listeners too, which spawnPlatform places at their production ports plus the offset.
+      ports.push(...Object.values(PRODUCTION_METRICS_PORTS).map((port) => port + offset));
+    } catch {
+      continue; // a port fetch refuses
+    }
+    if ((await Promise.all(ports.map(isFree))).every(Boolean)) return offset;
+  }
+}
+
+/** PORT_OFFSET, and each process's metrics listener where production puts it, moved by the same offset. */
+function portsAt(offset: number): Record<string, string> {
+  const at = (service: keyof typeof PRODUCTION_METRICS_PORTS) => String(PRODUCTION_METRICS_PORTS[service] + offset);
+  return {
+    PORT_OFFSET: String(offset),
+    METRICS_PORT: at("gateway"),
+    USERS_METRICS_PORT: at("users"),
+    PRODUCTS_METRICS_PORT: at("products"),
+    ORDERS_METRICS_PORT: at("orders"),
+  };
+}
+
+async function isFree(port: number): Promise<boolean> {
+  const server = net.createServer();
+  const listening = await new Promise<boolean>((resolve) => {
+    server.once("error", () => resolve(false));
+    server.listen(port, "127.0.0.1", () => resolve(true));
+  });
+  if (listening) await new Promise((resolve) => server.close(resolve));
+  return listening;
+}
+
+/** The platform's process, spawned and not yet up (startPlatformProcess waits for it; the stop tests do not). */
+export interface SpawnedPlatform {
+  child: ChildProcess;
+  /** What the platform was started with (PORT_OFFSET, DATA_DIR, ...) and the ports and URLs it derives from that. */
+  env: Record<string, string>;
+  dataDir: string;
+  output(): string;
+  /** The pid of each service process, by entry file. */
+  servicePids(): Record<string, number>;
+  /** SIGINT (Ctrl-C), then waits for the exit; removes the data directory if it was made here. */
+  stop(): Promise<void>;
+}
+
+export async function spawnPlatform(options: Omit<StartOptions, "timeoutMs"> = {}): Promise<SpawnedPlatform> {
   const ownDataDir = options.dataDir === undefined;
   const dataDir = options.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), "shop-platform-"));
-  const env: Record<string, string> = {};
-  for (const name of ENV_VARIABLES.filter((name) => name.endsWith("_PORT"))) env[name] = String(await freePort());
-  const graphql = (port: string) => `http://127.0.0.1:${port}/graphql`;
-  Object.assign(env, {
+  const settings: Record<string, string> = {
     HOST: "127.0.0.1",
     DATA_DIR: dataDir,
     LOG_LEVEL: "warn",
-    USERS_URL: graphql(env.USERS_PORT),
-    PRODUCTS_URL: graphql(env.PRODUCTS_PORT),
-    ORDERS_URL: graphql(env.ORDERS_PORT),
-    GATEWAY_URL: graphql(env.GATEWAY_PORT),
+    ...portsAt(await freePortOffset()),
     ...options.env,
-  });
-  // The caller's shell minus any platform setting it may carry, so only `env` configures the platform.
+  };
+  const derived = readEnv(settings);
+  const env = { ...settings };
+  for (const name of ENV_VARIABLES.filter((name) => /_(PORT|URL)$/.test(name))) {
+    if (derived[name] !== undefined) env[name] ??= String(derived[name]);
+  }
+  // The caller's shell minus any platform setting it may carry, so only `settings` configures the platform.
   const inherited = Object.fromEntries(
     Object.entries(process.env).filter(([name]) => !(ENV_VARIABLES as string[]).includes(name)),
   );
-  const started = performance.now();
   const child = spawn(process.execPath, options.command ?? ["--import", "tsx", "scripts/start-platform.ts"], {
     cwd: ROOT,
-    env: { ...inherited, ...env },
-    stdio: ["ignore", "pipe", "pipe"],
+    env: { ...inherited, ...settings },
+    // With an IPC channel the platform stops with this process, however it ends (a killed Jest worker).
+    stdio: ["ignore", "pipe", "pipe", "ipc"],
   });
+  child.channel?.unref();
   let output = "";
   child.stdout!.on("data", (chunk) => (output += chunk));
   child.stderr!.on("data", (chunk) => (output += chunk));
-  const restPort = {
-    legacyGateway: env.REST_GATEWAY_PORT,
-    users: env.REST_USERS_PORT,
-    products: env.REST_PRODUCTS_PORT,
-    orders: env.REST_ORDERS_PORT,
+  return {
+    child,
+    env,
+    dataDir,
+    output: () => output,
+    servicePids: () => servicePidsOf(child.pid!),
+    stop: async () => {
+      if (child.exitCode === null && child.signalCode === null) {
+        const exited = new Promise((resolve) => child.once("exit", resolve));
+        child.kill("SIGINT");
+        await exited;
+      }
+      if (ownDataDir) fs.rmSync(dataDir, { recursive: true, force: true });
+    },
   };
+}
+
+export async function startPlatformProcess(options: StartOptions = {}): Promise<PlatformProcess> {
+  const started = performance.now();
+  const platform = await spawnPlatform(options);
+  const { child, env } = platform;
+  try {
+    // The shim's /health on the legacy gateway port is healthy only when the gateway and every subgraph are.
+    await waitForHealthy(`http://127.0.0.1:${env.REST_GATEWAY_PORT}/health`, child, options.timeoutMs ?? 150_000);
+  } catch (error) {
+    await platform.stop();
+    throw new Error(`${(error as Error).message}\n--- platform output ---\n${platform.output()}`);
+  }
   const metricsPort = {
     gateway: env.METRICS_PORT,
     users: env.USERS_METRICS_PORT,
     products: env.PRODUCTS_METRICS_PORT,
     orders: env.ORDERS_METRICS_PORT,
   };
-  const stop = async () => {
-    if (child.exitCode === null && child.signalCode === null) {
-      const exited = new Promise((resolve) => child.once("exit", resolve));
-      child.kill("SIGINT");
-      await exited;
-    }
-    if (ownDataDir) fs.rmSync(dataDir, { recursive: true, force: true });
+  const restPort = {
+    legacyGateway: env.REST_GATEWAY_PORT,
+    users: env.REST_USERS_PORT,
+    products: env.REST_PRODUCTS_PORT,
+    orders: env.REST_ORDERS_PORT,
   };
-  try {
-    // The shim's /health on the legacy gateway port is healthy only when the gateway and every subgraph are.
-    await waitForHealthy(`http://127.0.0.1:${env.REST_GATEWAY_PORT}/health`, child, options.timeoutMs ?? 150_000);
-  } catch (error) {
-    await stop();
-    throw new Error(`${(error as Error).message}\n--- platform output ---\n${output}`);
-  }
   return {
-    child,
-    env,
+    ...platform,
     gatewayUrl: env.GATEWAY_URL,
     restUrl: (kind) => `http://127.0.0.1:${restPort[kind]}`,
     metricsUrl: (service) => `http://127.0.0.1:${metricsPort[service]}/metrics`,
     startupMs: performance.now() - started,
-    output: () => output,
     residentMemory: () => residentMemoryOfChildren(child.pid!),
-    servicePids: () => servicePidsOf(child.pid!),
-    stop,
   };
 }
 

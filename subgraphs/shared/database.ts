@@ -1,3 +1,5 @@
+import fs from "node:fs";
+import path from "node:path";
 import v8 from "node:v8";
 import { PGlite } from "@electric-sql/pglite";
 import { PrismaPg } from "@prisma/adapter-pg";
@@ -8,6 +10,7 @@ import { PrismaPGlite } from "pglite-prisma-adapter";
 import type { DatabaseConfig } from "../../lib/config";
 import type { Logger } from "../../lib/logger";
 import type { ServiceMetrics } from "../../lib/observability/metrics";
+import { isRunning } from "../../lib/processes";
 import { applyPendingMigrations, type SqlExecutor } from "./migrations";
 import { ensureCluster } from "./pglite-template";
 
@@ -98,11 +101,19 @@ export async function openDatabase<Client extends PrismaLike>(options: OpenDatab
     closeDriver = () => pool.end();
   } else {
     if (config.dataDir) await ensureCluster(config.dataDir);
+    const release = config.dataDir ? holdDataDir(config.dataDir) : () => undefined;
     const pglite = new PGlite(config.dataDir, { startParams: [...PGlite.defaultStartParams, ...EMBEDDED_SERVER_SETTINGS] });
-    await pglite.waitReady;
-    await applyPendingMigrations(pgliteExecutor(pglite), migrationsDir, logger);
+    try {
+      await pglite.waitReady;
+      await applyPendingMigrations(pgliteExecutor(pglite), migrationsDir, logger);
+    } catch (error) {
+      await pglite.close().catch(() => undefined);
+      release();
+      throw error;
+    }
     adapter = new PrismaPGlite(pglite);
-    closeDriver = () => pglite.close();
+    const close = closeWhenIdle(pglite);
+    closeDriver = () => close().finally(release);
   }
 
   const statementDuration = metrics.histogram("db_query_duration_seconds", "Time the database took to answer a statement");
@@ -182,6 +193,82 @@ function timedAdapter(
       });
     },
   });
+}
+
+/** Refused: another process has this embedded database open (a running platform, when create-admin is run). */
+export class DatabaseHeldError extends Error {}
+
+/** Beside PGlite's files: PGlite's own postmaster.pid names no real process (always -42). */
+const HOLDER_FILE = "held-by.pid";
+
+/**
+ * One process at a time may open an embedded database: a second one would write to files the first keeps in
+ * memory, and its writes would be lost or corrupt them (`npm run create-admin` while `npm start` runs, two
+ * platforms on one DATA_DIR). The holder's pid is written into the data directory and removed on close; a file
+ * whose process is gone (SIGKILL, a power cut), or is no Node.js process, is stale and taken over.
+ */
+export function holdDataDir(dataDir: string): () => void {
+  const file = path.join(dataDir, HOLDER_FILE);
+  for (;;) {
+    try {
+      fs.writeFileSync(file, String(process.pid), { flag: "wx" });
+      return () => fs.rmSync(file, { force: true });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+    }
+    const holder = Number(fs.readFileSync(file, "utf8").trim());
+    // The same process may reopen its own database (tests restart a subgraph in one process).
+    if (holder === process.pid) return () => undefined;
+    if (isRunning(holder) && mayBeNode(holder)) {
+      throw new DatabaseHeldError(
+        `The embedded database in ${dataDir} is open in process ${holder} (a running platform?): ` +
+          "only one process at a time may use it, and a change made beside it would be lost. Stop that process " +
+          `(Ctrl-C in its terminal, or kill ${holder}) and try again.`,
+      );
+    }
+    fs.rmSync(file, { force: true });
+  }
+}
+
+/** After a reboot the pid of a stale file may be some other program's; where /proc says so, it holds nothing. */
+function mayBeNode(pid: number): boolean {
+  try {
+    return fs.readFileSync(`/proc/${pid}/cmdline`, "utf8").includes("node");
+  } catch {
+    return true; // no /proc (not Linux), or not ours to read: believe the file
+  }
+}
+
+/**
+ * PGlite's close() does not wait for the statements under way (a /health check, a request), and a statement that
+ * resumes after it loops forever in PGlite's WebAssembly on the main thread: the process then spins at full CPU and
+ * never runs another signal handler (the orphaned subgraphs of issue 23). So the PGlite methods the adapter and the
+ * migrations call are counted, new ones refused once closing, and the close waits for the last one.
+ */
+function closeWhenIdle(pglite: PGlite): () => Promise<void> {
+  let running = 0;
+  let closing = false;
+  let idle: (() => void) | undefined;
+  for (const method of ["query", "exec", "transaction"] as const) {
+    const original = pglite[method].bind(pglite) as (...args: unknown[]) => Promise<unknown>;
+    Object.assign(pglite, {
+      [method]: async (...args: unknown[]) => {
+        if (closing) throw new Error("The database is closing");
+        running += 1;
+        try {
+          return await original(...args);
+        } finally {
+          running -= 1;
+          if (running === 0) idle?.();
+        }
+      },
+    });
+  }
+  return async () => {
+    closing = true;
+    if (running > 0) await new Promise<void>((resolve) => (idle = resolve));
+    await pglite.close();
+  };
 }
 
 export function postgresExecutor(client: pg.Client): SqlExecutor {

@@ -1,6 +1,7 @@
 import { ErrorCode } from "../../../lib/errors";
 import type { RestOrderFragment } from "../../../lib/__generated__/public-api/graphql";
 import { CREATE_ORDER, ORDER, ORDERS_BY_USER, UPDATE_ORDER_STATUS } from "../documents";
+import { GatewayError } from "../gateway-client";
 import { CreateOrderBody, IdempotencyKey, idempotencyKeyHeader, pathParam, StatusBody } from "../request-shapes";
 import { Message, Order, OrderCreated, Orders } from "../response-shapes";
 import { route, type Route } from "../routing";
@@ -41,10 +42,15 @@ export const ordersRoutes: Route[] = [
     // An Idempotency-Key header makes a retry safe (see createOrder); reusing one for another body is 422.
     statusOverrides: { [ErrorCode.NOT_FOUND]: 400, [ErrorCode.OUT_OF_STOCK]: 400 },
     async handle(req, { gateway, body }) {
-      const { createOrder } = await gateway.request(CREATE_ORDER, {
-        ...toOrderVariables(body),
-        idempotencyKey: idempotencyKeyHeader(req) ?? null,
-      });
+      const { createOrder } = await gateway
+        .request(CREATE_ORDER, { ...toOrderVariables(body), idempotencyKey: idempotencyKeyHeader(req) ?? null })
+        .catch((error: unknown) => {
+          // The orders subgraph names a line's fields by its index in `items` ("0.quantity"); the legacy body's words.
+          if (error instanceof GatewayError && error.code === ErrorCode.BAD_USER_INPUT) {
+            throw new GatewayError(error.code, error.message.replace(/\b(\d+)\.([A-Za-z_]\w*)/g, "items[$1].$2"));
+          }
+          throw error;
+        });
       return {
         status: 201,
         body: {
