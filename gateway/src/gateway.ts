@@ -27,7 +27,8 @@ import { listen, type RunningServer } from "../../lib/http-server";
 import type { Logger } from "../../lib/logger";
 import { createRateLimiter } from "../../lib/rate-limit";
 import { accountLookupVia, buildGatewayContext, type GatewayContext } from "./context";
-import { checkSubgraphs } from "./health";
+import { checkSubgraphs, subgraphChecks } from "./health";
+import { healthRoutes } from "../../lib/health";
 import { queryLimits } from "./query-limits";
 import { perClientRateLimit, perUserRateLimit } from "./rate-limits";
 import { playground } from "./playground";
@@ -79,6 +80,8 @@ export interface GatewaySettings {
    * REST ports) and how many unknown operation names get a label; lib/config.ts's development defaults when not given.
    */
   metrics?: MetricsSettings;
+  /** How long /health/ready and /health wait for each subgraph; lib/config.ts's default when not given. */
+  healthCheckTimeoutMs?: number;
   /** Serve the self-hosted GraphiQL playground at /graphql to browsers (lib/config.ts playgroundEnabled). Default: on. */
   playground?: boolean;
 }
@@ -88,7 +91,7 @@ export interface RunningGateway extends RunningServer {
   inProcess: GatewayClient;
 }
 
-/** The public entry: one GraphQL endpoint over the composed supergraph, a playground, and /health. */
+/** The public entry: one GraphQL endpoint over the composed supergraph, a playground, /health, /health/live and /health/ready. */
 export async function startGateway(settings: GatewaySettings): Promise<RunningGateway> {
   const { logger, subgraphUrls } = settings;
   const introspection = settings.introspection ?? false;
@@ -171,8 +174,12 @@ export async function startGateway(settings: GatewaySettings): Promise<RunningGa
     servesPlayground: settings.playground ?? true,
   });
   observeHttp(app, logger, metrics);
+  // Ready when every subgraph is (each answers its /health/ready, so its database too); the REST ports serve the same.
+  const readiness = subgraphChecks(subgraphUrls, settings.healthCheckTimeoutMs ?? DEFAULTS.HEALTH_CHECK_TIMEOUT_MS);
+  const health = healthRoutes(readiness);
+  app.use(health);
   app.get("/health", async (_req, res) => {
-    const subgraphs = await checkSubgraphs(subgraphUrls);
+    const subgraphs = await checkSubgraphs(readiness);
     const healthy = Object.values(subgraphs).every((status) => status === "ok");
     res.status(healthy ? 200 : 503).json({ status: healthy ? "ok" : "degraded", gateway: "ok", subgraphs });
   });
@@ -190,7 +197,7 @@ export async function startGateway(settings: GatewaySettings): Promise<RunningGa
   logger.info({ url: `${server.url}/graphql`, authMode: settings.authMode }, `gateway ready (AUTH_MODE=${settings.authMode})`);
   return {
     ...server,
-    inProcess: inProcessClient({ apollo, buildContext, perClient, subgraphUrls, metrics }),
+    inProcess: inProcessClient({ apollo, buildContext, perClient, subgraphChecks: readiness, healthRoutes: health, metrics }),
     close: async () => {
       await server.close();
       await apollo.stop();

@@ -43,6 +43,7 @@ runService(logger, async () => {
     trustProxy: env.TRUST_PROXY,
     corsOrigins: env.CORS_ORIGINS,
     subgraphTimeoutMs: env.SUBGRAPH_TIMEOUT_MS,
+    healthCheckTimeoutMs: env.HEALTH_CHECK_TIMEOUT_MS,
     circuitBreaker: circuitBreakerSettingsOf(env),
     metrics: metricsSettingsOf("gateway", env),
     logger,
