@@ -27,8 +27,12 @@ export function boundedCheck(check: HealthCheck, timeoutMs: number): HealthCheck
 }
 
 /** Runs every check at once: each one's state, and whether all answered. */
-export async function runChecks(checks: Record<string, HealthCheck>): Promise<{ ready: boolean; checks: Record<string, "ok" | "down"> }> {
-  const states = await Promise.all(Object.entries(checks).map(async ([name, check]) => [name, (await check()) ? "ok" : "down"] as const));
+export async function runChecks(
+  checks: Record<string, HealthCheck>,
+): Promise<{ ready: boolean; checks: Record<string, "ok" | "down"> }> {
+  const states = await Promise.all(
+    Object.entries(checks).map(async ([name, check]) => [name, (await check()) ? "ok" : "down"] as const),
+  );
   return { ready: states.every(([, state]) => state === "ok"), checks: Object.fromEntries(states) };
 }
 

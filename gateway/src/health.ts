@@ -6,7 +6,8 @@ export type SubgraphHealth = Record<SubgraphName, "ok" | "unhealthy">;
 
 /** One check per subgraph: its /health/ready (beside its /graphql, so its database too) answers 200 within `timeoutMs`. */
 export function subgraphChecks(urls: Record<SubgraphName, string>, timeoutMs: number): Record<SubgraphName, HealthCheck> {
-  const checkOf = (name: SubgraphName) => boundedCheck(() => answersOk(healthUrlOf(urls[name], READY_PATH), timeoutMs), timeoutMs);
+  const checkOf = (name: SubgraphName) =>
+    boundedCheck(() => answersOk(healthUrlOf(urls[name], READY_PATH), timeoutMs), timeoutMs);
   return { users: checkOf("users"), products: checkOf("products"), orders: checkOf("orders") };
 }
 
