@@ -400,6 +400,12 @@ describe("NGINX configuration", () => {
     expect(routeOf("/services")).toBe(legacyRest);
   });
 
+  test("passes the gateway's compressed answers through, neither decoding nor compressing again", () => {
+    expect(conf).toMatch(/^\s*gzip\s+off;/m);
+    // The client's Accept-Encoding reaches the gateway as sent, and its encoded answer comes back as it is.
+    expect(conf).not.toMatch(/proxy_set_header\s+Accept-Encoding|gunzip\s+on|brotli\s+on/i);
+  });
+
   test("keeps /metrics for the internal network: the public gets 404", () => {
     const metrics = locations.find((location) => location.modifier === "=" && location.path === "/metrics");
     expect(metrics?.proxyPass).toBeUndefined();

@@ -172,6 +172,7 @@ export async function startGateway(settings: GatewaySettings): Promise<RunningGa
     corsOrigins: settings.corsOrigins ?? DEFAULTS.CORS_ORIGINS,
     corsExposedHeaders: ["Retry-After"],
     servesPlayground: settings.playground ?? true,
+    compress: true,
   });
   observeHttp(app, logger, metrics);
   // Ready when every subgraph is (each answers its /health/ready, so its database too); the REST ports serve the same.

@@ -38,6 +38,7 @@ export function buildApp(kind: PortKind, deps: AppDeps): Express {
   const app = createHttpApp({
     trustProxy: deps.trustProxy,
     etags: true,
+    compress: true,
     ...(isLegacyGateway(kind) && {
       corsOrigins: deps.corsOrigins,
       corsExposedHeaders: ["RateLimit", "RateLimit-Policy", "Retry-After"],
