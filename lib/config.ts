@@ -103,6 +103,10 @@ const EnvSchema = z.object({
   PRODUCTS_URL: fetchableUrl("http://localhost:4002/graphql"),
   ORDERS_URL: fetchableUrl("http://localhost:4003/graphql"),
   GATEWAY_URL: fetchableUrl("http://localhost:4000/graphql"),
+  /** Where the gateway polls for a new supergraph (besides watching gateway/supergraph.graphql); unset: the file only. */
+  SUPERGRAPH_URL: optionalUrl,
+  /** How often the gateway looks at its supergraph file (and SUPERGRAPH_URL) for a new one. */
+  SUPERGRAPH_POLL_INTERVAL_MS: z.coerce.number().int().min(50).default(5_000),
 
   /**
    * Each process's own Prometheus listener, serving /metrics only (docs/operations.md, "Metrics"). Default: 9400

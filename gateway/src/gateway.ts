@@ -28,6 +28,7 @@ import type { Logger } from "../../lib/logger";
 import { createRateLimiter } from "../../lib/rate-limit";
 import { accountLookupVia, buildGatewayContext, type GatewayContext } from "./context";
 import { checkSubgraphs, subgraphChecks } from "./health";
+import { supergraphSource, type SupergraphSourceSettings } from "./supergraph-source";
 import { healthRoutes } from "../../lib/health";
 import { queryLimits } from "./query-limits";
 import { perClientRateLimit, perUserRateLimit } from "./rate-limits";
@@ -49,6 +50,8 @@ export interface GatewaySettings {
   /** Where each subgraph answers; overrides the URLs written in the supergraph file. */
   subgraphUrls: Record<SubgraphName, string>;
   supergraphSdl: string;
+  /** Where new supergraphs come from while it runs (./supergraph-source.ts); none: `supergraphSdl` for good. */
+  supergraphSource?: SupergraphSourceSettings;
   jwtSecret: string;
   /** Presented to the subgraphs, which answer nobody else. */
   serviceToken: string;
@@ -111,7 +114,9 @@ export async function startGateway(settings: GatewaySettings): Promise<RunningGa
   const breakerSettings = settings.circuitBreaker ?? circuitBreakerSettingsOf(DEFAULTS);
   const breakers: Record<string, DependencyBreaker> = {};
   const gateway = new ApolloGateway({
-    supergraphSdl: settings.supergraphSdl,
+    supergraphSdl: settings.supergraphSource
+      ? supergraphSource(settings.supergraphSdl, settings.supergraphSource, logger, metrics)
+      : settings.supergraphSdl,
     buildService: ({ name, url }) => {
       const subgraph = name as SubgraphName;
       const requests = new ObservedSubgraphRequests(

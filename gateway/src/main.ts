@@ -16,7 +16,7 @@ import { resolveSecrets } from "../../lib/secrets";
 import { runService } from "../../lib/run-service";
 import { startRestShim } from "../../rest-shim/src/shim";
 import { startGateway } from "./gateway";
-import { readSupergraph } from "./supergraph";
+import { readSupergraph, SUPERGRAPH_FILE } from "./supergraph";
 
 const env = readEnv();
 const logger = createLogger("gateway", env.LOG_LEVEL);
@@ -28,6 +28,7 @@ runService(logger, async () => {
     host: env.HOST,
     subgraphUrls: subgraphUrls(env),
     supergraphSdl: readSupergraph(),
+    supergraphSource: { file: SUPERGRAPH_FILE, url: env.SUPERGRAPH_URL, pollIntervalMs: env.SUPERGRAPH_POLL_INTERVAL_MS },
     jwtSecret: secrets.jwtSecret,
     serviceToken: secrets.serviceToken,
     authMode: authModeOf(env),
