@@ -65,7 +65,7 @@ runService(logger, async () => {
     corsOrigins: env.CORS_ORIGINS,
     logger: createLogger("rest-shim", env.LOG_LEVEL),
   });
-  // Opened last, so that the metrics port answering (Kubernetes' probes) means every port of this process is open.
+  // Opened last, after every public port: a scrape that answers means the whole process started.
   const metricsServer = await serveMetrics(gateway.inProcess.metrics, logger);
   return {
     close: async () => {
