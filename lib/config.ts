@@ -152,6 +152,10 @@ const EnvSchema = z.object({
   PRODUCTS_URL: urlOnFetchablePort.optional(),
   ORDERS_URL: urlOnFetchablePort.optional(),
   GATEWAY_URL: urlOnFetchablePort.optional(),
+  /** Where the gateway polls for a new supergraph (besides watching gateway/supergraph.graphql); unset: the file only. */
+  SUPERGRAPH_URL: optionalUrl,
+  /** How often the gateway looks at its supergraph file (and SUPERGRAPH_URL) for a new one. */
+  SUPERGRAPH_POLL_INTERVAL_MS: z.coerce.number().int().min(50).default(5_000),
 
   /**
    * Each process's own Prometheus listener, serving /metrics only (docs/operations.md, "Metrics"). Default: 9400
@@ -211,6 +215,8 @@ const EnvSchema = z.object({
   SUBGRAPH_TIMEOUT_MS: z.coerce.number().int().min(1).default(10_000),
   /** How long a service waits for another (orders → products, users) before treating it as unavailable. Below the gateway's, so the caller's answer arrives first. */
   SERVICE_CALL_TIMEOUT_MS: z.coerce.number().int().min(1).default(3_000),
+  /** How long /health/ready (and /health) waits for each dependency (a subgraph's database, the gateway's subgraphs) before calling it down. Below the probes' own timeouts. */
+  HEALTH_CHECK_TIMEOUT_MS: z.coerce.number().int().min(1).default(1_000),
   /** How long the scripts (`npm run seed`) wait for the gateway's answer. */
   GATEWAY_CALL_TIMEOUT_MS: z.coerce.number().int().min(1).default(15_000),
   /** Failures in a row (timeouts, no connection, 5xx; never coded business errors) after which calls to a service or subgraph fail at once with SERVICE_UNAVAILABLE. */

@@ -1,6 +1,9 @@
-/** Where a service's /health answers: beside its /graphql (http://host:4001/graphql → http://host:4001/health). */
-export function healthUrlOf(graphqlUrl: string): string {
+/**
+ * Where a service's health answers: beside its /graphql (http://host:4001/graphql → http://host:4001/health, or
+ * http://host:4001/health/ready with `path`).
+ */
+export function healthUrlOf(graphqlUrl: string, path = "/health"): string {
   const url = new URL(graphqlUrl);
-  url.pathname = url.pathname.replace(/\/graphql\/?$/, "") + "/health";
+  url.pathname = url.pathname.replace(/\/graphql\/?$/, "") + path;
   return url.toString();
 }

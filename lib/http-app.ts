@@ -1,3 +1,4 @@
+import compression from "compression";
 import cors from "cors";
 import express, { type ErrorRequestHandler, type Express, type RequestHandler } from "express";
 import helmet from "helmet";
@@ -7,9 +8,9 @@ import type { Logger } from "./logger";
 /**
  * The HTTP plumbing every service shares (the gateway, the subgraphs, the REST
  * shim's four ports), written once: security headers (helmet), which proxies
- * are believed about the client's address (`trust proxy`), CORS, JSON bodies
- * with a size limit, and failures answered as JSON, never as Express's HTML
- * page with a stack.
+ * are believed about the client's address (`trust proxy`), CORS, compressed
+ * answers, JSON bodies with a size limit, and failures answered as JSON, never
+ * as Express's HTML page with a stack.
  */
 export interface HttpAppOptions {
   /** Proxies whose X-Forwarded-For is believed (addresses, CIDRs, `loopback`, …); empty: nobody. */
@@ -25,6 +26,28 @@ export interface HttpAppOptions {
    * Express would hash every POST answer for a header no client of a POST uses.
    */
   etags?: boolean;
+  /**
+   * gzip or brotli for answers over COMPRESSION_THRESHOLD_BYTES, as the client's Accept-Encoding asks (the public
+   * ports: /graphql and the REST API). Off for the subgraphs, whose only callers are on the platform's network.
+   */
+  compress?: boolean;
+}
+
+/** Smaller answers gain too little to be worth the CPU (and gzip's own 20 bytes of framing). */
+export const COMPRESSION_THRESHOLD_BYTES = 1024;
+
+/**
+ * The `compression` middleware: brotli (at quality 4, its default, about gzip's cost) when the client accepts it,
+ * else gzip, and `Vary: Accept-Encoding` on every answer it could have compressed. A stream of events
+ * (`text/event-stream`, nothing serves one yet) is never compressed: compression buffers, and would hold each event
+ * back. A streamed answer of another type would have to call `res.flush()` after each part.
+ */
+function compressAnswers(): RequestHandler {
+  return compression({
+    threshold: COMPRESSION_THRESHOLD_BYTES,
+    filter: (req, res) =>
+      !/^text\/event-stream/i.test(String(res.getHeader("content-type") ?? "")) && compression.filter(req, res),
+  });
 }
 
 export function createHttpApp(options: HttpAppOptions = {}): Express {
@@ -52,6 +75,7 @@ export function createHttpApp(options: HttpAppOptions = {}): Express {
       }),
     );
   }
+  if (options.compress) app.use(compressAnswers());
   return app;
 }
 

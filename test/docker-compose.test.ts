@@ -5,6 +5,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { parseDocument } from "yaml";
 import { ENV_VARIABLES, readEnv, SERVICE_NODE_OPTIONS, type PlatformEnv } from "../lib/config";
+import { READY_PATH } from "../lib/health";
 import {
   APP_SERVICES,
   DEFAULTS,
@@ -282,13 +283,13 @@ describe("docker-compose.yml", () => {
     expect(publishedPorts(name).map((published) => published.container)).not.toContain(port);
   });
 
-  test.each(APP_SERVICES)("%s is healthy when its own /health answers", (name) => {
+  test.each(APP_SERVICES)("%s is healthy when its own /health/ready answers", (name) => {
     const urls = healthcheckLine(name).match(/https?:\/\/[^\s'"`]+/g) ?? [];
     expect(urls).toHaveLength(1);
     const url = new URL(urls[0] ?? "");
     expect(["127.0.0.1", "localhost"]).toContain(url.hostname);
-    expect(url.pathname).toBe("/health");
-    // The gateway's process opens its REST ports last: port 8000's /health (every subgraph too) says all are up.
+    expect(url.pathname).toBe(READY_PATH);
+    // The gateway's process opens its REST ports last: port 8000's /health/ready (every subgraph too) says all are up.
     const checked = name === "gateway" ? configOf(name).REST_GATEWAY_PORT : listeningPorts(name, configOf(name))[0];
     expect(Number(url.port)).toBe(checked);
     // The healthcheck runs a script from the image; it has to exist.
@@ -397,6 +398,12 @@ describe("NGINX configuration", () => {
     expect(routeOf("/api/products/1")).toBe(legacyRest);
     expect(routeOf("/api/orders/user/1")).toBe(legacyRest);
     expect(routeOf("/services")).toBe(legacyRest);
+  });
+
+  test("passes the gateway's compressed answers through, neither decoding nor compressing again", () => {
+    expect(conf).toMatch(/^\s*gzip\s+off;/m);
+    // The client's Accept-Encoding reaches the gateway as sent, and its encoded answer comes back as it is.
+    expect(conf).not.toMatch(/proxy_set_header\s+Accept-Encoding|gunzip\s+on|brotli\s+on/i);
   });
 
   test("keeps /metrics for the internal network: the public gets 404", () => {

@@ -18,6 +18,7 @@ import { ConfigMap, Namespace, Secret, Service } from "kubernetes-models/v1";
 import { parse, parseAllDocuments, parseDocument } from "yaml";
 import { ENV_VARIABLES, authModeOf, playgroundEnabled, readEnv, type PlatformEnv } from "../lib/config";
 import { ServiceMetrics } from "../lib/observability/metrics";
+import { LIVE_PATH, READY_PATH } from "../lib/health";
 import { portRoutes, PORT_KINDS } from "../rest-shim/src/ports";
 import { migrationsDirOf } from "../subgraphs/shared/settings";
 import { applyPendingMigrations, readMigrations } from "../subgraphs/shared/migrations";
@@ -207,10 +208,12 @@ function servedPaths(name: AppService, port: number): string[] {
   if (port === ownPort) {
     if (servesMetrics(ownAppSource[name])) paths.push("/metrics");
     if (/app\.get\("\/health"/.test(read(ownAppSource[name]))) paths.push("/health");
+    if (/app\.use\(health(Routes\(\{ database \}\))?\)/.test(read(ownAppSource[name]))) paths.push(LIVE_PATH, READY_PATH);
   } else if (name === "gateway" && restPorts(DEFAULTS).includes(port)) {
     if (servesMetrics("rest-shim/src/app.ts")) paths.push("/metrics");
     const kind = PORT_KINDS[restPorts(DEFAULTS).indexOf(port)];
     if (portRoutes(kind).some((route) => route.method === "GET" && route.path === "/health")) paths.push("/health");
+    if (/app\.use\(deps\.gateway\.healthRoutes\)/.test(read("rest-shim/src/app.ts"))) paths.push(LIVE_PATH, READY_PATH);
   }
   return paths;
 }
@@ -433,12 +436,18 @@ describe(`${RENDERED}`, () => {
     }
   });
 
-  test("a subgraph is ready when its /health says its database answers; nothing is restarted for another's outage", () => {
-    for (const name of SUBGRAPHS) expect(containerOf("Deployment", name).readinessProbe?.httpGet?.path).toBe("/health");
-    // The gateway's /health, and the REST ports' (the legacy contract's), report the subgraphs: as a probe,
-    // one subgraph's outage would take every gateway out of its Services (and a liveness probe would restart them all).
-    expect(containerOf("Deployment", "gateway").readinessProbe?.httpGet?.path).not.toBe("/health");
-    for (const name of APP_SERVICES) expect(containerOf("Deployment", name).livenessProbe?.httpGet?.path).not.toBe("/health");
+  test("a subgraph is ready when its database answers; nothing is restarted for a dependency's outage", () => {
+    for (const name of SUBGRAPHS) expect(containerOf("Deployment", name).readinessProbe?.httpGet?.path).toBe(READY_PATH);
+    // Liveness asks the process only: a database's or a subgraph's outage would restart every replica.
+    for (const name of APP_SERVICES) expect(containerOf("Deployment", name).livenessProbe?.httpGet?.path).toBe(LIVE_PATH);
+  });
+
+  test("a gateway takes traffic once its subgraphs answer, and is not taken out for one subgraph's outage later", () => {
+    const gateway = containerOf("Deployment", "gateway");
+    expect(gateway.startupProbe?.httpGet?.path).toBe(READY_PATH);
+    // The gateway's readiness reports the subgraphs: as the standing probe, one subgraph's outage would take every
+    // gateway out of its Services, where it still serves the rest of the graph.
+    expect(gateway.readinessProbe?.httpGet?.path).toBe(LIVE_PATH);
   });
 
   test("every container asks for CPU and memory and has limits above its requests", () => {

@@ -52,7 +52,7 @@ describe("the platform stopped during its start-up leaves no process behind", ()
     [
       "while /health checks are under way on every subgraph",
       async (platform) => {
-        const urls = [platform.env.USERS_URL, platform.env.PRODUCTS_URL, platform.env.ORDERS_URL].map(healthUrlOf);
+        const urls = [platform.env.USERS_URL, platform.env.PRODUCTS_URL, platform.env.ORDERS_URL].map((url) => healthUrlOf(url));
         await Promise.all(urls.map(waitFor));
         // Checks in flight when the stop arrives, as `npm start`'s own were.
         for (let i = 0; i < 20; i += 1) for (const url of urls) void answers(url);

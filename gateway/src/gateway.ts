@@ -28,7 +28,9 @@ import type { Logger } from "../../lib/logger";
 import { createRateLimiter } from "../../lib/rate-limit";
 import { accountLookupVia, buildGatewayContext, type GatewayContext } from "./context";
 import { cachedAccountLookup } from "./account-cache";
-import { checkSubgraphs } from "./health";
+import { checkSubgraphs, subgraphChecks } from "./health";
+import { supergraphSource, type SupergraphSourceSettings } from "./supergraph-source";
+import { healthRoutes } from "../../lib/health";
 import { queryLimits } from "./query-limits";
 import { clientMistakes } from "./request-errors";
 import { ResponseBudgets, responseSizePlugin, sizeCheckedStringify } from "./response-size";
@@ -52,6 +54,8 @@ export interface GatewaySettings {
   /** Where each subgraph answers; overrides the URLs written in the supergraph file. */
   subgraphUrls: Record<SubgraphName, string>;
   supergraphSdl: string;
+  /** Where new supergraphs come from while it runs (./supergraph-source.ts); none: `supergraphSdl` for good. */
+  supergraphSource?: SupergraphSourceSettings;
   jwtSecret: string;
   /** Presented to the subgraphs, which answer nobody else. */
   serviceToken: string;
@@ -88,6 +92,8 @@ export interface GatewaySettings {
    * REST ports) and how many unknown operation names get a label; lib/config.ts's development defaults when not given.
    */
   metrics?: MetricsSettings;
+  /** How long /health/ready and /health wait for each subgraph; lib/config.ts's default when not given. */
+  healthCheckTimeoutMs?: number;
   /** Serve the self-hosted GraphiQL playground at /graphql to browsers (lib/config.ts playgroundEnabled). Default: on. */
   playground?: boolean;
 }
@@ -97,7 +103,7 @@ export interface RunningGateway extends RunningServer {
   inProcess: GatewayClient;
 }
 
-/** The public entry: one GraphQL endpoint over the composed supergraph, a playground, and /health. */
+/** The public entry: one GraphQL endpoint over the composed supergraph, a playground, /health, /health/live and /health/ready. */
 export async function startGateway(settings: GatewaySettings): Promise<RunningGateway> {
   const { logger, subgraphUrls } = settings;
   const introspection = settings.introspection ?? false;
@@ -123,7 +129,9 @@ export async function startGateway(settings: GatewaySettings): Promise<RunningGa
   const breakerSettings = settings.circuitBreaker ?? circuitBreakerSettingsOf(DEFAULTS);
   const breakers: Record<string, DependencyBreaker> = {};
   const gateway = new ApolloGateway({
-    supergraphSdl: settings.supergraphSdl,
+    supergraphSdl: settings.supergraphSource
+      ? supergraphSource(settings.supergraphSdl, settings.supergraphSource, logger, metrics)
+      : settings.supergraphSdl,
     buildService: ({ name, url }) => {
       const subgraph = name as SubgraphName;
       const requests = new ObservedSubgraphRequests(
@@ -190,10 +198,15 @@ export async function startGateway(settings: GatewaySettings): Promise<RunningGa
     corsOrigins: settings.corsOrigins ?? DEFAULTS.CORS_ORIGINS,
     corsExposedHeaders: ["Retry-After"],
     servesPlayground: settings.playground ?? true,
+    compress: true,
   });
   observeHttp(app, logger, metrics);
+  // Ready when every subgraph is (each answers its /health/ready, so its database too); the REST ports serve the same.
+  const readiness = subgraphChecks(subgraphUrls, settings.healthCheckTimeoutMs ?? DEFAULTS.HEALTH_CHECK_TIMEOUT_MS);
+  const health = healthRoutes(readiness);
+  app.use(health);
   app.get("/health", async (_req, res) => {
-    const subgraphs = await checkSubgraphs(subgraphUrls);
+    const subgraphs = await checkSubgraphs(readiness);
     const healthy = Object.values(subgraphs).every((status) => status === "ok");
     res.status(healthy ? 200 : 503).json({ status: healthy ? "ok" : "degraded", gateway: "ok", subgraphs });
   });
@@ -211,7 +224,7 @@ export async function startGateway(settings: GatewaySettings): Promise<RunningGa
   logger.info({ url: `${server.url}/graphql`, authMode: settings.authMode }, `gateway ready (AUTH_MODE=${settings.authMode})`);
   return {
     ...server,
-    inProcess: inProcessClient({ apollo, buildContext, perClient, subgraphUrls, metrics }),
+    inProcess: inProcessClient({ apollo, buildContext, perClient, subgraphChecks: readiness, healthRoutes: health, metrics }),
     close: async () => {
       await server.close();
       await apollo.stop();

@@ -1,25 +1,25 @@
 import type { SubgraphName } from "../../lib/config";
+import { boundedCheck, READY_PATH, runChecks, type HealthCheck } from "../../lib/health";
 import { healthUrlOf } from "../../lib/health-url";
 
 export type SubgraphHealth = Record<SubgraphName, "ok" | "unhealthy">;
 
-const TIMEOUT_MS = 2000;
-
-/** Asks each subgraph's /health (beside its /graphql) in parallel. */
-export async function checkSubgraphs(urls: Record<SubgraphName, string>): Promise<SubgraphHealth> {
-  const entries = await Promise.all(
-    (Object.keys(urls) as SubgraphName[]).map(
-      async (name) => [name, (await isUp(healthUrlOf(urls[name]))) ? "ok" : "unhealthy"] as const,
-    ),
-  );
-  return Object.fromEntries(entries) as SubgraphHealth;
+/** One check per subgraph: its /health/ready (beside its /graphql, so its database too) answers 200 within `timeoutMs`. */
+export function subgraphChecks(urls: Record<SubgraphName, string>, timeoutMs: number): Record<SubgraphName, HealthCheck> {
+  const checkOf = (name: SubgraphName) =>
+    boundedCheck(() => answersOk(healthUrlOf(urls[name], READY_PATH), timeoutMs), timeoutMs);
+  return { users: checkOf("users"), products: checkOf("products"), orders: checkOf("orders") };
 }
 
-async function isUp(url: string): Promise<boolean> {
-  try {
-    const response = await fetch(url, { signal: AbortSignal.timeout(TIMEOUT_MS) });
-    return response.ok;
-  } catch {
-    return false;
-  }
+/** The same checks in the words of the legacy /health. */
+export async function checkSubgraphs(checks: Record<SubgraphName, HealthCheck>): Promise<SubgraphHealth> {
+  const states = (await runChecks(checks)).checks as Record<SubgraphName, "ok" | "down">;
+  const word = (name: SubgraphName) => (states[name] === "ok" ? "ok" : "unhealthy");
+  return { users: word("users"), products: word("products"), orders: word("orders") };
+}
+
+async function answersOk(url: string, timeoutMs: number): Promise<boolean> {
+  const response = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
+  await response.body?.cancel();
+  return response.ok;
 }

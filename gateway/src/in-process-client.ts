@@ -1,10 +1,11 @@
 import type { ApolloServer } from "@apollo/server";
 import type { TypedDocumentNode } from "@graphql-typed-document-node/core";
-import type { Request } from "express";
+import type { Request, Router } from "express";
 import { GraphQLError, print, type DocumentNode } from "graphql";
 import type { SubgraphName } from "../../lib/config";
 import { ErrorCode } from "../../lib/errors";
 import { firstGraphQLError } from "../../lib/graphql-client";
+import type { HealthCheck } from "../../lib/health";
 import type { ServiceMetrics } from "../../lib/observability/metrics";
 import { tryConsume, type RateLimiter } from "../../lib/rate-limit";
 import { GatewayError, type GatewayClient } from "../../rest-shim/src/gateway-client";
@@ -26,7 +27,10 @@ export interface InProcessGateway {
   apollo: ApolloServer<GatewayContext>;
   buildContext(req: Request): Promise<GatewayContext>;
   perClient: RateLimiter;
-  subgraphUrls: Record<SubgraphName, string>;
+  /** The bounded check of each subgraph (./health.ts), shared with /health and /health/ready. */
+  subgraphChecks: Record<SubgraphName, HealthCheck>;
+  /** /health/live and /health/ready of this process, which the REST ports serve too. */
+  healthRoutes: Router;
   metrics: ServiceMetrics;
 }
 
@@ -35,7 +39,8 @@ export function inProcessClient(gateway: InProcessGateway): GatewayClient {
     forRequest: (req) => ({
       request: (document, variables) => execute(gateway, req, document, variables),
     }),
-    health: async () => ({ gateway: true, subgraphs: isOk(await checkSubgraphs(gateway.subgraphUrls)) }),
+    health: async () => ({ gateway: true, subgraphs: isOk(await checkSubgraphs(gateway.subgraphChecks)) }),
+    healthRoutes: gateway.healthRoutes,
     metrics: gateway.metrics,
   };
 }

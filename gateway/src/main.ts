@@ -16,7 +16,7 @@ import { resolveSecrets } from "../../lib/secrets";
 import { runService } from "../../lib/run-service";
 import { startRestShim } from "../../rest-shim/src/shim";
 import { startGateway } from "./gateway";
-import { readSupergraph } from "./supergraph";
+import { readSupergraph, SUPERGRAPH_FILE } from "./supergraph";
 
 const env = readEnv();
 const logger = createLogger("gateway", env.LOG_LEVEL);
@@ -28,6 +28,7 @@ runService(logger, async () => {
     host: env.HOST,
     subgraphUrls: subgraphUrls(env),
     supergraphSdl: readSupergraph(),
+    supergraphSource: { file: SUPERGRAPH_FILE, url: env.SUPERGRAPH_URL, pollIntervalMs: env.SUPERGRAPH_POLL_INTERVAL_MS },
     jwtSecret: secrets.jwtSecret,
     serviceToken: secrets.serviceToken,
     authMode: authModeOf(env),
@@ -44,6 +45,7 @@ runService(logger, async () => {
     corsOrigins: env.CORS_ORIGINS,
     subgraphTimeoutMs: env.SUBGRAPH_TIMEOUT_MS,
     accountCacheTtlSeconds: env.ACCOUNT_CACHE_TTL_SECONDS,
+    healthCheckTimeoutMs: env.HEALTH_CHECK_TIMEOUT_MS,
     circuitBreaker: circuitBreakerSettingsOf(env),
     metrics: metricsSettingsOf("gateway", env),
     logger,
@@ -64,7 +66,7 @@ runService(logger, async () => {
     corsOrigins: env.CORS_ORIGINS,
     logger: createLogger("rest-shim", env.LOG_LEVEL),
   });
-  // Opened last, so that the metrics port answering (Kubernetes' probes) means every port of this process is open.
+  // Opened last, after every public port: a scrape that answers means the whole process started.
   const metricsServer = await serveMetrics(gateway.inProcess.metrics, logger);
   return {
     close: async () => {

@@ -19,13 +19,15 @@ const DEFAULT_URLS: Record<SubgraphName, string> = {
   orders: "http://localhost:4003/graphql",
 };
 
-export function composeSupergraph(): string {
+/** A subgraph's schema file, subgraphs/<name>/schema.graphql. */
+export function readSubgraphSchema(name: SubgraphName): string {
+  return fs.readFileSync(path.resolve(__dirname, "../../subgraphs", name, "schema.graphql"), "utf8");
+}
+
+/** Composes the subgraphs' schemas (their files unless given); throws, listing them, on composition errors. */
+export function composeSupergraph(schemaOf: (name: SubgraphName) => string = readSubgraphSchema): string {
   const result = composeServices(
-    SUBGRAPH_NAMES.map((name) => ({
-      name,
-      url: DEFAULT_URLS[name],
-      typeDefs: gql(fs.readFileSync(path.resolve(__dirname, "../../subgraphs", name, "schema.graphql"), "utf8")),
-    })),
+    SUBGRAPH_NAMES.map((name) => ({ name, url: DEFAULT_URLS[name], typeDefs: gql(schemaOf(name)) })),
   );
   if (result.errors) {
     throw new Error(`Composition failed:\n${result.errors.map((error) => `  ${error.message}`).join("\n")}`);

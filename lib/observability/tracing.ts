@@ -31,7 +31,9 @@ export function startTracing(serviceName: string, rawEnv = process.env): void {
   sdk = new NodeSDK({
     serviceName: env.OTEL_SERVICE_NAME ?? serviceName,
     instrumentations: [
-      new HttpInstrumentation({ ignoreIncomingRequestHook: (req) => req.url === "/metrics" || req.url === "/health" }),
+      new HttpInstrumentation({
+        ignoreIncomingRequestHook: (req) => req.url === "/metrics" || /^\/health(\/|$)/.test(req.url ?? ""),
+      }),
       new UndiciInstrumentation(),
       // Route handlers only: a span per middleware (body parser, CORS, …) would bury the hops.
       new ExpressInstrumentation({ ignoreLayersType: [ExpressLayerType.MIDDLEWARE] }),

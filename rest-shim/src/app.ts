@@ -30,7 +30,7 @@ export interface AppDeps {
 /**
  * The one place the pieces are put together. Every port sends security
  * headers (lib/http-app.ts), logs each request with its request id, serves
- * /metrics and /docs, parses JSON bodies and answers errors as JSON; the
+ * /metrics, /health/live, /health/ready and /docs, parses JSON bodies and answers errors as JSON; the
  * legacy gateway port (8000) also speaks CORS and limits each client's rate,
  * as the legacy gateway did.
  */
@@ -38,12 +38,15 @@ export function buildApp(kind: PortKind, deps: AppDeps): Express {
   const app = createHttpApp({
     trustProxy: deps.trustProxy,
     etags: true,
+    compress: true,
     ...(isLegacyGateway(kind) && {
       corsOrigins: deps.corsOrigins,
       corsExposedHeaders: ["RateLimit", "RateLimit-Policy", "Retry-After"],
     }),
   });
   observeHttp(app, deps.logger, deps.metrics);
+  // The process's liveness and readiness, before the rate limit: probes are not clients.
+  app.use(deps.gateway.healthRoutes);
   if (isLegacyGateway(kind)) {
     app.use(perClientRateLimit(deps.rateLimitPerMinute, deps.sharedRateLimit));
   }

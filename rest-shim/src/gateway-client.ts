@@ -1,4 +1,4 @@
-import type { Request } from "express";
+import type { Request, Router } from "express";
 import type { SubgraphName } from "../../lib/config";
 import type { GraphQLCaller } from "../../lib/graphql-client";
 import type { ServiceMetrics } from "../../lib/observability/metrics";
@@ -37,6 +37,8 @@ export interface GatewayClient {
   /** Calls on behalf of the client of this REST request. */
   forRequest(req: Request): GatewayCaller;
   health(): Promise<GatewayHealth>;
+  /** The gateway process's /health/live and /health/ready (lib/health.ts): each REST port serves them as they are. */
+  healthRoutes: Router;
   /** The gateway process's one metrics registry: the REST ports count their requests in it and serve it too. */
   metrics: ServiceMetrics;
 }

@@ -33,6 +33,8 @@ export interface SubgraphSettings {
   productsCacheTtlSeconds: number;
   /** When a failing service is cut off, and for how long (lib/circuit-breaker.ts). */
   circuitBreaker: BreakerSettings;
+  /** How long /health/ready and /health wait for the database (HEALTH_CHECK_TIMEOUT_MS); lib/config.ts's default when not given. */
+  healthCheckTimeoutMs?: number;
   /** Where /metrics is served and how many unknown operation names get a label; development's defaults when not given. */
   metrics?: MetricsSettings;
 }
@@ -52,6 +54,7 @@ export function subgraphSettingsFromEnv(name: SubgraphName, rawEnv = process.env
     productsCacheTtlSeconds: env.PRODUCTS_CACHE_TTL_SECONDS,
     circuitBreaker: circuitBreakerSettingsOf(env),
     metrics: metricsSettingsOf(name, env),
+    healthCheckTimeoutMs: env.HEALTH_CHECK_TIMEOUT_MS,
   };
 }
 

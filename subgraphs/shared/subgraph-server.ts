@@ -17,8 +17,9 @@ import { listen, type RunningServer } from "../../lib/http-server";
 import type { Logger } from "../../lib/logger";
 import type { PlatformSecrets } from "../../lib/secrets";
 import { DomainError, isPublicErrorCode, maskUnexpectedErrors } from "../../lib/errors";
-import type { SecuritySettings } from "../../lib/config";
+import { readEnv, type SecuritySettings } from "../../lib/config";
 import { databaseFailureError, databaseFailureOf } from "./database-errors";
+import { boundedCheck, healthRoutes } from "../../lib/health";
 import { inputGuard } from "./input-guard";
 import { hasServiceCredential, readRequestIdentity, type RequestIdentity } from "./request-identity";
 import { graphqlMetricsPlugin } from "../../lib/observability/graphql-metrics";
@@ -31,8 +32,10 @@ import type { ServiceMetrics } from "../../lib/observability/metrics";
  * Start-up shared by the three subgraphs: the federated schema, the service
  * credential every /graphql request must carry, the identity read from each
  * request, the check of every string input, error masking, JSON-only HTTP
- * answers, `/health`, and an orderly stop.
+ * answers, `/health` (and `/health/live`, `/health/ready`), and an orderly stop.
  */
+const DEFAULTS = readEnv({});
+
 export interface SubgraphOptions<Context> {
   name: string;
   typeDefs: DocumentNode;
@@ -47,7 +50,10 @@ export interface SubgraphOptions<Context> {
   metrics: ServiceMetrics;
   /** Builds the per-request context (loaders, services) around the caller's identity. */
   createContext(identity: RequestIdentity): Context;
+  /** Whether its database answers: /health and /health/ready, each bounded by `healthCheckTimeoutMs`. */
   isHealthy(): Promise<boolean>;
+  /** How long that check may take before the database counts as down; lib/config.ts's default when not given. */
+  healthCheckTimeoutMs?: number;
   /** Called after the HTTP server has stopped: close the database here. */
   onStop(): Promise<void>;
 }
@@ -104,14 +110,17 @@ export async function startSubgraph<Context extends object>(options: SubgraphOpt
   };
 }
 
-/** The subgraph's HTTP side: /health, and /graphql for the platform's own callers only. */
+/** The subgraph's HTTP side: /health, /health/live, /health/ready, and /graphql for the platform's own callers only. */
 function buildApp<Context extends object>(apollo: ApolloServer<Context>, options: SubgraphOptions<Context>) {
   const { name, logger } = options;
   // Only the gateway and sibling services call a subgraph: no CORS, and no proxy is trusted.
   const app = createHttpApp();
   observeHttp(app, logger, options.metrics);
+  // Bounded, so that a database that hangs (not only one that refuses) makes the answer 503 in time, not a probe timeout.
+  const database = boundedCheck(options.isHealthy, options.healthCheckTimeoutMs ?? DEFAULTS.HEALTH_CHECK_TIMEOUT_MS);
+  app.use(healthRoutes({ database }));
   app.get("/health", async (_req, res) => {
-    const healthy = await options.isHealthy();
+    const healthy = await database();
     res.status(healthy ? 200 : 503).json({ status: healthy ? "ok" : "unhealthy", service: name });
   });
   const { authMode } = options.security;
