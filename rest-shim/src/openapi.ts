@@ -61,7 +61,7 @@ function response(reply: Reply) {
 const OPERATION_FAILURES: Record<number, Reply> = {
   500: "An unexpected failure inside the platform (no details are given out).",
   401: "The Authorization header carries an invalid or expired token, or (AUTH_MODE=enforced) there is none where the call needs a signed-in user.",
-  422: "The answer would be larger than the gateway sends at once (MAX_RESPONSE_BYTES); ask for less.",
+  422: "The answer would be larger than the gateway sends in one answer (MAX_RESPONSE_BYTES); ask for less.",
   429: "Too many requests, or expensive ones at once, from this client address or signed-in user: the gateway's limits, shared with /graphql (Retry-After says when to try again).",
   502: "The gateway answered with an error this API does not know (a fault of the platform).",
   503: "A service behind the gateway is unavailable, or the token cannot be checked right now.",

@@ -38,7 +38,8 @@ export function usersRoutes(paths: UsersPaths): Route[] {
         400: "Bad JSON or invalid fields.",
         409: "User already exists.",
         429: {
-          description: "Too many sign-ins and registrations at once (the password hashing queue is full); try again shortly.",
+          description:
+            "Too many sign-ins and registrations at the same time (the password hashing queue is full); try again shortly.",
           headers: { "Retry-After": { description: "Seconds to wait.", schema: z.number().int() } },
         },
       },
@@ -57,7 +58,7 @@ export function usersRoutes(paths: UsersPaths): Route[] {
         401: "Invalid credentials.",
         429: {
           description:
-            "Too many failed logins for this account or from this address (refused until the window passes), or too many sign-ins and registrations at once (the password hashing queue is full).",
+            "Too many failed logins for this account or from this address (refused until the window passes), or too many sign-ins and registrations at the same time (the password hashing queue is full).",
           headers: { "Retry-After": { description: "Seconds to wait.", schema: z.number().int() } },
         },
       },
