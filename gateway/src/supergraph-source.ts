@@ -60,12 +60,13 @@ export function supergraphSource(
     };
 
     const onFileChange = () => void readFile();
-    fs.watchFile(settings.file, { interval: settings.pollIntervalMs }, onFileChange);
+    // Not persistent, and the poll unref'd: the gateway's listening socket is what keeps its process up, not these.
+    fs.watchFile(settings.file, { interval: settings.pollIntervalMs, persistent: false }, onFileChange);
     const url = settings.url;
     const pollUrl = () => url && void fetchUrl(url).then((sdl) => sdl !== undefined && offer(sdl, url));
     // The first look once the gateway has loaded the file's (update() is refused before that).
     const first = setImmediate(pollUrl);
-    const poll = url ? setInterval(pollUrl, settings.pollIntervalMs) : undefined;
+    const poll = url ? setInterval(pollUrl, settings.pollIntervalMs).unref() : undefined;
     return {
       supergraphSdl: initialSdl,
       cleanup: async () => {
