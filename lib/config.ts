@@ -191,6 +191,19 @@ const EnvSchema = z.object({
   MAX_RESPONSE_BYTES: z.coerce.number().int().min(10_000).default(5_000_000),
   /** Introspection (and the playground, and field suggestions); default: on in open mode, off in enforced mode. */
   GRAPHQL_INTROSPECTION: booleanFlag,
+  /** Automatic persisted queries (docs/security.md, "Persisted documents"); off: a hash alone answers PERSISTED_QUERY_NOT_SUPPORTED. */
+  GRAPHQL_APQ: z.enum(["true", "false"]).default("true"),
+  /** How long a registered APQ document is kept (in Redis with REDIS_URL, shared by the replicas; else in this process). */
+  GRAPHQL_APQ_TTL_SECONDS: z.coerce.number().int().min(60).max(604_800).default(86_400),
+  /** Bound of the in-process APQ store (least recently used documents go first); used when REDIS_URL is unset. */
+  GRAPHQL_APQ_MEMORY_MB: z.coerce.number().int().min(1).max(1_024).default(16),
+  /**
+   * Trusted documents: off = any document runs; allow = listed documents may also be sent by id; require = only
+   * listed documents run, by id or exact text. Default: off in open mode, allow in enforced mode (docs/security.md).
+   */
+  GRAPHQL_TRUSTED_DOCUMENTS: z.enum(["off", "allow", "require"]).optional(),
+  /** The operator's own trusted documents ({ "<sha256 of text>": "<text>" }), listed besides gateway/trusted-documents.json. */
+  GRAPHQL_TRUSTED_DOCUMENTS_FILE: z.string().min(1).optional(),
   /** Requests a minute on the gateway's /graphql and REST calls through it, per client address and per signed-in user. */
   GRAPHQL_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(600),
   GRAPHQL_USER_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(300),
@@ -391,6 +404,13 @@ export function securitySettingsOf(env: PlatformEnv): SecuritySettings {
  */
 export function introspectionEnabled(env: PlatformEnv): boolean {
   return env.GRAPHQL_INTROSPECTION ?? (authModeOf(env) === "open" || playgroundEnabled(env));
+}
+
+export type TrustedDocumentsMode = "off" | "allow" | "require";
+
+/** GRAPHQL_TRUSTED_DOCUMENTS when set; otherwise off in open mode and allow in enforced mode (ids work, nothing refused). */
+export function trustedDocumentsModeOf(env: PlatformEnv): TrustedDocumentsMode {
+  return env.GRAPHQL_TRUSTED_DOCUMENTS ?? (authModeOf(env) === "open" ? "off" : "allow");
 }
 
 /** The gateway's GraphQL abuse limits. */

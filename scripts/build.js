@@ -15,6 +15,7 @@ const dist = path.join(root, "dist");
 const RUNTIME_FILES = [
   "README.md", // the playground's example tabs
   "gateway/supergraph.graphql",
+  "gateway/trusted-documents.json",
   "gateway/playground",
   "rest-shim/api-reference",
   "subgraphs/users/schema.graphql",

@@ -85,6 +85,9 @@ const LOGIN = graphql(`
   }
 `);
 
+/** What the seed sends to the gateway: listed as trusted documents (scripts/trusted-documents.ts). */
+export const SEED_DOCUMENTS = [ALL_PRODUCT_NAMES, CREATE_PRODUCT, LOGIN];
+
 export async function seedSampleCatalogue(
   gatewayUrl: string,
   log: (line: string) => void = console.log,

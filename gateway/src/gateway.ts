@@ -18,6 +18,7 @@ import {
   type GraphQLLimits,
   type MetricsSettings,
   type SubgraphName,
+  type TrustedDocumentsMode,
 } from "../../lib/config";
 import { createServiceClient } from "../../subgraphs/shared/service-client";
 import { observeBreakers, type BreakerSettings, type DependencyBreaker } from "../../lib/circuit-breaker";
@@ -45,6 +46,13 @@ import { ServiceMetrics } from "../../lib/observability/metrics";
 import { ObservedSubgraphRequests, subgraphFetchMetrics } from "./observed-subgraph-requests";
 import type { GatewayClient } from "../../rest-shim/src/gateway-client";
 import { inProcessClient } from "./in-process-client";
+import {
+  apqStore,
+  persistedQueryStore,
+  requireTrustedDocuments,
+  TRUSTED_DOCUMENTS_FILE,
+  TrustedDocuments,
+} from "./persisted-documents";
 
 const DEFAULTS = readEnv({});
 
@@ -96,6 +104,10 @@ export interface GatewaySettings {
   healthCheckTimeoutMs?: number;
   /** Serve the self-hosted GraphiQL playground at /graphql to browsers (lib/config.ts playgroundEnabled). Default: on. */
   playground?: boolean;
+  /** Automatic persisted queries (in `redis` when given, else in memory); lib/config.ts's defaults when not given; false: off. */
+  apq?: false | { ttlSeconds?: number; memoryMb?: number };
+  /** Trusted documents (./persisted-documents.ts): the mode, and the operator's file listed besides the manifest. Default: off. */
+  trustedDocuments?: { mode: TrustedDocumentsMode; file?: string };
 }
 
 export interface RunningGateway extends RunningServer {
@@ -146,6 +158,23 @@ export async function startGateway(settings: GatewaySettings): Promise<RunningGa
       return requests;
     },
   });
+  const trustedMode = settings.trustedDocuments?.mode ?? "off";
+  // Read whatever the mode, so that a broken operator file stops start-up before anyone turns the mode on.
+  const trusted = TrustedDocuments.load([
+    TRUSTED_DOCUMENTS_FILE,
+    ...(settings.trustedDocuments?.file ? [settings.trustedDocuments.file] : []),
+  ]);
+  const listed = trustedMode === "off" ? undefined : trusted;
+  const apq =
+    settings.apq === false
+      ? undefined
+      : apqStore({
+          ttlSeconds: settings.apq?.ttlSeconds ?? DEFAULTS.GRAPHQL_APQ_TTL_SECONDS,
+          memoryBytes: (settings.apq?.memoryMb ?? DEFAULTS.GRAPHQL_APQ_MEMORY_MB) * 1024 * 1024,
+          redis: settings.redis,
+          redisKeyPrefix: settings.redisKeyPrefix,
+          logger,
+        });
   const accounts = createServiceClient(
     subgraphUrls.users,
     settings.serviceToken,
@@ -169,6 +198,8 @@ export async function startGateway(settings: GatewaySettings): Promise<RunningGa
     // Both are Apollo's defaults; said here so that nobody turns them off by accident.
     csrfPrevention: true,
     allowBatchedHttpRequests: false,
+    // Hashes are looked up in the listed documents, then in the APQ store (./persisted-documents.ts); neither: refused.
+    persistedQueries: listed || apq ? { cache: persistedQueryStore(listed, apq) } : false,
     validationRules: [...limits.validationRules, scalarLiteralsRule],
     parseOptions: limits.parseOptions,
     plugins: [
@@ -216,6 +247,7 @@ export async function startGateway(settings: GatewaySettings): Promise<RunningGa
     "/graphql",
     perClientRateLimit(perClient),
     ...jsonBody(settings.maxBodyBytes ?? 1_000_000),
+    requireTrustedDocuments({ mode: trustedMode, trusted, introspection, parseOptions: limits.parseOptions }),
     expressMiddleware(apollo, { context: async ({ req }) => buildContext(req) }),
   );
   app.use(...jsonErrors("graphql", logger));

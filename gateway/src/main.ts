@@ -8,6 +8,7 @@ import {
   playgroundEnabled,
   readEnv,
   subgraphUrls,
+  trustedDocumentsModeOf,
 } from "../../lib/config";
 import { createLogger } from "../../lib/logger";
 import { serveMetrics } from "../../lib/observability/metrics-server";
@@ -35,6 +36,8 @@ runService(logger, async () => {
     limits: graphqlLimitsOf(env),
     playground: playgroundEnabled(env),
     introspection: introspectionEnabled(env),
+    apq: env.GRAPHQL_APQ === "true" && { ttlSeconds: env.GRAPHQL_APQ_TTL_SECONDS, memoryMb: env.GRAPHQL_APQ_MEMORY_MB },
+    trustedDocuments: { mode: trustedDocumentsModeOf(env), file: env.GRAPHQL_TRUSTED_DOCUMENTS_FILE },
     rateLimits: {
       perClientPerMinute: env.GRAPHQL_RATE_LIMIT_PER_MINUTE,
       perUserPerMinute: env.GRAPHQL_USER_RATE_LIMIT_PER_MINUTE,
