@@ -67,7 +67,8 @@ export function apqStore(settings: ApqSettings): DocumentStore {
       delete: async (id) => lru.delete(id),
     };
   }
-  const key = (id: string) => `${settings.redisKeyPrefix ?? "shop"}:apq:${id}`;
+  // Apollo prefixes the ids it stores with "apq:" itself: the keys are <prefix>:apq:<sha256>.
+  const key = (id: string) => `${settings.redisKeyPrefix ?? "shop"}:${id}`;
   let warned = false;
   // Redis down is a miss, never a failed request: the client answers PERSISTED_QUERY_NOT_FOUND by sending the text.
   const missOnError = (error: unknown) => {
@@ -160,7 +161,7 @@ export function requireTrustedDocuments(check: TrustedDocumentsCheck): RequestHa
     if (typeof query === "string" && check.introspection && isIntrospectionOnly(query, check.parseOptions)) return next();
     throw new HttpError(
       400,
-      "This gateway runs trusted documents only, and this one is not listed (docs/security.md, \"Persisted documents\")",
+      'This gateway runs trusted documents only, and this one is not listed (docs/security.md, "Persisted documents")',
       NOT_ALLOWED_CODE,
     );
   };

@@ -1,0 +1,170 @@
+import crypto from "node:crypto";
+import type { Redis } from "ioredis";
+import type { RunningGateway } from "../gateway/src/gateway";
+import { apqStore, documentId } from "../gateway/src/persisted-documents";
+import { createLogger } from "../lib/logger";
+import { connectRedis } from "../lib/rate-limit";
+import { freePort } from "../scripts/support/platform-process";
+import { createTestDatabases, type TestDatabases } from "./support/databases";
+import { startGatewayBeside, startTestPlatform, type TestPlatform } from "./support/platform";
+import { until } from "./support/until";
+
+// Automatic persisted queries through the real gateway over the real subgraphs: the protocol's round trip over POST
+// and GET, its refusals, and the store shared by two gateways through Redis. What is stored is a document's text,
+// never data: the database does not matter, one run on PGlite.
+
+const REDIS_URL = process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379";
+const quiet = createLogger("test", "silent");
+const preflighted = { "apollo-require-preflight": "true" };
+const APQ_TTL_SECONDS = 600;
+
+/** A document no other test (nor an earlier run, sharing Redis) registered: a random alias makes its hash new. */
+const freshQuery = () => `{ fresh_${crypto.randomBytes(6).toString("hex")}: products(first: 2) { nodes { id } } }`;
+const persisted = (hash: string) => ({ persistedQuery: { version: 1, sha256Hash: hash } });
+
+interface Answer {
+  status: number;
+  body: { data?: Record<string, unknown>; errors?: { message: string; extensions?: { code?: string } }[] };
+}
+
+async function post(gateway: RunningGateway, body: Record<string, unknown>): Promise<Answer> {
+  const response = await fetch(`${gateway.url}/graphql`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(body),
+  });
+  return { status: response.status, body: await response.json() };
+}
+
+async function get(gateway: RunningGateway, params: Record<string, unknown>): Promise<Answer> {
+  const search = new URLSearchParams(
+    Object.entries(params).map(([name, value]) => [name, typeof value === "string" ? value : JSON.stringify(value)]),
+  );
+  const response = await fetch(`${gateway.url}/graphql?${search}`, { headers: preflighted });
+  return { status: response.status, body: await response.json() };
+}
+
+const codeOf = (answer: Answer) => answer.body.errors?.[0]?.extensions?.code;
+
+describe("automatic persisted queries through the gateway", () => {
+  let databases: TestDatabases;
+  let platform: TestPlatform;
+  let redis: Redis;
+  const keyPrefix = `apq-test-${crypto.randomBytes(4).toString("hex")}`;
+  /** Two gateways sharing Redis, one keeping its store in memory, one with APQ off, one whose Redis is down. */
+  let shared: [RunningGateway, RunningGateway];
+  let inMemory: RunningGateway;
+  let apqOff: RunningGateway;
+  let redisDown: RunningGateway;
+  let deadRedis: Redis;
+
+  beforeAll(async () => {
+    databases = await createTestDatabases("pglite");
+    platform = await startTestPlatform(databases.configs);
+    redis = connectRedis(REDIS_URL, quiet);
+    deadRedis = connectRedis(`redis://127.0.0.1:${await freePort()}`, quiet);
+    const beside = (settings: Parameters<typeof startGatewayBeside>[1]) =>
+      startGatewayBeside(platform, settings) as Promise<RunningGateway>;
+    const common = { subgraphTimeoutMs: 10_000, rateLimits: { perClientPerMinute: 100_000, perUserPerMinute: 100_000 } };
+    const withRedis = { ...common, redis, redisKeyPrefix: keyPrefix, apq: { ttlSeconds: APQ_TTL_SECONDS } };
+    shared = [await beside(withRedis), await beside(withRedis)];
+    inMemory = await beside(common);
+    apqOff = await beside({ ...common, apq: false });
+    redisDown = await beside({ ...common, redis: deadRedis, redisKeyPrefix: keyPrefix });
+  }, 180_000);
+  afterAll(async () => {
+    for (const gateway of [...(shared ?? []), inMemory, apqOff, redisDown]) await gateway?.close();
+    await platform?.stop();
+    await databases?.drop();
+    if (redis) {
+      const keys = await redis.keys(`${keyPrefix}:*`);
+      if (keys.length) await redis.del(...keys);
+      redis.disconnect();
+    }
+    deadRedis?.disconnect();
+  });
+
+  test("round trip over POST: an unknown hash is PERSISTED_QUERY_NOT_FOUND, the text registers it, the hash alone then runs", async () => {
+    const query = freshQuery();
+    const hash = documentId(query);
+    const miss = await post(inMemory, { extensions: persisted(hash) });
+    expect({ status: miss.status, code: codeOf(miss) }).toEqual({ status: 400, code: "PERSISTED_QUERY_NOT_FOUND" });
+
+    const registered = await post(inMemory, { query, extensions: persisted(hash) });
+    expect(registered.status).toBe(200);
+    expect(Object.values(registered.body.data!)).toEqual([{ nodes: [] }]);
+
+    const hit = await post(inMemory, { extensions: persisted(hash) });
+    expect(hit).toEqual(registered);
+    // And over GET, as Apollo Client's link sends queries with useGETForHashedQueries.
+    expect(await get(inMemory, { extensions: persisted(hash) })).toEqual(registered);
+  });
+
+  test("round trip over GET: registered by a GET with the text, then run by the hash alone", async () => {
+    const query = freshQuery();
+    const hash = documentId(query);
+    expect(codeOf(await get(inMemory, { extensions: persisted(hash) }))).toBe("PERSISTED_QUERY_NOT_FOUND");
+    const registered = await get(inMemory, { query, extensions: persisted(hash) });
+    expect(registered.status).toBe(200);
+    const hit = await get(inMemory, { extensions: persisted(hash) });
+    expect(hit).toEqual(registered);
+    expect(Object.values(hit.body.data!)).toEqual([{ nodes: [] }]);
+  });
+
+  test("a hash that is not the text's is refused with 400 PERSISTED_QUERY_HASH_MISMATCH, and registers nothing", async () => {
+    const query = freshQuery();
+    const other = documentId(freshQuery());
+    const answer = await post(inMemory, { query, extensions: persisted(other) });
+    expect({ status: answer.status, code: codeOf(answer), data: answer.body.data }).toEqual({
+      status: 400,
+      code: "PERSISTED_QUERY_HASH_MISMATCH",
+      data: undefined,
+    });
+    expect(codeOf(await post(inMemory, { extensions: persisted(other) }))).toBe("PERSISTED_QUERY_NOT_FOUND");
+  });
+
+  test("gateways sharing Redis share registrations, kept for the configured time; another gateway's memory is its own", async () => {
+    const query = freshQuery();
+    const hash = documentId(query);
+    expect((await post(shared[0], { query, extensions: persisted(hash) })).status).toBe(200);
+    // Apollo writes the registration without waiting for it: the other gateway may look before it lands.
+    let hit: Answer | undefined;
+    await until(async () => (hit = await post(shared[1], { extensions: persisted(hash) })).status === 200, 5_000, 20);
+    expect(Object.values(hit!.body.data!)).toEqual([{ nodes: [] }]);
+
+    const ttl = await redis.ttl(`${keyPrefix}:apq:${hash}`);
+    expect(ttl).toBeGreaterThan(0);
+    expect(ttl).toBeLessThanOrEqual(APQ_TTL_SECONDS);
+    expect(await redis.get(`${keyPrefix}:apq:${hash}`)).toBe(query);
+    expect(codeOf(await post(inMemory, { extensions: persisted(hash) }))).toBe("PERSISTED_QUERY_NOT_FOUND");
+  });
+
+  test("with Redis down a hash is a miss, never a failure: the client's resend with the text runs", async () => {
+    const query = freshQuery();
+    const hash = documentId(query);
+    const miss = await post(redisDown, { extensions: persisted(hash) });
+    expect({ status: miss.status, code: codeOf(miss) }).toEqual({ status: 400, code: "PERSISTED_QUERY_NOT_FOUND" });
+    const resent = await post(redisDown, { query, extensions: persisted(hash) });
+    expect(resent.status).toBe(200);
+    expect(Object.values(resent.body.data!)).toEqual([{ nodes: [] }]);
+  });
+
+  test("with APQ off a hash is PERSISTED_QUERY_NOT_SUPPORTED (400), and the plain text still runs", async () => {
+    const query = freshQuery();
+    const refused = await post(apqOff, { query, extensions: persisted(documentId(query)) });
+    expect({ status: refused.status, code: codeOf(refused) }).toEqual({ status: 400, code: "PERSISTED_QUERY_NOT_SUPPORTED" });
+    expect((await post(apqOff, { query })).status).toBe(200);
+  });
+});
+
+describe("the in-process APQ store", () => {
+  test("is bounded: past its size the least recently used documents go first", async () => {
+    const store = apqStore({ ttlSeconds: 60, memoryBytes: 100, logger: quiet });
+    const text = (n: number) => `{ q${n}: __typename }`.padEnd(40, " ");
+    await store.set("a", text(1));
+    await store.set("b", text(2));
+    expect(await store.get("a")).toBe(text(1)); // a is now the more recently used
+    await store.set("c", text(3));
+    expect([await store.get("a"), await store.get("b"), await store.get("c")]).toEqual([text(1), undefined, text(3)]);
+  });
+});
