@@ -8,6 +8,7 @@ import { freePort } from "../scripts/support/platform-process";
 import { createTestDatabases, type TestDatabases } from "./support/databases";
 import { startGatewayBeside, startTestPlatform, type TestPlatform } from "./support/platform";
 import { until } from "./support/until";
+import { getFrom as get, persisted, postTo as post, refusalOf, type Answer } from "./support/persisted-documents";
 
 // Automatic persisted queries through the real gateway over the real subgraphs: the protocol's round trip over POST
 // and GET, its refusals, and the store shared by two gateways through Redis. What is stored is a document's text,
@@ -15,36 +16,10 @@ import { until } from "./support/until";
 
 const REDIS_URL = process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379";
 const quiet = createLogger("test", "silent");
-const preflighted = { "apollo-require-preflight": "true" };
 const APQ_TTL_SECONDS = 600;
-
 /** A document no other test (nor an earlier run, sharing Redis) registered: a random alias makes its hash new. */
 const freshQuery = () => `{ fresh_${crypto.randomBytes(6).toString("hex")}: products(first: 2) { nodes { id } } }`;
-const persisted = (hash: string) => ({ persistedQuery: { version: 1, sha256Hash: hash } });
-
-interface Answer {
-  status: number;
-  body: { data?: Record<string, unknown>; errors?: { message: string; extensions?: { code?: string } }[] };
-}
-
-async function post(gateway: RunningGateway, body: Record<string, unknown>): Promise<Answer> {
-  const response = await fetch(`${gateway.url}/graphql`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify(body),
-  });
-  return { status: response.status, body: await response.json() };
-}
-
-async function get(gateway: RunningGateway, params: Record<string, unknown>): Promise<Answer> {
-  const search = new URLSearchParams(
-    Object.entries(params).map(([name, value]) => [name, typeof value === "string" ? value : JSON.stringify(value)]),
-  );
-  const response = await fetch(`${gateway.url}/graphql?${search}`, { headers: preflighted });
-  return { status: response.status, body: await response.json() };
-}
-
-const codeOf = (answer: Answer) => answer.body.errors?.[0]?.extensions?.code;
+const codeOf = (answer: Answer) => refusalOf(answer).code;
 
 describe("automatic persisted queries through the gateway", () => {
   let databases: TestDatabases;

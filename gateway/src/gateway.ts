@@ -118,6 +118,13 @@ export interface RunningGateway extends RunningServer {
 /** The public entry: one GraphQL endpoint over the composed supergraph, a playground, /health, /health/live and /health/ready. */
 export async function startGateway(settings: GatewaySettings): Promise<RunningGateway> {
   const { logger, subgraphUrls } = settings;
+  const trustedMode = settings.trustedDocuments?.mode ?? "off";
+  // Read whatever the mode, so that a broken operator file stops start-up before anyone turns the mode on.
+  const trusted = TrustedDocuments.load([
+    TRUSTED_DOCUMENTS_FILE,
+    ...(settings.trustedDocuments?.file ? [settings.trustedDocuments.file] : []),
+  ]);
+  const listed = trustedMode === "off" ? undefined : trusted;
   const introspection = settings.introspection ?? false;
   const limitSettings = { ...graphqlLimitsOf(DEFAULTS), ...settings.limits };
   const limits = queryLimits<GatewayContext>(limitSettings, {
@@ -158,13 +165,6 @@ export async function startGateway(settings: GatewaySettings): Promise<RunningGa
       return requests;
     },
   });
-  const trustedMode = settings.trustedDocuments?.mode ?? "off";
-  // Read whatever the mode, so that a broken operator file stops start-up before anyone turns the mode on.
-  const trusted = TrustedDocuments.load([
-    TRUSTED_DOCUMENTS_FILE,
-    ...(settings.trustedDocuments?.file ? [settings.trustedDocuments.file] : []),
-  ]);
-  const listed = trustedMode === "off" ? undefined : trusted;
   const apq =
     settings.apq === false
       ? undefined

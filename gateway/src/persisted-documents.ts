@@ -130,12 +130,14 @@ export class TrustedDocuments {
  * store if APQ is on. Nothing is registered without APQ.
  */
 export function persistedQueryStore(trusted: TrustedDocuments | undefined, apq: DocumentStore | undefined): DocumentStore {
+  // Apollo asks for "apq:<sha256>" (it prefixes the ids it stores); the manifests list the bare sha256.
+  const listed = (key: string) => trusted?.get(key.replace(/^apq:/, ""));
   return {
-    get: async (id) => trusted?.get(id) ?? (await apq?.get(id)),
-    set: async (id, text, options) => {
-      if (apq && !trusted?.has(id)) await apq.set(id, text, options);
+    get: async (key) => listed(key) ?? (await apq?.get(key)),
+    set: async (key, text, options) => {
+      if (apq && listed(key) === undefined) await apq.set(key, text, options);
     },
-    delete: async (id) => (apq ? apq.delete(id) : false),
+    delete: async (key) => (apq ? apq.delete(key) : false),
   };
 }
 
