@@ -260,6 +260,45 @@ describe.each(BACKENDS)("account management through the gateway (%s)", (backend)
     });
   });
 
+  test("hostile input is refused with a code, never a server error, and changes nothing", async () => {
+    const quinn = await signUpCustomer(platform, `quinn_${backend}`);
+    const hostileText = ["x".repeat(1_000_000), "a\u0000b", "abc\ud800def", "", "   ", "ab", "ünïcödé", "a b"];
+    for (const text of hostileText) {
+      const codes = await Promise.all([
+        failure(as(quinn).request(UPDATE_PROFILE, { input: { username: text } })),
+        text.length > 255 || text.includes("\u0000") || text.includes("\ud800")
+          ? failure(as(quinn).request(UPDATE_PROFILE, { input: { fullName: text } }))
+          : Promise.resolve({ code: "BAD_USER_INPUT", status: 200 }),
+      ]);
+      // A 1 MB string makes the body larger than the gateway takes: BAD_REQUEST (413) before any service sees it.
+      for (const { code, status } of codes) {
+        expect(["BAD_USER_INPUT", "BAD_REQUEST"]).toContain(code);
+        expect(status).toBeLessThan(500);
+      }
+    }
+    for (const password of ["x".repeat(1_000_000), "a\u0000b", ""]) {
+      expect(["BAD_USER_INPUT", "BAD_REQUEST", "UNAUTHENTICATED"]).toContain(
+        (await failure(as(quinn).request(CLOSE_MY_ACCOUNT, { password }))).code,
+      );
+    }
+    for (const id of ["-1", "1.5", "NaN", "99999999999", "1; DROP TABLE users", "\u0000"]) {
+      for (const request of [
+        as(boss).request(SET_ROLE, { id, role: "ADMIN" }),
+        as(boss).request(DISABLE_ACCOUNT, { id }),
+        as(boss).request(CLOSE_ACCOUNT, { id }),
+        as(boss).request(UPDATE_PROFILE, { id, input: { fullName: "x" } }),
+        as(boss).request(ACCOUNT_EXPORT, { id }),
+      ]) {
+        expect((await failure(request)).code).toBe("BAD_USER_INPUT");
+      }
+    }
+    expect((await as(quinn).request(MY_ACCOUNT)).me).toMatchObject({
+      username: `quinn_${backend}`,
+      fullName: `quinn_${backend}`,
+      status: "ACTIVE",
+    });
+  });
+
   test(`account changes are throttled per caller: ${ACCOUNT_CHANGES_PER_HOUR} an hour, then TOO_MANY_REQUESTS`, async () => {
     const olga = await signUpCustomer(platform, `olga_${backend}`);
     for (let change = 1; change <= ACCOUNT_CHANGES_PER_HOUR; change++) {
