@@ -1,3 +1,5 @@
+import { GraphQLClient } from "graphql-request";
+import { until } from "./support/until";
 import { BACKENDS, createTestDatabases, type TestDatabases } from "./support/databases";
 import { graphqlError } from "./support/graphql-errors";
 import { signIn, signUpAdmin, signUpCustomer, type Account } from "./support/accounts";
@@ -310,5 +312,75 @@ describe.each(BACKENDS)("account management through the gateway (%s)", (backend)
     // Another caller is not held back by olga's count.
     const pia = await signUpCustomer(platform, `pia_${backend}`);
     expect((await as(pia).request(UPDATE_PROFILE, { input: { fullName: "Pia" } })).updateProfile.fullName).toBe("Pia");
+  });
+});
+
+/**
+ * AUTH_MODE=open (the legacy anonymous API) does not open account management,
+ * and with two gateway replicas a change made through one reaches the other
+ * within ACCOUNT_CACHE_TTL_SECONDS (its own memory of the account expires).
+ */
+describe("account management in open mode, two gateway replicas (postgres)", () => {
+  const TTL_SECONDS = 1;
+  let databases: TestDatabases;
+  let platform: TestPlatform;
+  let boss: Account;
+  const atReplica = (index: number, account?: Account) =>
+    new GraphQLClient(platform.replicas.gatewayUrls[index], {
+      headers: account ? { authorization: `Bearer ${account.token}` } : {},
+    });
+
+  beforeAll(async () => {
+    databases = await createTestDatabases("postgres");
+    platform = await startTestPlatform(databases.configs, {
+      replicas: 2,
+      authMode: "open",
+      env: { ACCOUNT_CACHE_TTL_SECONDS: String(TTL_SECONDS) },
+    });
+    boss = await signUpAdmin(platform, "boss_open");
+  });
+  afterAll(async () => {
+    await platform?.stop();
+    await databases?.drop();
+  });
+
+  test("anonymous callers and customers are refused as in enforced mode", async () => {
+    const rita = await signUpCustomer(platform, "rita_open");
+    const sam = await signUpCustomer(platform, "sam_open");
+    const anonymous = atReplica(0);
+    for (const request of [
+      anonymous.request(SET_ROLE, { id: rita.id, role: "ADMIN" }),
+      anonymous.request(UPDATE_PROFILE, { id: rita.id, input: { fullName: "Anon" } }),
+      anonymous.request(CLOSE_ACCOUNT, { id: rita.id }),
+      anonymous.request(ACCOUNT_EXPORT, { id: rita.id }),
+    ]) {
+      expect((await graphqlError(request)).code).toBe("UNAUTHENTICATED");
+    }
+    const asRita = atReplica(0, rita);
+    for (const request of [
+      asRita.request(SET_ROLE, { id: rita.id, role: "ADMIN" }),
+      asRita.request(UPDATE_PROFILE, { id: sam.id, input: { fullName: "Rita was here" } }),
+      asRita.request(DISABLE_ACCOUNT, { id: sam.id }),
+      asRita.request(ACCOUNT_EXPORT, { id: sam.id }),
+    ]) {
+      expect((await graphqlError(request)).code).toBe("FORBIDDEN");
+    }
+    expect((await atReplica(0, sam).request(MY_ACCOUNT)).me).toMatchObject({ role: "CUSTOMER", fullName: "sam_open" });
+  });
+
+  test("disabled through one gateway: refused there at once, and by the other within the TTL", async () => {
+    const tom = await signUpCustomer(platform, "tom_open");
+    // Kept by both gateways.
+    for (const replica of [0, 1]) expect((await atReplica(replica, tom).request(ME)).me.id).toBe(tom.id);
+    await atReplica(0, boss).request(DISABLE_ACCOUNT, { id: tom.id });
+    expect((await graphqlError(atReplica(0, tom).request(ME))).status).toBe(401);
+    await until(
+      () =>
+        graphqlError(atReplica(1, tom).request(ME)).then(
+          ({ status }) => status === 401,
+          () => false,
+        ),
+      TTL_SECONDS * 1000 + 2000,
+    );
   });
 });
