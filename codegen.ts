@@ -6,6 +6,7 @@ import { printSchema } from "graphql";
 import { printSupergraphApiSchema } from "./gateway/src/api-schema";
 import { ORDER_STATUS_VALUES } from "./subgraphs/orders/src/order-status-values";
 import { ROLE_VALUES } from "./subgraphs/users/src/role-values";
+import { ACCOUNT_STATUS_VALUES } from "./subgraphs/users/src/account-status-values";
 // The files holding each schema's documents (scripts/generate.js hashes them too).
 import CLIENT_DOCUMENTS from "./scripts/client-documents.json";
 
@@ -66,9 +67,12 @@ const config: CodegenConfig = {
   overwrite: true,
   generates: {
     "subgraphs/users/src/__generated__/resolvers-types.ts": subgraph("users", {
-      mappers: { User: "../../../../prisma/users/generated/client/client#User as UserRecord" },
+      mappers: {
+        User: "../../../../prisma/users/generated/client/client#User as UserRecord",
+        AccountExport: "../account-export#AccountExportRecord",
+      },
       // GraphQL's CUSTOMER is the database's "customer".
-      enumValues: { Role: ROLE_VALUES },
+      enumValues: { Role: ROLE_VALUES, AccountStatus: ACCOUNT_STATUS_VALUES },
     }),
     "subgraphs/products/src/__generated__/resolvers-types.ts": subgraph("products", {
       mappers: { Product: "../../../../prisma/products/generated/client/client#Product as ProductRecord" },

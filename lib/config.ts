@@ -292,6 +292,8 @@ const EnvSchema = z.object({
   /** Failed logins allowed per client address within the window. */
   LOGIN_FAILURES_PER_ADDRESS: z.coerce.number().int().min(1).default(50),
   LOGIN_THROTTLE_WINDOW_SECONDS: z.coerce.number().int().min(1).default(900),
+  /** Account changes (profile edits, closing, admin actions, data exports) per signed-in caller an hour, then TOO_MANY_REQUESTS. */
+  ACCOUNT_CHANGES_PER_HOUR: z.coerce.number().int().min(1).default(30),
 
   /** The GraphiQL playground at /graphql (and introspection with it). Default: on in development, off in production. */
   GRAPHQL_PLAYGROUND: z.enum(["true", "false"]).optional(),
@@ -374,6 +376,8 @@ export interface SecuritySettings {
   /** bcrypt's worker threads, and how many hashes may wait for one and how long (BCRYPT_THREADS, BCRYPT_QUEUE, BCRYPT_MAX_WAIT_MS). */
   hashing: { threads: number; queue: number; maxWaitMs: number };
   loginThrottle: { failuresPerAccount: number; failuresPerAddress: number; windowSeconds: number };
+  /** ACCOUNT_CHANGES_PER_HOUR (subgraphs/users/src/account-throttle.ts). */
+  accountChangesPerHour: number;
   /** Where throttling counters live when several processes share them; in memory when unset. */
   redisUrl: string | undefined;
   /** Prefix of this platform's keys in Redis (REDIS_KEY_PREFIX). */
@@ -392,6 +396,7 @@ export function securitySettingsOf(env: PlatformEnv): SecuritySettings {
       failuresPerAddress: env.LOGIN_FAILURES_PER_ADDRESS,
       windowSeconds: env.LOGIN_THROTTLE_WINDOW_SECONDS,
     },
+    accountChangesPerHour: env.ACCOUNT_CHANGES_PER_HOUR,
     redisUrl: env.REDIS_URL,
     redisKeyPrefix: env.REDIS_KEY_PREFIX,
   };

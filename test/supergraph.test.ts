@@ -14,17 +14,24 @@ describe("the committed supergraph", () => {
     expect(mutations).toEqual([
       "adjustStock",
       "archiveProduct",
+      "closeAccount",
+      "closeMyAccount",
       "createOrder",
       "createProduct",
+      "disableAccount",
+      "enableAccount",
       "login",
       "logout",
       "refreshToken",
       "register",
+      "setRole",
       "updateOrderStatus",
       "updateProduct",
+      "updateProfile",
     ]);
     expect(api.getType("StockReservation")).toBeUndefined();
     expect(Object.keys(api.getQueryType()!.getFields()).sort()).toEqual([
+      "accountExport",
       "me",
       "order",
       "ordersByUser",

@@ -17,12 +17,17 @@ export interface AccountCacheOptions {
  * hashing passwords stalled the whole shop. The answer is kept for a few
  * seconds, and concurrent requests of one account share one look-up
  * (lru-cache's fetch). A failed look-up is not kept: the next request asks
- * again. No mutation of the public API changes an account's role or existence
- * (create-admin and deletions are done on the server), so there is nothing for
- * the gateway to drop early: a change bites within the TTL, on every replica.
+ * again. The gateway that carries a change of an account's role or status
+ * (setRole, disableAccount, closeAccount … : account-changes.ts) forgets its
+ * entry at once; other replicas see the change within the TTL.
  */
-export function cachedAccountLookup(lookup: AccountLookup, { ttlSeconds, perf }: AccountCacheOptions): AccountLookup {
-  if (ttlSeconds === 0) return lookup;
+export type CachedAccountLookup = AccountLookup & {
+  /** Drops what is kept for this account, so that its next request asks users again. */
+  forget(userId: string): void;
+};
+
+export function cachedAccountLookup(lookup: AccountLookup, { ttlSeconds, perf }: AccountCacheOptions): CachedAccountLookup {
+  if (ttlSeconds === 0) return Object.assign((userId: string) => lookup(userId), { forget: () => undefined });
   // lru-cache keeps no null: the entry says what users answered, an account or that there is none.
   const cache = new LRUCache<string, { account: Account | null }>({
     max: MAX_ACCOUNTS,
@@ -30,11 +35,15 @@ export function cachedAccountLookup(lookup: AccountLookup, { ttlSeconds, perf }:
     perf,
     // Read the clock at each check rather than once a millisecond: cheap, and a test's clock is seen when it moves.
     ttlResolution: 0,
+    // forget() aborts a look-up in flight: its waiters (requests as old as the change) get the value it replaced,
+    // or, with none, undefined and ask again below; the aborted answer is never kept.
+    allowStaleOnFetchAbort: true,
     fetchMethod: async (userId) => ({ account: await lookup(userId) }),
   });
-  return async (userId) => {
+  const cached = async (userId: string) => {
     const entry = await cache.fetch(userId);
-    // undefined only when the entry was evicted while its look-up ran: ask without the cache.
+    // undefined only when the entry was evicted or forgotten while its look-up ran: ask without the cache.
     return entry ? entry.account : lookup(userId);
   };
+  return Object.assign(cached, { forget: (userId: string) => void cache.delete(userId) });
 }

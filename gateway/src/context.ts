@@ -18,21 +18,23 @@ export interface Account {
   role: Role;
 }
 
-/** The account behind a verified token: its current role, or null when it no longer exists. */
+/** The account behind a verified token: its current role, or null when it no longer exists or is not active (disabled, closed). */
 export type AccountLookup = (userId: string) => Promise<Account | null>;
 
 const ACCOUNT = graphql(`
   query GatewayAccount($id: ID!) {
     user(id: $id) {
       role
+      status
     }
   }
 `);
 
-/** Asks the users subgraph, as a service, for an account's role. */
+/** Asks the users subgraph, as a service, for an account's role; a disabled or closed account counts as none. */
 export function accountLookupVia(users: ServiceClient): AccountLookup {
   return async (userId) => {
     const { user } = await users.request(ACCOUNT, { id: userId });
+    if (user?.status !== "ACTIVE") return null;
     const role = user?.role.toLowerCase();
     return role && (ROLES as readonly string[]).includes(role) ? { role: role as Role } : null;
   };

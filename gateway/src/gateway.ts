@@ -29,6 +29,7 @@ import type { Logger } from "../../lib/logger";
 import { createRateLimiter } from "../../lib/rate-limit";
 import { accountLookupVia, buildGatewayContext, type GatewayContext } from "./context";
 import { cachedAccountLookup } from "./account-cache";
+import { forgetChangedAccounts } from "./account-changes";
 import { checkSubgraphs, subgraphChecks } from "./health";
 import { supergraphSource, type SupergraphSourceSettings } from "./supergraph-source";
 import { healthRoutes } from "../../lib/health";
@@ -207,6 +208,7 @@ export async function startGateway(settings: GatewaySettings): Promise<RunningGa
       ...limits.plugins,
       responseSizePlugin(budgets),
       perUserRateLimit(perUser),
+      forgetChangedAccounts(findAccount),
       // Nothing is reported to Apollo's cloud, whatever APOLLO_KEY the environment may hold.
       ApolloServerPluginUsageReportingDisabled(),
       ApolloServerPluginSchemaReportingDisabled(),

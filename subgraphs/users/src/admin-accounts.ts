@@ -16,7 +16,7 @@ export interface AdminAccountInput {
   password: string;
 }
 
-/** Promotes the account with this email (keeping its password), or creates an admin account. */
+/** Promotes the account with this email (keeping its password, enabling it if disabled), or creates an admin account. */
 export async function createOrPromoteAdmin(
   prisma: UsersPrisma,
   passwords: Passwords,
@@ -25,7 +25,7 @@ export async function createOrPromoteAdmin(
   const { email, username, password } = parseInput(RegisterInput, { ...input, fullName: null });
   const existing = await prisma.user.findUnique({ where: { email } });
   if (existing) {
-    const user = await prisma.user.update({ where: { id: existing.id }, data: { role: "admin" } });
+    const user = await prisma.user.update({ where: { id: existing.id }, data: { role: "admin", status: "active" } });
     return { user, created: false };
   }
   const passwordHash = await passwords.hash(password);

@@ -4,11 +4,13 @@ import { unauthenticated } from "../../../lib/errors";
 import type { Resolvers } from "./__generated__/resolvers-types";
 import { ROLE_VALUES } from "./role-values";
 import { userPolicy } from "./user.policy";
+import { accountMutations, accountQueries, accountTypes } from "./account-resolvers";
 
 /** Thin: read arguments, ask user.policy.ts who may, hand over to UserService. */
 export const resolvers: Resolvers = {
   ...scalarResolvers,
   Role: ROLE_VALUES,
+  ...accountTypes,
   Query: {
     user: (_root, { id }, context) => {
       userPolicy.assertMayLookUp(context);
@@ -24,12 +26,14 @@ export const resolvers: Resolvers = {
       userPolicy.assertMaySearch(context);
       return context.users.search(query, limit ?? 50);
     },
+    ...accountQueries,
   },
   Mutation: {
     register: (_root, { input }, { users }) => users.register(input),
     login: (_root, { email, password }, { users, clientAddress }) => users.login(email, password, clientAddress),
     refreshToken: (_root, { refreshToken }, { users }) => users.refresh(refreshToken),
     logout: (_root, { refreshToken }, { users }) => users.logout(refreshToken),
+    ...accountMutations,
   },
   User: {
     // Another subgraph's reference (an order's user) shows no more than `user(id)` would.

@@ -11,6 +11,8 @@ import { Passwords } from "./passwords";
 import { RefreshTokens } from "./refresh-tokens";
 import { resolvers } from "./resolvers";
 import { UserService } from "./user.service";
+import { AccountService } from "./account.service";
+import { AccountChangeThrottle } from "./account-throttle";
 import type { UsersContext } from "./context";
 
 export const usersTypeDefs = gql(fs.readFileSync(schemaFileOf("users"), "utf8"));
@@ -35,13 +37,22 @@ export async function startUsersSubgraph(settings: SubgraphSettings): Promise<Us
     accessTokenTtlSeconds: security.accessTokenTtlSeconds,
     loginsFailed: metrics.counter("shop_logins_failed_total", "Logins refused for a wrong email or password"),
   };
+  const accounts = new AccountService({
+    prisma: database.prisma,
+    passwords,
+    throttle: new AccountChangeThrottle(
+      security.accountChangesPerHour,
+      throttleStore,
+      `${security.redisKeyPrefix}:account-changes`,
+    ),
+  });
   const server = await startSubgraph<UsersContext>({
     name: "users",
     typeDefs: usersTypeDefs,
     resolvers,
     ...settings,
     metrics,
-    createContext: (identity) => ({ ...identity, users: new UserService(deps) }),
+    createContext: (identity) => ({ ...identity, users: new UserService(deps), accounts }),
     isHealthy: database.isHealthy,
     onStop: async () => {
       throttleStore?.disconnect();

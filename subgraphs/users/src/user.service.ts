@@ -47,6 +47,8 @@ export interface UserServiceDeps {
 }
 
 const invalidCredentials = () => new DomainError(ErrorCode.UNAUTHENTICATED, "Invalid credentials");
+/** Said only to someone who gave the right password (a closed account's email no longer matches anything). */
+const accountDisabled = () => new DomainError(ErrorCode.FORBIDDEN, "This account is disabled");
 const alreadyExists = () => new DomainError(ErrorCode.ALREADY_EXISTS, "User already exists");
 
 /** Built per request, so its loader batches and caches within one request only. */
@@ -100,6 +102,7 @@ export class UserService {
       throw invalidCredentials();
     }
     await this.deps.throttle.recordSuccess(account);
+    if (user.status !== "active") throw accountDisabled();
     if (this.deps.passwords.needsRehash(user.passwordHash)) await this.rehash(user.id, password);
     return this.signIn(user, await this.deps.refreshTokens.issue(user.id));
   }
@@ -117,7 +120,8 @@ export class UserService {
   async refresh(refreshToken: string): Promise<AuthPayload> {
     const rotated = await this.deps.refreshTokens.rotate(refreshToken);
     const user = await this.findById(rotated.userId);
-    if (!user) throw new DomainError(ErrorCode.UNAUTHENTICATED, "Invalid or expired refresh token");
+    // A disabled or closed account's tokens were revoked with the change; checked again in case one raced it.
+    if (!user || user.status !== "active") throw new DomainError(ErrorCode.UNAUTHENTICATED, "Invalid or expired refresh token");
     return this.signIn(user, rotated.token);
   }
 

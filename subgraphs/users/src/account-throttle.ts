@@ -1,0 +1,28 @@
+import type { Redis } from "ioredis";
+import { tooManyRequests } from "../../../lib/errors";
+import { createRateLimiter, tryConsume, type RateLimiter } from "../../../lib/rate-limit";
+
+/**
+ * Account changes (profile edits, closing, admin actions, data exports) counted
+ * per signed-in caller, ACCOUNT_CHANGES_PER_HOUR an hour, with the platform's
+ * limiter (lib/rate-limit.ts: shared in Redis when there is one). Beyond it:
+ * TOO_MANY_REQUESTS with `retryAfterSeconds`. It also bounds password guesses
+ * through `closeMyAccount`.
+ */
+export class AccountChangeThrottle {
+  private readonly limiter: RateLimiter;
+
+  constructor(perHour: number, store: Redis | undefined, keyPrefix = "account-changes") {
+    this.limiter = createRateLimiter({ keyPrefix, points: perHour, windowSeconds: 3600, store });
+  }
+
+  async count(callerId: number): Promise<void> {
+    const verdict = await tryConsume(this.limiter, String(callerId));
+    if (!verdict.allowed) {
+      throw tooManyRequests(
+        `Too many account changes; try again in ${verdict.retryAfterSeconds} seconds`,
+        verdict.retryAfterSeconds,
+      );
+    }
+  }
+}
