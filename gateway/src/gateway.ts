@@ -9,6 +9,7 @@ import {
 } from "@apollo/server/plugin/disabled";
 import { expressMiddleware } from "@as-integrations/express5";
 import type { Request } from "express";
+import type { GraphQLSchema } from "graphql";
 import type { Redis } from "ioredis";
 import {
   circuitBreakerSettingsOf,
@@ -17,7 +18,9 @@ import {
   type AuthMode,
   type GraphQLLimits,
   type MetricsSettings,
+  type OrderEventsSettings,
   type SubgraphName,
+  type SubscriptionLimits,
 } from "../../lib/config";
 import { createServiceClient } from "../../subgraphs/shared/service-client";
 import { observeBreakers, type BreakerSettings, type DependencyBreaker } from "../../lib/circuit-breaker";
@@ -26,7 +29,8 @@ import { createHttpApp, jsonBody, jsonErrors } from "../../lib/http-app";
 import { listen, type RunningServer } from "../../lib/http-server";
 import type { Logger } from "../../lib/logger";
 import { createRateLimiter } from "../../lib/rate-limit";
-import { accountLookupVia, buildGatewayContext, type GatewayContext } from "./context";
+import { accountLookupVia, buildGatewayContext, contextOfCaller, type GatewayContext } from "./context";
+import { startSubscriptions } from "./subscriptions";
 import { cachedAccountLookup } from "./account-cache";
 import { checkSubgraphs, subgraphChecks } from "./health";
 import { supergraphSource, type SupergraphSourceSettings } from "./supergraph-source";
@@ -96,6 +100,10 @@ export interface GatewaySettings {
   healthCheckTimeoutMs?: number;
   /** Serve the self-hosted GraphiQL playground at /graphql to browsers (lib/config.ts playgroundEnabled). Default: on. */
   playground?: boolean;
+  /** NATS_URL and its stream, where subscriptions read order events; without, from the orders service (./subscriptions/). */
+  orderEvents?: OrderEventsSettings;
+  /** Subscriptions per connection and client, timeouts, slow consumers; lib/config.ts's defaults when not given. */
+  subscriptionLimits?: Partial<SubscriptionLimits>;
 }
 
 export interface RunningGateway extends RunningServer {
@@ -191,6 +199,9 @@ export async function startGateway(settings: GatewaySettings): Promise<RunningGa
       ),
     ],
   });
+  let apiSchema: GraphQLSchema | undefined;
+  // Kept current as the supergraph changes (supergraph-source.ts): subscriptions are checked against the same schema.
+  gateway.onSchemaLoadOrUpdate((schemaContext) => (apiSchema = schemaContext.apiSchema));
   await apollo.start();
 
   const app = createHttpApp({
@@ -212,20 +223,32 @@ export async function startGateway(settings: GatewaySettings): Promise<RunningGa
   });
   if (settings.playground ?? true) app.use(playground());
   const buildContext = (req: Request) => buildGatewayContext(req, { jwtSecret: settings.jwtSecret, findAccount });
+  const subscriptions = startSubscriptions({
+    ...settings,
+    apollo,
+    app,
+    limits,
+    schema: () => apiSchema!,
+    contextOf: (authorization, clientAddress) =>
+      contextOfCaller({ authorization, clientAddress }, { jwtSecret: settings.jwtSecret, findAccount }),
+  });
   app.use(
     "/graphql",
     perClientRateLimit(perClient),
     ...jsonBody(settings.maxBodyBytes ?? 1_000_000),
+    subscriptions.sse,
     expressMiddleware(apollo, { context: async ({ req }) => buildContext(req) }),
   );
   app.use(...jsonErrors("graphql", logger));
 
   const server = await listen(app, settings.port, settings.host);
+  subscriptions.attach(server.httpServer!);
   logger.info({ url: `${server.url}/graphql`, authMode: settings.authMode }, `gateway ready (AUTH_MODE=${settings.authMode})`);
   return {
     ...server,
     inProcess: inProcessClient({ apollo, buildContext, perClient, subgraphChecks: readiness, healthRoutes: health, metrics }),
     close: async () => {
+      await subscriptions.close();
       await server.close();
       await apollo.stop();
     },
