@@ -9,7 +9,7 @@ import {
 } from "@apollo/server/plugin/disabled";
 import { expressMiddleware } from "@as-integrations/express5";
 import type { Request } from "express";
-import type { GraphQLSchema } from "graphql";
+import { GraphQLError, type GraphQLSchema } from "graphql";
 import type { Redis } from "ioredis";
 import {
   circuitBreakerSettingsOf,
@@ -24,11 +24,11 @@ import {
 } from "../../lib/config";
 import { createServiceClient } from "../../subgraphs/shared/service-client";
 import { observeBreakers, type BreakerSettings, type DependencyBreaker } from "../../lib/circuit-breaker";
-import { maskUnexpectedErrors } from "../../lib/errors";
+import { ErrorCode, maskUnexpectedErrors } from "../../lib/errors";
 import { createHttpApp, jsonBody, jsonErrors } from "../../lib/http-app";
 import { listen, type RunningServer } from "../../lib/http-server";
 import type { Logger } from "../../lib/logger";
-import { createRateLimiter } from "../../lib/rate-limit";
+import { createRateLimiter, tryConsume } from "../../lib/rate-limit";
 import { accountLookupVia, buildGatewayContext, contextOfCaller, type GatewayContext } from "./context";
 import { startSubscriptions } from "./subscriptions";
 import { cachedAccountLookup } from "./account-cache";
@@ -38,7 +38,7 @@ import { healthRoutes } from "../../lib/health";
 import { queryLimits } from "./query-limits";
 import { clientMistakes } from "./request-errors";
 import { ResponseBudgets, responseSizePlugin, sizeCheckedStringify } from "./response-size";
-import { perClientRateLimit, perUserRateLimit, principalKey } from "./rate-limits";
+import { perClientRateLimit, perUserRateLimit, principalKey, tooManyMessage } from "./rate-limits";
 import { scalarLiteralsRule } from "./scalar-literals";
 import { playground } from "./playground";
 import { readmeExampleOperationNames } from "./playground-examples";
@@ -231,6 +231,14 @@ export async function startGateway(settings: GatewaySettings): Promise<RunningGa
     schema: () => apiSchema!,
     contextOf: (authorization, clientAddress) =>
       contextOfCaller({ authorization, clientAddress }, { jwtSecret: settings.jwtSecret, findAccount }),
+    chargeRequest: async (clientAddress) => {
+      const verdict = await tryConsume(perClient, `ip:${clientAddress ?? "unknown"}`);
+      return verdict.allowed
+        ? null
+        : new GraphQLError(tooManyMessage, {
+            extensions: { code: ErrorCode.TOO_MANY_REQUESTS, retryAfterSeconds: verdict.retryAfterSeconds },
+          });
+    },
   });
   app.use(
     "/graphql",

@@ -161,7 +161,12 @@ function operationCheckPlugin<TContext extends BaseContext>(
 function checkedCost(
   limits: GraphQLLimits,
   weights: ReadonlyMap<string, number>,
-  operation: { schema: GraphQLSchema; document: DocumentNode; operationName?: string | null; variables?: Record<string, unknown> },
+  operation: {
+    schema: GraphQLSchema;
+    document: DocumentNode;
+    operationName?: string | null;
+    variables?: Record<string, unknown>;
+  },
 ): number {
   let cost: number;
   try {

@@ -1,7 +1,13 @@
 import type { ApolloServer } from "@apollo/server";
 import type { Express } from "express";
 import type { GraphQLSchema } from "graphql";
-import { readEnv, subscriptionLimitsOf, type AuthMode, type OrderEventsSettings, type SubscriptionLimits } from "../../../lib/config";
+import {
+  readEnv,
+  subscriptionLimitsOf,
+  type AuthMode,
+  type OrderEventsSettings,
+  type SubscriptionLimits,
+} from "../../../lib/config";
 import type { Logger } from "../../../lib/logger";
 import type { GatewayContext } from "../context";
 import { natsOrderEvents } from "./nats-order-events";
@@ -24,6 +30,7 @@ export function startSubscriptions(settings: {
   limits: SubscriptionLayerOptions["limits"];
   schema(): GraphQLSchema;
   contextOf: SubscriptionServerOptions["contextOf"];
+  chargeRequest: SubscriptionServerOptions["chargeRequest"];
   logger: Logger;
 }): SubscriptionServer {
   const limits = { ...DEFAULTS, ...settings.subscriptionLimits };
@@ -44,6 +51,7 @@ export function startSubscriptions(settings: {
     layer,
     schema: settings.schema,
     contextOf: settings.contextOf,
+    chargeRequest: settings.chargeRequest,
     anonymousAllowed: settings.authMode === "open",
     limits,
     logger: settings.logger,

@@ -79,7 +79,12 @@ export interface SubscriptionLayerOptions {
   limits: {
     validationRules: ValidationRule[];
     parseOptions: { maxTokens: number };
-    checkCost(operation: { schema: GraphQLSchema; document: DocumentNode; operationName?: string | null; variables?: Record<string, unknown> }): void;
+    checkCost(operation: {
+      schema: GraphQLSchema;
+      document: DocumentNode;
+      operationName?: string | null;
+      variables?: Record<string, unknown>;
+    }): void;
   };
   /** SUBSCRIPTION_MAX_PENDING_EVENTS. */
   maxPendingEvents: number;

@@ -30,6 +30,8 @@ export interface SubscriptionServerOptions {
   schema(): GraphQLSchema;
   /** Who the caller is, from its Authorization header; throws /graphql's UNAUTHENTICATED or SERVICE_UNAVAILABLE error. */
   contextOf(authorization: string | undefined, clientAddress: string | undefined): Promise<GatewayContext>;
+  /** Counts a query or mutation sent over WebSocket or SSE against its client's requests a minute; the error when over. */
+  chargeRequest(clientAddress: string | undefined): Promise<GraphQLError | null>;
   /** Whether an anonymous caller may subscribe (AUTH_MODE=open); in enforced mode every order read needs a token. */
   anonymousAllowed: boolean;
   limits: SubscriptionLimits;
@@ -47,8 +49,8 @@ interface Connection {
   authorization?: string;
   clientAddress?: string;
   context: GatewayContext;
-  /** Each operation's release of its slot, by the client's operation id. */
-  operations: Map<string, () => void>;
+  /** Each subscription's release of its slot, by the client's operation id. */
+  subscriptions: Map<string, () => void>;
   idle?: NodeJS.Timeout;
 }
 
@@ -64,17 +66,33 @@ export function serveSubscriptions(options: SubscriptionServerOptions): Subscrip
   const { layer, limits } = options;
   const slots = new SubscriptionSlots(limits);
 
-  /** The checks shared by both transports; a list of errors is the answer to a refused operation. */
-  const admit = (request: OperationRequest, context: GatewayContext, heldOnConnection: number) => {
+  /**
+   * The checks shared by both transports; a list of errors is the answer to a refused operation. A subscription takes
+   * a slot (./subscription-slots.ts), synchronously, so that operations arriving together are counted one by one.
+   * A query or mutation sent this way takes none: it counts against the client's requests a minute (`charged`), as
+   * on /graphql.
+   */
+  const admit = (
+    request: OperationRequest,
+    context: GatewayContext,
+    heldOnConnection: number,
+  ): { errors: readonly GraphQLError[] } | { errors?: undefined; prepared: OperationState["prepared"]; release(): void } => {
     const prepared = layer.prepare(request);
     if (Array.isArray(prepared)) return { errors: prepared as readonly GraphQLError[] };
     const operation = prepared as PreparedSubscription | SingleOperation;
-    if (operation.kind === "subscription" && context.principal.kind === "anonymous" && !options.anonymousAllowed) {
+    if (operation.kind === "single") return { prepared: operation, release: () => undefined };
+    if (context.principal.kind === "anonymous" && !options.anonymousAllowed) {
       return { errors: [coded("Sign in to subscribe: send your token as Authorization", ErrorCode.UNAUTHENTICATED)] };
     }
     const slot = slots.take(context.clientAddress ?? "unknown", heldOnConnection);
     if (slot instanceof GraphQLError) return { errors: [slot] };
     return { prepared: operation, release: slot };
+  };
+  /** The operation's arguments, once a query or mutation is within its client's rate limit; else its refusal. */
+  const charged = async <Args>(state: OperationState, args: Args): Promise<Args | readonly GraphQLError[]> => {
+    if (state.prepared.kind !== "single") return args;
+    const refusal = await options.chargeRequest(state.context.clientAddress);
+    return refusal ? [refusal] : args;
   };
 
   const run = ({
@@ -93,7 +111,7 @@ export function serveSubscriptions(options: SubscriptionServerOptions): Subscrip
   };
   const idleAfter = (socket: WebSocket, connection: Connection) => {
     clearTimeout(connection.idle);
-    if (connection.operations.size > 0) return;
+    if (connection.subscriptions.size > 0) return;
     // Normal closure: graphql-ws's client opens a new connection by itself at its next subscribe.
     connection.idle = setTimeout(() => socket.close(1000, "Idle: no subscription"), limits.idleTimeoutMs);
   };
@@ -109,7 +127,7 @@ export function serveSubscriptions(options: SubscriptionServerOptions): Subscrip
         const clientAddress = expressAddressOf(options.app, request);
         try {
           const context = await options.contextOf(authorization, clientAddress);
-          const connection: Connection = { authorization, clientAddress, context, operations: new Map() };
+          const connection: Connection = { authorization, clientAddress, context, subscriptions: new Map() };
           connections.set(socket, connection);
           idleAfter(socket, connection);
           return true;
@@ -124,38 +142,40 @@ export function serveSubscriptions(options: SubscriptionServerOptions): Subscrip
       onSubscribe: (ctx, id, payload) => {
         const { socket } = ctx.extra;
         const connection = connections.get(socket)!;
-        const admitted = admit(payload, connection.context, connection.operations.size);
+        const admitted = admit(payload, connection.context, connection.subscriptions.size);
         if (admitted.errors) return admitted.errors;
-        connection.operations.set(id, admitted.release);
-        clearTimeout(connection.idle);
+        if (admitted.prepared.kind === "subscription") {
+          connection.subscriptions.set(id, admitted.release);
+          clearTimeout(connection.idle);
+        }
         const state: OperationState = {
           prepared: admitted.prepared,
           context: connection.context,
           contextAgain: () => options.contextOf(connection.authorization, connection.clientAddress),
         };
-        return {
+        return charged(state, {
           schema: options.schema(),
           document: parse(payload.query),
           variableValues: payload.variables,
           operationName: payload.operationName,
           contextValue: state,
-        };
+        });
       },
       execute: (args) => run(args.contextValue as OperationState),
       subscribe: (args) => run(args.contextValue as OperationState),
       onComplete: (ctx, id) => {
         const connection = connections.get(ctx.extra.socket);
         if (!connection) return;
-        connection.operations.get(id)?.();
-        connection.operations.delete(id);
+        connection.subscriptions.get(id)?.();
+        connection.subscriptions.delete(id);
         idleAfter(ctx.extra.socket, connection);
       },
       onClose: (ctx) => {
         const connection = connections.get(ctx.extra.socket);
         if (!connection) return;
         clearTimeout(connection.idle);
-        for (const release of connection.operations.values()) release();
-        connection.operations.clear();
+        for (const release of connection.subscriptions.values()) release();
+        connection.subscriptions.clear();
       },
     },
     wss,
@@ -185,13 +205,14 @@ export function serveSubscriptions(options: SubscriptionServerOptions): Subscrip
         context,
         contextAgain: () => options.contextOf(raw.headers.authorization, raw.ip),
       };
-      return {
+      const args = await charged(state, {
         schema: options.schema(),
         document: parse(params.query),
         variableValues: params.variables,
         operationName: params.operationName,
         contextValue: state,
-      };
+      });
+      return isRefusal(args) ? jsonAnswer(statusOf(args), args) : args;
     },
     execute: (args) => run(args.contextValue),
     subscribe: (args) => run(args.contextValue),
@@ -243,6 +264,8 @@ export function serveSubscriptions(options: SubscriptionServerOptions): Subscrip
   };
 }
 
+const isRefusal = (value: unknown): value is readonly GraphQLError[] => Array.isArray(value);
+
 const coded = (message: string, code: string) => new GraphQLError(message, { extensions: { code } });
 
 /** The HTTP status of a refused SSE operation, as /graphql answers the same errors. */
@@ -254,7 +277,9 @@ function statusOf(errors: readonly GraphQLError[]): number {
 }
 
 function jsonAnswer(status: number, errors: readonly GraphQLError[]): SseResponse {
-  const body: ExecutionResult = { errors: errors.map((error) => new GraphQLError(error.message, { extensions: { code: error.extensions.code } })) };
+  const body: ExecutionResult = {
+    errors: errors.map((error) => new GraphQLError(error.message, { extensions: { code: error.extensions.code } })),
+  };
   const statusText = STATUS_CODES[status] ?? "";
   return [JSON.stringify(body), { status, statusText, headers: { "content-type": "application/json; charset=utf-8" } }];
 }
