@@ -5,7 +5,17 @@ import { signUpAdmin, signUpCustomer, type Account } from "./support/accounts";
 import { BACKENDS, createTestDatabases, type TestDatabases } from "./support/databases";
 import { createProduct, moveOrder, placeOrder } from "./support/fixtures";
 import { startGatewayBeside, startTestPlatform, type TestPlatform } from "./support/platform";
-import { subscribeSse, subscribeWs, wsClient, type SubscribeRequest, type Subscriber } from "./support/subscribers";
+import {
+  ORDER_UPDATED,
+  ordersIn,
+  received,
+  subscribeSse,
+  subscribeWs,
+  untilLive,
+  wsClient,
+  type SubscribeRequest,
+  type Subscriber,
+} from "./support/subscribers";
 import { until } from "./support/until";
 
 /**
@@ -14,43 +24,6 @@ import { until } from "./support/until";
  * backend its outbox. Through the real gateway over the real subgraphs;
  * test/subscriptions-nats.e2e.test.ts covers NATS, replicas and restarts.
  */
-
-const ORDER_UPDATED = `
-  subscription OrderUpdated($id: ID) {
-    orderUpdated(id: $id) { id status statusHistory { status at } user { username } items { product { name } } }
-  }
-`;
-
-interface OrderEvent {
-  id: string;
-  status: string;
-  statusHistory: { status: string; at: string }[];
-  user: { username: string };
-  items: { product: { name: string } }[];
-}
-
-const ordersIn = (subscriber: Subscriber): OrderEvent[] =>
-  subscriber.events.flatMap((event) => (event.data?.orderUpdated ? [event.data.orderUpdated as OrderEvent] : []));
-const received = (subscriber: Subscriber, orderId: string, status = "PENDING") =>
-  ordersIn(subscriber).some((order) => order.id === orderId && order.status === status);
-
-/**
- * A subscription is live once the gateway follows the event source, which it starts on the first subscriber: until
- * then, changes are not seen. Places the subscriber's own orders until one of them arrives.
- */
-async function untilLive(subscriber: Subscriber, placeOne: () => Promise<string>): Promise<void> {
-  const placed: string[] = [];
-  await until(
-    async () => {
-      if (placed.some((id) => received(subscriber, id))) return true;
-      if (subscriber.failure) throw new Error(`the subscription failed: ${JSON.stringify(subscriber.failure)}`);
-      placed.push(await placeOne());
-      return false;
-    },
-    20_000,
-    300,
-  );
-}
 
 describe.each(BACKENDS)("order subscriptions, AUTH_MODE=enforced (%s)", (backend) => {
   let databases: TestDatabases;

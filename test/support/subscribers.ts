@@ -2,6 +2,7 @@ import type { ExecutionResult } from "graphql";
 import { createClient as createSseClient } from "graphql-sse";
 import { createClient as createWsClient, type Client as WsClient } from "graphql-ws";
 import WebSocket from "ws";
+import { until } from "./until";
 
 /** What one subscription received, as a client would see it (test/subscriptions*.e2e.test.ts). */
 export interface Subscriber {
@@ -80,4 +81,42 @@ export function subscribeSse(gatewayGraphqlUrl: string, request: SubscribeReques
     client.dispose();
   };
   return subscriber;
+}
+
+/** The README's example subscription: an order's moves with fields of all three subgraphs. */
+export const ORDER_UPDATED = `
+  subscription OrderUpdated($id: ID) {
+    orderUpdated(id: $id) { id status statusHistory { status at } user { username } items { product { name } } }
+  }
+`;
+
+export interface OrderEvent {
+  id: string;
+  status: string;
+  statusHistory: { status: string; at: string }[];
+  user: { username: string };
+  items: { product: { name: string } }[];
+}
+
+export const ordersIn = (subscriber: Subscriber): OrderEvent[] =>
+  subscriber.events.flatMap((event) => (event.data?.orderUpdated ? [event.data.orderUpdated as OrderEvent] : []));
+export const received = (subscriber: Subscriber, orderId: string, status = "PENDING") =>
+  ordersIn(subscriber).some((order) => order.id === orderId && order.status === status);
+
+/**
+ * A subscription is live once the gateway follows the event source, which it starts on the first subscriber: until
+ * then, changes are not seen. Places the subscriber's own orders until one of them arrives.
+ */
+export async function untilLive(subscriber: Subscriber, placeOne: () => Promise<string>): Promise<void> {
+  const placed: string[] = [];
+  await until(
+    async () => {
+      if (placed.some((id) => received(subscriber, id))) return true;
+      if (subscriber.failure) throw new Error(`the subscription failed: ${JSON.stringify(subscriber.failure)}`);
+      placed.push(await placeOne());
+      return false;
+    },
+    20_000,
+    300,
+  );
 }

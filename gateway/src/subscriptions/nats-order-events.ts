@@ -26,15 +26,19 @@ export function natsOrderEvents(settings: OrderEventsSettings): OrderEventSource
         stopping.signal.addEventListener("abort", () => void nc.close(), { once: true });
         while (!stopping.signal.aborted) {
           try {
-            const consumer = await jetstream(nc).consumers.get(settings.stream, {
-              filter_subjects: [`${settings.subjectPrefix}.>`],
-              deliver_policy: DeliverPolicy.New,
-            });
+            // The stream holds order events only (`<prefix>.>`, docs/events.md): no subject filter, which servers
+            // before 2.10 refuse on an ordered consumer.
+            const consumer = await jetstream(nc).consumers.get(settings.stream, { deliver_policy: DeliverPolicy.New });
             const messages = await consumer.consume();
-            stopping.signal.addEventListener("abort", () => void messages.stop(), { once: true });
-            for await (const message of messages) {
-              const change = orderChangeOf(message.string());
-              if (change) emit(change);
+            const stop = () => void messages.stop();
+            stopping.signal.addEventListener("abort", stop, { once: true });
+            try {
+              for await (const message of messages) {
+                const change = orderChangeOf(message.string());
+                if (change) emit(change);
+              }
+            } finally {
+              stopping.signal.removeEventListener("abort", stop);
             }
           } catch (error) {
             if (stopping.signal.aborted) break;
