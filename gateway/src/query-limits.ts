@@ -133,8 +133,11 @@ function operationCheckPlugin<TContext extends BaseContext>(
           const { request, document, schema, operation, contextValue } = requestContext;
           // An operationName the document lacks: request-errors.ts answers it (OPERATION_RESOLUTION_FAILURE).
           if (!operation) return;
-          if (operation.operation !== "query" && operation.operation !== "mutation") {
-            throw badRequest(`${operation.operation} operations are not supported; send a query or a mutation`, "BAD_REQUEST");
+          if (operation.operation === "subscription") {
+            throw badRequest(
+              "Subscribe over WebSocket (graphql-ws) or SSE (Accept: text/event-stream) on /graphql",
+              "BAD_REQUEST",
+            );
           }
           // Introspection's size is the schema's, not the data's: the playground's own query would otherwise be
           // "estimated" as lists of lists. It stays bounded by the token and depth limits, and GRAPHQL_INTROSPECTION.
