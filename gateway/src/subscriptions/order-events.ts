@@ -61,8 +61,35 @@ export class OrderEventHub {
   }
 }
 
-/** Waits `ms`, or less when `signal` aborts first (a source's pause before it connects again). */
-export const pause = (ms: number, signal: AbortSignal) =>
+/**
+ * A source's loop: runs `read` (connect, then deliver until the connection ends) again and again, a second after
+ * each end or failure, until the returned stop is called; stop resolves once the last `read` has returned.
+ */
+export function readUntilStopped(
+  read: (stopping: AbortSignal) => Promise<void>,
+  failed: (error: unknown) => void,
+): () => Promise<void> {
+  const stopping = new AbortController();
+  const run = (async () => {
+    while (!stopping.signal.aborted) {
+      try {
+        await read(stopping.signal);
+      } catch (error) {
+        if (stopping.signal.aborted) break;
+        failed(error);
+      }
+      await pause(RETRY_MS, stopping.signal);
+    }
+  })();
+  return async () => {
+    stopping.abort();
+    await run;
+  };
+}
+
+const RETRY_MS = 1000;
+
+const pause = (ms: number, signal: AbortSignal) =>
   new Promise<void>((resolve) => {
     const timer = setTimeout(resolve, ms);
     signal.addEventListener("abort", () => (clearTimeout(timer), resolve()), { once: true });
