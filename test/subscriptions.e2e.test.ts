@@ -1,4 +1,5 @@
 import type { Client as WsClient } from "graphql-ws";
+import WebSocket from "ws";
 import type { GraphQLClient } from "graphql-request";
 import type { RunningServer } from "../lib/http-server";
 import { signUpAdmin, signUpCustomer, type Account } from "./support/accounts";
@@ -24,6 +25,9 @@ import { until } from "./support/until";
  * backend its outbox. Through the real gateway over the real subgraphs;
  * test/subscriptions-nats.e2e.test.ts covers NATS, replicas and restarts.
  */
+
+/** Short, so that the idle test waits little; the limits' other tests keep their connections busy. */
+const IDLE_TIMEOUT_MS = 500;
 
 describe.each(BACKENDS)("order subscriptions, AUTH_MODE=enforced (%s)", (backend) => {
   let databases: TestDatabases;
@@ -132,7 +136,7 @@ describe.each(BACKENDS)("order subscriptions, AUTH_MODE=enforced (%s)", (backend
     beforeAll(async () => {
       limited = await startGatewayBeside(platform, {
         subgraphTimeoutMs: 10_000,
-        subscriptionLimits: { perConnection: 2, perClient: 3 },
+        subscriptionLimits: { perConnection: 2, perClient: 3, idleTimeoutMs: IDLE_TIMEOUT_MS },
         limits: { maxDepth: 4 },
       });
       limitedUrl = `${limited.url}/graphql`;
@@ -184,6 +188,19 @@ describe.each(BACKENDS)("order subscriptions, AUTH_MODE=enforced (%s)", (backend
       // Ending one frees its place.
       a.stop();
       await until(async () => (await sseStatus(alice.token)) === 200);
+    });
+
+    test("a WebSocket that holds no subscription is closed once idle", async () => {
+      const socket = new WebSocket(limitedUrl.replace(/^http/, "ws"), "graphql-transport-ws");
+      const closed = new Promise<{ code: number; reason: string }>((resolve) =>
+        socket.on("close", (code, reason) => resolve({ code, reason: reason.toString() })),
+      );
+      const acknowledged = new Promise((resolve) => socket.on("message", resolve));
+      socket.on("open", () =>
+        socket.send(JSON.stringify({ type: "connection_init", payload: { Authorization: `Bearer ${alice.token}` } })),
+      );
+      expect(JSON.parse(String(await acknowledged))).toEqual({ type: "connection_ack" });
+      expect(await closed).toEqual({ code: 1000, reason: "Idle: no subscription" });
     });
 
     test("the query limits apply to subscription documents", async () => {
