@@ -207,6 +207,16 @@ const EnvSchema = z.object({
   /** Requests a minute on the gateway's /graphql and REST calls through it, per client address and per signed-in user. */
   GRAPHQL_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(600),
   GRAPHQL_USER_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(300),
+  /** Subscriptions (docs/subscriptions.md) one WebSocket or SSE connection may hold at once; more are refused with TOO_MANY_REQUESTS. */
+  SUBSCRIPTIONS_PER_CONNECTION: z.coerce.number().int().min(1).default(10),
+  /** Subscriptions one client address may hold at once in a gateway, over all its connections. */
+  SUBSCRIPTIONS_PER_CLIENT: z.coerce.number().int().min(1).default(50),
+  /** A WebSocket holding no subscription this long is closed (also the wait for `connection_init`). */
+  SUBSCRIPTION_IDLE_TIMEOUT_SECONDS: z.coerce.number().int().min(1).default(60),
+  /** How often a WebSocket is pinged; one not answering by the next ping is dropped. */
+  SUBSCRIPTION_KEEPALIVE_SECONDS: z.coerce.number().int().min(1).default(12),
+  /** Events a subscription may have waiting for a slow client; one more ends it (SLOW_CONSUMER), nothing is buffered beyond. */
+  SUBSCRIPTION_MAX_PENDING_EVENTS: z.coerce.number().int().min(1).default(100),
   /**
    * Proxies whose X-Forwarded-For is believed (express `trust proxy`): comma-separated addresses,
    * CIDR ranges or the names loopback, linklocal, uniquelocal. Default: nobody.
@@ -441,6 +451,25 @@ export function graphqlLimitsOf(env: PlatformEnv): GraphQLLimits {
     expensiveCost: env.EXPENSIVE_QUERY_COST,
     expensivePerClient: env.EXPENSIVE_QUERIES_PER_CLIENT,
     maxResponseBytes: env.MAX_RESPONSE_BYTES,
+  };
+}
+
+/** The limits of the gateway's subscriptions (gateway/src/subscriptions/). */
+export interface SubscriptionLimits {
+  perConnection: number;
+  perClient: number;
+  idleTimeoutMs: number;
+  keepAliveMs: number;
+  maxPendingEvents: number;
+}
+
+export function subscriptionLimitsOf(env: PlatformEnv): SubscriptionLimits {
+  return {
+    perConnection: env.SUBSCRIPTIONS_PER_CONNECTION,
+    perClient: env.SUBSCRIPTIONS_PER_CLIENT,
+    idleTimeoutMs: env.SUBSCRIPTION_IDLE_TIMEOUT_SECONDS * 1000,
+    keepAliveMs: env.SUBSCRIPTION_KEEPALIVE_SECONDS * 1000,
+    maxPendingEvents: env.SUBSCRIPTION_MAX_PENDING_EVENTS,
   };
 }
 

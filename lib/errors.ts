@@ -30,6 +30,8 @@ export const ErrorCode = {
   RESPONSE_TOO_LARGE: "RESPONSE_TOO_LARGE",
   /** Service-only: a stock reservation id that was released (or closed before use) cannot take stock. */
   RESERVATION_RELEASED: "RESERVATION_RELEASED",
+  /** A subscription's client read its events slower than they came (SUBSCRIPTION_MAX_PENDING_EVENTS): it is ended, not buffered. */
+  SLOW_CONSUMER: "SLOW_CONSUMER",
   INTERNAL_SERVER_ERROR: "INTERNAL_SERVER_ERROR",
 } as const;
 

@@ -6,6 +6,8 @@ export interface RunningServer {
   url: string;
   /** Where this service's /metrics is served, when not at `url` (a metrics listener of its own, lib/observability/metrics-server.ts). */
   metricsUrl?: string;
+  /** The Node server itself, from listen(): the gateway's WebSocket subscriptions take its upgrades. */
+  httpServer?: http.Server;
   close(): Promise<void>;
 }
 
@@ -23,6 +25,7 @@ export async function listen(handler: http.RequestListener, port: number, host: 
   });
   const actualPort = (server.address() as AddressInfo).port;
   return {
+    httpServer: server,
     port: actualPort,
     url: `http://${host === "0.0.0.0" ? "localhost" : host}:${actualPort}`,
     close: () =>

@@ -365,7 +365,10 @@ const CLIENT_MISTAKES: [string, Mistake][] = [
     { body: { query: "{ __typename }", operationName: 5 }, status: 400, code: "BAD_REQUEST" },
   ],
   ["a batch of operations", { body: [{ query: "{ __typename }" }], status: 400, code: "BAD_REQUEST" }],
-  ["a subscription", { body: { query: "subscription { x }" }, status: 400, code: "BAD_REQUEST" }],
+  [
+    "a subscription over a plain POST",
+    { body: { query: "subscription { orderUpdated { id } }" }, status: 400, code: "BAD_REQUEST" },
+  ],
   ["text that is not GraphQL", { body: { query: "{ product(" }, status: 400, code: "GRAPHQL_PARSE_FAILED" }],
   ["a field the schema lacks", { body: { query: "{ nothingHere }" }, status: 400, code: "GRAPHQL_VALIDATION_FAILED" }],
   [

@@ -4,7 +4,10 @@
 /* global React, ReactDOM, GraphiQL */
 (async function start() {
   const config = await (await fetch("/graphql/playground/config.json")).json();
-  const fetchGraphQL = GraphiQL.createFetcher({ url: new URL(config.endpoint, window.location.href).toString() });
+  const url = new URL(config.endpoint, window.location.href).toString();
+  // Subscriptions go over graphql-ws on the same path (ws:// or wss://); the headers pane's Authorization goes in
+  // connection_init, which the gateway reads as it reads the header of a query.
+  const fetchGraphQL = GraphiQL.createFetcher({ url, subscriptionUrl: url.replace(/^http/, "ws") });
   // GraphiQL works out the operation name a moment after the editor changes, so
   // a quick click after switching tabs sends the previous tab's name. Send a
   // name only when the document defines it; a one-operation document needs none.

@@ -12,6 +12,8 @@ export interface GatewayContext {
   principal: Principal;
   /** The client's address (`req.ip`, which honours TRUST_PROXY), for login throttling. */
   clientAddress?: string;
+  /** The query behind one event of a subscription (./subscriptions/): pushed, not asked for, so no request to rate-limit. */
+  subscriptionEvent?: boolean;
 }
 
 export interface Account {
@@ -50,12 +52,18 @@ export function accountLookupVia(users: ServiceClient): AccountLookup {
  * at most, account-cache.ts), so deleting an account or demoting an admin takes
  * effect within seconds, not when a token expires.
  */
-export async function buildGatewayContext(
+export function buildGatewayContext(
   req: Request,
+  deps: { jwtSecret: string; findAccount: AccountLookup },
+): Promise<GatewayContext> {
+  return contextOfCaller({ authorization: req.headers.authorization, clientAddress: req.ip }, deps);
+}
+
+/** The same from the caller's Authorization header and address: what a subscription transport has (./subscriptions/). */
+export async function contextOfCaller(
+  { authorization, clientAddress }: { authorization?: string; clientAddress?: string },
   { jwtSecret, findAccount }: { jwtSecret: string; findAccount: AccountLookup },
 ): Promise<GatewayContext> {
-  const clientAddress = req.ip;
-  const authorization = req.headers.authorization;
   if (!authorization) return { principal: ANONYMOUS, clientAddress };
   const token = bearerToken(authorization);
   const claims = token ? verifyAccessToken(token, jwtSecret) : null;

@@ -9,6 +9,7 @@ import {
 } from "@apollo/server/plugin/disabled";
 import { expressMiddleware } from "@as-integrations/express5";
 import type { Request } from "express";
+import { GraphQLError, type GraphQLSchema } from "graphql";
 import type { Redis } from "ioredis";
 import {
   circuitBreakerSettingsOf,
@@ -17,17 +18,20 @@ import {
   type AuthMode,
   type GraphQLLimits,
   type MetricsSettings,
+  type OrderEventsSettings,
   type SubgraphName,
   type TrustedDocumentsMode,
+  type SubscriptionLimits,
 } from "../../lib/config";
 import { createServiceClient } from "../../subgraphs/shared/service-client";
 import { observeBreakers, type BreakerSettings, type DependencyBreaker } from "../../lib/circuit-breaker";
-import { maskUnexpectedErrors } from "../../lib/errors";
+import { ErrorCode, maskUnexpectedErrors } from "../../lib/errors";
 import { createHttpApp, jsonBody, jsonErrors } from "../../lib/http-app";
 import { listen, type RunningServer } from "../../lib/http-server";
 import type { Logger } from "../../lib/logger";
-import { createRateLimiter } from "../../lib/rate-limit";
-import { accountLookupVia, buildGatewayContext, type GatewayContext } from "./context";
+import { createRateLimiter, tryConsume } from "../../lib/rate-limit";
+import { accountLookupVia, buildGatewayContext, contextOfCaller, type GatewayContext } from "./context";
+import { startSubscriptions } from "./subscriptions";
 import { cachedAccountLookup } from "./account-cache";
 import { forgetChangedAccounts } from "./account-changes";
 import { checkSubgraphs, subgraphChecks } from "./health";
@@ -36,7 +40,7 @@ import { healthRoutes } from "../../lib/health";
 import { queryLimits } from "./query-limits";
 import { clientMistakes } from "./request-errors";
 import { ResponseBudgets, responseSizePlugin, sizeCheckedStringify } from "./response-size";
-import { perClientRateLimit, perUserRateLimit, principalKey } from "./rate-limits";
+import { perClientRateLimit, perUserRateLimit, principalKey, tooManyMessage } from "./rate-limits";
 import { scalarLiteralsRule } from "./scalar-literals";
 import { playground } from "./playground";
 import { readmeExampleOperationNames } from "./playground-examples";
@@ -109,6 +113,10 @@ export interface GatewaySettings {
   apq?: false | { ttlSeconds?: number; memoryMb?: number };
   /** Trusted documents (./persisted-documents.ts): the mode, and the operator's file listed besides the manifest. Default: off. */
   trustedDocuments?: { mode: TrustedDocumentsMode; file?: string };
+  /** NATS_URL and its stream, where subscriptions read order events; without, from the orders service (./subscriptions/). */
+  orderEvents?: OrderEventsSettings;
+  /** Subscriptions per connection and client, timeouts, slow consumers; lib/config.ts's defaults when not given. */
+  subscriptionLimits?: Partial<SubscriptionLimits>;
 }
 
 export interface RunningGateway extends RunningServer {
@@ -224,6 +232,9 @@ export async function startGateway(settings: GatewaySettings): Promise<RunningGa
       ),
     ],
   });
+  let apiSchema: GraphQLSchema | undefined;
+  // Kept current as the supergraph changes (supergraph-source.ts): subscriptions are checked against the same schema.
+  gateway.onSchemaLoadOrUpdate((schemaContext) => (apiSchema = schemaContext.apiSchema));
   await apollo.start();
 
   const app = createHttpApp({
@@ -245,21 +256,41 @@ export async function startGateway(settings: GatewaySettings): Promise<RunningGa
   });
   if (settings.playground ?? true) app.use(playground());
   const buildContext = (req: Request) => buildGatewayContext(req, { jwtSecret: settings.jwtSecret, findAccount });
+  const subscriptions = startSubscriptions({
+    ...settings,
+    apollo,
+    app,
+    limits,
+    schema: () => apiSchema!,
+    contextOf: (authorization, clientAddress) =>
+      contextOfCaller({ authorization, clientAddress }, { jwtSecret: settings.jwtSecret, findAccount }),
+    chargeRequest: async (clientAddress) => {
+      const verdict = await tryConsume(perClient, `ip:${clientAddress ?? "unknown"}`);
+      return verdict.allowed
+        ? null
+        : new GraphQLError(tooManyMessage, {
+            extensions: { code: ErrorCode.TOO_MANY_REQUESTS, retryAfterSeconds: verdict.retryAfterSeconds },
+          });
+    },
+  });
   app.use(
     "/graphql",
     perClientRateLimit(perClient),
     ...jsonBody(settings.maxBodyBytes ?? 1_000_000),
     requireTrustedDocuments({ mode: trustedMode, trusted, introspection, parseOptions: limits.parseOptions }),
+    subscriptions.sse,
     expressMiddleware(apollo, { context: async ({ req }) => buildContext(req) }),
   );
   app.use(...jsonErrors("graphql", logger));
 
   const server = await listen(app, settings.port, settings.host);
+  subscriptions.attach(server.httpServer!);
   logger.info({ url: `${server.url}/graphql`, authMode: settings.authMode }, `gateway ready (AUTH_MODE=${settings.authMode})`);
   return {
     ...server,
     inProcess: inProcessClient({ apollo, buildContext, perClient, subgraphChecks: readiness, healthRoutes: health, metrics }),
     close: async () => {
+      await subscriptions.close();
       await server.close();
       await apollo.stop();
     },

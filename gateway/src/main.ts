@@ -5,10 +5,12 @@ import {
   graphqlLimitsOf,
   introspectionEnabled,
   metricsSettingsOf,
+  orderEventsSettingsOf,
   playgroundEnabled,
   readEnv,
   subgraphUrls,
   trustedDocumentsModeOf,
+  subscriptionLimitsOf,
 } from "../../lib/config";
 import { createLogger } from "../../lib/logger";
 import { serveMetrics } from "../../lib/observability/metrics-server";
@@ -51,6 +53,8 @@ runService(logger, async () => {
     healthCheckTimeoutMs: env.HEALTH_CHECK_TIMEOUT_MS,
     circuitBreaker: circuitBreakerSettingsOf(env),
     metrics: metricsSettingsOf("gateway", env),
+    orderEvents: orderEventsSettingsOf(env),
+    subscriptionLimits: subscriptionLimitsOf(env),
     logger,
   });
   // The legacy REST API is served by this process, through the gateway in it (no HTTP hop between them).

@@ -9,6 +9,8 @@ import {
   Kind,
   parse,
   type DirectiveNode,
+  type DocumentNode,
+  type GraphQLSchema,
   type OperationDefinitionNode,
   type ValidationRule,
 } from "graphql";
@@ -35,7 +37,8 @@ import { InFlightPerClient } from "./in-flight";
  * - Expensive operations (estimated above `expensiveCost`): each client may
  *   have `expensivePerClient` of them in flight at once; more are refused with
  *   TOO_MANY_REQUESTS (429, Retry-After) until one ends.
- * - Only queries and mutations: the supergraph has no subscriptions.
+ * - Only queries and mutations over HTTP: subscriptions are served beside Apollo (./subscriptions/), with these
+ *   same limits.
  *
  * List arguments themselves (`first` at most 100 and so on) are checked by the
  * subgraph that owns the data.
@@ -130,30 +133,16 @@ function operationCheckPlugin<TContext extends BaseContext>(
           const { request, document, schema, operation, contextValue } = requestContext;
           // An operationName the document lacks: request-errors.ts answers it (OPERATION_RESOLUTION_FAILURE).
           if (!operation) return;
-          if (operation.operation !== "query" && operation.operation !== "mutation") {
-            throw badRequest(`${operation.operation} operations are not supported; send a query or a mutation`, "BAD_REQUEST");
+          if (operation.operation === "subscription") {
+            throw badRequest(
+              "Subscribe over WebSocket (graphql-ws) or SSE (Accept: text/event-stream) on /graphql",
+              "BAD_REQUEST",
+            );
           }
           // Introspection's size is the schema's, not the data's: the playground's own query would otherwise be
           // "estimated" as lists of lists. It stays bounded by the token and depth limits, and GRAPHQL_INTROSPECTION.
           if (isIntrospectionOnly(operation)) return;
-          let cost: number;
-          try {
-            cost = getComplexity({
-              schema,
-              query: document,
-              operationName: request.operationName ?? undefined,
-              variables: request.variables ?? {},
-              estimators: [listAwareEstimator(weights)],
-              maxQueryNodes: MAX_QUERY_NODES,
-            });
-          } catch (error) {
-            if (!(error instanceof GraphQLError)) throw error;
-            // Variables that do not fit their types (execution would refuse them too), or too many fields to walk.
-            throw /^Variable/.test(error.message)
-              ? badRequest(error.message, ErrorCode.BAD_USER_INPUT)
-              : badRequest(error.message);
-          }
-          if (cost > limits.maxCost) throw badRequest(`Query cost limit of ${limits.maxCost} exceeded, estimated ${cost}.`);
+          const cost = checkedCost(limits, weights, { schema, document, ...request });
           if (cost <= limits.expensiveCost) return;
           const client = clientOf(contextValue);
           if (!inFlight.tryEnter(client)) throw tooManyExpensive(limits.expensivePerClient);
@@ -169,6 +158,36 @@ function operationCheckPlugin<TContext extends BaseContext>(
       leave(requestContext);
     },
   };
+}
+
+/** The operation's estimated cost; a 400 GraphQLError above `maxCost` (gateway subscriptions check theirs with it too). */
+function checkedCost(
+  limits: GraphQLLimits,
+  weights: ReadonlyMap<string, number>,
+  operation: {
+    schema: GraphQLSchema;
+    document: DocumentNode;
+    operationName?: string | null;
+    variables?: Record<string, unknown>;
+  },
+): number {
+  let cost: number;
+  try {
+    cost = getComplexity({
+      schema: operation.schema,
+      query: operation.document,
+      operationName: operation.operationName ?? undefined,
+      variables: operation.variables ?? {},
+      estimators: [listAwareEstimator(weights)],
+      maxQueryNodes: MAX_QUERY_NODES,
+    });
+  } catch (error) {
+    if (!(error instanceof GraphQLError)) throw error;
+    // Variables that do not fit their types (execution would refuse them too), or too many fields to walk.
+    throw /^Variable/.test(error.message) ? badRequest(error.message, ErrorCode.BAD_USER_INPUT) : badRequest(error.message);
+  }
+  if (cost > limits.maxCost) throw badRequest(`Query cost limit of ${limits.maxCost} exceeded, estimated ${cost}.`);
+  return cost;
 }
 
 const tooManyExpensive = (perClient: number) =>
@@ -192,7 +211,13 @@ function isIntrospectionOnly(operation: OperationDefinitionNode): boolean {
 export function queryLimits<TContext extends BaseContext>(
   limits: GraphQLLimits,
   options: { hideFieldSuggestions: boolean; supergraphSdl: string; clientOf: ClientOf<TContext> },
-): { validationRules: ValidationRule[]; plugins: ApolloServerPlugin<TContext>[]; parseOptions: { maxTokens: number } } {
+): {
+  validationRules: ValidationRule[];
+  plugins: ApolloServerPlugin<TContext>[];
+  parseOptions: { maxTokens: number };
+  /** The cost check of the plugins, for operations that do not pass through Apollo (subscriptions). */
+  checkCost(operation: Parameters<typeof checkedCost>[2]): void;
+} {
   const { hideFieldSuggestions } = options;
   const armor = new ApolloArmor({
     maxDepth: { n: limits.maxDepth, flattenFragments: false },
@@ -203,9 +228,11 @@ export function queryLimits<TContext extends BaseContext>(
     // The list-aware estimate below replaces Armor's cost rule.
     costLimit: { enabled: false },
   }).protect() as Pick<ApolloServerOptions<TContext>, "plugins" | "validationRules">;
+  const weights = fieldWeights(options.supergraphSdl);
   return {
     validationRules: [...(armor.validationRules ?? [])],
-    plugins: [...(armor.plugins ?? []), operationCheckPlugin(limits, fieldWeights(options.supergraphSdl), options.clientOf)],
+    plugins: [...(armor.plugins ?? []), operationCheckPlugin(limits, weights, options.clientOf)],
     parseOptions: { maxTokens: limits.maxTokens },
+    checkCost: (operation) => void checkedCost(limits, weights, operation),
   };
 }

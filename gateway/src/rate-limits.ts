@@ -44,7 +44,7 @@ export function perClientRateLimit(limiter: RateLimiter): RequestHandler {
 export function perUserRateLimit(limiter: RateLimiter): ApolloServerPlugin<GatewayContext> {
   return {
     async requestDidStart({ contextValue }) {
-      if (contextValue.principal.kind !== "user") return;
+      if (contextValue.principal.kind !== "user" || contextValue.subscriptionEvent) return;
       const user = principalKey(contextValue);
       return {
         async didResolveOperation() {

@@ -11,6 +11,7 @@ import { buildSubgraphSchema } from "@apollo/subgraph";
 import type { GraphQLFormattedError } from "graphql";
 import type { GraphQLResolverMap } from "@apollo/subgraph/dist/schema-helper";
 import { expressMiddleware } from "@as-integrations/express5";
+import type { RequestHandler } from "express";
 import type { DocumentNode } from "graphql";
 import { createHttpApp, jsonBody, jsonErrors } from "../../lib/http-app";
 import { listen, type RunningServer } from "../../lib/http-server";
@@ -54,6 +55,8 @@ export interface SubgraphOptions<Context> {
   isHealthy(): Promise<boolean>;
   /** How long that check may take before the database counts as down; lib/config.ts's default when not given. */
   healthCheckTimeoutMs?: number;
+  /** Further routes for the platform's own services only (orders' event feed), behind the service credential. */
+  internalRoutes?: RequestHandler;
   /** Called after the HTTP server has stopped: close the database here. */
   onStop(): Promise<void>;
 }
@@ -124,15 +127,17 @@ function buildApp<Context extends object>(apollo: ApolloServer<Context>, options
     res.status(healthy ? 200 : 503).json({ status: healthy ? "ok" : "unhealthy", service: name });
   });
   const { authMode } = options.security;
+  // Before the body is even read: without the service credential nothing runs, `_entities` included.
+  const platformOnly: RequestHandler = (req, res, next) => {
+    if (hasServiceCredential(req.headers, options.secrets.serviceToken)) return next();
+    res.status(401).json({
+      errors: [{ message: "This service only answers the platform's gateway", extensions: { code: "UNAUTHENTICATED" } }],
+    });
+  };
+  if (options.internalRoutes) app.use("/internal", platformOnly, options.internalRoutes);
   app.use(
     "/graphql",
-    // Before the body is even read: without the service credential nothing runs, `_entities` included.
-    (req, res, next) => {
-      if (hasServiceCredential(req.headers, options.secrets.serviceToken)) return next();
-      res.status(401).json({
-        errors: [{ message: "This service only answers the platform's gateway", extensions: { code: "UNAUTHENTICATED" } }],
-      });
-    },
+    platformOnly,
     ...jsonBody(1_000_000),
     expressMiddleware(apollo, {
       context: async ({ req }) => options.createContext(readRequestIdentity(req.headers, authMode)),

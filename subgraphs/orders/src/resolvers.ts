@@ -1,3 +1,4 @@
+import { DomainError, ErrorCode } from "../../../lib/errors";
 import { toIntId, toIntIdOrNull } from "../../shared/ids";
 import { scalarResolvers } from "../../shared/scalars";
 import type { Resolvers } from "./__generated__/resolvers-types";
@@ -19,6 +20,14 @@ export const resolvers: Resolvers = {
       orderPolicy.assertMayReadOrders(context);
       const id = toIntId(userId, "userId");
       return orderPolicy.mayReadOrdersOf(context, id) ? context.orders.findByUser(id, first, after) : [];
+    },
+  },
+  // The gateway serves subscriptions itself (gateway/src/subscriptions/); here one only ever arrives by mistake.
+  Subscription: {
+    orderUpdated: {
+      subscribe: () => {
+        throw new DomainError(ErrorCode.BAD_USER_INPUT, "Subscriptions are served by the gateway, over WebSocket or SSE");
+      },
     },
   },
   Mutation: {

@@ -10,6 +10,7 @@ import { schemaFileOf, type SubgraphSettings } from "../../shared/settings";
 import type { OrdersContext } from "./context";
 import { openOrdersDatabase, type OrdersDatabase } from "./database";
 import { startOrderEventRelay, type OrderEventRelay } from "./order-event-relay";
+import { OrderFeed } from "./order-feed";
 import { OrderPlacements } from "./order-placement";
 import { recoverOnce, scheduleRecovery, type RecoveryDeps, type RecoveryReport } from "./order-recovery";
 import { orderCounters } from "./order-metrics";
@@ -65,7 +66,12 @@ export async function startOrdersSubgraph(settings: SubgraphSettings, options: O
         metrics,
       })
     : null;
-  const eventsRecorded = () => eventRelay?.wake();
+  // The gateway's subscriptions read this feed when there is no NATS (order-feed.ts).
+  const orderFeed = options.events ? null : new OrderFeed(database.prisma, logger);
+  const eventsRecorded = () => {
+    eventRelay?.wake();
+    orderFeed?.wake();
+  };
   const placements = new OrderPlacements({ prisma: database.prisma, products, logger, counters, eventsRecorded });
   const recovery: RecoveryDeps = {
     prisma: database.prisma,
@@ -96,8 +102,10 @@ export async function startOrdersSubgraph(settings: SubgraphSettings, options: O
       }),
     }),
     isHealthy: database.isHealthy,
+    internalRoutes: orderFeed?.routes(),
     onStop: async () => {
       await stopRecovery();
+      await orderFeed?.stop();
       await eventRelay?.stop();
       await database.close();
     },
