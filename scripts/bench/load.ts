@@ -45,6 +45,7 @@ export async function load(
     p50Ms: result.latency.p50,
     p99Ms: result.latency.p99,
     requests: result.requests.total,
+    requestsSent: result.requests.sent,
     wrongAnswers,
   };
 }

@@ -24,7 +24,8 @@ export async function withCpuPerRequest(
   const before = cpu();
   const measurement = await run();
   const after = cpu();
-  const perRequest = (name: string) => Math.round(((after[name] - before[name]) / Math.max(measurement.requests, 1)) * 100) / 100;
+  const perRequest = (name: string) =>
+    Math.round(((after[name] - before[name]) / Math.max(measurement.requestsSent, 1)) * 100) / 100;
   return { ...measurement, cpuMsPerRequest: Object.fromEntries(Object.keys(after).map((name) => [name, perRequest(name)])) };
 }
 

@@ -6,6 +6,12 @@ export interface Measurement {
   p50Ms: number;
   p99Ms: number;
   requests: number;
+  /**
+   * Requests sent, answered or not when the load stopped. The ones still in flight then (up to one per connection)
+   * are served while the bench waits for quiet, inside the CPU window: CPU is divided by these, not by the answers
+   * counted (at 50 connections and a few hundred answers, that tail alone made a process look a fifth costlier).
+   */
+  requestsSent: number;
   /** Answers that were not what they should be: non-2xx, errors, or a read differing from the first answer. */
   wrongAnswers: number;
   /** CPU milliseconds each process (the services, Hive Gateway, the load generator) spent per request during the run. */
