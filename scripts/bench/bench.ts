@@ -25,7 +25,7 @@ import { ORDER, ORDERS_BY_USER, PRODUCT, SEARCH_PRODUCTS, USER } from "../../res
 import { ROOT, startPlatformProcess } from "../support/platform-process";
 import { loadDataSet, registerUser, settledStock } from "./data";
 import { load, orderStatements, statementsPerRequest, untilQuiet } from "./load";
-import { productionMode, serviceProcesses, startHiveGateway, withCpuPerRequest } from "./processes";
+import { productionMode, serviceProcesses, startHiveGateway, withCpuPerRequest, withRuntimeStats } from "./processes";
 import { formatTable, orderStatementsLine, type BenchResult, type Measurement } from "./report";
 import {
   FEDERATED_ORDERS,
@@ -115,7 +115,9 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
       );
       await untilQuiet(platform);
       const measurement = await withCpuPerRequest(processes, async () => {
-        const result = await load(name, target, options);
+        // Runtime figures cover the load alone: waiting for quiet scrapes the subgraphs' /metrics, which restarts
+        // their event-loop delay windows.
+        const result = await withRuntimeStats(platform, () => load(name, target, options));
         await untilQuiet(platform);
         return result;
       });

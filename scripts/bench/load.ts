@@ -10,7 +10,7 @@ export async function load(
   target: LoadTarget,
   options: { durationSeconds: number; connections: number },
   { warmUp = false } = {},
-): Promise<Omit<Measurement, "cpuMsPerRequest">> {
+): Promise<Omit<Measurement, "cpuMsPerRequest" | "runtime">> {
   const expected = target.nextBody ? undefined : await firstAnswer(target);
   let wrongAnswers = 0;
   let firstWrong: string | undefined;

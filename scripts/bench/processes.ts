@@ -76,3 +76,55 @@ export async function startHiveGateway(
     },
   };
 }
+
+/** What a service's Node runtime did during one load: where a tail comes from (GC pauses, a blocked event loop). */
+export interface RuntimeStats {
+  /** Event-loop delay over the load (Node's monitorEventLoopDelay, through prom-client's default metrics), ms. */
+  eventLoopDelayP99Ms: number;
+  eventLoopDelayMaxMs: number;
+  /** GC pauses (wall milliseconds) per request sent, and the major (mark-compact) collections, during the load. */
+  gcMsPerRequest: number;
+  majorGcs: number;
+}
+
+const SERVICES = ["gateway", "users", "products", "orders"] as const;
+
+/**
+ * Runs a load and reads each service's runtime figures around it from its /metrics: prom-client resets the
+ * event-loop delay histogram on each scrape, so the scrape before the load starts a fresh window; GC figures
+ * are counters, read as differences.
+ */
+export async function withRuntimeStats<T extends { requestsSent: number }>(
+  platform: PlatformProcess,
+  run: () => Promise<T>,
+): Promise<T & { runtime: Record<string, RuntimeStats> }> {
+  const scrape = () => Promise.all(SERVICES.map(async (service) => (await fetch(platform.metricsUrl(service))).text()));
+  const before = await scrape();
+  const result = await run();
+  const after = await scrape();
+  const runtime = Object.fromEntries(
+    SERVICES.map((service, index) => {
+      const gcSeconds = (text: string) => sumOf(text, "nodejs_gc_duration_seconds_sum");
+      const majors = (text: string) => sumOf(text, 'nodejs_gc_duration_seconds_count{kind="major"');
+      const round = (ms: number) => Math.round(ms * 100) / 100;
+      return [
+        service,
+        {
+          eventLoopDelayP99Ms: round(sumOf(after[index], "nodejs_eventloop_lag_p99_seconds") * 1000),
+          eventLoopDelayMaxMs: round(sumOf(after[index], "nodejs_eventloop_lag_max_seconds") * 1000),
+          gcMsPerRequest: round(((gcSeconds(after[index]) - gcSeconds(before[index])) * 1000) / Math.max(result.requestsSent, 1)),
+          majorGcs: majors(after[index]) - majors(before[index]),
+        },
+      ] as const;
+    }),
+  );
+  return { ...result, runtime };
+}
+
+/** The sum of a Prometheus text exposition's samples whose line starts with `prefix` (all label sets of a metric). */
+function sumOf(text: string, prefix: string): number {
+  return text
+    .split("\n")
+    .filter((line) => line.startsWith(prefix))
+    .reduce((sum, line) => sum + Number(line.split(" ").pop()), 0);
+}

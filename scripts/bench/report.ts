@@ -1,4 +1,5 @@
 // What a bench run gives: its result's shape (also written as JSON) and the printed tables.
+import type { RuntimeStats } from "./processes";
 
 export interface Measurement {
   name: string;
@@ -14,6 +15,8 @@ export interface Measurement {
   requestsSent: number;
   /** Answers that were not what they should be: non-2xx, errors, or a read differing from the first answer. */
   wrongAnswers: number;
+  /** Each service's event-loop delay and GC during the run (processes.ts). */
+  runtime: Record<string, RuntimeStats>;
   /** CPU milliseconds each process (the services, Hive Gateway, the load generator) spent per request during the run. */
   cpuMsPerRequest: Record<string, number>;
 }
@@ -49,6 +52,7 @@ export function formatTable(result: BenchResult): string {
   );
   const ratios = Object.entries(result.ratios).map(([name, value]) => `| ${name} | ${value} |`);
   const cpuColumns = [...new Set(result.measurements.flatMap((m) => Object.keys(m.cpuMsPerRequest)))];
+  const runtimeColumns = [...new Set(result.measurements.flatMap((m) => Object.keys(m.runtime)))];
   const memory = Object.entries(result.residentMemoryMiB).map(([entry, mib]) => `| ${entry} | ${mib} |`);
   const total = Object.values(result.residentMemoryMiB).reduce((sum, mib) => sum + mib, 0);
   return [
@@ -64,6 +68,22 @@ export function formatTable(result: BenchResult): string {
     `| --- | ${cpuColumns.map(() => "---").join(" | ")} |`,
     ...result.measurements.map(
       (m) => `| ${m.name} | ${cpuColumns.map((column) => m.cpuMsPerRequest[column] ?? "").join(" | ")} |`,
+    ),
+    "",
+    "Event-loop delay p99 / max ms, GC ms per request (major collections), by service:",
+    "",
+    `| target | ${runtimeColumns.join(" | ")} |`,
+    `| --- | ${runtimeColumns.map(() => "---").join(" | ")} |`,
+    ...result.measurements.map(
+      (m) =>
+        `| ${m.name} | ${runtimeColumns
+          .map((column) => {
+            const stats = m.runtime[column];
+            return stats
+              ? `${stats.eventLoopDelayP99Ms} / ${stats.eventLoopDelayMaxMs}, GC ${stats.gcMsPerRequest} (${stats.majorGcs})`
+              : "";
+          })
+          .join(" | ")} |`,
     ),
     "",
     "| ratio (req/s) | value |",
