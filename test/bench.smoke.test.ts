@@ -28,6 +28,11 @@ test("the benchmark runs every measurement with right answers and consistent sto
   for (const measurement of result.measurements) {
     expect(measurement.requests).toBeGreaterThan(0);
     expect(measurement.wrongAnswers).toBe(0);
+    // CPU is divided by the requests sent, the answered ones and those still in flight when the load stopped.
+    expect(measurement.requestsSent).toBeGreaterThanOrEqual(measurement.requests);
+    // Each service's event-loop delay and GC during the load, read from its /metrics.
+    expect(Object.keys(measurement.runtime).sort()).toEqual(["gateway", "orders", "products", "users"]);
+    expect(measurement.runtime.gateway.eventLoopDelayMaxMs).toBeGreaterThan(0);
   }
   for (const value of Object.values(result.ratios)) expect(value).toBeGreaterThan(0);
   // Each Hive Gateway runtime is a process of its own, and each spent CPU on the load sent to it.

@@ -2,7 +2,8 @@
 // *_DATABASE_URL is set, embedded PGlite otherwise), loads a fixed data set,
 // and measures side by side, with autocannon:
 //   - the federated order query through our gateway, through Hive Gateway on
-//     the same subgraphs, and the orders subgraph alone;
+//     the same subgraphs (its default runtime, and Hive Router's runtime with
+//     the Rust query planner), and the orders subgraph alone;
 //   - each REST shim read against the same GraphQL operation sent to the gateway;
 //   - createOrder with every client on one product (hot SKU) and spread over 100,
 //     and, one order at a time, its statements and interactive transactions per database;
