@@ -17,6 +17,7 @@ test("the benchmark runs every measurement with right answers and consistent sto
     expect.arrayContaining([
       "gateway: federated orders",
       "hive gateway: federated orders",
+      "hive gateway + router runtime: federated orders",
       "orders subgraph alone",
       "REST: orders of a user",
       "gateway: orders of a user",
@@ -27,8 +28,17 @@ test("the benchmark runs every measurement with right answers and consistent sto
   for (const measurement of result.measurements) {
     expect(measurement.requests).toBeGreaterThan(0);
     expect(measurement.wrongAnswers).toBe(0);
+    // CPU is divided by the requests sent, the answered ones and those still in flight when the load stopped.
+    expect(measurement.requestsSent).toBeGreaterThanOrEqual(measurement.requests);
+    // Each service's event-loop delay and GC during the load, read from its /metrics.
+    expect(Object.keys(measurement.runtime).sort()).toEqual(["gateway", "orders", "products", "users"]);
+    expect(measurement.runtime.gateway.eventLoopDelayMaxMs).toBeGreaterThan(0);
   }
   for (const value of Object.values(result.ratios)) expect(value).toBeGreaterThan(0);
+  // Each Hive Gateway runtime is a process of its own, and each spent CPU on the load sent to it.
+  const cpuOf = (name: string, process: string) => result.measurements.find((m) => m.name === name)!.cpuMsPerRequest[process];
+  expect(cpuOf("hive gateway: federated orders", "hive")).toBeGreaterThan(0);
+  expect(cpuOf("hive gateway + router runtime: federated orders", "hive router")).toBeGreaterThan(0);
   expect(result.stockCheck.length).toBeGreaterThan(0);
   expect(result.stockCheck.every((line) => line.stockTaken === line.unitsInOrders)).toBe(true);
   // One process per subgraph and the gateway's, which serves the REST ports too.

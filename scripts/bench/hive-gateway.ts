@@ -1,9 +1,12 @@
 // The comparison gateway of `npm run bench`: The Guild's Hive Gateway runtime
 // serving the same committed supergraph over the same running subgraphs, so
 // both gateways do the same work. Started by bench.ts as its own process:
-//   HIVE_PORT, USERS_URL, PRODUCTS_URL, ORDERS_URL, SERVICE_TOKEN
+//   HIVE_PORT, USERS_URL, PRODUCTS_URL, ORDERS_URL, SERVICE_TOKEN,
+//   HIVE_RUNTIME: "default" (planning and execution in JavaScript) or "router" (Hive Router's Rust query planner
+//   and its executor, @graphql-hive/router-runtime: what HIVE_ROUTER_RUNTIME=true selects in Hive's own CLI).
 import http from "node:http";
 import { createGatewayRuntime } from "@graphql-hive/gateway-runtime";
+import { unifiedGraphHandler } from "@graphql-hive/router-runtime";
 import { readSupergraph } from "../../gateway/src/supergraph";
 
 const urls: Record<string, string> = {
@@ -16,6 +19,7 @@ const supergraph = Object.entries(urls).reduce((sdl, [from, to]) => sdl.split(`"
 
 const runtime = createGatewayRuntime({
   supergraph,
+  ...(process.env.HIVE_RUNTIME === "router" ? { unifiedGraphHandler } : {}),
   logging: "error",
   // Our gateway executes every request and sends every subgraph fetch; so does this one. Inbound dedup is off by
   // default (said here on purpose); outbound dedup (identical subgraph fetches in flight share one) is ON by
@@ -33,7 +37,7 @@ const runtime = createGatewayRuntime({
 });
 
 http.createServer(runtime).listen(Number(process.env.HIVE_PORT), "127.0.0.1", () => {
-  process.stdout.write("hive gateway ready\n");
+  process.stdout.write(`hive gateway (${process.env.HIVE_RUNTIME ?? "default"} runtime) ready\n`);
 });
 process.on("SIGTERM", () => process.exit(0));
 process.on("SIGINT", () => process.exit(0));
