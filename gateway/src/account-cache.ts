@@ -17,9 +17,11 @@ export interface AccountCacheOptions {
  * hashing passwords stalled the whole shop. The answer is kept for a few
  * seconds, and concurrent requests of one account share one look-up
  * (lru-cache's fetch). A failed look-up is not kept: the next request asks
- * again. No mutation of the public API changes an account's role or existence
- * (create-admin and deletions are done on the server), so there is nothing for
- * the gateway to drop early: a change bites within the TTL, on every replica.
+ * again. A role change or a deletion bites within the TTL, on every replica.
+ * Ending an account's sessions (a password change or reset) bites at once on
+ * the gateway that carried it: users names the account in its answer and
+ * `forget` drops the entry (subgraph-requests.ts); other replicas see the new
+ * token version within the TTL (docs/security.md, "Account emails").
  */
 export function cachedAccountLookup(lookup: AccountLookup, { ttlSeconds, perf }: AccountCacheOptions): AccountLookup {
   if (ttlSeconds === 0) return lookup;
@@ -32,9 +34,11 @@ export function cachedAccountLookup(lookup: AccountLookup, { ttlSeconds, perf }:
     ttlResolution: 0,
     fetchMethod: async (userId) => ({ account: await lookup(userId) }),
   });
-  return async (userId) => {
+  const cached: AccountLookup = async (userId) => {
     const entry = await cache.fetch(userId);
     // undefined only when the entry was evicted while its look-up ran: ask without the cache.
     return entry ? entry.account : lookup(userId);
   };
+  cached.forget = (userId) => void cache.delete(userId);
+  return cached;
 }

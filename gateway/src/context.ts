@@ -12,19 +12,27 @@ export interface GatewayContext {
   principal: Principal;
   /** The client's address (`req.ip`, which honours TRUST_PROXY), for login throttling. */
   clientAddress?: string;
+  /** Drops what this gateway remembers of these accounts: users said their sessions ended (subgraph-requests.ts). */
+  forgetAccounts?(userIds: string[]): void;
 }
 
 export interface Account {
   role: Role;
+  /** Access tokens of any other version are refused (lib/auth.ts). */
+  tokenVersion: number;
 }
 
-/** The account behind a verified token: its current role, or null when it no longer exists. */
-export type AccountLookup = (userId: string) => Promise<Account | null>;
+/** The account behind a verified token: its current role and token version, or null when it no longer exists. */
+export type AccountLookup = ((userId: string) => Promise<Account | null>) & {
+  /** Cached look-ups (account-cache.ts): the next look-up of this account asks the users subgraph. */
+  forget?(userId: string): void;
+};
 
 const ACCOUNT = graphql(`
   query GatewayAccount($id: ID!) {
     user(id: $id) {
       role
+      tokenVersion
     }
   }
 `);
@@ -34,7 +42,7 @@ export function accountLookupVia(users: ServiceClient): AccountLookup {
   return async (userId) => {
     const { user } = await users.request(ACCOUNT, { id: userId });
     const role = user?.role.toLowerCase();
-    return role && (ROLES as readonly string[]).includes(role) ? { role: role as Role } : null;
+    return user && role && (ROLES as readonly string[]).includes(role) ? { role: role as Role, tokenVersion: user.tokenVersion } : null;
   };
 }
 
@@ -54,13 +62,19 @@ export async function buildGatewayContext(
 ): Promise<GatewayContext> {
   const clientAddress = req.ip;
   const authorization = req.headers.authorization;
-  if (!authorization) return { principal: ANONYMOUS, clientAddress };
+  const forgetAccounts = (userIds: string[]) => userIds.forEach((userId) => findAccount.forget?.(userId));
+  if (!authorization) return { principal: ANONYMOUS, clientAddress, forgetAccounts };
   const token = bearerToken(authorization);
   const claims = token ? verifyAccessToken(token, jwtSecret) : null;
   if (!claims || !/^[1-9]\d{0,9}$/.test(claims.userId)) throw invalidToken();
   let account: Account | null;
   try {
     account = await findAccount(claims.userId);
+    // A token newer than what this gateway remembers (signed after a password change another replica handled): ask again.
+    if (account && claims.tokenVersion > account.tokenVersion && findAccount.forget) {
+      findAccount.forget(claims.userId);
+      account = await findAccount(claims.userId);
+    }
   } catch (error) {
     const code = error instanceof DomainError ? error.code : ErrorCode.SERVICE_UNAVAILABLE;
     if (code === ErrorCode.BAD_USER_INPUT) throw invalidToken();
@@ -68,8 +82,9 @@ export async function buildGatewayContext(
       extensions: { code: ErrorCode.SERVICE_UNAVAILABLE, http: { status: 503 } },
     });
   }
-  if (!account) throw invalidToken();
-  return { principal: { kind: "user", userId: Number(claims.userId), role: account.role }, clientAddress };
+  // A token signed before the account's sessions were ended (password change or reset) is refused.
+  if (!account || account.tokenVersion !== claims.tokenVersion) throw invalidToken();
+  return { principal: { kind: "user", userId: Number(claims.userId), role: account.role }, clientAddress, forgetAccounts };
 }
 
 const invalidToken = () =>

@@ -1,8 +1,11 @@
 import crypto from "node:crypto";
+import os from "node:os";
+import path from "node:path";
 import { GraphQLClient } from "graphql-request";
 import {
   circuitBreakerSettingsOf,
   introspectionEnabled,
+  mailSettingsOf,
   metricsSettingsOf,
   orderEventsSettingsOf,
   readEnv,
@@ -78,6 +81,8 @@ export interface TestPlatformOptions {
   loggers?: ServiceLoggers;
   /** How many of each service to run (default 1). */
   replicas?: number;
+  /** The users subgraph's clock for emailed tokens (account emails' expiry tests move it). */
+  usersClock?: () => Date;
 }
 
 export async function startTestPlatform(
@@ -93,6 +98,8 @@ export async function startTestPlatform(
     BCRYPT_COST: "10",
     BCRYPT_MAX_WAIT_MS: "60000",
     AUTH_MODE: options.authMode ?? "open",
+    // Account emails without SMTP_URL are written under DATA_DIR/mail: a temporary folder, not the repository's .data.
+    DATA_DIR: path.join(os.tmpdir(), "shop-test-data"),
     ...options.env,
   });
   const security = securitySettingsOf(platformEnv);
@@ -110,6 +117,7 @@ export async function startTestPlatform(
     circuitBreaker: circuitBreakerSettingsOf(platformEnv),
     // METRICS_PORT=0 and the like in `env`: each process's own metrics listener, on a port the OS picks.
     metrics: metricsSettingsOf(name, platformEnv),
+    mail: mailSettingsOf(platformEnv),
   });
   const started: { close(): Promise<void> }[] = [];
   const track = <T extends { close(): Promise<void> }>(service: T): T => (started.push(service), service);
@@ -129,7 +137,7 @@ export async function startTestPlatform(
 
   const noUrls = { users: "", products: "", orders: "" };
   const [users, products] = await Promise.all([
-    replicasOf(() => startUsersSubgraph(settings("users", noUrls))),
+    replicasOf(() => startUsersSubgraph(settings("users", noUrls), { now: options.usersClock })),
     replicasOf(() => startProductsSubgraph(settings("products", noUrls))),
   ]);
   const urls = { users: await entryOf("users", users), products: await entryOf("products", products), orders: "" };
