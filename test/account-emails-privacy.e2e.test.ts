@@ -1,20 +1,17 @@
 import { GraphQLClient } from "graphql-request";
+import {
+  CHANGE_EMAIL,
+  CHANGE_PASSWORD,
+  LOGIN_SESSION as LOGIN,
+  REQUEST_RESET,
+  RESET,
+  SIGN_UP,
+  VERIFY,
+} from "./support/account-email-operations";
 import { BACKENDS, createTestDatabases, type TestDatabases } from "./support/databases";
 import { graphqlError } from "./support/graphql-errors";
 import { startTestPlatform, type TestPlatform } from "./support/platform";
 import { startSmtpInbox, type SmtpInbox } from "./support/smtp-inbox";
-
-const SIGN_UP = `mutation SignUp($input: RegisterInput!) { signUp(input: $input) }`;
-const LOGIN = `mutation Login($email: String!, $password: String!) { login(email: $email, password: $password) { token } }`;
-const CHANGE_PASSWORD = `mutation ChangePassword($currentPassword: String!, $newPassword: String!) {
-  changePassword(currentPassword: $currentPassword, newPassword: $newPassword) { token }
-}`;
-const REQUEST_RESET = `mutation RequestPasswordReset($email: String!) { requestPasswordReset(email: $email) }`;
-const RESET = `mutation ResetPassword($token: String!, $newPassword: String!) { resetPassword(token: $token, newPassword: $newPassword) }`;
-const VERIFY = `mutation VerifyEmail($token: String!) { verifyEmail(token: $token) }`;
-const CHANGE_EMAIL = `mutation RequestEmailChange($newEmail: String!, $password: String!) {
-  requestEmailChange(newEmail: $newEmail, password: $password)
-}`;
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 

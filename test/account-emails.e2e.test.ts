@@ -1,25 +1,20 @@
+import {
+  CHANGE_EMAIL,
+  CHANGE_PASSWORD,
+  LOGIN_SESSION as LOGIN,
+  ME_EMAIL as ME,
+  REFRESH,
+  REQUEST_RESET,
+  RESET,
+  SIGN_UP,
+  VERIFY,
+} from "./support/account-email-operations";
 import { BACKENDS, createTestDatabases, type TestDatabases } from "./support/databases";
 import { graphqlError } from "./support/graphql-errors";
 import { startTestPlatform, type TestPlatform } from "./support/platform";
 import { startSmtpInbox, type SmtpInbox } from "./support/smtp-inbox";
 import { startTcpProxy, type TcpProxy } from "./support/tcp-proxy";
 import { until } from "./support/until";
-
-const SIGN_UP = `mutation SignUp($input: RegisterInput!) { signUp(input: $input) }`;
-const LOGIN = `mutation Login($email: String!, $password: String!) {
-  login(email: $email, password: $password) { token refreshToken user { id } }
-}`;
-const REFRESH = `mutation Refresh($refreshToken: String!) { refreshToken(refreshToken: $refreshToken) { token } }`;
-const ME = `query Me { me { id email emailVerified } }`;
-const CHANGE_PASSWORD = `mutation ChangePassword($currentPassword: String!, $newPassword: String!) {
-  changePassword(currentPassword: $currentPassword, newPassword: $newPassword) { token refreshToken }
-}`;
-const REQUEST_RESET = `mutation RequestPasswordReset($email: String!) { requestPasswordReset(email: $email) }`;
-const RESET = `mutation ResetPassword($token: String!, $newPassword: String!) { resetPassword(token: $token, newPassword: $newPassword) }`;
-const VERIFY = `mutation VerifyEmail($token: String!) { verifyEmail(token: $token) }`;
-const CHANGE_EMAIL = `mutation RequestEmailChange($newEmail: String!, $password: String!) {
-  requestEmailChange(newEmail: $newEmail, password: $password)
-}`;
 
 interface Session {
   token: string;

@@ -18,7 +18,12 @@ export class AccountEmailThrottle {
 
   constructor(settings: Pick<MailSettings, "emailsPerWindow" | "windowSeconds">, store: Redis | undefined, keyPrefix: string) {
     const limit = (name: string) =>
-      createRateLimiter({ keyPrefix: `${keyPrefix}:${name}`, points: settings.emailsPerWindow, windowSeconds: settings.windowSeconds, store });
+      createRateLimiter({
+        keyPrefix: `${keyPrefix}:${name}`,
+        points: settings.emailsPerWindow,
+        windowSeconds: settings.windowSeconds,
+        store,
+      });
     this.perAddress = limit("account-emails:address");
     this.perAccount = limit("account-emails:account");
     this.badTokens = limit("account-tokens:address");

@@ -1,4 +1,6 @@
+import type { User } from "../../../prisma/users/generated/client/client";
 import type { MailSettings } from "../../../lib/config";
+import { badInput } from "../../../lib/errors";
 import type { Logger } from "../../../lib/logger";
 import type { AccountEmailThrottle } from "./account-email-throttle";
 import type { UsersPrisma } from "./database";
@@ -20,4 +22,25 @@ export interface AccountMailDeps {
   logger: Logger;
   /** The clock tokens are issued and checked on; tests pass one they move. */
   now(): Date;
+}
+
+/**
+ * The signed-in account, once its password is proved (changePassword, requestEmailChange). A stolen access
+ * token must not let anyone guess the password: wrong ones count as failed logins of the account
+ * (login-throttle.ts), and past the limit even the right one is refused for the window.
+ */
+export async function accountWithPassword(
+  deps: AccountMailDeps,
+  request: { userId: number; password: string; field: string; clientAddress: string | undefined },
+): Promise<User> {
+  const user = await deps.prisma.user.findUnique({ where: { id: request.userId } });
+  if (!user) throw badInput("No such account");
+  await deps.loginThrottle.assertAllowed(user.email, request.clientAddress);
+  if (!(await deps.passwords.verify(request.password, user.passwordHash))) {
+    await deps.loginThrottle.recordFailure(user.email, request.clientAddress);
+    throw badInput(`The ${request.field === "password" ? "password" : "current password"} is not right`, {
+      field: request.field,
+    });
+  }
+  return user;
 }

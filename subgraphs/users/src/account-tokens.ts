@@ -46,6 +46,11 @@ export async function useAccountToken(tx: UsersWriter, id: number, now: Date): P
 }
 
 /** Spends every unused token of this purpose of the account: a newer one, or the change it was for, made them moot. */
-export async function retireAccountTokens(tx: UsersWriter, userId: number, purpose: AccountTokenPurpose, now: Date): Promise<void> {
+export async function retireAccountTokens(
+  tx: UsersWriter,
+  userId: number,
+  purpose: AccountTokenPurpose,
+  now: Date,
+): Promise<void> {
   await tx.accountToken.updateMany({ where: { userId, purpose, usedAt: null }, data: { usedAt: now } });
 }

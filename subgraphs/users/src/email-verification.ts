@@ -2,7 +2,7 @@ import { z } from "zod";
 import { Prisma, type Role, type User } from "../../../prisma/users/generated/client/client";
 import { badInput, DomainError, ErrorCode } from "../../../lib/errors";
 import { parseInput } from "../../shared/validation";
-import type { AccountMailDeps } from "./account-mail";
+import { accountWithPassword, type AccountMailDeps } from "./account-mail";
 import { findUsableAccountToken, issueAccountToken, retireAccountTokens, useAccountToken } from "./account-tokens";
 import { enqueueMail, type UsersWriter } from "./mail/outbox";
 import { templates } from "./mail/templates";
@@ -62,7 +62,9 @@ export class EmailFlows {
     const owner = await this.deps.prisma.user.findUnique({ where: { email } });
     if (!owner) throw usernameTaken();
     if (await this.deps.throttle.mayEmail(`user:${owner.id}`)) {
-      await this.deps.prisma.$transaction((tx) => enqueueMail(tx, owner.email, templates.alreadyRegistered(this.deps.mail.publicUrl)));
+      await this.deps.prisma.$transaction((tx) =>
+        enqueueMail(tx, owner.email, templates.alreadyRegistered(this.deps.mail.publicUrl)),
+      );
       this.deps.relay.wake();
     }
     return true;
@@ -86,7 +88,8 @@ export class EmailFlows {
         await tx.user.update({ where: { id: row.userId }, data: { email, emailVerified: true } });
       });
     } catch (error) {
-      if (isUniqueViolation(error)) throw badInput("This address has been taken by another account meanwhile", { field: "token" });
+      if (isUniqueViolation(error))
+        throw badInput("This address has been taken by another account meanwhile", { field: "token" });
       throw error;
     }
     return true;
@@ -99,13 +102,7 @@ export class EmailFlows {
    */
   async requestChange(userId: number, newEmail: string, password: string, clientAddress: string | undefined): Promise<boolean> {
     const { newEmail: email } = parseInput(NewEmail, { newEmail });
-    const user = await this.deps.prisma.user.findUnique({ where: { id: userId } });
-    if (!user) throw badInput("No such account");
-    await this.deps.loginThrottle.assertAllowed(user.email, clientAddress);
-    if (!(await this.deps.passwords.verify(password, user.passwordHash))) {
-      await this.deps.loginThrottle.recordFailure(user.email, clientAddress);
-      throw badInput("The password is not right", { field: "password" });
-    }
+    const user = await accountWithPassword(this.deps, { userId, password, field: "password", clientAddress });
     if (email === user.email) throw badInput("This is already the account's address", { field: "newEmail" });
     await this.deps.throttle.assertMayEmail(`user:${user.id}`);
     const taken = await this.deps.prisma.user.findUnique({ where: { email }, select: { id: true } });

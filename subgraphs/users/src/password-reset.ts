@@ -2,7 +2,7 @@ import { z } from "zod";
 import type { User } from "../../../prisma/users/generated/client/client";
 import { badInput } from "../../../lib/errors";
 import { parseInput } from "../../shared/validation";
-import type { AccountMailDeps } from "./account-mail";
+import { accountWithPassword, type AccountMailDeps } from "./account-mail";
 import { findUsableAccountToken, issueAccountToken, retireAccountTokens, useAccountToken } from "./account-tokens";
 import { enqueueMail, type UsersWriter } from "./mail/outbox";
 import { templates } from "./mail/templates";
@@ -24,14 +24,12 @@ export class PasswordFlows {
   /** Signed in, with the current password; answers the account with its new token version. */
   async change(userId: number, currentPassword: string, newPassword: string, clientAddress: string | undefined): Promise<User> {
     const { newPassword: password } = parseInput(NewPassword, { newPassword });
-    const user = await this.deps.prisma.user.findUnique({ where: { id: userId } });
-    if (!user) throw badInput("No such account");
-    // A stolen access token must not let anyone guess the password: failures count as failed logins.
-    await this.deps.loginThrottle.assertAllowed(user.email, clientAddress);
-    if (!(await this.deps.passwords.verify(currentPassword, user.passwordHash))) {
-      await this.deps.loginThrottle.recordFailure(user.email, clientAddress);
-      throw badInput("The current password is not right", { field: "currentPassword" });
-    }
+    const user = await accountWithPassword(this.deps, {
+      userId,
+      password: currentPassword,
+      field: "currentPassword",
+      clientAddress,
+    });
     const passwordHash = await this.deps.passwords.hash(password);
     const changed = await this.deps.prisma.$transaction((tx) => this.setPassword(tx, user, passwordHash));
     this.deps.relay.wake();
