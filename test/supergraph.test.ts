@@ -14,14 +14,20 @@ describe("the committed supergraph", () => {
     expect(mutations).toEqual([
       "adjustStock",
       "archiveProduct",
+      "changePassword",
       "createOrder",
       "createProduct",
       "login",
       "logout",
       "refreshToken",
       "register",
+      "requestEmailChange",
+      "requestPasswordReset",
+      "resetPassword",
+      "signUp",
       "updateOrderStatus",
       "updateProduct",
+      "verifyEmail",
     ]);
     expect(api.getType("StockReservation")).toBeUndefined();
     expect(Object.keys(api.getQueryType()!.getFields()).sort()).toEqual([
