@@ -234,6 +234,12 @@ const EnvSchema = z.object({
   /** How long createOrder's idempotency keys are kept (housekeeping only; at least 24 hours). */
   ORDERS_IDEMPOTENCY_RETENTION_HOURS: z.coerce.number().int().min(24).default(24),
 
+  /** Whether only accounts that have verified their email address may order (createOrder answers FORBIDDEN otherwise). */
+  ORDERS_REQUIRE_VERIFIED_EMAIL: z
+    .enum(["true", "false"])
+    .default("false")
+    .transform((value) => value === "true"),
+
   /** NATS server with JetStream the orders subgraph publishes order events to (docs/events.md); unset: events wait in the outbox. */
   NATS_URL: optionalUrl,
   /** The JetStream stream of order events (created or updated by the orders relay at start). */
@@ -296,7 +302,11 @@ const EnvSchema = z.object({
   /** How long a password-reset link works (once). */
   PASSWORD_RESET_TTL_SECONDS: z.coerce.number().int().min(60).max(86_400).default(3_600),
   /** How long an email-verification link works (once). */
-  EMAIL_VERIFICATION_TTL_SECONDS: z.coerce.number().int().min(60).default(2 * 86_400),
+  EMAIL_VERIFICATION_TTL_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(60)
+    .default(2 * 86_400),
   /** Account emails (reset, verification) one address or one account can ask for within LOGIN_THROTTLE_WINDOW_SECONDS; beyond, TOO_MANY_REQUESTS. */
   ACCOUNT_EMAILS_PER_WINDOW: z.coerce.number().int().min(1).default(5),
 

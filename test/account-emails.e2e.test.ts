@@ -9,8 +9,11 @@ import {
   SIGN_UP,
   VERIFY,
 } from "./support/account-email-operations";
+import { signUpAdmin } from "./support/accounts";
 import { BACKENDS, createTestDatabases, type TestDatabases } from "./support/databases";
+import { createProduct } from "./support/fixtures";
 import { graphqlError } from "./support/graphql-errors";
+import { CREATE_ORDER } from "./support/operations";
 import { startTestPlatform, type TestPlatform } from "./support/platform";
 import { startSmtpInbox, type SmtpInbox } from "./support/smtp-inbox";
 import { startTcpProxy, type TcpProxy } from "./support/tcp-proxy";
@@ -53,6 +56,7 @@ describe.each(BACKENDS)("account emails (%s)", (backend) => {
         ACCOUNT_EMAILS_PER_WINDOW: "1000",
         LOGIN_FAILURES_PER_ACCOUNT: "1000",
         LOGIN_FAILURES_PER_ADDRESS: "1000",
+        ORDERS_REQUIRE_VERIFIED_EMAIL: "true",
       },
     });
   }, 180_000);
@@ -229,6 +233,20 @@ describe.each(BACKENDS)("account emails (%s)", (backend) => {
     expect(await graphqlError(gql().request(LOGIN, { email: person.email, password: person.password }))).toMatchObject({
       code: "UNAUTHENTICATED",
     });
+  });
+
+  test("with ORDERS_REQUIRE_VERIFIED_EMAIL, an account orders only once its email is verified", async () => {
+    const admin = await signUpAdmin(platform, `${backend}-admin`);
+    const productId = await createProduct(gql(admin.token), { name: "Lamp", price: "10.00", stockQuantity: 5 });
+    const person = await newAccount();
+    const order = () => gql(person.token).request(CREATE_ORDER, { userId: person.user.id, items: [{ productId, quantity: 1 }] });
+    expect(await graphqlError(order())).toMatchObject({
+      code: "FORBIDDEN",
+      message: "Verify your email address before ordering",
+    });
+    const mail = inbox.messages.find((m) => m.to.includes(person.email) && /Confirm/.test(m.subject))!;
+    await gql().request(VERIFY, { token: mail.token });
+    expect((await order()).createOrder.status).toBe("PENDING");
   });
 
   test("the outbox survives an SMTP outage: the email waits, and arrives once the server is back", async () => {
