@@ -42,7 +42,9 @@ export function accountLookupVia(users: ServiceClient): AccountLookup {
   return async (userId) => {
     const { user } = await users.request(ACCOUNT, { id: userId });
     const role = user?.role.toLowerCase();
-    return user && role && (ROLES as readonly string[]).includes(role) ? { role: role as Role, tokenVersion: user.tokenVersion } : null;
+    return user && role && (ROLES as readonly string[]).includes(role)
+      ? { role: role as Role, tokenVersion: user.tokenVersion }
+      : null;
   };
 }
 

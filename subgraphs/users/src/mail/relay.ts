@@ -126,7 +126,10 @@ export class MailRelay {
     } catch (error) {
       const delay = Math.min(this.settings.pollSeconds * 2 ** row.attempts, MAX_BACKOFF_SECONDS);
       this.failed?.inc();
-      this.logger.warn({ err: error, mailId: String(row.id), retryInSeconds: delay }, "could not send an account email; it waits for a retry");
+      this.logger.warn(
+        { err: error, mailId: String(row.id), retryInSeconds: delay },
+        "could not send an account email; it waits for a retry",
+      );
       await this.prisma.$executeRaw`
         UPDATE mail_outbox SET attempts = attempts + 1, last_error = ${String(error).slice(0, 500)},
           next_attempt_at = now() + make_interval(secs => ${delay})

@@ -37,7 +37,8 @@ function compose(subject: string, paragraphs: string[], link?: { url: string; la
   return { subject, text: `${text}\n`, html };
 }
 
-const hours = (seconds: number) => (seconds >= 7200 ? `${Math.round(seconds / 3600)} hours` : `${Math.round(seconds / 60)} minutes`);
+const hours = (seconds: number) =>
+  seconds >= 7200 ? `${Math.round(seconds / 3600)} hours` : `${Math.round(seconds / 60)} minutes`;
 
 export const templates = {
   verifyEmail: (publicUrl: string, token: string, ttlSeconds: number): MailContent =>
