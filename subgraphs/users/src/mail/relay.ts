@@ -67,6 +67,12 @@ export class MailRelay {
   }
 
   start(): void {
+    if (!this.settings.smtpUrl) {
+      this.logger.info(
+        { directory: this.settings.directory },
+        "SMTP_URL is not set: account emails go to the log and to this folder only",
+      );
+    }
     this.timer = setInterval(() => this.wake(), this.settings.pollSeconds * 1000);
     this.timer.unref();
     this.wake();
