@@ -7,6 +7,7 @@ import type { UsersPrisma } from "./database";
 import type { LoginThrottle } from "./login-throttle";
 import type { MailRelay } from "./mail/relay";
 import type { Passwords } from "./passwords";
+import type { RefreshTokens } from "./refresh-tokens";
 
 /** What the password and email flows (password-reset.ts, email-verification.ts) share; lives as long as the subgraph. */
 export interface AccountMailDeps {
@@ -15,6 +16,7 @@ export interface AccountMailDeps {
   /** Wrong current passwords count as failed logins of the account. */
   loginThrottle: LoginThrottle;
   throttle: AccountEmailThrottle;
+  refreshTokens: RefreshTokens;
   relay: Pick<MailRelay, "wake">;
   mail: MailSettings;
   logger: Logger;

@@ -95,7 +95,7 @@ export class PasswordFlows {
       where: { id: user.id },
       data: { passwordHash, emailVerified: user.emailVerified, tokenVersion: { increment: 1 } },
     });
-    await tx.refreshToken.updateMany({ where: { userId: user.id, revokedAt: null }, data: { revokedAt: now } });
+    await this.deps.refreshTokens.revokeAllOf(user.id, tx);
     await retireAccountTokens(tx, user.id, "password_reset", now);
     await enqueueMail(tx, user.email, templates.passwordChanged());
     return changed;

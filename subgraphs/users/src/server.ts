@@ -46,6 +46,7 @@ export async function startUsersSubgraph(settings: SubgraphSettings, options: Us
     passwords,
     loginThrottle,
     throttle: new AccountEmailThrottle(settings.mail, throttleStore, security.redisKeyPrefix),
+    refreshTokens,
     relay: mailRelay,
     mail: settings.mail,
     logger: settings.logger,
