@@ -1,4 +1,5 @@
 import crypto from "node:crypto";
+import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { GraphQLClient } from "graphql-request";
@@ -94,12 +95,13 @@ export async function startTestPlatform(
   // bcrypt's least accepted cost keeps the suites fast; production's default is 12.
   // bcrypt's threads run at a lower priority than everything else in a test run; on a busy CI machine a hash may wait
   // longer than production's 3 s for one, which is not what these suites test (users-hashing-stall tests the bound).
+  // Account emails without SMTP_URL are written under DATA_DIR/mail: a temporary folder of this platform's, removed at stop.
+  const dataDir = options.env?.DATA_DIR ? undefined : fs.mkdtempSync(path.join(os.tmpdir(), "shop-test-data-"));
   const platformEnv = readEnv({
     BCRYPT_COST: "10",
     BCRYPT_MAX_WAIT_MS: "60000",
     AUTH_MODE: options.authMode ?? "open",
-    // Account emails without SMTP_URL are written under DATA_DIR/mail: a temporary folder, not the repository's .data.
-    DATA_DIR: path.join(os.tmpdir(), "shop-test-data"),
+    ...(dataDir ? { DATA_DIR: dataDir } : {}),
     ...options.env,
   });
   const security = securitySettingsOf(platformEnv);
@@ -199,6 +201,7 @@ export async function startTestPlatform(
       await Promise.all(gateways.map((gateway) => gateway.close()));
       await Promise.all(started.map((service) => service.close().catch(() => undefined)));
       redis?.disconnect();
+      if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }
