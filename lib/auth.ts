@@ -15,6 +15,12 @@ export type Role = (typeof ROLES)[number];
 export interface AccessClaims {
   userId: string;
   role: Role;
+  /**
+   * The account's token version when the token was signed (claim `ver`): the gateway refuses a token whose
+   * version is not the account's current one, so ending every session (a password change) takes effect at
+   * once. Tokens signed before versions existed carry none and count as version 0.
+   */
+  tokenVersion: number;
 }
 
 /** Pinned: tokens that name any other algorithm (none, HS512, RS256 …) are refused. */
@@ -24,8 +30,12 @@ export const TOKEN_AUDIENCE = "federated-shop/api";
 /** A claim that marks access tokens, so that no other token signed with the secret can pass for one. */
 const ACCESS_TOKEN_TYPE = "access";
 
-export function signAccessToken(claims: AccessClaims, secret: string, lifetimeSeconds: number): string {
-  return jwt.sign({ role: claims.role, typ: ACCESS_TOKEN_TYPE }, secret, {
+export function signAccessToken(
+  claims: Omit<AccessClaims, "tokenVersion"> & Partial<AccessClaims>,
+  secret: string,
+  lifetimeSeconds: number,
+): string {
+  return jwt.sign({ role: claims.role, typ: ACCESS_TOKEN_TYPE, ver: claims.tokenVersion ?? 0 }, secret, {
     subject: claims.userId,
     expiresIn: lifetimeSeconds,
     algorithm: ALGORITHM,
@@ -42,7 +52,9 @@ export function verifyAccessToken(token: string, secret: string): AccessClaims |
     // jsonwebtoken checks `exp` only when present; a token without one would never expire.
     if (typeof claims.exp !== "number" || !claims.sub || claims.typ !== ACCESS_TOKEN_TYPE) return null;
     if (!(ROLES as readonly unknown[]).includes(claims.role)) return null;
-    return { userId: claims.sub, role: claims.role as Role };
+    const tokenVersion = claims.ver ?? 0;
+    if (!Number.isInteger(tokenVersion) || tokenVersion < 0) return null;
+    return { userId: claims.sub, role: claims.role as Role, tokenVersion };
   } catch {
     return null;
   }

@@ -257,6 +257,12 @@ const EnvSchema = z.object({
   /** How long createOrder's idempotency keys are kept (housekeeping only; at least 24 hours). */
   ORDERS_IDEMPOTENCY_RETENTION_HOURS: z.coerce.number().int().min(24).default(24),
 
+  /** Whether only accounts that have verified their email address may order (createOrder answers FORBIDDEN otherwise). */
+  ORDERS_REQUIRE_VERIFIED_EMAIL: z
+    .enum(["true", "false"])
+    .default("false")
+    .transform((value) => value === "true"),
+
   /** NATS server with JetStream the orders subgraph publishes order events to (docs/events.md); unset: events wait in the outbox. */
   NATS_URL: optionalUrl,
   /** The JetStream stream of order events (created or updated by the orders relay at start). */
@@ -304,6 +310,30 @@ const EnvSchema = z.object({
   LOGIN_THROTTLE_WINDOW_SECONDS: z.coerce.number().int().min(1).default(900),
   /** Account changes (profile edits, closing, admin actions, data exports) per signed-in caller an hour, then TOO_MANY_REQUESTS. */
   ACCOUNT_CHANGES_PER_HOUR: z.coerce.number().int().min(1).default(30),
+
+  /** SMTP server account emails are sent through (smtp://user:pass@host:587, smtps://…); unset: written to the log and DATA_DIR/mail/. */
+  SMTP_URL: z
+    .string()
+    .trim()
+    .transform((value) => (value === "" ? undefined : value))
+    .pipe(z.url({ protocol: /^smtps?$/, error: "SMTP_URL must be an smtp:// or smtps:// URL" }).optional())
+    .optional(),
+  /** The From of account emails. */
+  MAIL_FROM: z.string().trim().min(3).default("Federated Shop <no-reply@localhost>"),
+  /** Where people reach the shop: the links in account emails start with it. */
+  PUBLIC_URL: z.url().default("http://localhost:4000"),
+  /** How often the mail relay looks for unsent account emails when nothing wakes it; a failed send is retried after this, doubling up to 10 minutes. */
+  MAIL_RELAY_POLL_SECONDS: z.coerce.number().int().min(1).default(5),
+  /** How long a password-reset link works (once). */
+  PASSWORD_RESET_TTL_SECONDS: z.coerce.number().int().min(60).max(86_400).default(3_600),
+  /** How long an email-verification link works (once). */
+  EMAIL_VERIFICATION_TTL_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(60)
+    .default(2 * 86_400),
+  /** Account emails (reset, verification) one address or one account can ask for within LOGIN_THROTTLE_WINDOW_SECONDS; beyond, TOO_MANY_REQUESTS. */
+  ACCOUNT_EMAILS_PER_WINDOW: z.coerce.number().int().min(1).default(5),
 
   /** The GraphiQL playground at /graphql (and introspection with it). Default: on in development, off in production. */
   GRAPHQL_PLAYGROUND: z.enum(["true", "false"]).optional(),
@@ -481,6 +511,36 @@ export function playgroundEnabled(env: PlatformEnv): boolean {
 /** Traces are exported only to a configured OTLP endpoint; otherwise the SDK is not even started. */
 export function tracingEnabled(env: PlatformEnv): boolean {
   return Boolean(env.OTEL_EXPORTER_OTLP_ENDPOINT || env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT);
+}
+
+/** Account emails of the users subgraph: how they are sent, what their links say, how long those work. */
+export interface MailSettings {
+  /** undefined: no SMTP server, each email goes to the log and to `directory`. */
+  smtpUrl: string | undefined;
+  from: string;
+  publicUrl: string;
+  /** DATA_DIR/mail: where emails are written when there is no SMTP_URL. */
+  directory: string;
+  pollSeconds: number;
+  passwordResetTtlSeconds: number;
+  emailVerificationTtlSeconds: number;
+  /** Emails one address or account may cause per LOGIN_THROTTLE_WINDOW_SECONDS. */
+  emailsPerWindow: number;
+  windowSeconds: number;
+}
+
+export function mailSettingsOf(env: PlatformEnv): MailSettings {
+  return {
+    smtpUrl: env.SMTP_URL,
+    from: env.MAIL_FROM,
+    publicUrl: env.PUBLIC_URL,
+    directory: path.resolve(env.DATA_DIR, "mail"),
+    pollSeconds: env.MAIL_RELAY_POLL_SECONDS,
+    passwordResetTtlSeconds: env.PASSWORD_RESET_TTL_SECONDS,
+    emailVerificationTtlSeconds: env.EMAIL_VERIFICATION_TTL_SECONDS,
+    emailsPerWindow: env.ACCOUNT_EMAILS_PER_WINDOW,
+    windowSeconds: env.LOGIN_THROTTLE_WINDOW_SECONDS,
+  };
 }
 
 /** Where and how the orders subgraph publishes its events; undefined when NATS_URL is unset (events stay in the outbox). */

@@ -22,8 +22,8 @@ describe("the gateway's account cache forgets a changed account", () => {
 
   beforeEach(() => {
     accounts = new Map([
-      ["1", { role: "admin" }],
-      ["2", { role: "customer" }],
+      ["1", { role: "admin", tokenVersion: 0 }],
+      ["2", { role: "customer", tokenVersion: 0 }],
     ]);
     asked = [];
     answerLater = [];
@@ -35,10 +35,10 @@ describe("the gateway's account cache forgets a changed account", () => {
     await findAccount("1");
     await findAccount("2");
     accounts.set("1", null); // closed or disabled: no account
-    expect(await findAccount("1")).toEqual({ role: "admin" }); // still kept: nothing told the cache
+    expect(await findAccount("1")).toEqual({ role: "admin", tokenVersion: 0 }); // still kept: nothing told the cache
     findAccount.forget("1");
     expect(await findAccount("1")).toBeNull();
-    expect(await findAccount("2")).toEqual({ role: "customer" });
+    expect(await findAccount("2")).toEqual({ role: "customer", tokenVersion: 0 });
     expect(asked).toEqual(["1", "2", "1"]);
   });
 
@@ -46,13 +46,13 @@ describe("the gateway's account cache forgets a changed account", () => {
     const findAccount = cachedAccountLookup(users, { ttlSeconds: 60, perf: clock });
     held = true;
     const during = findAccount("1");
-    accounts.set("1", { role: "customer" }); // demoted while the look-up ran
+    accounts.set("1", { role: "customer", tokenVersion: 0 }); // demoted while the look-up ran
     findAccount.forget("1");
     held = false;
     // The request that was waiting is answered (asked again, without the cache), not failed.
-    expect(await during).toEqual({ role: "customer" });
+    expect(await during).toEqual({ role: "customer", tokenVersion: 0 });
     answerLater.splice(0).forEach((answer) => answer()); // the aborted look-up ends late
-    expect(await findAccount("1")).toEqual({ role: "customer" });
+    expect(await findAccount("1")).toEqual({ role: "customer", tokenVersion: 0 });
   });
 
   test("with no cache (TTL 0), forget is harmless and every request asks", async () => {

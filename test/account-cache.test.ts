@@ -27,8 +27,8 @@ describe("the gateway's account cache", () => {
   beforeEach(() => {
     now = 1_000_000;
     accounts = new Map([
-      ["1", { role: "customer" }],
-      ["2", { role: "admin" }],
+      ["1", { role: "customer", tokenVersion: 0 }],
+      ["2", { role: "admin", tokenVersion: 0 }],
     ]);
     asked = [];
     answerLater = [];
@@ -43,23 +43,23 @@ describe("the gateway's account cache", () => {
     expect(asked).toEqual(["1", "2"]);
     release();
     expect(await Promise.all(pending)).toEqual([
-      { role: "customer" },
-      { role: "customer" },
-      { role: "customer" },
-      { role: "admin" },
+      { role: "customer", tokenVersion: 0 },
+      { role: "customer", tokenVersion: 0 },
+      { role: "customer", tokenVersion: 0 },
+      { role: "admin", tokenVersion: 0 },
     ]);
   });
 
   test("an answer is kept for the TTL: a demotion or a deletion is seen once it has passed", async () => {
     const findAccount = cachedAccountLookup(users, { ttlSeconds: 5, perf: clock });
-    expect(await findAccount("2")).toEqual({ role: "admin" });
-    accounts.set("2", { role: "customer" });
+    expect(await findAccount("2")).toEqual({ role: "admin", tokenVersion: 0 });
+    accounts.set("2", { role: "customer", tokenVersion: 0 });
     accounts.delete("1");
     now += 4_999;
-    expect(await findAccount("2")).toEqual({ role: "admin" });
+    expect(await findAccount("2")).toEqual({ role: "admin", tokenVersion: 0 });
     expect(asked).toEqual(["2"]);
     now += 2;
-    expect(await findAccount("2")).toEqual({ role: "customer" });
+    expect(await findAccount("2")).toEqual({ role: "customer", tokenVersion: 0 });
     expect(await findAccount("1")).toBeNull();
     expect(asked).toEqual(["2", "2", "1"]);
   });
@@ -80,13 +80,13 @@ describe("the gateway's account cache", () => {
     expect(await Promise.all(pending)).toEqual(["users subgraph unreachable", "users subgraph unreachable"]);
     held = false;
     failing = false;
-    expect(await findAccount("1")).toEqual({ role: "customer" });
+    expect(await findAccount("1")).toEqual({ role: "customer", tokenVersion: 0 });
     expect(asked).toEqual(["1", "1"]);
   });
 
   test("once an entry has expired, a failing users subgraph fails the request rather than answering the old role", async () => {
     const findAccount = cachedAccountLookup(users, { ttlSeconds: 5, perf: clock });
-    expect(await findAccount("2")).toEqual({ role: "admin" });
+    expect(await findAccount("2")).toEqual({ role: "admin", tokenVersion: 0 });
     now += 5_001;
     failing = true;
     await expect(findAccount("2")).rejects.toThrow("users subgraph unreachable");

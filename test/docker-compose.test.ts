@@ -75,10 +75,11 @@ const DEFAULT_PORT_OF: Record<string, number> = {
   redis: 6379,
   nats: 4222,
   nginx: 80,
+  mailpit: 1025,
 };
 
 /** The port a URL of this scheme means when it names none. */
-const SCHEME_PORT: Record<string, number> = { "http:": 80, "postgresql:": 5432, "redis:": 6379, "nats:": 4222 };
+const SCHEME_PORT: Record<string, number> = { "http:": 80, "postgresql:": 5432, "redis:": 6379, "nats:": 4222, "smtp:": 25 };
 
 /** Container ports of a `ports:` list ("8000:8000", "127.0.0.1:80:80", "8000-8003:8000-8003", long syntax). */
 function publishedPorts(name: string): { host: number; container: number }[] {
@@ -124,6 +125,7 @@ describe("docker-compose.yml", () => {
     expect(composeDocument.errors).toEqual([]);
     expect(Object.keys(services).sort()).toEqual([
       "gateway",
+      "mailpit",
       "nats",
       "nginx",
       "orders",
@@ -235,7 +237,8 @@ describe("docker-compose.yml", () => {
   });
 
   test.each(APP_SERVICES)("every URL %s is given names a service and the port that service listens on", (name) => {
-    const urls = Object.entries(environmentOf(name)).filter(([variable]) => /_URL$/.test(variable));
+    // PUBLIC_URL is where people reach the shop (the links in account emails), not a service of the network.
+    const urls = Object.entries(environmentOf(name)).filter(([variable]) => /_URL$/.test(variable) && variable !== "PUBLIC_URL");
     expect(urls.length).toBeGreaterThan(0);
     for (const [variable, value] of urls) {
       const url = new URL(value);
@@ -273,6 +276,9 @@ describe("docker-compose.yml", () => {
     expect(published.gateway.map((port) => port.container)).toEqual([4000, 8000, 8001, 8002, 8003]);
     expect(restPorts(DEFAULTS)).toEqual([8000, 8001, 8002, 8003]);
     expect(published.nginx).toEqual([{ host: 80, container: 80 }]);
+    // Mailpit's web page, to read the account emails; its SMTP port only on the compose network.
+    expect(published.mailpit).toEqual([{ host: 8025, container: 8025 }]);
+    expect(configOf("users").SMTP_URL).toBe("smtp://mailpit:1025");
     for (const name of [...SUBGRAPHS, "postgres"]) expect({ name, ports: published[name] }).toEqual({ name, ports: [] });
   });
 

@@ -1,5 +1,5 @@
 import crypto from "node:crypto";
-import { print, type DocumentNode } from "graphql";
+import { parse, print, type DocumentNode } from "graphql";
 import { portRoutes, PORT_KINDS, type PortKind } from "../rest-shim/src/ports";
 import { BACKENDS } from "./support/databases";
 import { createProduct, registerUser } from "./support/fixtures";
@@ -275,6 +275,7 @@ function graphqlAttempts(f: Fuzzer, shop: RestTestPlatform, ledger: StockLedger)
       UPDATE_ORDER_STATUS,
       () => ({ id: f.id(), status: f.pick(["PROCESSING", "SHIPPED", "CANCELLED", "DELIVERED"]) }),
     ],
+    ...ACCOUNT_EMAIL_OPERATIONS(f),
   ];
   return () => {
     const [name, document, template] = f.pick(operations);
@@ -306,6 +307,45 @@ function graphqlAttempts(f: Fuzzer, shop: RestTestPlatform, ledger: StockLedger)
       },
     };
   };
+}
+
+/** The account-email mutations (docs/security.md, "Account emails"), with inputs the fuzzer then mutates. */
+function ACCOUNT_EMAIL_OPERATIONS(f: Fuzzer): [string, DocumentNode, () => Record<string, unknown>][] {
+  const token = () => f.pick(["a".repeat(43), "", "x"]);
+  return [
+    [
+      "signUp",
+      parse("mutation FuzzSignUp($input: RegisterInput!) { signUp(input: $input) }"),
+      () => ({
+        input: {
+          email: f.pick(["fuzz1@example.com", `s${f.int(1e9)}@example.com`]),
+          username: `s${f.int(1e9)}`,
+          password: "password123",
+        },
+      }),
+    ],
+    [
+      "requestPasswordReset",
+      parse("mutation FuzzReset($e: String!) { requestPasswordReset(email: $e) }"),
+      () => ({ e: "fuzz1@example.com" }),
+    ],
+    [
+      "resetPassword",
+      parse("mutation FuzzResetPassword($t: String!, $p: String!) { resetPassword(token: $t, newPassword: $p) }"),
+      () => ({ t: token(), p: "password123" }),
+    ],
+    ["verifyEmail", parse("mutation FuzzVerify($t: String!) { verifyEmail(token: $t) }"), () => ({ t: token() })],
+    [
+      "changePassword",
+      parse("mutation FuzzChange($c: String!, $n: String!) { changePassword(currentPassword: $c, newPassword: $n) { token } }"),
+      () => ({ c: "password123", n: "password123" }),
+    ],
+    [
+      "requestEmailChange",
+      parse("mutation FuzzEmail($e: String!, $p: String!) { requestEmailChange(newEmail: $e, password: $p) }"),
+      () => ({ e: `m${f.int(1e9)}@example.com`, p: "password123" }),
+    ],
+  ];
 }
 
 /**

@@ -14,6 +14,7 @@ describe("the committed supergraph", () => {
     expect(mutations).toEqual([
       "adjustStock",
       "archiveProduct",
+      "changePassword",
       "closeAccount",
       "closeMyAccount",
       "createOrder",
@@ -24,10 +25,15 @@ describe("the committed supergraph", () => {
       "logout",
       "refreshToken",
       "register",
+      "requestEmailChange",
+      "requestPasswordReset",
+      "resetPassword",
       "setRole",
+      "signUp",
       "updateOrderStatus",
       "updateProduct",
       "updateProfile",
+      "verifyEmail",
     ]);
     expect(api.getType("StockReservation")).toBeUndefined();
     expect(Object.keys(api.getQueryType()!.getFields()).sort()).toEqual([

@@ -18,8 +18,10 @@ export interface AccountCacheOptions {
  * seconds, and concurrent requests of one account share one look-up
  * (lru-cache's fetch). A failed look-up is not kept: the next request asks
  * again. The gateway that carries a change of an account's role or status
- * (setRole, disableAccount, closeAccount … : account-changes.ts) forgets its
- * entry at once; other replicas see the change within the TTL.
+ * (setRole, disableAccount, closeAccount … : account-changes.ts) or the end of
+ * its sessions (a password change or reset: users names the account in its
+ * answer, subgraph-requests.ts) forgets its entry at once; other replicas see
+ * the change within the TTL (docs/security.md).
  */
 export type CachedAccountLookup = AccountLookup & {
   /** Drops what is kept for this account, so that its next request asks users again. */

@@ -14,20 +14,31 @@ export interface GatewayContext {
   clientAddress?: string;
   /** The query behind one event of a subscription (./subscriptions/): pushed, not asked for, so no request to rate-limit. */
   subscriptionEvent?: boolean;
+  /** Drops what this gateway remembers of these accounts: users said their sessions ended (subgraph-requests.ts). */
+  forgetAccounts?(userIds: string[]): void;
 }
 
 export interface Account {
   role: Role;
+  /** Access tokens of any other version are refused (lib/auth.ts). */
+  tokenVersion: number;
 }
 
-/** The account behind a verified token: its current role, or null when it no longer exists or is not active (disabled, closed). */
-export type AccountLookup = (userId: string) => Promise<Account | null>;
+/**
+ * The account behind a verified token: its current role and token version, or
+ * null when it no longer exists or is not active (disabled, closed).
+ */
+export type AccountLookup = ((userId: string) => Promise<Account | null>) & {
+  /** Cached look-ups (account-cache.ts): the next look-up of this account asks the users subgraph. */
+  forget?(userId: string): void;
+};
 
 const ACCOUNT = graphql(`
   query GatewayAccount($id: ID!) {
     user(id: $id) {
       role
       status
+      tokenVersion
     }
   }
 `);
@@ -38,7 +49,9 @@ export function accountLookupVia(users: ServiceClient): AccountLookup {
     const { user } = await users.request(ACCOUNT, { id: userId });
     if (user?.status !== "ACTIVE") return null;
     const role = user?.role.toLowerCase();
-    return role && (ROLES as readonly string[]).includes(role) ? { role: role as Role } : null;
+    return user && role && (ROLES as readonly string[]).includes(role)
+      ? { role: role as Role, tokenVersion: user.tokenVersion }
+      : null;
   };
 }
 
@@ -64,13 +77,19 @@ export async function contextOfCaller(
   { authorization, clientAddress }: { authorization?: string; clientAddress?: string },
   { jwtSecret, findAccount }: { jwtSecret: string; findAccount: AccountLookup },
 ): Promise<GatewayContext> {
-  if (!authorization) return { principal: ANONYMOUS, clientAddress };
+  const forgetAccounts = (userIds: string[]) => userIds.forEach((userId) => findAccount.forget?.(userId));
+  if (!authorization) return { principal: ANONYMOUS, clientAddress, forgetAccounts };
   const token = bearerToken(authorization);
   const claims = token ? verifyAccessToken(token, jwtSecret) : null;
   if (!claims || !/^[1-9]\d{0,9}$/.test(claims.userId)) throw invalidToken();
   let account: Account | null;
   try {
     account = await findAccount(claims.userId);
+    // A token newer than what this gateway remembers (signed after a password change another replica handled): ask again.
+    if (account && claims.tokenVersion > account.tokenVersion && findAccount.forget) {
+      findAccount.forget(claims.userId);
+      account = await findAccount(claims.userId);
+    }
   } catch (error) {
     const code = error instanceof DomainError ? error.code : ErrorCode.SERVICE_UNAVAILABLE;
     if (code === ErrorCode.BAD_USER_INPUT) throw invalidToken();
@@ -78,8 +97,9 @@ export async function contextOfCaller(
       extensions: { code: ErrorCode.SERVICE_UNAVAILABLE, http: { status: 503 } },
     });
   }
-  if (!account) throw invalidToken();
-  return { principal: { kind: "user", userId: Number(claims.userId), role: account.role }, clientAddress };
+  // A token signed before the account's sessions were ended (password change or reset) is refused.
+  if (!account || account.tokenVersion !== claims.tokenVersion) throw invalidToken();
+  return { principal: { kind: "user", userId: Number(claims.userId), role: account.role }, clientAddress, forgetAccounts };
 }
 
 const invalidToken = () =>

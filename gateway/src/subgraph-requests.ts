@@ -11,6 +11,7 @@ import {
   IDENTITY_HEADERS,
   PRINCIPAL_HEADER,
   SERVICE_TOKEN_HEADER,
+  SIGNED_OUT_ACCOUNTS_EXTENSION,
 } from "../../subgraphs/shared/request-identity";
 import type { GatewayContext } from "./context";
 import { distinctRepresentations, spreadEntities } from "./entity-representations";
@@ -65,7 +66,16 @@ export class SubgraphRequests extends RemoteGraphQLDataSource<GatewayContext> {
     options: GraphQLDataSourceProcessOptions<GatewayContext>,
   ): ReturnType<RemoteGraphQLDataSource["process"]> {
     const { context } = options;
-    return context ? fetchBudget.run(this.budgets.of(context), () => this.processOnce(options)) : this.processOnce(options);
+    const response = await (context
+      ? fetchBudget.run(this.budgets.of(context), () => this.processOnce(options))
+      : this.processOnce(options));
+    // The users subgraph names the accounts whose sessions this operation ended: their cached entries go now.
+    const signedOut = response.extensions?.[SIGNED_OUT_ACCOUNTS_EXTENSION];
+    if (signedOut !== undefined) {
+      delete response.extensions![SIGNED_OUT_ACCOUNTS_EXTENSION];
+      if (Array.isArray(signedOut)) context?.forgetAccounts?.(signedOut.map(String));
+    }
+    return response;
   }
 
   /** Each distinct entity representation is sent once (entity-representations.ts). */

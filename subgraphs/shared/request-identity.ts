@@ -26,6 +26,9 @@ export const CLIENT_ADDRESS_HEADER = "x-client-address";
 /** Headers only the platform itself may set; the gateway never passes a client's own on. */
 export const IDENTITY_HEADERS = [SERVICE_TOKEN_HEADER, PRINCIPAL_HEADER, CLIENT_ADDRESS_HEADER] as const;
 
+/** The answer's extension in which the users subgraph names accounts whose sessions ended (the gateway drops their cache entries). */
+export const SIGNED_OUT_ACCOUNTS_EXTENSION = "signedOutAccounts";
+
 export const ANONYMOUS: Principal = { kind: "anonymous" };
 export const SERVICE: Principal = { kind: "service" };
 

@@ -2,12 +2,14 @@ import path from "node:path";
 import {
   circuitBreakerSettingsOf,
   databaseConfigFor,
+  mailSettingsOf,
   metricsSettingsOf,
   readEnv,
   securitySettingsOf,
   subgraphPort,
   subgraphUrls,
   type DatabaseConfig,
+  type MailSettings,
   type MetricsSettings,
   type SecuritySettings,
   type SubgraphName,
@@ -37,6 +39,8 @@ export interface SubgraphSettings {
   healthCheckTimeoutMs?: number;
   /** Where /metrics is served and how many unknown operation names get a label; development's defaults when not given. */
   metrics?: MetricsSettings;
+  /** Users: how account emails are sent and what their links say (SMTP_URL, MAIL_FROM, PUBLIC_URL …). */
+  mail: MailSettings;
 }
 
 export function subgraphSettingsFromEnv(name: SubgraphName, rawEnv = process.env): SubgraphSettings {
@@ -55,6 +59,7 @@ export function subgraphSettingsFromEnv(name: SubgraphName, rawEnv = process.env
     circuitBreaker: circuitBreakerSettingsOf(env),
     metrics: metricsSettingsOf(name, env),
     healthCheckTimeoutMs: env.HEALTH_CHECK_TIMEOUT_MS,
+    mail: mailSettingsOf(env),
   };
 }
 

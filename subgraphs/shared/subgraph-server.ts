@@ -59,6 +59,8 @@ export interface SubgraphOptions<Context> {
   internalRoutes?: RequestHandler;
   /** Called after the HTTP server has stopped: close the database here. */
   onStop(): Promise<void>;
+  /** Apollo Server plugins of this subgraph's own (users: the accounts whose sessions ended, for the gateway). */
+  plugins?: ApolloServerPlugin<Context & object>[];
 }
 
 export async function startSubgraph<Context extends object>(options: SubgraphOptions<Context>): Promise<RunningServer> {
@@ -79,6 +81,7 @@ export async function startSubgraph<Context extends object>(options: SubgraphOpt
       inputGuard(),
       logUnexpectedErrors(logger),
       graphqlMetricsPlugin(options.metrics, knownOperationNames(name)),
+      ...(options.plugins ?? []),
     ],
     formatError: (formatted, error) => maskUnexpectedErrors(answerDatabaseFailure(formatted, error)),
   });

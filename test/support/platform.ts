@@ -1,8 +1,12 @@
 import crypto from "node:crypto";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
 import { GraphQLClient } from "graphql-request";
 import {
   circuitBreakerSettingsOf,
   introspectionEnabled,
+  mailSettingsOf,
   metricsSettingsOf,
   orderEventsSettingsOf,
   readEnv,
@@ -78,6 +82,8 @@ export interface TestPlatformOptions {
   loggers?: ServiceLoggers;
   /** How many of each service to run (default 1). */
   replicas?: number;
+  /** The users subgraph's clock for emailed tokens (account emails' expiry tests move it). */
+  usersClock?: () => Date;
 }
 
 export async function startTestPlatform(
@@ -89,10 +95,13 @@ export async function startTestPlatform(
   // bcrypt's least accepted cost keeps the suites fast; production's default is 12.
   // bcrypt's threads run at a lower priority than everything else in a test run; on a busy CI machine a hash may wait
   // longer than production's 3 s for one, which is not what these suites test (users-hashing-stall tests the bound).
+  // Account emails without SMTP_URL are written under DATA_DIR/mail: a temporary folder of this platform's, removed at stop.
+  const dataDir = options.env?.DATA_DIR ? undefined : fs.mkdtempSync(path.join(os.tmpdir(), "shop-test-data-"));
   const platformEnv = readEnv({
     BCRYPT_COST: "10",
     BCRYPT_MAX_WAIT_MS: "60000",
     AUTH_MODE: options.authMode ?? "open",
+    ...(dataDir ? { DATA_DIR: dataDir } : {}),
     ...options.env,
   });
   const security = securitySettingsOf(platformEnv);
@@ -110,6 +119,7 @@ export async function startTestPlatform(
     circuitBreaker: circuitBreakerSettingsOf(platformEnv),
     // METRICS_PORT=0 and the like in `env`: each process's own metrics listener, on a port the OS picks.
     metrics: metricsSettingsOf(name, platformEnv),
+    mail: mailSettingsOf(platformEnv),
   });
   const started: { close(): Promise<void> }[] = [];
   const track = <T extends { close(): Promise<void> }>(service: T): T => (started.push(service), service);
@@ -129,7 +139,7 @@ export async function startTestPlatform(
 
   const noUrls = { users: "", products: "", orders: "" };
   const [users, products] = await Promise.all([
-    replicasOf(() => startUsersSubgraph(settings("users", noUrls))),
+    replicasOf(() => startUsersSubgraph(settings("users", noUrls), { now: options.usersClock })),
     replicasOf(() => startProductsSubgraph(settings("products", noUrls))),
   ]);
   const urls = { users: await entryOf("users", users), products: await entryOf("products", products), orders: "" };
@@ -141,6 +151,7 @@ export async function startTestPlatform(
       idempotencyRetentionHours: 24,
       lockTimeoutMs: platformEnv.ORDERS_LOCK_TIMEOUT_MS,
       events: orderEventsSettingsOf(platformEnv),
+      requireVerifiedEmail: platformEnv.ORDERS_REQUIRE_VERIFIED_EMAIL,
     }),
   );
   urls.orders = await entryOf("orders", orders);
@@ -190,6 +201,7 @@ export async function startTestPlatform(
       await Promise.all(gateways.map((gateway) => gateway.close()));
       await Promise.all(started.map((service) => service.close().catch(() => undefined)));
       redis?.disconnect();
+      if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }

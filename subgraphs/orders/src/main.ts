@@ -12,5 +12,6 @@ runService(settings.logger, () =>
     idempotencyRetentionHours: env.ORDERS_IDEMPOTENCY_RETENTION_HOURS,
     lockTimeoutMs: env.ORDERS_LOCK_TIMEOUT_MS,
     events: orderEventsSettingsOf(env),
+    requireVerifiedEmail: env.ORDERS_REQUIRE_VERIFIED_EMAIL,
   }),
 );

@@ -23,6 +23,11 @@ export const orderPolicy = {
     if (!mayActFor(context, userId)) throw forbidden("A customer places orders only for themself");
   },
 
+  /** ORDERS_REQUIRE_VERIFIED_EMAIL: only an account whose email is verified may order (docs/security.md, "Account emails"). */
+  assertMayOrderWithEmail(emailVerified: boolean): void {
+    if (!emailVerified) throw forbidden("Verify your email address before ordering");
+  },
+
   /** Checked before the lifecycle, so that someone else's order is "not found" whatever the move. */
   assertMayMove(context: AuthorizationContext, order: { userId: number } | null, to: OrderStatus): void {
     requireSignedIn(context);

@@ -17,6 +17,7 @@ import { parseInput } from "../../shared/validation";
 import type { OrdersPrisma } from "./database";
 import { recordOrderEvent } from "./order-events";
 import { assertStatusMove } from "./order-lifecycle";
+import { orderPolicy } from "./order.policy";
 import type { OrderPlacements } from "./order-placement";
 import { releaseOrderStock } from "./order-stock";
 import type { OrderCounters } from "./order-metrics";
@@ -64,6 +65,8 @@ export interface OrderServiceDeps {
   prisma: OrdersPrisma;
   products: ProductsClient;
   users: UsersClient;
+  /** ORDERS_REQUIRE_VERIFIED_EMAIL. */
+  requireVerifiedEmail?: boolean;
   placements: OrderPlacements;
   logger: Logger;
   counters: OrderCounters;
@@ -157,6 +160,7 @@ export class OrderService {
       throw badInput("An idempotency key needs a caller it belongs to: sign in, or call through the gateway");
     }
     if (!(await this.deps.users.userExists(userId))) throw notFound(`User ${userId} not found`, { userId: String(userId) });
+    if (this.deps.requireVerifiedEmail) orderPolicy.assertMayOrderWithEmail(await this.deps.users.emailVerified(userId));
     const orderId = await answerDatabaseFailure(idempotencyKey !== null, () =>
       this.deps.placements.place({ userId, lines, idempotencyScope: idempotencyScope ?? ANONYMOUS_SCOPE, idempotencyKey }),
     );

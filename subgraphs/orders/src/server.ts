@@ -29,6 +29,8 @@ export interface OrdersOptions {
   lockTimeoutMs: number;
   /** Where order events are published (docs/events.md); undefined: they stay in the outbox. */
   events?: OrderEventsSettings;
+  /** ORDERS_REQUIRE_VERIFIED_EMAIL: only accounts with a verified email may order (false when not given). */
+  requireVerifiedEmail?: boolean;
 }
 
 export interface OrdersSubgraph extends RunningServer {
@@ -94,6 +96,7 @@ export async function startOrdersSubgraph(settings: SubgraphSettings, options: O
         prisma: database.prisma,
         products,
         users,
+        requireVerifiedEmail: options.requireVerifiedEmail,
         placements,
         logger,
         counters,

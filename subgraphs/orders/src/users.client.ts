@@ -11,6 +11,14 @@ const USER_EXISTS = graphql(`
   }
 `);
 
+const EMAIL_VERIFIED = graphql(`
+  query UserEmailVerified($id: ID!) {
+    user(id: $id) {
+      emailVerified
+    }
+  }
+`);
+
 export class UsersClient {
   /**
    * Users seen to exist. Users are never deleted, so a yes stays true and a
@@ -18,6 +26,8 @@ export class UsersClient {
    * register a moment later).
    */
   private readonly known = new LRUCache<number, true>({ max: 100_000 });
+  /** Users seen with a verified email: once verified, an account's address stays verified (a change needs the new one verified). */
+  private readonly verified = new LRUCache<number, true>({ max: 100_000 });
 
   constructor(private readonly service: ServiceClient) {}
 
@@ -26,5 +36,13 @@ export class UsersClient {
     const result = await this.service.request(USER_EXISTS, { id: String(id) });
     if (result.user !== null) this.known.set(id, true);
     return result.user !== null;
+  }
+
+  /** Whether the user has verified their email address (ORDERS_REQUIRE_VERIFIED_EMAIL); false for no such user. */
+  async emailVerified(id: number): Promise<boolean> {
+    if (this.verified.has(id)) return true;
+    const result = await this.service.request(EMAIL_VERIFIED, { id: String(id) });
+    if (result.user?.emailVerified) this.verified.set(id, true);
+    return result.user?.emailVerified === true;
   }
 }

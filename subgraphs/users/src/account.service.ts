@@ -131,7 +131,11 @@ export class AccountService {
         throw conflict("This is the last active admin; promote another account first");
       }
       const updated = await tx.user.update({ where: { id: userId }, data });
-      if (data.status === "closed") await tx.refreshToken.deleteMany({ where: { userId } });
+      if (data.status === "closed") {
+        await tx.refreshToken.deleteMany({ where: { userId } });
+        // Emailed links (password reset, email verification) hold an address and could act on the closed account.
+        await tx.accountToken.deleteMany({ where: { userId } });
+      }
       if (data.status === "disabled") {
         await tx.refreshToken.updateMany({ where: { userId, revokedAt: null }, data: { revokedAt: new Date() } });
       }

@@ -53,6 +53,11 @@ export class RefreshTokens {
     return true;
   }
 
+  /** Every session of the account ends (password change or reset): inside the caller's transaction when given one. */
+  async revokeAllOf(userId: number, tx: Pick<UsersPrisma, "refreshToken"> = this.prisma): Promise<void> {
+    await tx.refreshToken.updateMany({ where: { userId, revokedAt: null }, data: { revokedAt: new Date() } });
+  }
+
   private async revokeFamily(familyId: string): Promise<void> {
     await this.prisma.refreshToken.updateMany({ where: { familyId, revokedAt: null }, data: { revokedAt: new Date() } });
   }

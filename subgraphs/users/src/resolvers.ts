@@ -34,6 +34,23 @@ export const resolvers: Resolvers = {
     refreshToken: (_root, { refreshToken }, { users }) => users.refresh(refreshToken),
     logout: (_root, { refreshToken }, { users }) => users.logout(refreshToken),
     ...accountMutations,
+    // Account emails (password-reset.ts, email-verification.ts).
+    signUp: (_root, { input }, { emails, clientAddress }) => emails.signUp(input, clientAddress),
+    changePassword: async (_root, { currentPassword, newPassword }, context) => {
+      const userId = userPolicy.signedInUserId(context);
+      const user = await context.passwords.change(userId, currentPassword, newPassword, context.clientAddress);
+      context.signedOutAccounts.add(user.id);
+      return context.users.startSession(user);
+    },
+    requestPasswordReset: (_root, { email }, { passwords, clientAddress }) => passwords.request(email, clientAddress),
+    resetPassword: async (_root, { token, newPassword }, context) => {
+      const user = await context.passwords.reset(token, newPassword, context.clientAddress);
+      context.signedOutAccounts.add(user.id);
+      return true;
+    },
+    verifyEmail: (_root, { token }, { emails, clientAddress }) => emails.verify(token, clientAddress),
+    requestEmailChange: (_root, { newEmail, password }, context) =>
+      context.emails.requestChange(userPolicy.signedInUserId(context), newEmail, password, context.clientAddress),
   },
   User: {
     // Another subgraph's reference (an order's user) shows no more than `user(id)` would.

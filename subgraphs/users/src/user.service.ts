@@ -7,6 +7,7 @@ import { badInput, DomainError, ErrorCode } from "../../../lib/errors";
 import { listSize, parseInput, searchText } from "../../shared/validation";
 import { wordPrefixQuery } from "../../shared/search-text";
 import type { UsersPrisma } from "./database";
+import type { EmailFlows } from "./email-verification";
 import type { LoginThrottle } from "./login-throttle";
 import { PasswordSchema, type Passwords } from "./passwords";
 import type { RefreshTokens } from "./refresh-tokens";
@@ -44,6 +45,8 @@ export interface UserServiceDeps {
   accessTokenTtlSeconds: number;
   /** Logins refused for a wrong email or password (a rise may be someone guessing). */
   loginsFailed: Counter;
+  /** Creates accounts with their verification email (email-verification.ts). */
+  emails: Pick<EmailFlows, "createAccount">;
 }
 
 const invalidCredentials = () => new DomainError(ErrorCode.UNAUTHENTICATED, "Invalid credentials");
@@ -77,7 +80,7 @@ export class UserService {
     if (taken) throw alreadyExists();
     const passwordHash = await this.deps.passwords.hash(password);
     try {
-      return await this.prisma.user.create({ data: { email, username, passwordHash, fullName, role } });
+      return await this.deps.emails.createAccount({ email, username, passwordHash, fullName, role });
     } catch (error) {
       // The unique indexes decide, so two concurrent registrations cannot both win.
       if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === "P2002") throw alreadyExists();
@@ -129,9 +132,14 @@ export class UserService {
     return this.deps.refreshTokens.revoke(refreshToken);
   }
 
+  /** A new session (a new refresh token family) for an account that just proved who it is (changePassword). */
+  async startSession(user: User): Promise<AuthPayload> {
+    return this.signIn(user, await this.deps.refreshTokens.issue(user.id));
+  }
+
   private signIn(user: User, refreshToken: string): AuthPayload {
     const token = signAccessToken(
-      { userId: String(user.id), role: user.role },
+      { userId: String(user.id), role: user.role, tokenVersion: user.tokenVersion },
       this.deps.jwtSecret,
       this.deps.accessTokenTtlSeconds,
     );
