@@ -15,7 +15,7 @@ describe("a PostgreSQL server that ends the subgraphs' idle connections", () => 
   let gql: GraphQLClient;
 
   beforeAll(async () => {
-    databases = await createTestDatabases("postgres");
+    databases = await createTestDatabases("postgres", { migrated: true });
     platform = await startTestPlatform(databases.configs);
     gql = platform.client();
   });

@@ -13,7 +13,7 @@ describe.each(BACKENDS)("one graph across three subgraphs (%s)", (backend) => {
   const products: string[] = [];
 
   beforeAll(async () => {
-    databases = await createTestDatabases(backend);
+    databases = await createTestDatabases(backend, { migrated: true });
     platform = await startTestPlatform(databases.configs);
     gql = platform.client();
     for (const name of ["ada", "grace", "linus"]) users.push(await registerUser(gql, name));

@@ -46,7 +46,7 @@ describe("the gateway's query limits", () => {
 
   // Fresh databases and a whole platform: slow to start on a busy machine.
   beforeAll(async () => {
-    databases = await createTestDatabases("pglite");
+    databases = await createTestDatabases("pglite", { migrated: true });
     platform = await startTestPlatform(databases.configs);
     roomy = await gatewayOver(platform, { limits: { maxCost: 1_000_000_000 } });
     started.push(roomy);
@@ -192,7 +192,7 @@ describe.each(BACKENDS)("requests that used to stall the platform (%s)", (backen
 
   // Fresh databases and a whole platform: slow to start on a busy machine.
   beforeAll(async () => {
-    databases = await createTestDatabases(backend);
+    databases = await createTestDatabases(backend, { migrated: true });
     platform = await startTestPlatform(databases.configs);
     const gql = platform.client();
     userId = await registerUser(gql);

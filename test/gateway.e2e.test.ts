@@ -8,7 +8,7 @@ describe("the gateway", () => {
   let platform: TestPlatform;
 
   beforeAll(async () => {
-    databases = await createTestDatabases("pglite");
+    databases = await createTestDatabases("pglite", { migrated: true });
     platform = await startTestPlatform(databases.configs);
   });
   afterAll(async () => {

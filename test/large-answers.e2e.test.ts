@@ -45,7 +45,7 @@ describe("large catalogue answers (postgres)", () => {
 
   // Fresh databases and a whole platform: slow to start on a busy machine.
   beforeAll(async () => {
-    databases = await createTestDatabases("postgres");
+    databases = await createTestDatabases("postgres", { migrated: true });
     platform = await startTestPlatform(databases.configs);
     const gql = platform.client();
     for (let i = 1; i <= 100; i++) {

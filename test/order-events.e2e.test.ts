@@ -55,7 +55,7 @@ describe.each(BACKENDS)("order events on NATS JetStream (%s)", (backend) => {
   beforeAll(async () => {
     const nats = new URL(NATS_URL);
     proxy = await startTcpProxy({ host: nats.hostname, port: Number(nats.port || 4222) });
-    databases = await createTestDatabases(backend);
+    databases = await createTestDatabases(backend, { migrated: true });
     platform = await startTestPlatform(databases.configs, {
       env: {
         NATS_URL: `nats://${proxy.address}`,

@@ -15,7 +15,7 @@ describe.each(BACKENDS)("orders through the gateway (%s)", (backend) => {
   let gql: GraphQLClient;
 
   beforeAll(async () => {
-    databases = await createTestDatabases(backend);
+    databases = await createTestDatabases(backend, { migrated: true });
     platform = await startTestPlatform(databases.configs);
     gql = platform.client();
   });

@@ -24,7 +24,7 @@ describe.each(BACKENDS)("products through the gateway (%s)", (backend) => {
   const ids: Record<string, string> = {};
 
   beforeAll(async () => {
-    databases = await createTestDatabases(backend);
+    databases = await createTestDatabases(backend, { migrated: true });
     platform = await startTestPlatform(databases.configs);
     gql = platform.client();
     for (const product of [laptop, mouse, keyboard, notebookBag]) {

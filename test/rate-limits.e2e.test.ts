@@ -43,7 +43,7 @@ describe("rate limits on /graphql", () => {
 
   // Fresh databases and a whole platform: slow to start on a busy machine.
   beforeAll(async () => {
-    databases = await createTestDatabases("pglite");
+    databases = await createTestDatabases("pglite", { migrated: true });
     platform = await startTestPlatform(databases.configs);
     const name = `limited${crypto.randomBytes(3).toString("hex")}`;
     await registerUser(platform.client(), name);

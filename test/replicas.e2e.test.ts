@@ -50,7 +50,7 @@ describe(`two replicas of every service on PostgreSQL and Redis (seed ${SEED})`,
   const redisClients: Redis[] = [];
 
   beforeAll(async () => {
-    databases = await createTestDatabases("postgres");
+    databases = await createTestDatabases("postgres", { migrated: true });
     platform = await startTestPlatform(databases.configs, {
       replicas: 2,
       env: { REDIS_URL, REDIS_KEY_PREFIX: prefix, ...EXTRA_ENV },

@@ -25,7 +25,7 @@ describe("a gateway watching its supergraph file", () => {
   let file: string;
 
   beforeAll(async () => {
-    databases = await createTestDatabases("pglite");
+    databases = await createTestDatabases("pglite", { migrated: true });
     platform = await startTestPlatform(databases.configs);
     dir = fs.mkdtempSync(path.join(os.tmpdir(), "supergraph-"));
     file = path.join(dir, "supergraph.graphql");

@@ -9,7 +9,7 @@ describe.each(BACKENDS)("users through the gateway (%s)", (backend) => {
   let platform: TestPlatform;
 
   beforeAll(async () => {
-    databases = await createTestDatabases(backend);
+    databases = await createTestDatabases(backend, { migrated: true });
     platform = await startTestPlatform(databases.configs);
   });
   afterAll(async () => {

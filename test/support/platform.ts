@@ -127,48 +127,63 @@ export async function startTestPlatform(
     return `${balancer.url}/graphql`;
   };
 
-  const noUrls = { users: "", products: "", orders: "" };
-  const [users, products] = await Promise.all([
-    replicasOf(() => startUsersSubgraph(settings("users", noUrls))),
-    replicasOf(() => startProductsSubgraph(settings("products", noUrls))),
-  ]);
-  const urls = { users: await entryOf("users", users), products: await entryOf("products", products), orders: "" };
-  const productsForOrders = options.ordersReachProductsAt ? await options.ordersReachProductsAt(urls.products) : urls.products;
-  // Tests run the recovery worker themselves, when they want it.
-  const orders = await replicasOf(() =>
-    startOrdersSubgraph(settings("orders", { ...urls, products: productsForOrders }), {
-      recoveryIntervalSeconds: "off",
-      idempotencyRetentionHours: 24,
-      lockTimeoutMs: platformEnv.ORDERS_LOCK_TIMEOUT_MS,
-      events: orderEventsSettingsOf(platformEnv),
-    }),
-  );
-  urls.orders = await entryOf("orders", orders);
-  const redis = platformEnv.REDIS_URL ? connectRedis(platformEnv.REDIS_URL, loggers("gateway")) : undefined;
-  const gateways = await Promise.all(
-    Array.from({ length: replicaCount }, () =>
-      startGateway({
-        port: 0,
-        host: "127.0.0.1",
-        subgraphUrls: urls,
-        supergraphSdl: readSupergraph(),
-        jwtSecret: secrets.jwtSecret,
-        serviceToken: secrets.serviceToken,
-        authMode: security.authMode,
-        subgraphTimeoutMs: options.subgraphTimeoutMs ?? 10_000,
-        accountCacheTtlSeconds: platformEnv.ACCOUNT_CACHE_TTL_SECONDS,
-        circuitBreaker: circuitBreakerSettingsOf(platformEnv),
-        // As the platform decides from AUTH_MODE; every test client shares one address, so the per-client limit is out of the way.
-        introspection: introspectionEnabled(platformEnv),
-        rateLimits: { perClientPerMinute: 100_000, perUserPerMinute: 100_000 },
-        logger: loggers("gateway"),
-        redis,
-        redisKeyPrefix: platformEnv.REDIS_KEY_PREFIX,
-        metrics: metricsSettingsOf("gateway", platformEnv),
-        ...options.gateway,
+  // What has started so far is stopped again if a later service fails to start, so a failed set-up leaves nothing running.
+  let redis: ReturnType<typeof connectRedis> | undefined;
+  let gateways: RunningGateway[];
+  const startedGateways: RunningGateway[] = [];
+  const keep = (gateway: RunningGateway) => (startedGateways.push(gateway), gateway);
+  let users: UsersSubgraph[], products: ProductsSubgraph[], orders: OrdersSubgraph[];
+  try {
+    const noUrls = { users: "", products: "", orders: "" };
+    [users, products] = await Promise.all([
+      replicasOf(() => startUsersSubgraph(settings("users", noUrls))),
+      replicasOf(() => startProductsSubgraph(settings("products", noUrls))),
+    ]);
+    const urls = { users: await entryOf("users", users), products: await entryOf("products", products), orders: "" };
+    const productsForOrders = options.ordersReachProductsAt ? await options.ordersReachProductsAt(urls.products) : urls.products;
+    // Tests run the recovery worker themselves, when they want it.
+    orders = await replicasOf(() =>
+      startOrdersSubgraph(settings("orders", { ...urls, products: productsForOrders }), {
+        recoveryIntervalSeconds: "off",
+        idempotencyRetentionHours: 24,
+        lockTimeoutMs: platformEnv.ORDERS_LOCK_TIMEOUT_MS,
+        events: orderEventsSettingsOf(platformEnv),
       }),
-    ),
-  );
+    );
+    urls.orders = await entryOf("orders", orders);
+    redis = platformEnv.REDIS_URL ? connectRedis(platformEnv.REDIS_URL, loggers("gateway")) : undefined;
+    gateways = await Promise.all(
+      Array.from({ length: replicaCount }, async () =>
+        keep(
+          await startGateway({
+            port: 0,
+            host: "127.0.0.1",
+            subgraphUrls: urls,
+            supergraphSdl: readSupergraph(),
+            jwtSecret: secrets.jwtSecret,
+            serviceToken: secrets.serviceToken,
+            authMode: security.authMode,
+            subgraphTimeoutMs: options.subgraphTimeoutMs ?? 10_000,
+            accountCacheTtlSeconds: platformEnv.ACCOUNT_CACHE_TTL_SECONDS,
+            circuitBreaker: circuitBreakerSettingsOf(platformEnv),
+            // As the platform decides from AUTH_MODE; every test client shares one address, so the per-client limit is out of the way.
+            introspection: introspectionEnabled(platformEnv),
+            rateLimits: { perClientPerMinute: 100_000, perUserPerMinute: 100_000 },
+            logger: loggers("gateway"),
+            redis,
+            redisKeyPrefix: platformEnv.REDIS_KEY_PREFIX,
+            metrics: metricsSettingsOf("gateway", platformEnv),
+            ...options.gateway,
+          }),
+        ),
+      ),
+    );
+  } catch (error) {
+    await Promise.all(startedGateways.map((gateway) => gateway.close().catch(() => undefined)));
+    await Promise.all(started.map((service) => service.close().catch(() => undefined)));
+    redis?.disconnect();
+    throw error;
+  }
   const gatewayUrls = gateways.map((gateway) => `${gateway.url}/graphql`);
   const gatewayUrl = gatewayUrls[0];
   return {
