@@ -3,10 +3,10 @@ import os from "node:os";
 import path from "node:path";
 import { GraphQLClient } from "graphql-request";
 import { readSupergraph } from "../gateway/src/supergraph";
-import { createTestDatabases, type TestDatabases } from "./support/databases";
-import { startGatewayBeside, startTestPlatform, type TestPlatform } from "./support/platform";
+import { startGatewayBeside } from "./support/platform";
 import { until } from "./support/until";
 import type { RunningGateway } from "../gateway/src/gateway";
+import { usePlatform } from "./support/use-platform";
 
 // Schema delivery without restarts: a running gateway picks up a new supergraph file while a load runs, and no
 // request of that load fails; a supergraph that does not load is counted, and the one served goes on. The database
@@ -18,15 +18,12 @@ const WITHOUT_TAGS = FULL.replace(/\n\s*"""(?:(?!""")[\s\S])*"""\s*\n\s*products
 const TAGS_QUERY = `{ productsByTags(tags: ["none"]) { id } }`;
 
 describe("a gateway watching its supergraph file", () => {
-  let databases: TestDatabases;
-  let platform: TestPlatform;
+  const platform = usePlatform("pglite");
   let gateway: RunningGateway;
   let dir: string;
   let file: string;
 
   beforeAll(async () => {
-    databases = await createTestDatabases("pglite", { migrated: true });
-    platform = await startTestPlatform(databases.configs);
     dir = fs.mkdtempSync(path.join(os.tmpdir(), "supergraph-"));
     file = path.join(dir, "supergraph.graphql");
     fs.writeFileSync(file, WITHOUT_TAGS);
@@ -39,8 +36,6 @@ describe("a gateway watching its supergraph file", () => {
   }, 180_000);
   afterAll(async () => {
     await gateway?.close();
-    await platform?.stop();
-    await databases?.drop();
     if (dir) fs.rmSync(dir, { recursive: true, force: true });
   });
 
