@@ -25,6 +25,7 @@ import {
   USER_WITH_ORDERS,
 } from "./support/operations";
 import { PLATFORM_START_TIMEOUT_MS, startRestTestPlatform, type RestTestPlatform } from "./support/rest-platform";
+import { useRestPlatform } from "./support/use-platform";
 
 /** Short here, so that the tests of a demotion or deletion wait little; production's default is 5 s. */
 const ACCOUNT_CACHE_TTL_SECONDS = 1;
@@ -45,7 +46,11 @@ const failsWith = (expected: { code: string; status?: number }, request: Promise
  * the gateway (subgraph ports, identity headers).
  */
 describe.each(BACKENDS)("who may do what, AUTH_MODE=enforced (%s)", (backend) => {
-  let setup: RestTestPlatform;
+  const setup = useRestPlatform(
+      backend,
+      {},
+      { authMode: "enforced", env: { ACCOUNT_CACHE_TTL_SECONDS: String(ACCOUNT_CACHE_TTL_SECONDS) } },
+    );
   let admin: Account;
   let alice: Account;
   let bob: Account;
@@ -67,11 +72,6 @@ describe.each(BACKENDS)("who may do what, AUTH_MODE=enforced (%s)", (backend) =>
     ).createOrder.id as string;
 
   beforeAll(async () => {
-    setup = await startRestTestPlatform(
-      backend,
-      {},
-      { authMode: "enforced", env: { ACCOUNT_CACHE_TTL_SECONDS: String(ACCOUNT_CACHE_TTL_SECONDS) } },
-    );
     admin = await signUpAdmin(setup.platform, "boss");
     alice = await signUpCustomer(setup.platform, "alice");
     bob = await signUpCustomer(setup.platform, "bob");
@@ -82,9 +82,6 @@ describe.each(BACKENDS)("who may do what, AUTH_MODE=enforced (%s)", (backend) =>
     aliceOrder = await placeOrder(alice);
     bobOrder = await placeOrder(bob);
   }, PLATFORM_START_TIMEOUT_MS);
-  afterAll(async () => {
-    await setup?.stop();
-  });
 
   describe("profiles", () => {
     test("a customer reads their own profile, and someone else's is as if it did not exist", async () => {
@@ -388,14 +385,7 @@ describe.each(BACKENDS)("who may do what, AUTH_MODE=enforced (%s)", (backend) =>
 
 /** AUTH_MODE=open: the legacy anonymous API, with tokens still checked and honoured. */
 describe.each(BACKENDS)("AUTH_MODE=open (%s)", (backend) => {
-  let setup: RestTestPlatform;
-
-  beforeAll(async () => {
-    setup = await startRestTestPlatform(backend);
-  }, PLATFORM_START_TIMEOUT_MS);
-  afterAll(async () => {
-    await setup?.stop();
-  });
+  const setup = useRestPlatform(backend);
 
   test("anonymous callers do what the legacy API let them; a token still says who is asking; a forged one is refused", async () => {
     expect(setup.platform.authMode).toBe("open");

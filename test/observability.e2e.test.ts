@@ -9,10 +9,11 @@ import { metricValue, scrape } from "./support/metrics";
 import { CREATE_ORDER, LOGIN, UPDATE_ORDER_STATUS } from "./support/operations";
 import { startRestTestPlatform, type RestTestPlatform } from "./support/rest-platform";
 import { encodePrincipal, PRINCIPAL_HEADER, SERVICE, SERVICE_TOKEN_HEADER } from "../subgraphs/shared/request-identity";
+import { useRestPlatform } from "./support/use-platform";
 
 // Metrics and request logs, scraped and read after a known sequence of user actions.
 describe.each(BACKENDS)("metrics and request logs (%s)", (backend) => {
-  let rest: RestTestPlatform;
+  const rest = useRestPlatform(backend, {}, { loggers: (service) => createLogger(service, "info", false, collect) });
   /** Every log line of every service, parsed. */
   const logLines: Record<string, unknown>[] = [];
   const collect = new Writable({
@@ -20,13 +21,6 @@ describe.each(BACKENDS)("metrics and request logs (%s)", (backend) => {
       for (const line of String(chunk).split("\n").filter(Boolean)) logLines.push(JSON.parse(line));
       done();
     },
-  });
-
-  beforeAll(async () => {
-    rest = await startRestTestPlatform(backend, {}, { loggers: (service) => createLogger(service, "info", false, collect) });
-  });
-  afterAll(async () => {
-    await rest?.stop();
   });
 
   test("business counters, GraphQL operations, subgraph fetches, HTTP routes and the database are counted", async () => {

@@ -5,6 +5,7 @@ import { startLoneGateway } from "./support/lone-gateway";
 import { quietLogger, startRestTestPlatform, type RestTestPlatform } from "./support/rest-platform";
 import { getFrom, restClient } from "./support/rest-client";
 import { until } from "./support/until";
+import { useRestPlatform } from "./support/use-platform";
 
 /**
  * What the shim answers on its own, whatever the subgraphs say: wrong
@@ -224,14 +225,7 @@ describe("the client's address, as the gateway counts it", () => {
 });
 
 describe("a subgraph going down behind a running platform", () => {
-  let shop: RestTestPlatform;
-
-  beforeAll(async () => {
-    shop = await startRestTestPlatform("pglite");
-  });
-  afterAll(async () => {
-    await shop?.stop();
-  });
+  const shop = useRestPlatform("pglite");
 
   test("the health checks name the service that is down, and its calls fail with a JSON error", async () => {
     expect((await shop.rest("legacyGateway").get("/health")).status).toBe(200);
