@@ -24,7 +24,7 @@ import {
   USER,
   USER_WITH_ORDERS,
 } from "./support/operations";
-import { PLATFORM_START_TIMEOUT_MS, startRestTestPlatform, type RestTestPlatform } from "./support/rest-platform";
+import { PLATFORM_START_TIMEOUT_MS } from "./support/rest-platform";
 import { useRestPlatform } from "./support/use-platform";
 
 /** Short here, so that the tests of a demotion or deletion wait little; production's default is 5 s. */
@@ -47,10 +47,10 @@ const failsWith = (expected: { code: string; status?: number }, request: Promise
  */
 describe.each(BACKENDS)("who may do what, AUTH_MODE=enforced (%s)", (backend) => {
   const setup = useRestPlatform(
-      backend,
-      {},
-      { authMode: "enforced", env: { ACCOUNT_CACHE_TTL_SECONDS: String(ACCOUNT_CACHE_TTL_SECONDS) } },
-    );
+    backend,
+    {},
+    { authMode: "enforced", env: { ACCOUNT_CACHE_TTL_SECONDS: String(ACCOUNT_CACHE_TTL_SECONDS) } },
+  );
   let admin: Account;
   let alice: Account;
   let bob: Account;

@@ -1,6 +1,6 @@
 import zlib from "node:zlib";
 import { request } from "undici";
-import { PLATFORM_START_TIMEOUT_MS, startRestTestPlatform, type RestTestPlatform } from "./support/rest-platform";
+import { PLATFORM_START_TIMEOUT_MS } from "./support/rest-platform";
 import { useRestPlatform } from "./support/use-platform";
 
 // Compressed answers on the public ports (/graphql, the REST API), read as raw bytes (fetch would decode them

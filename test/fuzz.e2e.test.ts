@@ -24,7 +24,7 @@ import {
   USER,
   USER_WITH_ORDERS,
 } from "./support/operations";
-import { startRestTestPlatform, type RestTestPlatform } from "./support/rest-platform";
+import { type RestTestPlatform } from "./support/rest-platform";
 import { seededRandom } from "./support/seeded-random";
 import { useRestPlatform } from "./support/use-platform";
 
@@ -428,7 +428,6 @@ describe.each(BACKENDS)("fuzzing the platform (%s)", (backend) => {
   const shop = useRestPlatform(backend);
   const ledger: StockLedger = { initial: new Map(), adjusted: new Map() };
 
-  // Fresh databases and a whole platform: slow to start on a busy machine.
   beforeAll(async () => {
     const gql = shop.platform.client();
     for (let i = 1; i <= 3; i++) await registerUser(gql, `fuzz${i}`);

@@ -5,7 +5,6 @@ import { graphqlError } from "./support/graphql-errors";
 import { ADJUST_STOCK, CREATE_PRODUCT, LOGIN, PRODUCTS, REGISTER, SEARCH_PRODUCTS, SEARCH_USERS } from "./support/operations";
 import { createProduct } from "./support/fixtures";
 import { INTERNALS } from "./support/leaks";
-import { startRestTestPlatform, type RestTestPlatform } from "./support/rest-platform";
 import { SERVICE_TOKEN_HEADER } from "../subgraphs/shared/request-identity";
 import { useRestPlatform } from "./support/use-platform";
 
@@ -44,8 +43,6 @@ function rawRequest(
 
 describe.each(BACKENDS)("hardening (%s)", (backend) => {
   const shop = useRestPlatform(backend);
-
-  // Fresh databases and a whole platform: slow to start on a busy machine.
 
   const graphqlEndpoints = () => ({
     gateway: shop.platform.gatewayUrl,

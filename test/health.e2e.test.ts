@@ -3,7 +3,6 @@ import type { PortKind } from "../rest-shim/src/ports";
 import { BACKENDS, type Backend } from "./support/databases";
 import { startFaultProxy } from "./support/fault-proxy";
 import { startGatewayBeside } from "./support/platform";
-import { PLATFORM_START_TIMEOUT_MS, startRestTestPlatform, type RestTestPlatform } from "./support/rest-platform";
 import { useRestPlatform } from "./support/use-platform";
 
 // What an orchestrator reads: /health/live and /health/ready on every service and every REST port, while everything

@@ -6,7 +6,7 @@ import { BACKENDS } from "./support/databases";
 import { graphqlError } from "./support/graphql-errors";
 import { signUpCustomer, type Account } from "./support/accounts";
 import { LOGIN_TOKENS } from "./support/operations";
-import { PLATFORM_START_TIMEOUT_MS, startRestTestPlatform, type RestTestPlatform } from "./support/rest-platform";
+import { PLATFORM_START_TIMEOUT_MS } from "./support/rest-platform";
 import { eventually } from "./support/until";
 import { useRestPlatform } from "./support/use-platform";
 
@@ -20,17 +20,17 @@ const PER_ADDRESS = 6;
 
 describe.each(BACKENDS)("failed logins are throttled (%s)", (backend) => {
   const setup = useRestPlatform(
-      backend,
-      {},
-      {
-        authMode: "enforced",
-        env: {
-          LOGIN_FAILURES_PER_ACCOUNT: String(PER_ACCOUNT),
-          LOGIN_FAILURES_PER_ADDRESS: String(PER_ADDRESS),
-          LOGIN_THROTTLE_WINDOW_SECONDS: String(WINDOW_SECONDS),
-        },
+    backend,
+    {},
+    {
+      authMode: "enforced",
+      env: {
+        LOGIN_FAILURES_PER_ACCOUNT: String(PER_ACCOUNT),
+        LOGIN_FAILURES_PER_ADDRESS: String(PER_ADDRESS),
+        LOGIN_THROTTLE_WINDOW_SECONDS: String(WINDOW_SECONDS),
       },
-    );
+    },
+  );
   let alice: Account;
   let bob: Account;
 

@@ -3,7 +3,7 @@ import vm from "node:vm";
 import { readEnv } from "../lib/config";
 import { MAX_OPERATION_LABEL_LENGTH } from "../lib/observability/graphql-metrics";
 import { metricValue, scrape } from "./support/metrics";
-import { PLATFORM_START_TIMEOUT_MS, startRestTestPlatform, type RestTestPlatform } from "./support/rest-platform";
+import { PLATFORM_START_TIMEOUT_MS } from "./support/rest-platform";
 import { useRestPlatform } from "./support/use-platform";
 
 // Clients choose operation names and paths; Prometheus keeps a series per distinct label value. A flood of
@@ -27,10 +27,10 @@ function heapAfterGc(): number {
 
 describe("metrics under a flood of client-chosen names and paths (postgres)", () => {
   const rest = useRestPlatform(
-      "postgres",
-      {},
-      { env: { METRICS_PORT: "0", USERS_METRICS_PORT: "0", PRODUCTS_METRICS_PORT: "0", ORDERS_METRICS_PORT: "0" } },
-    );
+    "postgres",
+    {},
+    { env: { METRICS_PORT: "0", USERS_METRICS_PORT: "0", PRODUCTS_METRICS_PORT: "0", ORDERS_METRICS_PORT: "0" } },
+  );
   let metricsUrls: Record<"gateway" | "users" | "products" | "orders", string>;
   const query = (name: string) => `query ${name} { products(first: 1) { nodes { id } } }`;
   const graphql = (body: unknown, path = "/graphql") =>

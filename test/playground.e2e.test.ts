@@ -7,7 +7,7 @@ import { readSupergraph } from "../gateway/src/supergraph";
 import { openOfflineBrowser, type OfflineBrowser } from "./support/browser";
 import { createProduct, registerUser } from "./support/fixtures";
 import { CREATE_ORDER, LOGIN } from "./support/operations";
-import { quietLogger, startRestTestPlatform, type RestTestPlatform } from "./support/rest-platform";
+import { quietLogger } from "./support/rest-platform";
 import { useRestPlatform } from "./support/use-platform";
 
 // The self-hosted pages in a real browser with no internet: the GraphiQL

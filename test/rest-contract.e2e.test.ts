@@ -1,5 +1,4 @@
 import { BACKENDS } from "./support/databases";
-import { startRestTestPlatform, type RestTestPlatform } from "./support/rest-platform";
 import type { RestClient } from "./support/rest-client";
 import { useRestPlatform } from "./support/use-platform";
 
