@@ -1,6 +1,7 @@
 import zlib from "node:zlib";
 import { request } from "undici";
-import { PLATFORM_START_TIMEOUT_MS, startRestTestPlatform, type RestTestPlatform } from "./support/rest-platform";
+import { PLATFORM_START_TIMEOUT_MS } from "./support/rest-platform";
+import { useRestPlatform } from "./support/use-platform";
 
 // Compressed answers on the public ports (/graphql, the REST API), read as raw bytes (fetch would decode them
 // itself): each encoding decodes to the very JSON of the plain answer, and small answers go plain. The database
@@ -34,12 +35,11 @@ const decoders: Record<string, (bytes: Buffer) => Buffer> = {
 };
 
 describe("compressed answers", () => {
-  let platform: RestTestPlatform;
+  const platform = useRestPlatform("pglite");
   const graphql = (query: string, acceptEncoding?: string) =>
     raw(platform.platform.gatewayUrl, { method: "POST", body: JSON.stringify({ query }), acceptEncoding });
 
   beforeAll(async () => {
-    platform = await startRestTestPlatform("pglite");
     // A catalogue page well over 1 KB.
     for (let i = 1; i <= 8; i += 1) {
       await platform.platform.client().request(`mutation ($input: CreateProductInput!) { createProduct(input: $input) { id } }`, {
@@ -54,9 +54,6 @@ describe("compressed answers", () => {
       });
     }
   }, PLATFORM_START_TIMEOUT_MS);
-  afterAll(async () => {
-    await platform?.stop();
-  });
 
   test.each(["gzip", "br"])(
     "a GraphQL answer over 1 KB comes %s-encoded and decodes to the plain answer's JSON",

@@ -1,27 +1,19 @@
 import pg from "pg";
 import type { GraphQLClient } from "graphql-request";
 import { SUBGRAPH_NAMES } from "../lib/config";
-import { createTestDatabases, type TestDatabases } from "./support/databases";
 import { createProduct, registerUser } from "./support/fixtures";
 import { metricValue, scrape } from "./support/metrics";
 import { CREATE_ORDER, ORDER_ACROSS_SUBGRAPHS } from "./support/operations";
-import { startTestPlatform, type TestPlatform } from "./support/platform";
 import { until } from "./support/until";
+import { usePlatform } from "./support/use-platform";
 
 // A PostgreSQL restart or failover ends every connection the subgraphs hold idle in their pools.
 describe("a PostgreSQL server that ends the subgraphs' idle connections", () => {
-  let databases: TestDatabases;
-  let platform: TestPlatform;
+  const platform = usePlatform("postgres");
   let gql: GraphQLClient;
 
   beforeAll(async () => {
-    databases = await createTestDatabases("postgres");
-    platform = await startTestPlatform(databases.configs);
     gql = platform.client();
-  });
-  afterAll(async () => {
-    await platform?.stop();
-    await databases?.drop();
   });
 
   const poolConnections = async () =>
@@ -40,7 +32,9 @@ describe("a PostgreSQL server that ends the subgraphs' idle connections", () => 
     const admin = new pg.Client({ connectionString: process.env.TEST_POSTGRES_URL });
     await admin.connect();
     try {
-      const names = Object.values(databases.configs).map((config) => new URL((config as { url: string }).url).pathname.slice(1));
+      const names = Object.values(platform.databases.configs).map((config) =>
+        new URL((config as { url: string }).url).pathname.slice(1),
+      );
       const { rows } = await admin.query<{ ended: boolean }>(
         "SELECT pg_terminate_backend(pid) AS ended FROM pg_stat_activity WHERE datname = ANY($1)",
         [names],

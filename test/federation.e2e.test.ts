@@ -1,20 +1,17 @@
 import type { GraphQLClient } from "graphql-request";
 import { statementCount } from "./support/metrics";
-import { BACKENDS, createTestDatabases, type TestDatabases } from "./support/databases";
+import { BACKENDS } from "./support/databases";
 import { createProduct, registerUser } from "./support/fixtures";
 import { CREATE_ORDER, ORDER_ACROSS_SUBGRAPHS, USER_WITH_ORDERS } from "./support/operations";
-import { startTestPlatform, type TestPlatform } from "./support/platform";
+import { usePlatform } from "./support/use-platform";
 
 describe.each(BACKENDS)("one graph across three subgraphs (%s)", (backend) => {
-  let databases: TestDatabases;
-  let platform: TestPlatform;
+  const platform = usePlatform(backend);
   let gql: GraphQLClient;
   const users: string[] = [];
   const products: string[] = [];
 
   beforeAll(async () => {
-    databases = await createTestDatabases(backend);
-    platform = await startTestPlatform(databases.configs);
     gql = platform.client();
     for (const name of ["ada", "grace", "linus"]) users.push(await registerUser(gql, name));
     for (let i = 1; i <= 6; i++)
@@ -24,10 +21,6 @@ describe.each(BACKENDS)("one graph across three subgraphs (%s)", (backend) => {
       await gql.request(CREATE_ORDER, { userId, items: products.slice(0, 3).map((productId) => ({ productId, quantity: 1 })) });
       await gql.request(CREATE_ORDER, { userId, items: products.slice(3).map((productId) => ({ productId, quantity: 2 })) });
     }
-  });
-  afterAll(async () => {
-    await platform?.stop();
-    await databases?.drop();
   });
 
   test("an order reaches its user and each item's product", async () => {

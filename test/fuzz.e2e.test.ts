@@ -24,8 +24,9 @@ import {
   USER,
   USER_WITH_ORDERS,
 } from "./support/operations";
-import { startRestTestPlatform, type RestTestPlatform } from "./support/rest-platform";
+import { type RestTestPlatform } from "./support/rest-platform";
 import { seededRandom } from "./support/seeded-random";
+import { useRestPlatform } from "./support/use-platform";
 
 /**
  * A seeded fuzz of the whole platform in open mode (so that hostile input
@@ -467,12 +468,10 @@ const CLIENT_MISTAKES: [string, Mistake][] = [
 ];
 
 describe.each(BACKENDS)("fuzzing the platform (%s)", (backend) => {
-  let shop: RestTestPlatform;
+  const shop = useRestPlatform(backend);
   const ledger: StockLedger = { initial: new Map(), adjusted: new Map() };
 
-  // Fresh databases and a whole platform: slow to start on a busy machine.
   beforeAll(async () => {
-    shop = await startRestTestPlatform(backend);
     const gql = shop.platform.client();
     for (let i = 1; i <= 3; i++) await registerUser(gql, `fuzz${i}`);
     for (let i = 1; i <= 6; i++) {
@@ -480,9 +479,6 @@ describe.each(BACKENDS)("fuzzing the platform (%s)", (backend) => {
       ledger.initial.set(Number(id), 40);
     }
   }, 180_000);
-  afterAll(async () => {
-    await shop?.stop();
-  });
 
   test.each(CLIENT_MISTAKES)("client mistake: %s answers its status and code", async (_mistake, mistake) => {
     const response = await fetch(`${shop.platform.gatewayUrl}${mistake.search ?? ""}`, {

@@ -1,9 +1,9 @@
 import type { RunningServer } from "../lib/http-server";
-import { BACKENDS, createTestDatabases, type TestDatabases } from "./support/databases";
+import { BACKENDS } from "./support/databases";
 import { createProduct, registerUser } from "./support/fixtures";
 import { CREATE_ORDER } from "./support/operations";
 import { firstErrorCode, gatewayOver, postGraphQL, type Answer } from "./support/gateway-http";
-import { startTestPlatform, type TestPlatform } from "./support/platform";
+import { usePlatform } from "./support/use-platform";
 
 /**
  * The gateway's abuse limits: each one refuses a query just over it with a
@@ -38,23 +38,18 @@ async function unrelatedQueryTimeDuring(url: string, hostile: () => Promise<unkn
 }
 
 describe("the gateway's query limits", () => {
-  let databases: TestDatabases;
-  let platform: TestPlatform;
+  const platform = usePlatform("pglite");
   /** Default limits, but no cost limit to speak of: each other limit on its own. */
   let roomy: RunningServer & { graphqlUrl: string };
   const started: RunningServer[] = [];
 
   // Fresh databases and a whole platform: slow to start on a busy machine.
   beforeAll(async () => {
-    databases = await createTestDatabases("pglite");
-    platform = await startTestPlatform(databases.configs);
     roomy = await gatewayOver(platform, { limits: { maxCost: 1_000_000_000 } });
     started.push(roomy);
   }, 180_000);
   afterAll(async () => {
     for (const server of started) await server.close();
-    await platform?.stop();
-    await databases?.drop();
   });
 
   test.each([
@@ -186,24 +181,17 @@ describe("the gateway's query limits", () => {
 });
 
 describe.each(BACKENDS)("requests that used to stall the platform (%s)", (backend) => {
-  let databases: TestDatabases;
-  let platform: TestPlatform;
+  const platform = usePlatform(backend);
   let userId: string;
 
   // Fresh databases and a whole platform: slow to start on a busy machine.
   beforeAll(async () => {
-    databases = await createTestDatabases(backend);
-    platform = await startTestPlatform(databases.configs);
     const gql = platform.client();
     userId = await registerUser(gql);
     const productId = await createProduct(gql, { name: "Laptop", price: "999.00", stockQuantity: 100 });
     // A customer with 8 orders: user → orders → user … multiplies by 8 at every level.
     for (let i = 0; i < 8; i++) await gql.request(CREATE_ORDER, { userId, items: [{ productId, quantity: 1 }] });
   }, 180_000);
-  afterAll(async () => {
-    await platform?.stop();
-    await databases?.drop();
-  });
 
   test("a 900 KB search string is refused at once, and the platform keeps answering meanwhile", async () => {
     const { ms, hostile } = await unrelatedQueryTimeDuring(platform.gatewayUrl, () =>

@@ -1,20 +1,9 @@
-import { createTestDatabases, type TestDatabases } from "./support/databases";
 import { graphqlError } from "./support/graphql-errors";
-import { startTestPlatform, type TestPlatform } from "./support/platform";
+import { usePlatform } from "./support/use-platform";
 
 // Gateway behaviour that does not depend on the database backend: one run on PGlite.
 describe("the gateway", () => {
-  let databases: TestDatabases;
-  let platform: TestPlatform;
-
-  beforeAll(async () => {
-    databases = await createTestDatabases("pglite");
-    platform = await startTestPlatform(databases.configs);
-  });
-  afterAll(async () => {
-    await platform?.stop();
-    await databases?.drop();
-  });
+  const platform = usePlatform("pglite");
 
   test("serves a playground page to browsers", async () => {
     const response = await fetch(platform.gatewayUrl, { headers: { accept: "text/html" } });

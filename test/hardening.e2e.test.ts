@@ -5,8 +5,8 @@ import { graphqlError } from "./support/graphql-errors";
 import { ADJUST_STOCK, CREATE_PRODUCT, LOGIN, PRODUCTS, REGISTER, SEARCH_PRODUCTS, SEARCH_USERS } from "./support/operations";
 import { createProduct } from "./support/fixtures";
 import { INTERNALS } from "./support/leaks";
-import { startRestTestPlatform, type RestTestPlatform } from "./support/rest-platform";
 import { SERVICE_TOKEN_HEADER } from "../subgraphs/shared/request-identity";
+import { useRestPlatform } from "./support/use-platform";
 
 /**
  * Hostile or broken requests get a clear 4xx answer in JSON from every
@@ -42,15 +42,7 @@ function rawRequest(
 }
 
 describe.each(BACKENDS)("hardening (%s)", (backend) => {
-  let shop: RestTestPlatform;
-
-  // Fresh databases and a whole platform: slow to start on a busy machine.
-  beforeAll(async () => {
-    shop = await startRestTestPlatform(backend);
-  }, 180_000);
-  afterAll(async () => {
-    await shop?.stop();
-  });
+  const shop = useRestPlatform(backend);
 
   const graphqlEndpoints = () => ({
     gateway: shop.platform.gatewayUrl,

@@ -3,7 +3,7 @@ import type { PortKind } from "../rest-shim/src/ports";
 import { BACKENDS, type Backend } from "./support/databases";
 import { startFaultProxy } from "./support/fault-proxy";
 import { startGatewayBeside } from "./support/platform";
-import { PLATFORM_START_TIMEOUT_MS, startRestTestPlatform, type RestTestPlatform } from "./support/rest-platform";
+import { useRestPlatform } from "./support/use-platform";
 
 // What an orchestrator reads: /health/live and /health/ready on every service and every REST port, while everything
 // answers, while a subgraph hangs or is down, and while a subgraph's database is gone. `/health` keeps its shape.
@@ -30,16 +30,9 @@ async function expectNotReadyButLive(base: string, checks: Record<string, string
 }
 
 describe.each(BACKENDS)("health endpoints (%s)", (backend: Backend) => {
-  let platform: RestTestPlatform;
+  const platform = useRestPlatform(backend);
   const gatewayUrl = () => platform.platform.gateway.url;
   const subgraphUrl = (name: "users" | "products" | "orders") => platform.platform.subgraphs[name].url;
-
-  beforeAll(async () => {
-    platform = await startRestTestPlatform(backend);
-  }, PLATFORM_START_TIMEOUT_MS);
-  afterAll(async () => {
-    await platform?.stop();
-  });
 
   test("every service and every REST port is live and ready, and /health keeps its shape", async () => {
     const allOk = { status: "ready", checks: { users: "ok", products: "ok", orders: "ok" } };

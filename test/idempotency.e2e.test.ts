@@ -27,7 +27,7 @@ describe.each(BACKENDS)("idempotency keys (%s)", (backend) => {
   const startingStock = new Map<number, number>();
 
   beforeAll(async () => {
-    databases = await createTestDatabases(backend);
+    databases = await createTestDatabases(backend, { migrated: true });
     // The default service-call timeout (3 s): a hung call costs that much.
     platform = await startTestPlatform(databases.configs, {
       ordersReachProductsAt: async (productsUrl) => {

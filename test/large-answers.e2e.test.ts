@@ -1,9 +1,8 @@
 import type { RestShim } from "../rest-shim/src/shim";
-import { createTestDatabases, type TestDatabases } from "./support/databases";
 import { createProduct, placeOrder, registerUser } from "./support/fixtures";
 import { firstErrorCode, gatewayOver, postGraphQL, type Answer } from "./support/gateway-http";
-import { startTestPlatform, type TestPlatform } from "./support/platform";
 import { startTestRestShim } from "./support/rest-platform";
+import { usePlatform } from "./support/use-platform";
 
 /**
  * Answers bounded by size, not only by count: a catalogue of 100 products
@@ -39,14 +38,11 @@ async function whileHeavyRun(url: string, heavy: unknown[]): Promise<{ answers: 
 }
 
 describe("large catalogue answers (postgres)", () => {
-  let databases: TestDatabases;
-  let platform: TestPlatform;
+  const platform = usePlatform("postgres");
   let userId: string;
 
   // Fresh databases and a whole platform: slow to start on a busy machine.
   beforeAll(async () => {
-    databases = await createTestDatabases("postgres");
-    platform = await startTestPlatform(databases.configs);
     const gql = platform.client();
     for (let i = 1; i <= 100; i++) {
       await createProduct(gql, { name: `Laptop ${i}`, description: DESCRIPTION, price: "999.00", stockQuantity: 100 });
@@ -55,10 +51,6 @@ describe("large catalogue answers (postgres)", () => {
     // Eight orders of the same product: its description is fetched once, and answered eight times.
     for (let i = 0; i < 8; i++) await placeOrder(gql, userId, [{ productId: "1", quantity: 1 }]);
   }, 180_000);
-  afterAll(async () => {
-    await platform?.stop();
-    await databases?.drop();
-  });
 
   test("15 pages of descriptions (the probe's 14 MB query), 8 at once: each refused by its estimated cost", async () => {
     const { answers, slowestMs } = await whileHeavyRun(platform.gatewayUrl, Array(8).fill({ query: pages(15) }));

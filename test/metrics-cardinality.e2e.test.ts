@@ -3,7 +3,8 @@ import vm from "node:vm";
 import { readEnv } from "../lib/config";
 import { MAX_OPERATION_LABEL_LENGTH } from "../lib/observability/graphql-metrics";
 import { metricValue, scrape } from "./support/metrics";
-import { PLATFORM_START_TIMEOUT_MS, startRestTestPlatform, type RestTestPlatform } from "./support/rest-platform";
+import { PLATFORM_START_TIMEOUT_MS } from "./support/rest-platform";
+import { useRestPlatform } from "./support/use-platform";
 
 // Clients choose operation names and paths; Prometheus keeps a series per distinct label value. A flood of
 // unique long names and paths, as the probe of issue 18 sent, through the real gateway, REST ports and subgraphs,
@@ -25,7 +26,11 @@ function heapAfterGc(): number {
 }
 
 describe("metrics under a flood of client-chosen names and paths (postgres)", () => {
-  let rest: RestTestPlatform;
+  const rest = useRestPlatform(
+    "postgres",
+    {},
+    { env: { METRICS_PORT: "0", USERS_METRICS_PORT: "0", PRODUCTS_METRICS_PORT: "0", ORDERS_METRICS_PORT: "0" } },
+  );
   let metricsUrls: Record<"gateway" | "users" | "products" | "orders", string>;
   const query = (name: string) => `query ${name} { products(first: 1) { nodes { id } } }`;
   const graphql = (body: unknown, path = "/graphql") =>
@@ -36,11 +41,6 @@ describe("metrics under a flood of client-chosen names and paths (postgres)", ()
     });
 
   beforeAll(async () => {
-    rest = await startRestTestPlatform(
-      "postgres",
-      {},
-      { env: { METRICS_PORT: "0", USERS_METRICS_PORT: "0", PRODUCTS_METRICS_PORT: "0", ORDERS_METRICS_PORT: "0" } },
-    );
     const { subgraphs } = rest.platform;
     metricsUrls = {
       gateway: rest.gatewayMetricsUrl,
@@ -49,9 +49,6 @@ describe("metrics under a flood of client-chosen names and paths (postgres)", ()
       orders: subgraphs.orders.metricsUrl!,
     };
   }, PLATFORM_START_TIMEOUT_MS);
-  afterAll(async () => {
-    await rest?.stop();
-  });
 
   test("with a metrics port, /metrics is served there only: every public port answers 404 for it", async () => {
     const { platform, shim } = rest;

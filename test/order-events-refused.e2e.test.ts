@@ -44,7 +44,7 @@ describe.each(BACKENDS)("order events JetStream refuses (%s)", (backend) => {
       duplicate_window: nanos(DUPLICATE_WINDOW_MS),
       max_msg_size: MAX_MSG_SIZE,
     });
-    databases = await createTestDatabases(backend);
+    databases = await createTestDatabases(backend, { migrated: true });
     platform = await startTestPlatform(databases.configs, {
       env: { NATS_URL, NATS_STREAM: stream, NATS_SUBJECT_PREFIX: subjectPrefix, ORDERS_EVENTS_POLL_SECONDS: "1" },
     });

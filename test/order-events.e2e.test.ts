@@ -22,7 +22,7 @@ import { CREATE_ORDER, ORDER_HISTORY } from "./support/operations";
 import { startTestPlatform, type TestPlatform } from "./support/platform";
 import { streamMessages } from "./support/stream-messages";
 import { startTcpProxy, type TcpProxy } from "./support/tcp-proxy";
-import { until } from "./support/until";
+import { eventually, until } from "./support/until";
 
 /**
  * Order events (docs/events.md) on the real NATS JetStream at TEST_NATS_URL,
@@ -55,7 +55,7 @@ describe.each(BACKENDS)("order events on NATS JetStream (%s)", (backend) => {
   beforeAll(async () => {
     const nats = new URL(NATS_URL);
     proxy = await startTcpProxy({ host: nats.hostname, port: Number(nats.port || 4222) });
-    databases = await createTestDatabases(backend);
+    databases = await createTestDatabases(backend, { migrated: true });
     platform = await startTestPlatform(databases.configs, {
       env: {
         NATS_URL: `nats://${proxy.address}`,
@@ -81,16 +81,6 @@ describe.each(BACKENDS)("order events on NATS JetStream (%s)", (backend) => {
 
   const published = () => streamMessages(jsm, stream);
   const publishedFor = async (orderIds: string[]) => (await published()).filter((m) => orderIds.includes(m.event.orderId));
-
-  /** Waits for a condition, checking it every 100 ms, for at most `ms`. */
-  async function eventually<T>(check: () => Promise<T>, done: (value: T) => boolean, ms = 30_000): Promise<T> {
-    const deadline = Date.now() + ms;
-    for (;;) {
-      const value = await check();
-      if (done(value) || Date.now() > deadline) return value;
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-  }
 
   /** Waits (up to a minute) for these orders' events, then checks each order's statuses arrived in this order, once each. */
   async function expectPublishedInOrder(statusesByOrder: Record<string, string[]>) {

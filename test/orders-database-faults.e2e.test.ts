@@ -49,7 +49,7 @@ describe(`orders while its database drops connections (postgres, seed ${SEED})`,
   const startingStock = new Map<number, number>();
 
   beforeAll(async () => {
-    databases = await createTestDatabases("postgres");
+    databases = await createTestDatabases("postgres", { migrated: true });
     const orders = databases.configs.orders;
     if (orders.kind !== "postgres") throw new Error("this suite needs PostgreSQL");
     ordersDatabase = new URL(orders.url).pathname.slice(1);

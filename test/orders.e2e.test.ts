@@ -2,26 +2,19 @@ import crypto from "node:crypto";
 import { GraphQLClient } from "graphql-request";
 import type { OrderStatus } from "../lib/__generated__/public-api-tests/graphql";
 import { emptyRecoveryReport } from "../subgraphs/orders/src/order-recovery";
-import { BACKENDS, createTestDatabases, type TestDatabases } from "./support/databases";
+import { BACKENDS } from "./support/databases";
 import { createProduct, registerUser } from "./support/fixtures";
 import { graphqlError } from "./support/graphql-errors";
 import { CREATE_ORDER, ORDER, ORDER_HISTORY, ORDERS_BY_USER, PRODUCT, UPDATE_ORDER_STATUS } from "./support/operations";
-import { startTestPlatform, type TestPlatform } from "./support/platform";
 import { recoverFully } from "./support/recovery";
+import { usePlatform } from "./support/use-platform";
 
 describe.each(BACKENDS)("orders through the gateway (%s)", (backend) => {
-  let databases: TestDatabases;
-  let platform: TestPlatform;
+  const platform = usePlatform(backend);
   let gql: GraphQLClient;
 
   beforeAll(async () => {
-    databases = await createTestDatabases(backend);
-    platform = await startTestPlatform(databases.configs);
     gql = platform.client();
-  });
-  afterAll(async () => {
-    await platform?.stop();
-    await databases?.drop();
   });
 
   const stockOf = async (id: string) => (await gql.request(PRODUCT, { id })).product!.stockQuantity;

@@ -7,19 +7,19 @@ import { readSupergraph } from "../gateway/src/supergraph";
 import { openOfflineBrowser, type OfflineBrowser } from "./support/browser";
 import { createProduct, registerUser } from "./support/fixtures";
 import { CREATE_ORDER, LOGIN } from "./support/operations";
-import { quietLogger, startRestTestPlatform, type RestTestPlatform } from "./support/rest-platform";
+import { quietLogger } from "./support/rest-platform";
+import { useRestPlatform } from "./support/use-platform";
 
 // The self-hosted pages in a real browser with no internet: the GraphiQL
 // playground on the gateway and the API reference on the REST shim. The pages
 // do not depend on the database backend: one run on PGlite.
 describe("the playground and the API reference, offline in Chromium", () => {
-  let rest: RestTestPlatform;
+  const rest = useRestPlatform("pglite");
   let browser: OfflineBrowser;
   let page: Page;
   const pageErrors: string[] = [];
 
   beforeAll(async () => {
-    rest = await startRestTestPlatform("pglite");
     const gql = rest.platform.client();
     const userId = await registerUser(gql, "ada");
     const productId = await createProduct(gql, { name: "Laptop Pro 15", price: "1299.99", stockQuantity: 50 });
@@ -30,7 +30,6 @@ describe("the playground and the API reference, offline in Chromium", () => {
   });
   afterAll(async () => {
     await browser?.close();
-    await rest?.stop();
   });
   /** Opens the playground once it has loaded the schema, on the example tab of that name. */
   async function openPlaygroundTab(name: string): Promise<void> {

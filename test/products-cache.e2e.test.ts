@@ -72,7 +72,7 @@ describe("products read cache on Redis (postgres)", () => {
   const prefix = `test-cache-${crypto.randomBytes(4).toString("hex")}`;
 
   beforeAll(async () => {
-    databases = await createTestDatabases("postgres");
+    databases = await createTestDatabases("postgres", { migrated: true });
     platform = await startTestPlatform(databases.configs, { env: { REDIS_URL, REDIS_KEY_PREFIX: prefix } });
     client = platform.client();
   });
@@ -176,7 +176,7 @@ describe("products read cache when Redis goes away (postgres)", () => {
     const target = new URL(REDIS_URL);
     redisProxy = await startTcpProxy({ host: target.hostname, port: Number(target.port || 6379) });
     const { port } = redisProxy;
-    databases = await createTestDatabases("postgres");
+    databases = await createTestDatabases("postgres", { migrated: true });
     platform = await startTestPlatform(databases.configs, {
       env: { REDIS_URL: `redis://127.0.0.1:${port}`, REDIS_KEY_PREFIX: prefix },
     });
@@ -221,7 +221,7 @@ describe("products read cache when Redis is slow (postgres)", () => {
   beforeAll(async () => {
     const target = new URL(REDIS_URL);
     redisProxy = await startTcpProxy({ host: target.hostname, port: Number(target.port || 6379) });
-    databases = await createTestDatabases("postgres");
+    databases = await createTestDatabases("postgres", { migrated: true });
     platform = await startTestPlatform(databases.configs, {
       // A cooldown the slow phase (some 25 round trips) fits in with room to spare on a loaded machine, short enough
       // for the test to wait out: a trial call inside it would make its counts wrong.

@@ -1,9 +1,9 @@
 import { GraphQLClient } from "graphql-request";
-import { BACKENDS, createTestDatabases, type TestDatabases } from "./support/databases";
+import { BACKENDS } from "./support/databases";
 import { graphqlError } from "./support/graphql-errors";
 import { ADJUST_STOCK, CREATE_PRODUCT, PRODUCT, PRODUCTS, PRODUCTS_BY_TAGS, SEARCH_PRODUCTS } from "./support/operations";
-import { startTestPlatform, type TestPlatform } from "./support/platform";
 import { SAMPLE_CATALOGUE } from "../scripts/seed-sample-catalogue";
+import { usePlatform } from "./support/use-platform";
 
 // Three products of the legacy sample catalogue; the mouse's price is sent as a JSON number, as REST clients do.
 const [laptop, sampleMouse, keyboard] = SAMPLE_CATALOGUE;
@@ -18,23 +18,16 @@ const notebookBag = {
 };
 
 describe.each(BACKENDS)("products through the gateway (%s)", (backend) => {
-  let databases: TestDatabases;
-  let platform: TestPlatform;
+  const platform = usePlatform(backend);
   let gql: GraphQLClient;
   const ids: Record<string, string> = {};
 
   beforeAll(async () => {
-    databases = await createTestDatabases(backend);
-    platform = await startTestPlatform(databases.configs);
     gql = platform.client();
     for (const product of [laptop, mouse, keyboard, notebookBag]) {
       const { createProduct } = await gql.request(CREATE_PRODUCT, { input: product });
       ids[product.name] = createProduct.id;
     }
-  });
-  afterAll(async () => {
-    await platform?.stop();
-    await databases?.drop();
   });
 
   test("a created product reads back exactly, money as exact decimal strings", async () => {

@@ -4,14 +4,13 @@ import type { RunningGateway } from "../gateway/src/gateway";
 import type { RunningServer } from "../lib/http-server";
 import { createRateLimiter, tryConsume } from "../lib/rate-limit";
 import { startRestShim, type RestShim } from "../rest-shim/src/shim";
-import { createTestDatabases, type TestDatabases } from "./support/databases";
 import { registerUser } from "./support/fixtures";
 import { firstErrorCode, gatewayOver, postGraphQL, type Answer } from "./support/gateway-http";
 import { LOGIN } from "./support/operations";
-import { startTestPlatform, type TestPlatform } from "./support/platform";
 import { startLoneGateway } from "./support/lone-gateway";
 import { getFrom } from "./support/rest-client";
 import { quietLogger } from "./support/rest-platform";
+import { usePlatform } from "./support/use-platform";
 
 /**
  * Rate limits on the gateway's /graphql, per client address and per user,
@@ -29,8 +28,7 @@ function expectTooMany(answer: Answer): void {
 }
 
 describe("rate limits on /graphql", () => {
-  let databases: TestDatabases;
-  let platform: TestPlatform;
+  const platform = usePlatform("pglite");
   let token: string;
   const servers: RunningServer[] = [];
   const redisClients: Redis[] = [];
@@ -43,8 +41,6 @@ describe("rate limits on /graphql", () => {
 
   // Fresh databases and a whole platform: slow to start on a busy machine.
   beforeAll(async () => {
-    databases = await createTestDatabases("pglite");
-    platform = await startTestPlatform(databases.configs);
     const name = `limited${crypto.randomBytes(3).toString("hex")}`;
     await registerUser(platform.client(), name);
     const { login } = await platform
@@ -55,8 +51,6 @@ describe("rate limits on /graphql", () => {
   afterAll(async () => {
     for (const server of servers) await server.close();
     for (const redis of redisClients) redis.disconnect();
-    await platform?.stop();
-    await databases?.drop();
   });
 
   test("per client address: the limit, then 429 TOO_MANY_REQUESTS with Retry-After; another address is not affected", async () => {

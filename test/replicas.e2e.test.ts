@@ -5,18 +5,17 @@ import { GraphQLClient } from "graphql-request";
 import { Redis } from "ioredis";
 import { startRestShim, type RestShim } from "../rest-shim/src/shim";
 import { signUpCustomer } from "./support/accounts";
-import { createTestDatabases, type TestDatabases } from "./support/databases";
 import { createProduct, registerUser } from "./support/fixtures";
 import { postGraphQL } from "./support/gateway-http";
 import { metricValue, scrape } from "./support/metrics";
 import { CREATE_ORDER, PRODUCT, UPDATE_ORDER_STATUS } from "./support/operations";
-import { startTestPlatform, type TestPlatform } from "./support/platform";
 import { quietLogger } from "./support/rest-platform";
 import { recoverFully } from "./support/recovery";
 import { seededRandom } from "./support/seeded-random";
 import { BALANCED, readLedger } from "./support/stock-ledger";
 import { streamMessages } from "./support/stream-messages";
 import { until } from "./support/until";
+import { usePlatform } from "./support/use-platform";
 
 /**
  * Two replicas of every service (gateway, users, products, orders) on the same
@@ -42,29 +41,24 @@ const USER_LIMIT = 6;
 const SEED = Number(process.env.TEST_SEED ?? Date.now() % 1_000_000);
 
 describe(`two replicas of every service on PostgreSQL and Redis (seed ${SEED})`, () => {
-  let databases: TestDatabases;
-  let platform: TestPlatform;
-  let gateways: GraphQLClient[];
   const prefix = `test-replicas-${crypto.randomBytes(4).toString("hex")}`;
+  const platform = usePlatform("postgres", {
+    replicas: 2,
+    env: { REDIS_URL, REDIS_KEY_PREFIX: prefix, ...EXTRA_ENV },
+    gateway: { rateLimits: { perClientPerMinute: 100_000, perUserPerMinute: USER_LIMIT } },
+  });
+  let gateways: GraphQLClient[];
   const shims: RestShim[] = [];
   const redisClients: Redis[] = [];
 
   beforeAll(async () => {
-    databases = await createTestDatabases("postgres");
-    platform = await startTestPlatform(databases.configs, {
-      replicas: 2,
-      env: { REDIS_URL, REDIS_KEY_PREFIX: prefix, ...EXTRA_ENV },
-      gateway: { rateLimits: { perClientPerMinute: 100_000, perUserPerMinute: USER_LIMIT } },
-    });
     gateways = platform.replicas.gatewayUrls.map((url) => new GraphQLClient(url));
   });
   afterAll(async () => {
     await Promise.all(shims.map((shim) => shim.close()));
-    await platform?.stop();
     const nc = await connect({ servers: NATS_URL });
     await (await jetstreamManager(nc)).streams.delete(EXTRA_ENV.NATS_STREAM).catch(() => undefined);
     await nc.close();
-    await databases?.drop();
     const redis = new Redis(REDIS_URL);
     const keys = await redis.keys(`${prefix}:*`);
     if (keys.length) await redis.del(...keys);

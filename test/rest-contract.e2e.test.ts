@@ -1,29 +1,25 @@
 import { BACKENDS } from "./support/databases";
-import { startRestTestPlatform, type RestTestPlatform } from "./support/rest-platform";
 import type { RestClient } from "./support/rest-client";
+import { useRestPlatform } from "./support/use-platform";
 
 /**
  * Every row of the legacy REST contract (shared/REST-CONTRACT.md), success and
  * errors, through the REST shim in front of a real platform.
  */
 describe.each(BACKENDS)("the legacy REST contract (%s)", (backend) => {
-  let shop: RestTestPlatform;
+  const shop = useRestPlatform(backend);
   let users: RestClient;
   let products: RestClient;
   let orders: RestClient;
   let gateway: RestClient;
 
   beforeAll(async () => {
-    shop = await startRestTestPlatform(backend);
     [users, products, orders, gateway] = [
       shop.rest("users"),
       shop.rest("products"),
       shop.rest("orders"),
       shop.rest("legacyGateway"),
     ];
-  });
-  afterAll(async () => {
-    await shop?.stop();
   });
 
   const john = { email: "john.doe@example.com", username: "johndoe", password: "securepassword123", full_name: "John Doe" };

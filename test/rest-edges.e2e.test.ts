@@ -2,9 +2,10 @@ import pino from "pino";
 import type { RunningGateway } from "../gateway/src/gateway";
 import { startRestShim, type RestShim } from "../rest-shim/src/shim";
 import { startLoneGateway } from "./support/lone-gateway";
-import { quietLogger, startRestTestPlatform, type RestTestPlatform } from "./support/rest-platform";
+import { quietLogger } from "./support/rest-platform";
 import { getFrom, restClient } from "./support/rest-client";
 import { until } from "./support/until";
+import { useRestPlatform } from "./support/use-platform";
 
 /**
  * What the shim answers on its own, whatever the subgraphs say: wrong
@@ -65,7 +66,7 @@ describe("the shim with no subgraph behind the gateway", () => {
   ] as const)("on %s: malformed JSON 400, another content type 415, a body over the limit 413", async (kind, path) => {
     const client = restClient(shim.urls[kind]);
     const json = { "content-type": "application/json" };
-    expect(await client.call("POST", path, { body: '{"user_id": 1,,}', headers: json })).toMatchObject({
+    expect(await client.call("POST", path, { body: '{"user_id": 1, }', headers: json })).toMatchObject({
       status: 400,
       body: { error: "Invalid JSON" },
     });
@@ -224,14 +225,7 @@ describe("the client's address, as the gateway counts it", () => {
 });
 
 describe("a subgraph going down behind a running platform", () => {
-  let shop: RestTestPlatform;
-
-  beforeAll(async () => {
-    shop = await startRestTestPlatform("pglite");
-  });
-  afterAll(async () => {
-    await shop?.stop();
-  });
+  const shop = useRestPlatform("pglite");
 
   test("the health checks name the service that is down, and its calls fail with a JSON error", async () => {
     expect((await shop.rest("legacyGateway").get("/health")).status).toBe(200);

@@ -8,7 +8,7 @@ describe.each(BACKENDS)("a restart keeps the data (%s)", (backend) => {
   let platform: TestPlatform | undefined;
 
   beforeAll(async () => {
-    databases = await createTestDatabases(backend);
+    databases = await createTestDatabases(backend, { migrated: true });
   });
   afterAll(async () => {
     await platform?.stop();

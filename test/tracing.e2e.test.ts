@@ -4,6 +4,7 @@ import { createProduct, registerUser } from "./support/fixtures";
 import { CREATE_ORDER, ORDER_ACROSS_SUBGRAPHS } from "./support/operations";
 import { startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from "./support/otlp-receiver";
 import { startPlatformProcess, type PlatformProcess } from "../scripts/support/platform-process";
+import { eventually } from "./support/until";
 
 // Traces across every hop, as exported by the real processes (`npm start`'s
 // script) over OTLP http/json to a small receiver. The database backend does
@@ -57,18 +58,15 @@ describe("traces across every hop", () => {
    * arrive before its parent does).
    */
   async function spansOf(trace: { traceId: string; callerSpanId: string }, services: string[]): Promise<ReceivedSpan[]> {
-    const deadline = Date.now() + 20_000;
-    for (;;) {
-      const spans = receiver.spans.filter((span) => span.traceId === trace.traceId);
+    const complete = (spans: typeof receiver.spans) => {
       const roots = rootsOf(spans);
-      const complete = roots.length === 1 && roots[0].parentSpanId === trace.callerSpanId;
-      if (complete && services.every((service) => spans.some((span) => span.service === service))) return spans;
-      if (Date.now() > deadline) {
-        const summary = spans.map((span) => `${span.service} ${span.name} ${span.spanId} <- ${span.parentSpanId}`);
-        throw new Error(`trace ${trace.traceId} is not one connected trace over ${services}:\n${summary.join("\n")}`);
-      }
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
+      const connected = roots.length === 1 && roots[0].parentSpanId === trace.callerSpanId;
+      return connected && services.every((service) => spans.some((span) => span.service === service));
+    };
+    const spans = await eventually(() => receiver.spans.filter((span) => span.traceId === trace.traceId), complete);
+    if (complete(spans)) return spans;
+    const summary = spans.map((span) => `${span.service} ${span.name} ${span.spanId} <- ${span.parentSpanId}`);
+    throw new Error(`trace ${trace.traceId} is not one connected trace over ${services}:\n${summary.join("\n")}`);
   }
 
   test("a federated order query is one trace, with a gateway span per subgraph fetch and each subgraph's work under it", async () => {

@@ -74,7 +74,7 @@ describe("password hashing under a flood of registrations and logins (postgres, 
   }
 
   beforeAll(async () => {
-    databases = await createTestDatabases("postgres");
+    databases = await createTestDatabases("postgres", { migrated: true });
     const url = (name: SubgraphName) => (databases.configs[name] as { url: string }).url;
     // As `npm start` runs it (tsx, a process per service), on PostgreSQL, enforced, as the probe found the stall.
     platform = await startPlatformProcess({

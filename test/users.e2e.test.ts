@@ -1,21 +1,11 @@
-import { BACKENDS, createTestDatabases, type TestDatabases } from "./support/databases";
+import { BACKENDS } from "./support/databases";
 import { graphqlError } from "./support/graphql-errors";
 import { metricValue, scrape } from "./support/metrics";
 import { LOGIN, ME, REGISTER, SEARCH_USERS, USER } from "./support/operations";
-import { startTestPlatform, type TestPlatform } from "./support/platform";
+import { usePlatform } from "./support/use-platform";
 
 describe.each(BACKENDS)("users through the gateway (%s)", (backend) => {
-  let databases: TestDatabases;
-  let platform: TestPlatform;
-
-  beforeAll(async () => {
-    databases = await createTestDatabases(backend);
-    platform = await startTestPlatform(databases.configs);
-  });
-  afterAll(async () => {
-    await platform?.stop();
-    await databases?.drop();
-  });
+  const platform = usePlatform(backend);
 
   const john = { email: "John.Doe@example.com", username: "johndoe", password: "securepassword123", fullName: "John Doe" };
 

@@ -1,9 +1,9 @@
 import crypto from "node:crypto";
 import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import pg from "pg";
 import { readEnv, SUBGRAPH_NAMES, type DatabaseConfig, type SubgraphName } from "../../lib/config";
+import { copyMigratedCluster, postgresTemplateOf, TEST_DATA_ROOT } from "./database-templates";
 
 /**
  * The two database backends every end-to-end suite runs on: embedded PGlite,
@@ -26,15 +26,24 @@ export interface TestDatabases {
   drop(): Promise<void>;
 }
 
+export interface TestDatabaseOptions {
+  /**
+   * Start from copies of this run's migrated templates (database-templates.ts) rather than empty databases: what
+   * a platform needs, and much cheaper than migrating three empty ones. The migration tests leave it off.
+   */
+  migrated?: boolean;
+}
+
 /**
- * Fresh, empty databases for the three subgraphs. PGlite ones live in a
- * temporary directory (so a restart can reopen them); server ones are new
- * databases on the server.
+ * Fresh databases for the three subgraphs, empty unless `migrated`. PGlite
+ * ones live in a temporary directory (so a restart can reopen them); server
+ * ones are new databases on the server.
  */
-export async function createTestDatabases(backend: Backend): Promise<TestDatabases> {
+export async function createTestDatabases(backend: Backend, options: TestDatabaseOptions = {}): Promise<TestDatabases> {
   if (backend === "pglite") {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "shop-test-"));
+    const dir = fs.mkdtempSync(path.join(TEST_DATA_ROOT, "shop-test-"));
     const configs = Object.fromEntries(SUBGRAPH_NAMES.map((name) => [name, { kind: "pglite", dataDir: path.join(dir, name) }]));
+    if (options.migrated) for (const name of SUBGRAPH_NAMES) copyMigratedCluster(name, path.join(dir, name));
     return {
       configs: configs as Record<SubgraphName, DatabaseConfig>,
       drop: async () => fs.rmSync(dir, { recursive: true, force: true }),
@@ -44,7 +53,10 @@ export async function createTestDatabases(backend: Backend): Promise<TestDatabas
   const admin = new pg.Client({ connectionString: serverUrl() });
   await admin.connect();
   try {
-    for (const name of SUBGRAPH_NAMES) await admin.query(`CREATE DATABASE "${prefix}_${name}"`);
+    for (const name of SUBGRAPH_NAMES) {
+      const template = options.migrated ? ` TEMPLATE "${postgresTemplateOf(name)}"` : "";
+      await admin.query(`CREATE DATABASE "${prefix}_${name}"${template}`);
+    }
   } finally {
     await admin.end();
   }
@@ -57,13 +69,18 @@ export async function createTestDatabases(backend: Backend): Promise<TestDatabas
   return {
     configs: configs as Record<SubgraphName, DatabaseConfig>,
     drop: async () => {
-      const client = new pg.Client({ connectionString: serverUrl() });
-      await client.connect();
-      try {
-        for (const name of SUBGRAPH_NAMES) await client.query(`DROP DATABASE IF EXISTS "${prefix}_${name}" WITH (FORCE)`);
-      } finally {
-        await client.end();
-      }
+      // One connection each: the three drops (each waits for the server's checkpoint) overlap.
+      await Promise.all(
+        SUBGRAPH_NAMES.map(async (name) => {
+          const client = new pg.Client({ connectionString: serverUrl() });
+          await client.connect();
+          try {
+            await client.query(`DROP DATABASE IF EXISTS "${prefix}_${name}" WITH (FORCE)`);
+          } finally {
+            await client.end();
+          }
+        }),
+      );
     },
   };
 }

@@ -18,7 +18,7 @@ export interface FaultyProductsPlatform {
 export async function startFaultyProductsPlatform(
   options: Omit<TestPlatformOptions, "ordersReachProductsAt"> = {},
 ): Promise<FaultyProductsPlatform> {
-  const databases = await createTestDatabases("postgres");
+  const databases = await createTestDatabases("postgres", { migrated: true });
   let proxy: FaultProxy | undefined;
   let platform: TestPlatform;
   try {

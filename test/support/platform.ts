@@ -137,49 +137,77 @@ export async function startTestPlatform(
     return `${balancer.url}/graphql`;
   };
 
-  const noUrls = { users: "", products: "", orders: "" };
-  const [users, products] = await Promise.all([
-    replicasOf(() => startUsersSubgraph(settings("users", noUrls), { now: options.usersClock })),
-    replicasOf(() => startProductsSubgraph(settings("products", noUrls))),
-  ]);
-  const urls = { users: await entryOf("users", users), products: await entryOf("products", products), orders: "" };
-  const productsForOrders = options.ordersReachProductsAt ? await options.ordersReachProductsAt(urls.products) : urls.products;
-  // Tests run the recovery worker themselves, when they want it.
-  const orders = await replicasOf(() =>
-    startOrdersSubgraph(settings("orders", { ...urls, products: productsForOrders }), {
-      recoveryIntervalSeconds: "off",
-      idempotencyRetentionHours: 24,
-      lockTimeoutMs: platformEnv.ORDERS_LOCK_TIMEOUT_MS,
-      events: orderEventsSettingsOf(platformEnv),
-      requireVerifiedEmail: platformEnv.ORDERS_REQUIRE_VERIFIED_EMAIL,
-    }),
-  );
-  urls.orders = await entryOf("orders", orders);
-  const redis = platformEnv.REDIS_URL ? connectRedis(platformEnv.REDIS_URL, loggers("gateway")) : undefined;
-  const gateways = await Promise.all(
-    Array.from({ length: replicaCount }, () =>
-      startGateway({
-        port: 0,
-        host: "127.0.0.1",
-        subgraphUrls: urls,
-        supergraphSdl: readSupergraph(),
-        jwtSecret: secrets.jwtSecret,
-        serviceToken: secrets.serviceToken,
-        authMode: security.authMode,
-        subgraphTimeoutMs: options.subgraphTimeoutMs ?? 10_000,
-        accountCacheTtlSeconds: platformEnv.ACCOUNT_CACHE_TTL_SECONDS,
-        circuitBreaker: circuitBreakerSettingsOf(platformEnv),
-        // As the platform decides from AUTH_MODE; every test client shares one address, so the per-client limit is out of the way.
-        introspection: introspectionEnabled(platformEnv),
-        rateLimits: { perClientPerMinute: 100_000, perUserPerMinute: 100_000 },
-        logger: loggers("gateway"),
-        redis,
-        redisKeyPrefix: platformEnv.REDIS_KEY_PREFIX,
-        metrics: metricsSettingsOf("gateway", platformEnv),
-        ...options.gateway,
+  // What has started so far is stopped again if a later service fails to start, so a failed set-up leaves nothing running.
+  let redis: ReturnType<typeof connectRedis> | undefined;
+  let gateways: RunningGateway[];
+  const startedGateways: RunningGateway[] = [];
+  let warmingUp: Promise<unknown> | undefined;
+  const keep = (gateway: RunningGateway) => (startedGateways.push(gateway), gateway);
+  let users: UsersSubgraph[], products: ProductsSubgraph[], orders: OrdersSubgraph[];
+  try {
+    const noUrls = { users: "", products: "", orders: "" };
+    [users, products] = await Promise.all([
+      replicasOf(() => startUsersSubgraph(settings("users", noUrls), { now: options.usersClock })),
+      replicasOf(() => startProductsSubgraph(settings("products", noUrls))),
+    ]);
+    // One hash on each bcrypt thread, while the rest starts: its threads run niced and load slowly on a busy machine,
+    // and a suite's first register would otherwise wait for them past the gateway's 10 s (SERVICE_UNAVAILABLE); the
+    // suites test registering, not a cold start (users-hashing-stall tests the bounds). Counted in
+    // shop_bcrypt_tasks_total{task="hash"}, which the suites read as differences.
+    warmingUp = Promise.all(
+      users.flatMap((replica) =>
+        Array.from({ length: security.hashing.threads }, () => replica.passwords.hash("warm-up password")),
+      ),
+    );
+    const urls = { users: await entryOf("users", users), products: await entryOf("products", products), orders: "" };
+    const productsForOrders = options.ordersReachProductsAt ? await options.ordersReachProductsAt(urls.products) : urls.products;
+    // Tests run the recovery worker themselves, when they want it.
+    orders = await replicasOf(() =>
+      startOrdersSubgraph(settings("orders", { ...urls, products: productsForOrders }), {
+        recoveryIntervalSeconds: "off",
+        idempotencyRetentionHours: 24,
+        lockTimeoutMs: platformEnv.ORDERS_LOCK_TIMEOUT_MS,
+        events: orderEventsSettingsOf(platformEnv),
+          requireVerifiedEmail: platformEnv.ORDERS_REQUIRE_VERIFIED_EMAIL,
       }),
-    ),
-  );
+    );
+    urls.orders = await entryOf("orders", orders);
+    redis = platformEnv.REDIS_URL ? connectRedis(platformEnv.REDIS_URL, loggers("gateway")) : undefined;
+    gateways = await Promise.all(
+      Array.from({ length: replicaCount }, async () =>
+        keep(
+          await startGateway({
+            port: 0,
+            host: "127.0.0.1",
+            subgraphUrls: urls,
+            supergraphSdl: readSupergraph(),
+            jwtSecret: secrets.jwtSecret,
+            serviceToken: secrets.serviceToken,
+            authMode: security.authMode,
+            subgraphTimeoutMs: options.subgraphTimeoutMs ?? 10_000,
+            accountCacheTtlSeconds: platformEnv.ACCOUNT_CACHE_TTL_SECONDS,
+            circuitBreaker: circuitBreakerSettingsOf(platformEnv),
+            // As the platform decides from AUTH_MODE; every test client shares one address, so the per-client limit is out of the way.
+            introspection: introspectionEnabled(platformEnv),
+            rateLimits: { perClientPerMinute: 100_000, perUserPerMinute: 100_000 },
+            logger: loggers("gateway"),
+            redis,
+            redisKeyPrefix: platformEnv.REDIS_KEY_PREFIX,
+            metrics: metricsSettingsOf("gateway", platformEnv),
+            ...options.gateway,
+          }),
+        ),
+      ),
+    );
+    await warmingUp;
+  } catch (error) {
+    await warmingUp?.catch(() => undefined);
+    await Promise.all(startedGateways.map((gateway) => gateway.close().catch(() => undefined)));
+    await Promise.all(started.map((service) => service.close().catch(() => undefined)));
+    redis?.disconnect();
+    if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
+    throw error;
+  }
   const gatewayUrls = gateways.map((gateway) => `${gateway.url}/graphql`);
   const gatewayUrl = gatewayUrls[0];
   return {

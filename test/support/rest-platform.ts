@@ -3,6 +3,7 @@ import { createLogger, type Logger } from "../../lib/logger";
 import { serveMetrics } from "../../lib/observability/metrics-server";
 import { startRestShim, type RestShim, type RestShimSettings } from "../../rest-shim/src/shim";
 import type { PortKind } from "../../rest-shim/src/ports";
+import { CleanupStack } from "./cleanup-stack";
 import { createTestDatabases, type Backend, type TestDatabases } from "./databases";
 import { startTestPlatform, type TestPlatform, type TestPlatformOptions } from "./platform";
 import { restClient, type RestClient } from "./rest-client";
@@ -30,26 +31,31 @@ export async function startRestTestPlatform(
   overrides: Partial<RestShimSettings> = {},
   platformOptions: TestPlatformOptions = {},
 ): Promise<RestTestPlatform> {
-  const databases: TestDatabases = await createTestDatabases(backend);
-  const platform = await startTestPlatform(databases.configs, platformOptions);
-  const shim = await startTestRestShim(platform.gateway, {
-    logger: platformOptions.loggers?.("rest-shim") ?? quietLogger(),
-    ...overrides,
-  });
-  // As gateway/src/main.ts does: the metrics listener (when there is one) opens last.
-  const metricsServer = await serveMetrics(platform.gateway.inProcess.metrics, quietLogger());
-  return {
-    platform,
-    shim,
-    gatewayMetricsUrl: metricsServer?.url ?? platform.gateway.url,
-    rest: (kind) => restClient(shim.urls[kind]),
-    stop: async () => {
-      await metricsServer?.close();
-      await shim.close();
-      await platform.stop();
-      await databases.drop();
-    },
-  };
+  // Stopped in reverse order at stop(), or right away if a later step fails to start.
+  const stack = new CleanupStack();
+  try {
+    const databases: TestDatabases = await createTestDatabases(backend, { migrated: true });
+    stack.defer(() => databases.drop());
+    const platform = stack.adopt(await startTestPlatform(databases.configs, platformOptions));
+    const shim = await startTestRestShim(platform.gateway, {
+      logger: platformOptions.loggers?.("rest-shim") ?? quietLogger(),
+      ...overrides,
+    });
+    stack.defer(() => shim.close());
+    // As gateway/src/main.ts does: the metrics listener (when there is one) opens last.
+    const metricsServer = await serveMetrics(platform.gateway.inProcess.metrics, quietLogger());
+    stack.defer(() => metricsServer?.close());
+    return {
+      platform,
+      shim,
+      gatewayMetricsUrl: metricsServer?.url ?? platform.gateway.url,
+      rest: (kind) => restClient(shim.urls[kind]),
+      stop: () => stack.close(),
+    };
+  } catch (error) {
+    await stack.close().catch(() => undefined);
+    throw error;
+  }
 }
 
 /** The REST shim served through a gateway's in-process client, every port chosen by the OS, rate limits out of the way. */

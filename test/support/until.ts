@@ -4,9 +4,25 @@
  * when it has not held within `timeoutMs`.
  */
 export async function until(condition: () => Promise<boolean>, timeoutMs = 20_000, everyMs = 100): Promise<void> {
+  if (!(await eventually(condition, (held) => held, timeoutMs, everyMs))) {
+    throw new Error(`condition not met within ${timeoutMs} ms`);
+  }
+}
+
+/**
+ * Reads `check` every `everyMs` until `done` holds of what it read, for at most `timeoutMs`; answers the last
+ * reading either way, so that the caller's assertion on it shows what was there when time ran out.
+ */
+export async function eventually<T>(
+  check: () => Promise<T> | T,
+  done: (value: T) => boolean,
+  timeoutMs = 20_000,
+  everyMs = 100,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
+  for (;;) {
+    const value = await check();
+    if (done(value) || Date.now() > deadline) return value;
     await new Promise((resolve) => setTimeout(resolve, everyMs));
   }
 }
