@@ -168,7 +168,7 @@ export async function startTestPlatform(
         idempotencyRetentionHours: 24,
         lockTimeoutMs: platformEnv.ORDERS_LOCK_TIMEOUT_MS,
         events: orderEventsSettingsOf(platformEnv),
-          requireVerifiedEmail: platformEnv.ORDERS_REQUIRE_VERIFIED_EMAIL,
+        requireVerifiedEmail: platformEnv.ORDERS_REQUIRE_VERIFIED_EMAIL,
       }),
     );
     urls.orders = await entryOf("orders", orders);
