@@ -175,6 +175,7 @@ describe("the documented curl commands against `npm start`", () => {
       } catch (error) {
         throw new Error(
           `command ${index + 1}:\n${command.text}\nanswered ${JSON.stringify(result)}\n${(error as Error).message}`,
+          { cause: error },
         );
       }
     }

@@ -344,7 +344,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
   } catch (error) {
     // Say what the platform printed: a service that died under load is the likely cause.
     const output = platform.output().split("\n").slice(-40).join("\n");
-    throw new Error(`${(error as Error).message}\n--- platform output (last lines) ---\n${output}`);
+    throw new Error(`${(error as Error).message}\n--- platform output (last lines) ---\n${output}`, { cause: error });
   } finally {
     await hive.stop();
     await platform.stop();

@@ -154,7 +154,7 @@ export async function startPlatformProcess(options: StartOptions = {}): Promise<
     await waitForHealthy(`http://127.0.0.1:${env.REST_GATEWAY_PORT}/health`, child, options.timeoutMs ?? 150_000);
   } catch (error) {
     await platform.stop();
-    throw new Error(`${(error as Error).message}\n--- platform output ---\n${platform.output()}`);
+    throw new Error(`${(error as Error).message}\n--- platform output ---\n${platform.output()}`, { cause: error });
   }
   const metricsPort = {
     gateway: env.METRICS_PORT,
