@@ -6,7 +6,7 @@ import { ADJUST_STOCK, CREATE_PRODUCT, LOGIN, PRODUCTS, REGISTER, SEARCH_PRODUCT
 import { createProduct } from "./support/fixtures";
 import { INTERNALS } from "./support/leaks";
 import { startRestTestPlatform, type RestTestPlatform } from "./support/rest-platform";
-import { SERVICE_TOKEN_HEADER } from "../subgraphs/shared/request-identity";
+import { SERVICE_TOKEN_HEADER } from "../lib/request-identity";
 
 /**
  * Hostile or broken requests get a clear 4xx answer in JSON from every

@@ -8,7 +8,7 @@ import { graphqlError } from "./support/graphql-errors";
 import { metricValue, scrape } from "./support/metrics";
 import { CREATE_ORDER, LOGIN, UPDATE_ORDER_STATUS } from "./support/operations";
 import { startRestTestPlatform, type RestTestPlatform } from "./support/rest-platform";
-import { encodePrincipal, PRINCIPAL_HEADER, SERVICE, SERVICE_TOKEN_HEADER } from "../subgraphs/shared/request-identity";
+import { encodePrincipal, PRINCIPAL_HEADER, SERVICE, SERVICE_TOKEN_HEADER } from "../lib/request-identity";
 
 // Metrics and request logs, scraped and read after a known sequence of user actions.
 describe.each(BACKENDS)("metrics and request logs (%s)", (backend) => {

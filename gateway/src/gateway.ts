@@ -19,7 +19,7 @@ import {
   type MetricsSettings,
   type SubgraphName,
 } from "../../lib/config";
-import { createServiceClient } from "../../subgraphs/shared/service-client";
+import { createServiceClient } from "../../lib/service-client";
 import { observeBreakers, type BreakerSettings, type DependencyBreaker } from "../../lib/circuit-breaker";
 import { maskUnexpectedErrors } from "../../lib/errors";
 import { createHttpApp, jsonBody, jsonErrors } from "../../lib/http-app";

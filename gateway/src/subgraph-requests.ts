@@ -11,7 +11,7 @@ import {
   IDENTITY_HEADERS,
   PRINCIPAL_HEADER,
   SERVICE_TOKEN_HEADER,
-} from "../../subgraphs/shared/request-identity";
+} from "../../lib/request-identity";
 import type { GatewayContext } from "./context";
 import { distinctRepresentations, spreadEntities } from "./entity-representations";
 import { responseTooLarge, type ResponseBudgets } from "./response-size";

@@ -22,7 +22,7 @@ import autocannon from "autocannon";
 import { print, type DocumentNode } from "graphql";
 import { GraphQLClient, gql } from "graphql-request";
 import { ORDER, ORDERS_BY_USER, PRODUCT, SEARCH_PRODUCTS, USER } from "../../rest-shim/src/documents";
-import { encodePrincipal, PRINCIPAL_HEADER, SERVICE, SERVICE_TOKEN_HEADER } from "../../subgraphs/shared/request-identity";
+import { encodePrincipal, PRINCIPAL_HEADER, SERVICE, SERVICE_TOKEN_HEADER } from "../../lib/request-identity";
 import { cpuMillisecondsOf, freePort, ROOT, startPlatformProcess, type PlatformProcess } from "../support/platform-process";
 
 export interface BenchOptions {

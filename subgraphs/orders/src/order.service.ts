@@ -12,7 +12,7 @@ import type { Logger } from "../../../lib/logger";
 import { badInput, DomainError, ErrorCode, notFound } from "../../../lib/errors";
 import { DATABASE_RETRY_AFTER_SECONDS, databaseFailureError, retryOnDatabaseFailure } from "../../shared/database-errors";
 import { toIntId } from "../../shared/ids";
-import type { RequestIdentity } from "../../shared/request-identity";
+import type { RequestIdentity } from "../../../lib/request-identity";
 import { parseInput } from "../../shared/validation";
 import type { OrdersPrisma } from "./database";
 import { recordOrderEvent } from "./order-events";

@@ -4,7 +4,7 @@ import type { OrderEventsSettings } from "../../../lib/config";
 import type { RunningServer } from "../../../lib/http-server";
 import { observeBreakers } from "../../../lib/circuit-breaker";
 import { ServiceMetrics } from "../../../lib/observability/metrics";
-import { createServiceClient } from "../../shared/service-client";
+import { createServiceClient } from "../../../lib/service-client";
 import { startSubgraph } from "../../shared/subgraph-server";
 import { schemaFileOf, type SubgraphSettings } from "../../shared/settings";
 import type { OrdersContext } from "./context";
