@@ -43,7 +43,7 @@ import { knownOperationNames } from "../../lib/observability/known-operations";
 import { observeHttp } from "../../lib/observability/http";
 import { ServiceMetrics } from "../../lib/observability/metrics";
 import { ObservedSubgraphRequests, subgraphFetchMetrics } from "./observed-subgraph-requests";
-import type { GatewayClient } from "../../rest-shim/src/gateway-client";
+import type { GatewayClient } from "./gateway-client";
 import { inProcessClient } from "./in-process-client";
 
 const DEFAULTS = readEnv({});
