@@ -23,7 +23,7 @@ import { print, type DocumentNode } from "graphql";
 import { GraphQLClient, gql } from "graphql-request";
 import { ORDER, ORDERS_BY_USER, PRODUCT, SEARCH_PRODUCTS, USER } from "../../rest-shim/src/documents";
 import { encodePrincipal, PRINCIPAL_HEADER, SERVICE, SERVICE_TOKEN_HEADER } from "../../lib/request-identity";
-import { cpuMillisecondsOf, freePort, ROOT, startPlatformProcess, type PlatformProcess } from "../support/platform-process";
+import { cpuMillisecondsOf, freePort, ROOT, startPlatformProcess, type PlatformProcess } from "../../test/support/platform-process";
 
 export interface BenchOptions {
   durationSeconds: number;
@@ -166,7 +166,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
     execFileSync(process.execPath, [path.join(ROOT, "scripts", "build.js")], { cwd: ROOT, stdio: "ignore" });
   }
   const platform = await startPlatformProcess({
-    command: options.compiled ? ["--enable-source-maps", "dist/scripts/start-platform.js"] : undefined,
+    command: options.compiled ? ["--enable-source-maps", "dist/lib/platform/start-platform.js"] : undefined,
     env: {
       ...databaseUrls,
       ...productionMode(options),

@@ -4,7 +4,7 @@ import os from "node:os";
 import path from "node:path";
 import pg from "pg";
 import { importEsm } from "../../lib/import-esm";
-import { freePort } from "../../scripts/support/platform-process";
+import { freePort } from "./platform-process";
 
 /**
  * The PostgreSQL server the tests run their PostgreSQL half on, chosen once
