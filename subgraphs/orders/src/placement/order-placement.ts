@@ -1,13 +1,13 @@
 import crypto from "node:crypto";
-import { Prisma, type OrderPlacement } from "../../../prisma/orders/generated/client/client";
-import { DomainError, ErrorCode } from "../../../lib/errors";
-import type { Logger } from "../../../lib/logger";
-import { retryOnDatabaseFailure } from "../../shared/database-errors";
-import type { OrdersPrisma } from "./database";
-import { outboxInsert, placedEventAwaitingOrderId, type OrderEvent } from "./order-events";
-import { confirmOrderStock } from "./order-stock";
-import type { OrderCounters } from "./order-metrics";
-import type { ProductsClient, ReservedLine } from "./products.client";
+import { Prisma, type OrderPlacement } from "../../../../prisma/orders/generated/client/client";
+import { DomainError, ErrorCode } from "../../../../lib/errors";
+import type { Logger } from "../../../../lib/logger";
+import { retryOnDatabaseFailure } from "../../../shared/database-errors";
+import type { OrdersPrisma } from "../database";
+import { outboxInsert, placedEventAwaitingOrderId, type OrderEvent } from "../events/order-events";
+import { confirmOrderStock } from "../order-stock";
+import type { OrderCounters } from "../order-metrics";
+import type { ProductsClient, ReservedLine } from "../products.client";
 
 /**
  * Placing an order so that no step can be lost. The request is recorded first

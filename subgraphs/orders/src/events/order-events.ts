@@ -1,7 +1,7 @@
 import crypto from "node:crypto";
 import { z } from "zod";
-import { Prisma, type OrderStatus } from "../../../prisma/orders/generated/client/client";
-import { ORDER_STATUS_VALUES } from "./order-status-values";
+import { Prisma, type OrderStatus } from "../../../../prisma/orders/generated/client/client";
+import { ORDER_STATUS_VALUES } from "../order-status-values";
 
 /**
  * The order events the orders subgraph publishes (docs/events.md), defined

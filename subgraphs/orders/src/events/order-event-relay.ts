@@ -2,11 +2,11 @@ import { jetstream, jetstreamManager, JetStreamApiCodes, JetStreamApiError, type
 import { nanos, type NatsConnection } from "@nats-io/nats-core";
 import { connect } from "@nats-io/transport-node";
 import pg from "pg";
-import type { DatabaseConfig, OrderEventsSettings } from "../../../lib/config";
-import type { Logger } from "../../../lib/logger";
-import type { ServiceMetrics } from "../../../lib/observability/metrics";
-import { Prisma, type OrderEventOutbox } from "../../../prisma/orders/generated/client/client";
-import type { OrdersPrisma } from "./database";
+import type { DatabaseConfig, OrderEventsSettings } from "../../../../lib/config";
+import type { Logger } from "../../../../lib/logger";
+import type { ServiceMetrics } from "../../../../lib/observability/metrics";
+import { Prisma, type OrderEventOutbox } from "../../../../prisma/orders/generated/client/client";
+import type { OrdersPrisma } from "../database";
 import type { OrderEventType } from "./order-events";
 
 /**
