@@ -12,7 +12,8 @@ import type { OrderStatus } from "../lib/__generated__/public-api-tests/graphql"
 import { createLogger } from "../lib/logger";
 import { ServiceMetrics } from "../lib/observability/metrics";
 import { openOrdersDatabase } from "../subgraphs/orders/src/database";
-import { publishOrderEvent, startOrderEventRelay } from "../subgraphs/orders/src/events/order-event-relay";
+import { startOrderEventRelay } from "../subgraphs/orders/src/events/order-event-relay";
+import { publishOrderEvent } from "../subgraphs/orders/src/events/order-stream";
 import { orderEventJsonSchema } from "../subgraphs/orders/src/events/order-events";
 import { BACKENDS, createTestDatabases, type TestDatabases } from "./support/databases";
 import { createProduct, moveOrder, placeOrder, registerUser } from "./support/fixtures";

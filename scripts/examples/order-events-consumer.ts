@@ -2,7 +2,7 @@ import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager } from "@nats-io/
 import { connect } from "@nats-io/transport-node";
 import { z } from "zod";
 import { readEnv } from "../../lib/config";
-import { ensureOrderStream, subjectOf } from "../../subgraphs/orders/src/events/order-event-relay";
+import { ensureOrderStream, subjectOf } from "../../subgraphs/orders/src/events/order-stream";
 import { OrderEvent } from "../../subgraphs/orders/src/events/order-events";
 
 /**

