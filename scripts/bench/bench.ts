@@ -23,7 +23,13 @@ import { print, type DocumentNode } from "graphql";
 import { GraphQLClient, gql } from "graphql-request";
 import { ORDER, ORDERS_BY_USER, PRODUCT, SEARCH_PRODUCTS, USER } from "../../rest-shim/src/documents";
 import { encodePrincipal, PRINCIPAL_HEADER, SERVICE, SERVICE_TOKEN_HEADER } from "../../lib/request-identity";
-import { cpuMillisecondsOf, freePort, ROOT, startPlatformProcess, type PlatformProcess } from "../../test/support/platform-process";
+import {
+  cpuMillisecondsOf,
+  freePort,
+  ROOT,
+  startPlatformProcess,
+  type PlatformProcess,
+} from "../../test/support/platform-process";
 
 export interface BenchOptions {
   durationSeconds: number;
