@@ -44,7 +44,7 @@ export function runService(logger: Logger, start: () => Promise<{ close(): Promi
     (service) => {
       // Stop serving, then send the spans still buffered, then exit.
       stopNow = () =>
-        service.close().then(
+        void service.close().then(
           () => stopTracing().finally(() => process.exit(0)),
           (error) => {
             logger.error({ err: error }, "error while stopping");

@@ -4,7 +4,7 @@ import path from "node:path";
 import { GraphQLClient } from "graphql-request";
 import { createProduct, registerUser } from "./support/fixtures";
 import { CREATE_ORDER, LOGIN, ORDER_ACROSS_SUBGRAPHS } from "./support/operations";
-import { ROOT, startPlatformProcess, type PlatformProcess } from "../scripts/support/platform-process";
+import { ROOT, startPlatformProcess, type PlatformProcess } from "./support/platform-process";
 
 // `npm run build`, then the compiled platform (`npm run start:prod`) as its own
 // processes: plain Node on JavaScript, no TypeScript loader. One run on PGlite.
@@ -13,7 +13,7 @@ describe("the production build", () => {
 
   beforeAll(async () => {
     execFileSync(process.execPath, ["scripts/build.js"], { cwd: ROOT, stdio: "pipe" });
-    platform = await startPlatformProcess({ command: ["--enable-source-maps", "dist/scripts/start-platform.js"] });
+    platform = await startPlatformProcess({ command: ["--enable-source-maps", "dist/lib/platform/start-platform.js"] });
   }, 300_000);
   afterAll(async () => {
     await platform?.stop();

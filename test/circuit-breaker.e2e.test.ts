@@ -2,7 +2,7 @@ import crypto from "node:crypto";
 import { CircuitState } from "cockatiel";
 import { GraphQLClient } from "graphql-request";
 import { ProductsClient } from "../subgraphs/orders/src/products.client";
-import { createServiceClient } from "../subgraphs/shared/service-client";
+import { createServiceClient } from "../lib/service-client";
 import { startFaultProxy, type FaultProxy } from "./support/fault-proxy";
 import { createProduct, registerUser } from "./support/fixtures";
 import { graphqlError } from "./support/graphql-errors";

@@ -5,7 +5,7 @@ import { graphqlError } from "./support/graphql-errors";
 import { signIn } from "./support/accounts";
 import { LOGIN_TOKENS, REGISTER, SEARCH_USERS } from "./support/operations";
 import { startTestPlatform } from "./support/platform";
-import { freePort } from "../scripts/support/platform-process";
+import { freePort } from "./support/platform-process";
 
 /** `npm run create-admin`, run as an operator would, on the users database of a platform that is then started. */
 describe.each(BACKENDS)("npm run create-admin (%s)", (backend) => {

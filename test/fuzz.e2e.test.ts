@@ -73,6 +73,7 @@ class Fuzzer {
       () => 0,
       () => -2147483648,
       () => 2147483648,
+      // eslint-disable-next-line no-loss-of-precision -- on purpose: past Number.MAX_SAFE_INTEGER, as a client may send
       () => 9007199254740993,
       () => 1e308,
       () => -1e308,

@@ -5,7 +5,7 @@ import { graphqlError } from "./support/graphql-errors";
 import { ADJUST_STOCK, CREATE_PRODUCT, LOGIN, PRODUCTS, REGISTER, SEARCH_PRODUCTS, SEARCH_USERS } from "./support/operations";
 import { createProduct } from "./support/fixtures";
 import { INTERNALS } from "./support/leaks";
-import { SERVICE_TOKEN_HEADER } from "../subgraphs/shared/request-identity";
+import { SERVICE_TOKEN_HEADER } from "../lib/request-identity";
 import { useRestPlatform } from "./support/use-platform";
 
 /**

@@ -7,7 +7,7 @@ import {
   hasServiceCredential,
   readRequestIdentity,
   type Principal,
-} from "../subgraphs/shared/request-identity";
+} from "../lib/request-identity";
 
 describe("the principal a subgraph acts for", () => {
   test("round-trips through its header, and anything malformed is anonymous", () => {

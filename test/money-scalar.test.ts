@@ -1,6 +1,6 @@
 import { Kind } from "graphql";
 import type { RunningGateway } from "../gateway/src/gateway";
-import { MoneyScalar } from "../subgraphs/shared/scalars";
+import { MoneyScalar } from "../lib/scalars";
 import { startLoneGateway } from "./support/lone-gateway";
 
 describe("Money scalar", () => {

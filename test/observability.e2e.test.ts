@@ -7,7 +7,7 @@ import { createProduct, registerUser } from "./support/fixtures";
 import { graphqlError } from "./support/graphql-errors";
 import { metricValue, scrape } from "./support/metrics";
 import { CREATE_ORDER, LOGIN, UPDATE_ORDER_STATUS } from "./support/operations";
-import { encodePrincipal, PRINCIPAL_HEADER, SERVICE, SERVICE_TOKEN_HEADER } from "../subgraphs/shared/request-identity";
+import { encodePrincipal, PRINCIPAL_HEADER, SERVICE, SERVICE_TOKEN_HEADER } from "../lib/request-identity";
 import { useRestPlatform } from "./support/use-platform";
 
 // Metrics and request logs, scraped and read after a known sequence of user actions.

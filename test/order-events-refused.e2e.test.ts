@@ -3,7 +3,7 @@ import { DiscardPolicy, jetstreamManager, type JetStreamManager, type StreamUpda
 import { nanos, type NatsConnection } from "@nats-io/nats-core";
 import { connect } from "@nats-io/transport-node";
 import type { GraphQLClient } from "graphql-request";
-import { DUPLICATE_WINDOW_MS } from "../subgraphs/orders/src/order-event-relay";
+import { DUPLICATE_WINDOW_MS } from "../subgraphs/orders/src/events/order-stream";
 import { BACKENDS, createTestDatabases, type TestDatabases } from "./support/databases";
 import { createProduct, moveOrder, placeOrder, registerUser } from "./support/fixtures";
 import { metricValue, scrape } from "./support/metrics";

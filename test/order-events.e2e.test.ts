@@ -12,8 +12,9 @@ import type { OrderStatus } from "../lib/__generated__/public-api-tests/graphql"
 import { createLogger } from "../lib/logger";
 import { ServiceMetrics } from "../lib/observability/metrics";
 import { openOrdersDatabase } from "../subgraphs/orders/src/database";
-import { publishOrderEvent, startOrderEventRelay } from "../subgraphs/orders/src/order-event-relay";
-import { orderEventJsonSchema } from "../subgraphs/orders/src/order-events";
+import { startOrderEventRelay } from "../subgraphs/orders/src/events/order-event-relay";
+import { publishOrderEvent } from "../subgraphs/orders/src/events/order-stream";
+import { orderEventJsonSchema } from "../subgraphs/orders/src/events/order-events";
 import { BACKENDS, createTestDatabases, type TestDatabases } from "./support/databases";
 import { createProduct, moveOrder, placeOrder, registerUser } from "./support/fixtures";
 import { graphqlError } from "./support/graphql-errors";
@@ -35,7 +36,7 @@ const SCHEMA_FILE = path.resolve(__dirname, "../docs/order-event.schema.json");
 test("docs/order-event.schema.json is the JSON Schema derived from the event's definition in code", () => {
   const committed = JSON.parse(fs.readFileSync(SCHEMA_FILE, "utf8"));
   // When this fails after a change to OrderEvent, write the file again:
-  //   npx tsx -e 'console.log(JSON.stringify(require("./subgraphs/orders/src/order-events").orderEventJsonSchema(), null, 2))' > docs/order-event.schema.json
+  //   npx tsx -e 'console.log(JSON.stringify(require("./subgraphs/orders/src/events/order-events").orderEventJsonSchema(), null, 2))' > docs/order-event.schema.json
   expect(committed).toEqual(orderEventJsonSchema());
 });
 

@@ -2,7 +2,7 @@ import crypto from "node:crypto";
 import { jetstreamManager } from "@nats-io/jetstream";
 import { connect } from "@nats-io/transport-node";
 import type { NatsConnection } from "@nats-io/nats-core";
-import { ensureOrderStream } from "../subgraphs/orders/src/order-event-relay";
+import { ensureOrderStream } from "../subgraphs/orders/src/events/order-stream";
 
 const NATS_URL = process.env.TEST_NATS_URL ?? "nats://127.0.0.1:4222";
 

@@ -21,7 +21,7 @@ import { recoverFully } from "./support/recovery";
 import { BALANCED, readLedger } from "./support/stock-ledger";
 import { seededRandom } from "./support/seeded-random";
 import { until } from "./support/until";
-import { freePort } from "../scripts/support/platform-process";
+import { freePort } from "./support/platform-process";
 
 /**
  * Orders under faults, on PostgreSQL: a proxy between the orders and products

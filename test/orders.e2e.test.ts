@@ -1,7 +1,7 @@
 import crypto from "node:crypto";
 import { GraphQLClient } from "graphql-request";
 import type { OrderStatus } from "../lib/__generated__/public-api-tests/graphql";
-import { emptyRecoveryReport } from "../subgraphs/orders/src/order-recovery";
+import { emptyRecoveryReport } from "../subgraphs/orders/src/placement/order-recovery";
 import { BACKENDS } from "./support/databases";
 import { createProduct, registerUser } from "./support/fixtures";
 import { graphqlError } from "./support/graphql-errors";

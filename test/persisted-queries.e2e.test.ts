@@ -4,7 +4,7 @@ import type { RunningGateway } from "../gateway/src/gateway";
 import { apqStore, documentId } from "../gateway/src/persisted-documents";
 import { createLogger } from "../lib/logger";
 import { connectRedis } from "../lib/rate-limit";
-import { freePort } from "../scripts/support/platform-process";
+import { freePort } from "./support/platform-process";
 import { createTestDatabases, type TestDatabases } from "./support/databases";
 import { startGatewayBeside, startTestPlatform, type TestPlatform } from "./support/platform";
 import { until } from "./support/until";

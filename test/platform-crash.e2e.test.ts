@@ -6,7 +6,7 @@ import path from "node:path";
 import { PGlite } from "@electric-sql/pglite";
 import { GraphQLClient } from "graphql-request";
 import { ENV_VARIABLES } from "../lib/config";
-import { freePort } from "../scripts/support/platform-process";
+import { freePort } from "./support/platform-process";
 import { MAX_PAGE } from "../subgraphs/orders/src/order.service";
 import { ORDERS_BY_USER } from "./support/operations";
 import { until } from "./support/until";
@@ -71,7 +71,7 @@ describe("the embedded platform killed with SIGKILL during orders", () => {
       Object.entries(process.env).filter(([name]) => !(ENV_VARIABLES as string[]).includes(name)),
     );
     // Its own process group, so one signal reaches every service it starts, as a power cut would.
-    const child = spawn(process.execPath, ["--import", "tsx", "scripts/start-platform.ts"], {
+    const child = spawn(process.execPath, ["--import", "tsx", "lib/platform/start-platform.ts"], {
       cwd: ROOT,
       env: { ...inherited, ...env },
       stdio: ["ignore", "pipe", "pipe"],

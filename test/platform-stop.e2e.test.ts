@@ -1,6 +1,6 @@
 import { healthUrlOf } from "../lib/health-url";
 import { isRunning } from "../lib/processes";
-import { spawnPlatform, startPlatformProcess, type SpawnedPlatform } from "../scripts/support/platform-process";
+import { spawnPlatform, startPlatformProcess, type SpawnedPlatform } from "./support/platform-process";
 import { until } from "./support/until";
 
 /**

@@ -3,13 +3,13 @@ import path from "node:path";
 import { isRunning } from "../lib/processes";
 import type { PortKind } from "../rest-shim/src/ports";
 import { seedSampleCatalogue } from "../scripts/seed-sample-catalogue";
-import { startPlatformProcess, type PlatformProcess } from "../scripts/support/platform-process";
+import { startPlatformProcess, type PlatformProcess } from "./support/platform-process";
 import { readCurlCommands, runCurl, type CurlResult } from "./support/rest-curl";
 import { documentedResponses, servedDocument } from "./support/rest-openapi";
 import { until } from "./support/until";
 
 /**
- * The platform as a user starts it (`npm start`, i.e. scripts/start-platform.ts
+ * The platform as a user starts it (`npm start`, i.e. lib/platform/start-platform.ts
  * as its own process on a fresh data directory), the sample catalogue loaded
  * with `npm run seed`'s function, then every curl command of the legacy
  * README's "Testing with cURL" and "Complete Test Flow" sections, run with the
@@ -175,6 +175,7 @@ describe("the documented curl commands against `npm start`", () => {
       } catch (error) {
         throw new Error(
           `command ${index + 1}:\n${command.text}\nanswered ${JSON.stringify(result)}\n${(error as Error).message}`,
+          { cause: error },
         );
       }
     }

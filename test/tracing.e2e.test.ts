@@ -3,7 +3,7 @@ import { GraphQLClient } from "graphql-request";
 import { createProduct, registerUser } from "./support/fixtures";
 import { CREATE_ORDER, ORDER_ACROSS_SUBGRAPHS } from "./support/operations";
 import { startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from "./support/otlp-receiver";
-import { startPlatformProcess, type PlatformProcess } from "../scripts/support/platform-process";
+import { startPlatformProcess, type PlatformProcess } from "./support/platform-process";
 import { eventually } from "./support/until";
 
 // Traces across every hop, as exported by the real processes (`npm start`'s

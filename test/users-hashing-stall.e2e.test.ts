@@ -1,7 +1,7 @@
 import { setTimeout as delay } from "node:timers/promises";
 import { GraphQLClient, type ClientError } from "graphql-request";
 import type { SubgraphName } from "../lib/config";
-import { startPlatformProcess, type PlatformProcess } from "../scripts/support/platform-process";
+import { startPlatformProcess, type PlatformProcess } from "./support/platform-process";
 import { createTestDatabases, type TestDatabases } from "./support/databases";
 import { graphqlError } from "./support/graphql-errors";
 import { metricValue } from "./support/metrics";

@@ -3,8 +3,8 @@ import type { Request } from "express";
 import { GraphQLError } from "graphql";
 import { bearerToken, ROLES, verifyAccessToken, type Role } from "../../lib/auth";
 import { DomainError, ErrorCode } from "../../lib/errors";
-import { ANONYMOUS, type Principal } from "../../subgraphs/shared/request-identity";
-import type { ServiceClient } from "../../subgraphs/shared/service-client";
+import { ANONYMOUS, type Principal } from "../../lib/request-identity";
+import type { ServiceClient } from "../../lib/service-client";
 
 /** Per-request state of the gateway, built once from the incoming HTTP request. */
 export interface GatewayContext {

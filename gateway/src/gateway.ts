@@ -23,7 +23,7 @@ import {
   type TrustedDocumentsMode,
   type SubscriptionLimits,
 } from "../../lib/config";
-import { createServiceClient } from "../../subgraphs/shared/service-client";
+import { createServiceClient } from "../../lib/service-client";
 import { observeBreakers, type BreakerSettings, type DependencyBreaker } from "../../lib/circuit-breaker";
 import { ErrorCode, maskUnexpectedErrors } from "../../lib/errors";
 import { createHttpApp, jsonBody, jsonErrors } from "../../lib/http-app";
@@ -49,7 +49,7 @@ import { knownOperationNames } from "../../lib/observability/known-operations";
 import { observeHttp } from "../../lib/observability/http";
 import { ServiceMetrics } from "../../lib/observability/metrics";
 import { ObservedSubgraphRequests, subgraphFetchMetrics } from "./observed-subgraph-requests";
-import type { GatewayClient } from "../../rest-shim/src/gateway-client";
+import type { GatewayClient } from "./gateway-client";
 import { inProcessClient } from "./in-process-client";
 import {
   apqStore,

@@ -8,7 +8,7 @@ import { firstGraphQLError } from "../../lib/graphql-client";
 import type { HealthCheck } from "../../lib/health";
 import type { ServiceMetrics } from "../../lib/observability/metrics";
 import { tryConsume, type RateLimiter } from "../../lib/rate-limit";
-import { GatewayError, type GatewayClient } from "../../rest-shim/src/gateway-client";
+import { GatewayError, type GatewayClient } from "./gateway-client";
 import type { GatewayContext } from "./context";
 import { checkSubgraphs } from "./health";
 import { clientKey, tooManyMessage } from "./rate-limits";

@@ -1,5 +1,5 @@
 import { getNamedType, getNullableType, GraphQLError, isScalarType, Kind, type ASTNode, type ValidationRule } from "graphql";
-import { scalarResolvers } from "../../subgraphs/shared/scalars";
+import { scalarResolvers } from "../../lib/scalars";
 
 const SCALARS: Record<string, { parseLiteral(node: never): unknown }> = scalarResolvers;
 const LITERALS = new Set<string>([Kind.STRING, Kind.INT, Kind.FLOAT, Kind.BOOLEAN, Kind.ENUM, Kind.LIST, Kind.OBJECT]);

@@ -12,7 +12,7 @@ import {
   PRINCIPAL_HEADER,
   SERVICE_TOKEN_HEADER,
   SIGNED_OUT_ACCOUNTS_EXTENSION,
-} from "../../subgraphs/shared/request-identity";
+} from "../../lib/request-identity";
 import type { GatewayContext } from "./context";
 import { distinctRepresentations, spreadEntities } from "./entity-representations";
 import { responseTooLarge, type ResponseBudgets } from "./response-size";

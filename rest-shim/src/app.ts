@@ -5,7 +5,7 @@ import type { Logger } from "../../lib/logger";
 import { observeHttp } from "../../lib/observability/http";
 import type { ServiceMetrics } from "../../lib/observability/metrics";
 import { apiReference } from "./api-reference";
-import type { GatewayClient } from "./gateway-client";
+import type { GatewayClient } from "../../gateway/src/gateway-client";
 import { errorHandler, notFound } from "./middleware/errors";
 import { perClientRateLimit } from "./middleware/rate-limit";
 import { isLegacyGateway, portRoutes, type PortKind } from "./ports";

@@ -1,7 +1,7 @@
 import type { Request } from "express";
 import { z } from "zod";
-import { ORDER_STATUS_VALUES } from "../../subgraphs/orders/src/order-status-values";
 import { RestError } from "./rest-error";
+import { LEGACY_ORDER_STATUSES } from "./translate";
 
 /**
  * The JSON shapes the legacy endpoints accept: which fields exist and their
@@ -51,7 +51,7 @@ export const CreateOrderBody = z
 export type CreateOrderBody = z.infer<typeof CreateOrderBody>;
 
 /** One of the legacy statuses (any case, as the old service took them), refused in REST words, not GraphQL's. */
-const LEGACY_STATUSES = Object.values(ORDER_STATUS_VALUES);
+const LEGACY_STATUSES = LEGACY_ORDER_STATUSES;
 export const StatusBody = z
   .object({
     status: z

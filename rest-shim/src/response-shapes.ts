@@ -1,6 +1,6 @@
 import { z } from "zod";
 import type { SubgraphName } from "../../lib/config";
-import { ORDER_STATUS_VALUES } from "../../subgraphs/orders/src/order-status-values";
+import { LEGACY_ORDER_STATUSES } from "./translate";
 
 /**
  * The JSON shapes the legacy endpoints answer with, registered under the
@@ -66,7 +66,7 @@ export const Order = z
   .object({
     id: int,
     user_id: int,
-    status: z.enum(Object.values(ORDER_STATUS_VALUES)),
+    status: z.enum(LEGACY_ORDER_STATUSES),
     total_amount: money,
     items: z.array(z.object({ id: int, product_id: int, quantity: int, price: money })),
     created_at: timestamp,

@@ -1,7 +1,7 @@
 import express, { type Request, type Router } from "express";
 import type { z } from "zod";
-import type { GatewayCaller, GatewayClient, GatewayHealth } from "./gateway-client";
-import { GatewayError } from "./gateway-client";
+import type { GatewayCaller, GatewayClient, GatewayHealth } from "../../gateway/src/gateway-client";
+import { GatewayError } from "../../gateway/src/gateway-client";
 import { parseBody } from "./request-shapes";
 import { RestError } from "./rest-error";
 import { httpStatusFor, type StatusOverrides } from "./status-table";

@@ -2,7 +2,7 @@ import type { Redis } from "ioredis";
 import { listen, type RunningServer } from "../../lib/http-server";
 import type { Logger } from "../../lib/logger";
 import { buildApp } from "./app";
-import type { GatewayClient } from "./gateway-client";
+import type { GatewayClient } from "../../gateway/src/gateway-client";
 import { PORT_KINDS, type PortKind } from "./ports";
 import type { ServiceUrls } from "./routing";
 

@@ -30,6 +30,21 @@ export const graphqlStatus = (status: string): OrderStatus => status.toUpperCase
 
 export const restStatus = (status: string): string => status.toLowerCase();
 
+/**
+ * The legacy API's order statuses, in the order its documentation lists them: the public schema's OrderStatus
+ * (generated type) in lower case. Keyed by that type, so tsc refuses a status the schema lacks or one left out.
+ */
+const ORDER_STATUSES: Record<OrderStatus, true> = {
+  PENDING: true,
+  PROCESSING: true,
+  SHIPPED: true,
+  DELIVERED: true,
+  CANCELLED: true,
+};
+export const LEGACY_ORDER_STATUSES = (Object.keys(ORDER_STATUSES) as OrderStatus[]).map(
+  (status) => status.toLowerCase() as Lowercase<OrderStatus>,
+);
+
 export const toRestUser = (user: RestUserFragment) => ({
   id: restId(user.id),
   email: user.email,

@@ -23,7 +23,7 @@ import crypto from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import { ORDER, ORDERS_BY_USER, PRODUCT, SEARCH_PRODUCTS, USER } from "../../rest-shim/src/documents";
-import { ROOT, startPlatformProcess } from "../support/platform-process";
+import { ROOT, startPlatformProcess } from "../../test/support/platform-process";
 import { loadDataSet, registerUser, settledStock } from "./data";
 import { load, orderStatements, statementsPerRequest, untilQuiet } from "./load";
 import { productionMode, serviceProcesses, startHiveGateway, withCpuPerRequest, withRuntimeStats } from "./processes";
@@ -76,7 +76,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
     execFileSync(process.execPath, [path.join(ROOT, "scripts", "build.js")], { cwd: ROOT, stdio: "ignore" });
   }
   const platform = await startPlatformProcess({
-    command: options.compiled ? ["--enable-source-maps", "dist/scripts/start-platform.js"] : undefined,
+    command: options.compiled ? ["--enable-source-maps", "dist/lib/platform/start-platform.js"] : undefined,
     env: {
       ...databaseUrls,
       ...productionMode(options),
@@ -253,7 +253,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
   } catch (error) {
     // Say what the platform printed: a service that died under load is the likely cause.
     const output = platform.output().split("\n").slice(-40).join("\n");
-    throw new Error(`${(error as Error).message}\n--- platform output (last lines) ---\n${output}`);
+    throw new Error(`${(error as Error).message}\n--- platform output (last lines) ---\n${output}`, { cause: error });
   } finally {
     await Promise.all([hive.stop(), hiveRouter.stop()]);
     await platform.stop();

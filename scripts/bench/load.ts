@@ -1,6 +1,6 @@
 // One load (autocannon, every answer checked), and the subgraphs' statement counters read around loads.
 import autocannon from "autocannon";
-import type { PlatformProcess } from "../support/platform-process";
+import type { PlatformProcess } from "../../test/support/platform-process";
 import type { Measurement, OrderStatements } from "./report";
 import type { LoadTarget } from "./targets";
 

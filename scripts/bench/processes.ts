@@ -2,7 +2,7 @@
 // (scripts/bench/hive-gateway.ts), with the CPU time each spends per request.
 import { spawn } from "node:child_process";
 import path from "node:path";
-import { cpuMillisecondsOf, freePort, type PlatformProcess } from "../support/platform-process";
+import { cpuMillisecondsOf, freePort, type PlatformProcess } from "../../test/support/platform-process";
 import type { Measurement } from "./report";
 
 /** The platform's service processes by short name (users, products, orders, gateway; the gateway also serves the REST shim). */

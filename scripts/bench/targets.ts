@@ -2,7 +2,7 @@
 import crypto from "node:crypto";
 import { print, type DocumentNode } from "graphql";
 import { gql } from "graphql-request";
-import { encodePrincipal, PRINCIPAL_HEADER, SERVICE, SERVICE_TOKEN_HEADER } from "../../subgraphs/shared/request-identity";
+import { encodePrincipal, PRINCIPAL_HEADER, SERVICE, SERVICE_TOKEN_HEADER } from "../../lib/request-identity";
 
 /** One request repeated by a load. */
 export interface LoadTarget {

@@ -2,8 +2,8 @@ import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager } from "@nats-io/
 import { connect } from "@nats-io/transport-node";
 import { z } from "zod";
 import { readEnv } from "../../lib/config";
-import { ensureOrderStream, subjectOf } from "../../subgraphs/orders/src/order-event-relay";
-import { OrderEvent } from "../../subgraphs/orders/src/order-events";
+import { ensureOrderStream, subjectOf } from "../../subgraphs/orders/src/events/order-stream";
+import { OrderEvent } from "../../subgraphs/orders/src/events/order-events";
 
 /**
  * An example consumer of order events (docs/events.md): a durable JetStream

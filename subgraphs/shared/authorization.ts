@@ -1,6 +1,6 @@
 import type { Role } from "../../lib/auth";
 import { forbidden, unauthenticated } from "../../lib/errors";
-import type { RequestIdentity } from "./request-identity";
+import type { RequestIdentity } from "../../lib/request-identity";
 
 /**
  * The building blocks of each subgraph's policy module (user.policy.ts,

@@ -114,6 +114,6 @@ async function applyOne(db: SqlExecutor, migration: MigrationFile): Promise<void
     await db.exec("COMMIT");
   } catch (error) {
     await db.exec("ROLLBACK");
-    throw new Error(`Migration ${migration.name} failed: ${(error as Error).message}`);
+    throw new Error(`Migration ${migration.name} failed: ${(error as Error).message}`, { cause: error });
   }
 }

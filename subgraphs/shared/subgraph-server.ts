@@ -22,7 +22,7 @@ import { readEnv, type SecuritySettings } from "../../lib/config";
 import { databaseFailureError, databaseFailureOf } from "./database-errors";
 import { boundedCheck, healthRoutes } from "../../lib/health";
 import { inputGuard } from "./input-guard";
-import { hasServiceCredential, readRequestIdentity, type RequestIdentity } from "./request-identity";
+import { hasServiceCredential, readRequestIdentity, type RequestIdentity } from "../../lib/request-identity";
 import { graphqlMetricsPlugin } from "../../lib/observability/graphql-metrics";
 import { knownOperationNames } from "../../lib/observability/known-operations";
 import { serveMetrics } from "../../lib/observability/metrics-server";

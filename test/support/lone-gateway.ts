@@ -2,7 +2,7 @@ import crypto from "node:crypto";
 import { startGateway, type GatewaySettings, type RunningGateway } from "../../gateway/src/gateway";
 import { readSupergraph } from "../../gateway/src/supergraph";
 import { createLogger } from "../../lib/logger";
-import { freePort } from "../../scripts/support/platform-process";
+import { freePort } from "./platform-process";
 
 /**
  * A real gateway with no subgraph behind it: each subgraph URL is a port

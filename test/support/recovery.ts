@@ -1,4 +1,4 @@
-import { emptyRecoveryReport, type RecoveryReport } from "../../subgraphs/orders/src/order-recovery";
+import { emptyRecoveryReport, type RecoveryReport } from "../../subgraphs/orders/src/placement/order-recovery";
 import { until } from "./until";
 
 /**

@@ -1,5 +1,5 @@
 import type { JetStreamManager } from "@nats-io/jetstream";
-import type { OrderEvent } from "../../subgraphs/orders/src/order-events";
+import type { OrderEvent } from "../../subgraphs/orders/src/events/order-events";
 
 export interface StreamMessage {
   subject: string;

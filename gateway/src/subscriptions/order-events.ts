@@ -2,7 +2,7 @@ import type { Logger } from "../../../lib/logger";
 
 /**
  * What a subscription needs of an order event (the whole event is
- * subgraphs/orders/src/order-events.ts's OrderEvent, docs/events.md): which
+ * subgraphs/orders/src/events/order-events.ts's OrderEvent, docs/events.md): which
  * order changed, and whose it is. The rest of what a subscriber sees is asked
  * of the supergraph, as the subscriber (order-subscriptions.ts).
  */

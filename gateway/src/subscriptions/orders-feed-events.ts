@@ -1,10 +1,10 @@
-import { SERVICE_TOKEN_HEADER } from "../../../subgraphs/shared/request-identity";
+import { SERVICE_TOKEN_HEADER } from "../../../lib/request-identity";
 import { orderChangeOf, readUntilStopped, type OrderEventSource } from "./order-events";
 
 /**
  * Order events from the orders service itself, for a platform without NATS
  * (the embedded default): its `GET /internal/order-events` stream
- * (subgraphs/orders/src/order-feed.ts), read with the service credential. A
+ * (subgraphs/orders/src/events/order-feed.ts), read with the service credential. A
  * broken stream is opened again a second later; events made meanwhile are
  * not replayed (a live feed, as a subscription is).
  */

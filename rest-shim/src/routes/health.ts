@@ -1,6 +1,6 @@
 import type { z } from "zod";
 import type { SubgraphName } from "../../../lib/config";
-import type { GatewayHealth } from "../gateway-client";
+import type { GatewayHealth } from "../../../gateway/src/gateway-client";
 import { LegacyGatewayHealth, OrderServiceHealth, SERVICE_NAMES, ServiceHealth, Services } from "../response-shapes";
 import { route, type Route } from "../routing";
 

@@ -1,7 +1,7 @@
 import { ErrorCode } from "../../../lib/errors";
 import type { RestOrderFragment } from "../../../lib/__generated__/public-api/graphql";
 import { CREATE_ORDER, ORDER, ORDERS_BY_USER, UPDATE_ORDER_STATUS } from "../documents";
-import { GatewayError } from "../gateway-client";
+import { GatewayError } from "../../../gateway/src/gateway-client";
 import { CreateOrderBody, IdempotencyKey, idempotencyKeyHeader, pathParam, StatusBody } from "../request-shapes";
 import { Message, Order, OrderCreated, Orders } from "../response-shapes";
 import { route, type Route } from "../routing";

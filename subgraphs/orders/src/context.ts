@@ -1,4 +1,4 @@
-import type { RequestIdentity } from "../../shared/request-identity";
+import type { RequestIdentity } from "../../../lib/request-identity";
 import type { OrderService } from "./order.service";
 
 export interface OrdersContext extends RequestIdentity {

@@ -1,6 +1,6 @@
 import { graphql } from "../../../lib/__generated__/products-subgraph";
 import type { ReserveStockMutation } from "../../../lib/__generated__/products-subgraph/graphql";
-import type { ServiceClient } from "../../shared/service-client";
+import type { ServiceClient } from "../../../lib/service-client";
 
 /** What orders asks of the products subgraph, over its service-only operations (typed against products' own schema). */
 export type ReservedLine = ReserveStockMutation["reserveStock"]["lines"][number];

@@ -1,6 +1,6 @@
 import { DomainError, ErrorCode } from "../../../lib/errors";
 import { toIntId, toIntIdOrNull } from "../../shared/ids";
-import { scalarResolvers } from "../../shared/scalars";
+import { scalarResolvers } from "../../../lib/scalars";
 import type { Resolvers } from "./__generated__/resolvers-types";
 import { orderPolicy } from "./order.policy";
 import { nextStatuses, pendingStepOf } from "./order-lifecycle";

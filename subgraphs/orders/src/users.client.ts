@@ -1,6 +1,6 @@
 import { graphql } from "../../../lib/__generated__/users-subgraph";
 import { LRUCache } from "lru-cache";
-import type { ServiceClient } from "../../shared/service-client";
+import type { ServiceClient } from "../../../lib/service-client";
 
 /** What orders asks of the users subgraph. */
 const USER_EXISTS = graphql(`

@@ -1,4 +1,4 @@
-import type { RequestIdentity } from "../../shared/request-identity";
+import type { RequestIdentity } from "../../../lib/request-identity";
 import type { ProductService } from "./product.service";
 import type { StockService } from "./stock.service";
 

@@ -1,5 +1,5 @@
 import { toIntId, toIntIdOrNull } from "../../shared/ids";
-import { scalarResolvers } from "../../shared/scalars";
+import { scalarResolvers } from "../../../lib/scalars";
 import type { Resolvers } from "./__generated__/resolvers-types";
 import { productPolicy } from "./product.policy";
 

@@ -1,4 +1,4 @@
-import type { RequestIdentity } from "../../shared/request-identity";
+import type { RequestIdentity } from "../../../lib/request-identity";
 import type { EmailFlows } from "./email-verification";
 import type { PasswordFlows } from "./password-reset";
 import type { UserService } from "./user.service";

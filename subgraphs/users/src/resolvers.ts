@@ -1,4 +1,4 @@
-import { scalarResolvers } from "../../shared/scalars";
+import { scalarResolvers } from "../../../lib/scalars";
 import { toIntId, toIntIdOrNull } from "../../shared/ids";
 import { unauthenticated } from "../../../lib/errors";
 import type { Resolvers } from "./__generated__/resolvers-types";

@@ -5,7 +5,7 @@ import { connectRedis } from "../../../lib/rate-limit";
 import { ServiceMetrics } from "../../../lib/observability/metrics";
 import { startSubgraph } from "../../shared/subgraph-server";
 import { schemaFileOf, type SubgraphSettings } from "../../shared/settings";
-import { SIGNED_OUT_ACCOUNTS_EXTENSION } from "../../shared/request-identity";
+import { SIGNED_OUT_ACCOUNTS_EXTENSION } from "../../../lib/request-identity";
 import { AccountEmailThrottle } from "./account-email-throttle";
 import type { AccountMailDeps } from "./account-mail";
 import { EmailFlows } from "./email-verification";

@@ -1,6 +1,6 @@
-import type { BreakerSettings, DependencyBreaker } from "../../lib/circuit-breaker";
-import { DomainError, ErrorCode } from "../../lib/errors";
-import { callFailureOf, createGraphQLClient, domainErrorOf, type GraphQLCaller } from "../../lib/graphql-client";
+import type { BreakerSettings, DependencyBreaker } from "./circuit-breaker";
+import { DomainError, ErrorCode } from "./errors";
+import { callFailureOf, createGraphQLClient, domainErrorOf, type GraphQLCaller } from "./graphql-client";
 import { encodePrincipal, PRINCIPAL_HEADER, SERVICE, SERVICE_TOKEN_HEADER } from "./request-identity";
 
 /**

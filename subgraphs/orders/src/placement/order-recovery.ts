@@ -1,12 +1,12 @@
-import { DomainError, ErrorCode } from "../../../lib/errors";
-import type { Logger } from "../../../lib/logger";
-import type { PlacementState, StockState } from "../../../prisma/orders/generated/client/client";
-import type { OrdersPrisma } from "./database";
-import { UNSETTLED_PLACEMENT_STATES, UNSETTLED_STOCK_STATES } from "./order-lifecycle";
+import { DomainError, ErrorCode } from "../../../../lib/errors";
+import type { Logger } from "../../../../lib/logger";
+import type { PlacementState, StockState } from "../../../../prisma/orders/generated/client/client";
+import type { OrdersPrisma } from "../database";
+import { UNSETTLED_PLACEMENT_STATES, UNSETTLED_STOCK_STATES } from "../order-lifecycle";
 import type { OrderPlacements } from "./order-placement";
-import type { OrderCounters } from "./order-metrics";
-import { confirmOrderStock, releaseOrderStockCounted, ReservationLostError } from "./order-stock";
-import type { ProductsClient } from "./products.client";
+import type { OrderCounters } from "../order-metrics";
+import { confirmOrderStock, releaseOrderStockCounted, ReservationLostError } from "../order-stock";
+import type { ProductsClient } from "../products.client";
 
 /**
  * The recovery worker: drives every record left between two steps to its end,

@@ -3,12 +3,12 @@
 // *_DATABASE_URL variables point at PostgreSQL servers. Ctrl-C stops it all.
 import { spawn, type ChildProcess } from "node:child_process";
 import path from "node:path";
-import { authModeOf, metricsSettingsOf, readEnv, SERVICE_NODE_OPTIONS, subgraphUrls, type SubgraphName } from "../lib/config";
-import { createLogger } from "../lib/logger";
-import { resolveSecrets } from "../lib/secrets";
-import { healthUrlOf } from "../lib/health-url";
+import { authModeOf, metricsSettingsOf, readEnv, SERVICE_NODE_OPTIONS, subgraphUrls, type SubgraphName } from "../config";
+import { createLogger } from "../logger";
+import { resolveSecrets } from "../secrets";
+import { healthUrlOf } from "../health-url";
 
-const root = path.resolve(__dirname, "..");
+const root = path.resolve(__dirname, "..", "..");
 // Compiled (`npm run build`, then `npm run start:prod`): run the services' JavaScript; otherwise their TypeScript through tsx.
 const compiled = __filename.endsWith(".js");
 const env = readEnv();

@@ -4,7 +4,7 @@ import type { GraphQLCaller } from "../../lib/graphql-client";
 import type { ServiceMetrics } from "../../lib/observability/metrics";
 
 /**
- * The shim's one way to the GraphQL gateway. The gateway serves it in its own
+ * The REST shim's one way to the GraphQL gateway (eslint.config.mjs keeps it the only one). The gateway serves it in its own
  * process (gateway/src/in-process-client.ts): each call runs as if the REST
  * request's client had sent the operation to /graphql itself, with its
  * Authorization header and address, so the gateway and the subgraphs see who
@@ -24,7 +24,7 @@ export class GatewayError extends Error {
   }
 }
 
-/** Typed documents (./documents.ts) to the gateway; a GraphQL error in the answer is thrown as a GatewayError. */
+/** Typed documents (rest-shim/src/documents.ts) to the gateway; a GraphQL error in the answer is thrown as a GatewayError. */
 export type GatewayCaller = GraphQLCaller;
 
 /** What the gateway says of itself and of each subgraph. */

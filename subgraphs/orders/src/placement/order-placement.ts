@@ -1,13 +1,13 @@
 import crypto from "node:crypto";
-import { Prisma, type OrderPlacement } from "../../../prisma/orders/generated/client/client";
-import { DomainError, ErrorCode } from "../../../lib/errors";
-import type { Logger } from "../../../lib/logger";
-import { retryOnDatabaseFailure } from "../../shared/database-errors";
-import type { OrdersPrisma } from "./database";
-import { placedEventAwaitingOrderId, type OrderEvent } from "./order-events";
-import { confirmOrderStock } from "./order-stock";
-import type { OrderCounters } from "./order-metrics";
-import type { ProductsClient, ReservedLine } from "./products.client";
+import { Prisma, type OrderPlacement } from "../../../../prisma/orders/generated/client/client";
+import { DomainError, ErrorCode } from "../../../../lib/errors";
+import type { Logger } from "../../../../lib/logger";
+import { retryOnDatabaseFailure } from "../../../shared/database-errors";
+import type { OrdersPrisma } from "../database";
+import { outboxInsert, placedEventAwaitingOrderId, type OrderEvent } from "../events/order-events";
+import { confirmOrderStock } from "../order-stock";
+import type { OrderCounters } from "../order-metrics";
+import type { ProductsClient, ReservedLine } from "../products.client";
 
 /**
  * Placing an order so that no step can be lost. The request is recorded first
@@ -280,10 +280,7 @@ function recordOrderStatement(order: {
       INSERT INTO "order_status_changes" ("order_id", "status", "changed_at") SELECT "id", 'pending', ${now}::timestamptz FROM "new_order"
     ),
     "event" AS (
-      -- The outbox row recordOrderEvent (order-events.ts) writes for the other events: a new column goes in both.
-      INSERT INTO "order_event_outbox" ("event_id", "order_id", "type", "payload", "created_at")
-      SELECT ${event.id}::uuid, "id", ${event.type}, jsonb_set(${JSON.stringify(event)}::jsonb, '{orderId}', to_jsonb("id"::text)), ${now}::timestamptz
-      FROM "new_order"
+      ${outboxInsert(event, Prisma.sql`"id"`, Prisma.sql`FROM "new_order"`, order.now)}
     )
     SELECT *, true AS "recordedHere" FROM "placed"
     UNION ALL

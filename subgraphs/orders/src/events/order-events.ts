@@ -1,7 +1,7 @@
 import crypto from "node:crypto";
 import { z } from "zod";
-import type { OrderStatus, Prisma } from "../../../prisma/orders/generated/client/client";
-import { ORDER_STATUS_VALUES } from "./order-status-values";
+import { Prisma, type OrderStatus } from "../../../../prisma/orders/generated/client/client";
+import { ORDER_STATUS_VALUES } from "../order-status-values";
 
 /**
  * The order events the orders subgraph publishes (docs/events.md), defined
@@ -105,13 +105,21 @@ export function placedEventAwaitingOrderId(source: {
 
 /**
  * Writes the event to the outbox; call inside the transaction that makes the change, so both commit or neither.
- * Placing an order writes its `placed` event in SQL instead (order-placement.ts, recordOrderStatement): a new outbox
- * column goes in both places.
  */
 export async function recordOrderEvent(tx: Prisma.TransactionClient, source: OrderEventSource): Promise<OrderEvent> {
   const event = orderEventOf(source);
-  await tx.orderEventOutbox.create({
-    data: { eventId: event.id, orderId: source.order.id, type: event.type, payload: event as unknown as Prisma.InputJsonValue },
-  });
+  await tx.$executeRaw(outboxInsert(event, Prisma.sql`${source.order.id}::int`, Prisma.empty, new Date()));
   return event;
+}
+
+/**
+ * The one writer of outbox rows, as SQL: the event with its orderId set to `orderId`, an SQL expression over the
+ * rows of `from` (empty for a known id). recordOrderEvent runs it alone; placing an order runs it inside the
+ * statement that creates the order (order-placement.ts), where the new id exists only in SQL.
+ */
+export function outboxInsert(event: OrderEvent, orderId: Prisma.Sql, from: Prisma.Sql, createdAt: Date): Prisma.Sql {
+  return Prisma.sql`INSERT INTO "order_event_outbox" ("event_id", "order_id", "type", "payload", "created_at")
+    SELECT ${event.id}::uuid, ${orderId}, ${event.type}, jsonb_set(${JSON.stringify(event)}::jsonb, '{orderId}', to_jsonb((${orderId})::text)),
+      ${createdAt.toISOString()}::timestamptz
+    ${from}`;
 }

@@ -1,6 +1,6 @@
 import { Router, type Response } from "express";
-import type { Logger } from "../../../lib/logger";
-import type { OrdersPrisma } from "./database";
+import type { Logger } from "../../../../lib/logger";
+import type { OrdersPrisma } from "../database";
 
 /**
  * The live feed of order events for the gateway's subscriptions when there is

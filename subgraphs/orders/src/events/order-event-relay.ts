@@ -1,144 +1,32 @@
-import { jetstream, jetstreamManager, JetStreamApiCodes, JetStreamApiError, type JetStreamClient } from "@nats-io/jetstream";
-import { nanos, type NatsConnection } from "@nats-io/nats-core";
+import { jetstream, type JetStreamClient } from "@nats-io/jetstream";
+import type { NatsConnection } from "@nats-io/nats-core";
 import { connect } from "@nats-io/transport-node";
 import pg from "pg";
-import type { DatabaseConfig, OrderEventsSettings } from "../../../lib/config";
-import type { Logger } from "../../../lib/logger";
-import type { ServiceMetrics } from "../../../lib/observability/metrics";
-import { Prisma, type OrderEventOutbox } from "../../../prisma/orders/generated/client/client";
-import type { OrdersPrisma } from "./database";
-import type { OrderEventType } from "./order-events";
+import type { DatabaseConfig, OrderEventsSettings } from "../../../../lib/config";
+import type { Logger } from "../../../../lib/logger";
+import type { ServiceMetrics } from "../../../../lib/observability/metrics";
+import { Prisma } from "../../../../prisma/orders/generated/client/client";
+import type { OrdersPrisma } from "../database";
+import { ensureOrderStream, publishOrderEvent, PUBLISH_TIMEOUT_MS, refusalOf } from "./order-stream";
 
 /**
- * The relay: publishes the outbox's order events to NATS JetStream and deletes
- * each row once JetStream has acknowledged it (docs/events.md). A crash between
- * the ack and the delete publishes the event again on the next pass; JetStream
- * drops it as a duplicate because the event id is the message id.
- *
- * An order's events are published one at a time in outbox order, so they can
- * never overtake each other. When JetStream refuses one message (its API
- * answers an error for it: larger than the stream's max_msg_size, a
- * per-subject limit with discard new …) the pass skips the rest of that
- * order's events, logs the refusal at error level, counts it in
- * shop_order_events_refused_total, and carries on with the other orders; the
- * refused event stays in the outbox, and the order is held back from this
- * relay's passes (other replicas keep their own count) for a while (one poll interval, doubling per refusal up to a minute) before
- * it is tried again, so that a fixed stream config lets it out. When NATS or
- * the stream is away (timeout, no responders, disconnected, stream not found,
- * JetStream unavailable) the pass stops at that publish: the rest waits for
- * the next pass. Either way the pass deletes exactly what JetStream acked.
- *
- * Between processes (replicas on one PostgreSQL database) a pass claims whole
- * orders with a session-level advisory lock per order
- * (`pg_try_advisory_lock`), taken on one dedicated connection the relay owns
- * (a `pg.Client`, not one of the pool's): another relay skips those orders,
- * including their events written meanwhile. The pass reads the claimed
- * orders' rows, publishes them, deletes the acked ones (each statement on its
- * own, autocommit), and only then, in a `finally`, releases its locks with
- * `pg_advisory_unlock_all()` on that connection; a failed unlock ends the
- * connection, and with it its session and its locks. So no transaction is
- * open while NATS is called: a slow NATS neither pins a pool connection nor
- * holds back VACUUM, it only keeps an idle session holding a few locks.
- * Should that connection break mid-pass, PostgreSQL releases its locks and
- * another relay may claim the same orders while this pass still publishes
- * them (this pass stops at its next event; a new connection is opened at the
- * next pass). Per-order order still holds: each relay publishes an order's
- * events one at a time and sends a later one only after JetStream acked the
- * earlier one (stored it, or found it already stored), and JetStream drops a
- * second copy of an event by its id (the message id) within the duplicate
- * window, far longer than a pass. So a later event can only be stored after
- * every earlier event of its order is in the stream, whichever relay sent
- * them; what the race costs is duplicates, which JetStream drops. Locks are
- * released only after the deletes have committed, so the next relay to claim
- * an order never reads rows already published and deleted.
- *
- * Embedded PGlite is one process, and one pass runs at a time there, without
- * locks.
+ * The relay: publishes the outbox's order events to NATS JetStream one order at a time, in outbox order, and deletes
+ * each row once JetStream acknowledged it. Replicas on one PostgreSQL database split the orders between them with an
+ * advisory lock per order, held on a connection of the relay's own, never across a transaction. How refusals,
+ * outages, crashes and broken lock connections keep every event going out once and in order: docs/events.md,
+ * "Guarantees".
  */
 
-/** How long JetStream has to deduplicate a republished event; consumers deduplicate by id beyond it. */
-export const DUPLICATE_WINDOW_MS = 60 * 60 * 1000;
 /** Orders claimed by one pass, events published by one pass, and how long a pass keeps publishing, at most. */
 const ORDERS_PER_PASS = 50;
 const EVENTS_PER_PASS = 500;
 const PASS_BUDGET_MS = 20_000;
-/** How long a publish may wait for JetStream's ack, and a connection attempt for the server. */
-const PUBLISH_TIMEOUT_MS = 5_000;
+/** How long a connection attempt may wait for the NATS server. */
 const CONNECT_TIMEOUT_MS = 2_000;
 /** How long an order whose event JetStream refused is held back from passes, at most (doubling from one poll). */
 const MAX_HOLD_BACK_MS = 60_000;
 /** Key space of the per-order advisory locks (the two-int form never meets Prisma's one-bigint migration lock). */
 const ORDER_LOCK_SPACE = 0x6f726576; // "orev"
-
-export interface OrderStreamSettings {
-  stream: string;
-  subjectPrefix: string;
-}
-
-export const subjectOf = (settings: OrderStreamSettings, type: OrderEventType | string) => `${settings.subjectPrefix}.${type}`;
-
-/**
- * Creates the stream of order events, or (for its producer, the relay) brings an existing one's subjects and
- * duplicate window to what they should be. A consumer passes `{ correctExisting: false }`: the stream's settings are
- * the producer's, and a consumer configured otherwise must not change them under it.
- */
-export async function ensureOrderStream(
-  nc: NatsConnection,
-  settings: OrderStreamSettings,
-  { correctExisting = true }: { correctExisting?: boolean } = {},
-): Promise<void> {
-  const jsm = await jetstreamManager(nc);
-  const wanted = { subjects: [subjectOf(settings, ">")], duplicate_window: nanos(DUPLICATE_WINDOW_MS) };
-  try {
-    const { config } = await jsm.streams.info(settings.stream);
-    if (!correctExisting) return;
-    const same =
-      config.duplicate_window === wanted.duplicate_window &&
-      JSON.stringify(config.subjects ?? []) === JSON.stringify(wanted.subjects);
-    if (!same) await jsm.streams.update(settings.stream, { ...config, ...wanted });
-  } catch (error) {
-    if (!(error instanceof JetStreamApiError && error.code === JetStreamApiCodes.StreamNotFound)) throw error;
-    await jsm.streams.add({ name: settings.stream, ...wanted });
-  }
-}
-
-/** nats-server's codes for JetStream itself being away, which @nats-io/jetstream does not name. */
-const JETSTREAM_TEMPORARILY_UNAVAILABLE = 10008;
-const JETSTREAM_NO_LEADER = 10009;
-/**
- * JetStream answers these for any message while the stream or JetStream itself is away, not about the message:
- * the stream is gone (it is made again at the next pass), JetStream is off for the account, temporarily
- * unavailable, or has no leader.
- */
-const UNAVAILABLE_CODES: ReadonlySet<number> = new Set([
-  JetStreamApiCodes.StreamNotFound,
-  JetStreamApiCodes.JetStreamNotEnabledForAccount,
-  JETSTREAM_TEMPORARILY_UNAVAILABLE,
-  JETSTREAM_NO_LEADER,
-]);
-
-/**
- * The error, when a failed publish is JetStream refusing that one message: its API answered an error for it
- * (`message size exceeds maximum allowed`, `maximum messages per subject exceeded` …). Null for a connectivity
- * failure (timeout, no responders, disconnected) or an error about the stream as a whole.
- */
-function refusalOf(error: unknown): JetStreamApiError | null {
-  return error instanceof JetStreamApiError && !UNAVAILABLE_CODES.has(error.code) ? error : null;
-}
-
-/** Publishes one outbox row; resolves once JetStream has stored it (or found it a duplicate of one it stored). */
-export async function publishOrderEvent(
-  js: JetStreamClient,
-  settings: OrderStreamSettings,
-  row: Pick<OrderEventOutbox, "eventId" | "type" | "payload">,
-): Promise<{ duplicate: boolean }> {
-  const ack = await js.publish(subjectOf(settings, row.type), JSON.stringify(row.payload), {
-    msgID: row.eventId,
-    expect: { streamName: settings.stream },
-    timeout: PUBLISH_TIMEOUT_MS,
-  });
-  return { duplicate: ack.duplicate };
-}
 
 export interface OrderEventRelayDeps {
   prisma: OrdersPrisma;

@@ -1,4 +1,4 @@
-// The platform as `npm start` runs it (scripts/start-platform.ts, one process
+// The platform as `npm start` runs it (lib/platform/start-platform.ts, one process
 // per service), started as a child process on ports moved by one free PORT_OFFSET. Used by the
 // benchmark and by the tests that need real processes (a restart, a kill).
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
@@ -32,7 +32,7 @@ export async function freePort(): Promise<number> {
 }
 
 export interface StartOptions {
-  /** Node's arguments: `npm start`'s by default; the compiled platform is `["dist/scripts/start-platform.js"]`. */
+  /** Node's arguments: `npm start`'s by default; the compiled platform is `["dist/lib/platform/start-platform.js"]`. */
   command?: string[];
   /** Variables on top of a free PORT_OFFSET (AUTH_MODE, *_DATABASE_URL, ...). */
   env?: Record<string, string>;
@@ -118,7 +118,7 @@ export async function spawnPlatform(options: Omit<StartOptions, "timeoutMs"> = {
   const inherited = Object.fromEntries(
     Object.entries(process.env).filter(([name]) => !(ENV_VARIABLES as string[]).includes(name)),
   );
-  const child = spawn(process.execPath, options.command ?? ["--import", "tsx", "scripts/start-platform.ts"], {
+  const child = spawn(process.execPath, options.command ?? ["--import", "tsx", "lib/platform/start-platform.ts"], {
     cwd: ROOT,
     env: { ...inherited, ...settings },
     // With an IPC channel the platform stops with this process, however it ends (a killed Jest worker).
@@ -154,7 +154,7 @@ export async function startPlatformProcess(options: StartOptions = {}): Promise<
     await waitForHealthy(`http://127.0.0.1:${env.REST_GATEWAY_PORT}/health`, child, options.timeoutMs ?? 150_000);
   } catch (error) {
     await platform.stop();
-    throw new Error(`${(error as Error).message}\n--- platform output ---\n${platform.output()}`);
+    throw new Error(`${(error as Error).message}\n--- platform output ---\n${platform.output()}`, { cause: error });
   }
   const metricsPort = {
     gateway: env.METRICS_PORT,

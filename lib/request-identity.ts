@@ -1,7 +1,7 @@
 import crypto from "node:crypto";
 import type { IncomingHttpHeaders } from "node:http";
-import { ROLES, type Role } from "../../lib/auth";
-import type { AuthMode } from "../../lib/config";
+import { ROLES, type Role } from "./auth";
+import type { AuthMode } from "./config";
 
 /**
  * The one place where a request's identity enters a subgraph. Subgraphs only
