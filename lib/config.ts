@@ -93,6 +93,13 @@ const optionalUrl = z
 
 /** Shared secrets must be at least 32 bytes (256 bits, as HS256 needs): a shorter one can be guessed offline from one token. */
 export const MIN_SECRET_BYTES = 32;
+
+/**
+ * Largest request body read, in bytes: the GraphQL endpoint's (the longest
+ * document the query limits allow, with its variables, fits many times over),
+ * and the legacy REST API's (its largest body is a product).
+ */
+export const MAX_BODY_BYTES = { graphql: 1_000_000, rest: 100_000 } as const;
 const secret = (name: string) =>
   z
     .string()
@@ -231,7 +238,7 @@ const EnvSchema = z.object({
     .default("*")
     .transform((text) => splitList(text)),
 
-  /** How long the gateway keeps an account's role (or that it is gone) between asks to the users subgraph; 0 asks on every request. */
+  /** How long the gateway keeps an account's role (or that it is gone), and orders a buyer it let order, between asks to the users subgraph; 0 asks every time. */
   ACCOUNT_CACHE_TTL_SECONDS: z.coerce.number().int().min(0).max(60).default(5),
 
   /** How long the gateway waits for a subgraph's answer before failing with SERVICE_UNAVAILABLE. */

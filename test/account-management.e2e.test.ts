@@ -147,6 +147,10 @@ describe.each(BACKENDS)("account management through the gateway (%s)", (backend)
       expect(closeAccount).toMatchObject({ status: "CLOSED", email: `closed#${gina.id}`, username: `closed#${gina.id}` });
       expect(await failure(as(gina).request(ME))).toEqual({ code: "UNAUTHENTICATED", status: 401 });
       expect((await as(boss).request(CLOSE_ACCOUNT, { id: gina.id })).closeAccount).toEqual(closeAccount);
+      // Nobody orders for it any more, not even an admin.
+      expect(
+        await failure(as(boss).request(CREATE_ORDER, { userId: gina.id, items: [{ productId, quantity: 1 }] })),
+      ).toMatchObject({ code: "FORBIDDEN" });
       // A closed account is final.
       expect(await failure(as(boss).request(ENABLE_ACCOUNT, { id: gina.id }))).toMatchObject({ code: "CONFLICT" });
       expect(await failure(as(boss).request(UPDATE_PROFILE, { id: gina.id, input: { fullName: "Gina" } }))).toMatchObject({
@@ -232,9 +236,13 @@ describe.each(BACKENDS)("account management through the gateway (%s)", (backend)
         code: "FORBIDDEN",
       });
 
+      const orderForMax = () => as(boss).request(CREATE_ORDER, { userId: max.id, items: [{ productId, quantity: 1 }] });
+      expect(await failure(orderForMax())).toMatchObject({ code: "FORBIDDEN" });
+
       expect((await as(boss).request(ENABLE_ACCOUNT, { id: max.id })).enableAccount.status).toBe("ACTIVE");
       const again = await signIn(platform, max.email, max.password);
       expect((await as(again).request(ME)).me.id).toBe(max.id);
+      expect((await orderForMax()).createOrder.status).toBe("PENDING");
       // The sessions from before stay signed out.
       expect(await failure(as().request(REFRESH_TOKEN, { refreshToken: max.refreshToken }))).toMatchObject({
         code: "UNAUTHENTICATED",

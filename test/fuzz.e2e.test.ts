@@ -278,6 +278,7 @@ function graphqlAttempts(f: Fuzzer, shop: RestTestPlatform, ledger: StockLedger)
       () => ({ id: f.id(), status: f.pick(["PROCESSING", "SHIPPED", "CANCELLED", "DELIVERED"]) }),
     ],
     ...ACCOUNT_EMAIL_OPERATIONS(f),
+    ...ACCOUNT_MANAGEMENT_OPERATIONS(f),
   ];
   return () => {
     const [name, document, template] = f.pick(operations);
@@ -347,6 +348,31 @@ function ACCOUNT_EMAIL_OPERATIONS(f: Fuzzer): [string, DocumentNode, () => Recor
       parse("mutation FuzzEmail($e: String!, $p: String!) { requestEmailChange(newEmail: $e, password: $p) }"),
       () => ({ e: `m${f.int(1e9)}@example.com`, p: "password123" }),
     ],
+  ];
+}
+
+/**
+ * Account management (docs/security.md, "Accounts"): profile edits, closing, export, admins. Sent without a
+ * valid token they must all be refused; with hostile inputs, refused with a code, never a crash.
+ */
+function ACCOUNT_MANAGEMENT_OPERATIONS(f: Fuzzer): [string, DocumentNode, () => Record<string, unknown>][] {
+  return [
+    [
+      "updateProfile",
+      parse("mutation FuzzProfile($id: ID, $input: UpdateProfileInput!) { updateProfile(id: $id, input: $input) { id } }"),
+      () => ({ id: f.id(), input: { fullName: "F", username: `u${f.int(1e9)}` } }),
+    ],
+    ["closeMyAccount", parse("mutation FuzzCloseMine($p: String!) { closeMyAccount(password: $p) { id } }"), () => ({ p: "x" })],
+    ["closeAccount", parse("mutation FuzzClose($id: ID!) { closeAccount(id: $id) { id } }"), () => ({ id: f.id() })],
+    ["accountExport", parse("query FuzzExport($id: ID) { accountExport(id: $id) { user { id } } }"), () => ({ id: f.id() })],
+    [
+      "setRole",
+      parse("mutation FuzzRole($id: ID!, $r: Role!) { setRole(id: $id, role: $r) { id } }"),
+      () => ({ id: f.id(), r: f.pick(["ADMIN", "CUSTOMER"]) }),
+    ],
+    ["disableAccount", parse("mutation FuzzDisable($id: ID!) { disableAccount(id: $id) { id } }"), () => ({ id: f.id() })],
+    ["enableAccount", parse("mutation FuzzEnable($id: ID!) { enableAccount(id: $id) { id } }"), () => ({ id: f.id() })],
+    ["resendVerificationEmail", parse("mutation FuzzResend { resendVerificationEmail }"), () => ({})],
   ];
 }
 

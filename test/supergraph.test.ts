@@ -27,6 +27,7 @@ describe("the committed supergraph", () => {
       "register",
       "requestEmailChange",
       "requestPasswordReset",
+      "resendVerificationEmail",
       "resetPassword",
       "setRole",
       "signUp",

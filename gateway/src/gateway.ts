@@ -22,6 +22,7 @@ import {
   type SubgraphName,
   type TrustedDocumentsMode,
   type SubscriptionLimits,
+  MAX_BODY_BYTES,
 } from "../../lib/config";
 import { createServiceClient } from "../../lib/service-client";
 import { observeBreakers, type BreakerSettings, type DependencyBreaker } from "../../lib/circuit-breaker";
@@ -144,7 +145,7 @@ export async function startGateway(settings: GatewaySettings): Promise<RunningGa
   const budgets = new ResponseBudgets(limitSettings.maxResponseBytes);
   const limiter = (name: string, perMinute: number) =>
     createRateLimiter({
-      keyPrefix: `${settings.redisKeyPrefix ?? "shop"}:gateway-${name}`,
+      keyPrefix: `${settings.redisKeyPrefix ?? DEFAULTS.REDIS_KEY_PREFIX}:gateway-${name}`,
       points: perMinute,
       windowSeconds: 60,
       store: settings.redis,
@@ -276,7 +277,7 @@ export async function startGateway(settings: GatewaySettings): Promise<RunningGa
   app.use(
     "/graphql",
     perClientRateLimit(perClient),
-    ...jsonBody(settings.maxBodyBytes ?? 1_000_000),
+    ...jsonBody(settings.maxBodyBytes ?? MAX_BODY_BYTES.graphql),
     requireTrustedDocuments({ mode: trustedMode, trusted, introspection, parseOptions: limits.parseOptions }),
     subscriptions.sse,
     expressMiddleware(apollo, { context: async ({ req }) => buildContext(req) }),

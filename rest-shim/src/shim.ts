@@ -1,4 +1,5 @@
 import type { Redis } from "ioredis";
+import { MAX_BODY_BYTES } from "../../lib/config";
 import { listen, type RunningServer } from "../../lib/http-server";
 import type { Logger } from "../../lib/logger";
 import { buildApp } from "./app";
@@ -44,7 +45,7 @@ export async function startRestShim(settings: RestShimSettings): Promise<RestShi
     metrics: settings.gateway.metrics,
     rateLimitPerMinute: settings.rateLimitPerMinute,
     sharedRateLimit: settings.sharedRateLimit,
-    maxBodyBytes: settings.maxBodyBytes ?? 100_000,
+    maxBodyBytes: settings.maxBodyBytes ?? MAX_BODY_BYTES.rest,
     trustProxy: settings.trustProxy ?? [],
     corsOrigins: settings.corsOrigins ?? ["*"],
   };

@@ -9,6 +9,7 @@ export const CHANGE_PASSWORD = `mutation ChangePassword($currentPassword: String
 export const REQUEST_RESET = `mutation RequestPasswordReset($email: String!) { requestPasswordReset(email: $email) }`;
 export const RESET = `mutation ResetPassword($token: String!, $newPassword: String!) { resetPassword(token: $token, newPassword: $newPassword) }`;
 export const VERIFY = `mutation VerifyEmail($token: String!) { verifyEmail(token: $token) }`;
+export const RESEND_VERIFICATION = `mutation ResendVerificationEmail { resendVerificationEmail }`;
 export const CHANGE_EMAIL = `mutation RequestEmailChange($newEmail: String!, $password: String!) {
   requestEmailChange(newEmail: $newEmail, password: $password)
 }`;

@@ -8,7 +8,6 @@ import {
   introspectionEnabled,
   mailSettingsOf,
   metricsSettingsOf,
-  orderEventsSettingsOf,
   readEnv,
   securitySettingsOf,
   type AuthMode,
@@ -20,7 +19,7 @@ import type { PlatformSecrets } from "../../lib/secrets";
 import { startGateway, type GatewaySettings, type RunningGateway } from "../../gateway/src/gateway";
 import { readSupergraph } from "../../gateway/src/supergraph";
 import type { SubgraphSettings } from "../../subgraphs/shared/settings";
-import { startOrdersSubgraph, type OrdersSubgraph } from "../../subgraphs/orders/src/server";
+import { ordersOptionsOf, startOrdersSubgraph, type OrdersSubgraph } from "../../subgraphs/orders/src/server";
 import { startProductsSubgraph, type ProductsSubgraph } from "../../subgraphs/products/src/server";
 import { startUsersSubgraph, type UsersSubgraph } from "../../subgraphs/users/src/server";
 import type { RunningServer } from "../../lib/http-server";
@@ -164,11 +163,8 @@ export async function startTestPlatform(
     // Tests run the recovery worker themselves, when they want it.
     orders = await replicasOf(() =>
       startOrdersSubgraph(settings("orders", { ...urls, products: productsForOrders }), {
+        ...ordersOptionsOf(platformEnv),
         recoveryIntervalSeconds: "off",
-        idempotencyRetentionHours: 24,
-        lockTimeoutMs: platformEnv.ORDERS_LOCK_TIMEOUT_MS,
-        events: orderEventsSettingsOf(platformEnv),
-        requireVerifiedEmail: platformEnv.ORDERS_REQUIRE_VERIFIED_EMAIL,
       }),
     );
     urls.orders = await entryOf("orders", orders);

@@ -1,5 +1,6 @@
 import type { OrderStatus } from "../../../prisma/orders/generated/client/client";
 import { forbidden, notFound } from "../../../lib/errors";
+import type { Buyer } from "./users.client";
 import { mayActFor, requireAdmin, requireSignedIn, type AuthorizationContext } from "../../shared/authorization";
 
 /**
@@ -23,9 +24,26 @@ export const orderPolicy = {
     if (!mayActFor(context, userId)) throw forbidden("A customer places orders only for themself");
   },
 
-  /** ORDERS_REQUIRE_VERIFIED_EMAIL: only an account whose email is verified may order (docs/security.md, "Account emails"). */
-  assertMayOrderWithEmail(emailVerified: boolean): void {
-    if (!emailVerified) throw forbidden("Verify your email address before ordering");
+  /**
+   * In every auth mode, only an ACTIVE account is ordered for: a disabled or
+   * closed one is refused even when an admin, or anyone in open mode, names it.
+   * With ORDERS_REQUIRE_VERIFIED_EMAIL, its email must be verified too
+   * (docs/security.md, "Account emails").
+   */
+  assertBuyerMayOrder(buyer: Buyer, requireVerifiedEmail: boolean): void {
+    if (buyer.status !== "ACTIVE") throw forbidden(`This account is ${buyer.status.toLowerCase()}: it cannot order`);
+    if (requireVerifiedEmail && !buyer.emailVerified) throw forbidden("Verify your email address before ordering");
+  },
+
+  /**
+   * Enforced mode, someone other than the buyer (an admin, a service) orders:
+   * the account's status is asked now rather than remembered, so that an admin
+   * acting on an account sees what was just done to it. A buyer's own order
+   * came through the gateway, which has just checked their account is active.
+   */
+  asksBuyerAfresh(context: AuthorizationContext, userId: number): boolean {
+    const { principal } = context;
+    return context.authMode === "enforced" && !(principal.kind === "user" && principal.userId === userId);
   },
 
   /** Checked before the lifecycle, so that someone else's order is "not found" whatever the move. */

@@ -159,8 +159,10 @@ export class OrderService {
     if (idempotencyKey && !idempotencyScope) {
       throw badInput("An idempotency key needs a caller it belongs to: sign in, or call through the gateway");
     }
-    if (!(await this.deps.users.userExists(userId))) throw notFound(`User ${userId} not found`, { userId: String(userId) });
-    if (this.deps.requireVerifiedEmail) orderPolicy.assertMayOrderWithEmail(await this.deps.users.emailVerified(userId));
+    const buyer = await this.deps.users.buyer(userId, { fresh: orderPolicy.asksBuyerAfresh(caller, userId) });
+    if (!buyer) throw notFound(`User ${userId} not found`, { userId: String(userId) });
+    orderPolicy.assertBuyerMayOrder(buyer, this.deps.requireVerifiedEmail ?? false);
+    this.deps.users.keepMayOrder(userId, buyer);
     const orderId = await answerDatabaseFailure(idempotencyKey !== null, () =>
       this.deps.placements.place({ userId, lines, idempotencyScope: idempotencyScope ?? ANONYMOUS_SCOPE, idempotencyKey }),
     );

@@ -1,6 +1,6 @@
 import fs from "node:fs";
 import { gql } from "graphql-tag";
-import type { OrderEventsSettings } from "../../../lib/config";
+import { orderEventsSettingsOf, type OrderEventsSettings, type PlatformEnv } from "../../../lib/config";
 import type { RunningServer } from "../../../lib/http-server";
 import { observeBreakers } from "../../../lib/circuit-breaker";
 import { ServiceMetrics } from "../../../lib/observability/metrics";
@@ -31,6 +31,20 @@ export interface OrdersOptions {
   events?: OrderEventsSettings;
   /** ORDERS_REQUIRE_VERIFIED_EMAIL: only accounts with a verified email may order (false when not given). */
   requireVerifiedEmail?: boolean;
+  /** ACCOUNT_CACHE_TTL_SECONDS: how long a buyer seen fit to order is remembered (users.client.ts); 0 asks every time. */
+  buyerKeepSeconds: number;
+}
+
+/** The orders options the environment sets (main.ts; the tests' platforms override the schedule). */
+export function ordersOptionsOf(env: PlatformEnv): OrdersOptions {
+  return {
+    recoveryIntervalSeconds: env.ORDERS_RECOVERY_INTERVAL_SECONDS,
+    idempotencyRetentionHours: env.ORDERS_IDEMPOTENCY_RETENTION_HOURS,
+    lockTimeoutMs: env.ORDERS_LOCK_TIMEOUT_MS,
+    events: orderEventsSettingsOf(env),
+    requireVerifiedEmail: env.ORDERS_REQUIRE_VERIFIED_EMAIL,
+    buyerKeepSeconds: env.ACCOUNT_CACHE_TTL_SECONDS,
+  };
 }
 
 export interface OrdersSubgraph extends RunningServer {
@@ -57,7 +71,7 @@ export async function startOrdersSubgraph(settings: SubgraphSettings, options: O
   const usersService = createServiceClient(settings.subgraphUrls.users, serviceToken, "users", timeoutMs, circuitBreaker);
   observeBreakers(metrics, { products: productsService.breaker!, users: usersService.breaker! });
   const products = new ProductsClient(productsService);
-  const users = new UsersClient(usersService);
+  const users = new UsersClient(usersService, options.buyerKeepSeconds);
   const { logger } = settings;
   const eventRelay = options.events
     ? startOrderEventRelay({

@@ -2,47 +2,49 @@ import { graphql } from "../../../lib/__generated__/users-subgraph";
 import { LRUCache } from "lru-cache";
 import type { ServiceClient } from "../../../lib/service-client";
 
-/** What orders asks of the users subgraph. */
-const USER_EXISTS = graphql(`
-  query UserExists($id: ID!) {
+/** What orders asks of the users subgraph: whether the buyer's account exists and may order. */
+const BUYER = graphql(`
+  query Buyer($id: ID!) {
     user(id: $id) {
-      id
-    }
-  }
-`);
-
-const EMAIL_VERIFIED = graphql(`
-  query UserEmailVerified($id: ID!) {
-    user(id: $id) {
+      status
       emailVerified
     }
   }
 `);
 
+export interface Buyer {
+  status: "ACTIVE" | "DISABLED" | "CLOSED";
+  emailVerified: boolean;
+}
+
+/** Buyers remembered at once; an entry is two fields, so this is a few MB at most. */
+const MAX_BUYERS = 100_000;
+
 export class UsersClient {
   /**
-   * Users seen to exist. Users are never deleted, so a yes stays true and a
-   * buyer's next order skips the call; a no is never kept (the user may
-   * register a moment later).
+   * Buyers an order was let through for, kept `keepSeconds` (ACCOUNT_CACHE_TTL_SECONDS,
+   * the bound the gateway keeps a signed-in account's status for): a shop's
+   * steady buyer costs users no look-up per order, and a disabled or closed
+   * account stops being ordered for within it. A refusal is never kept: the
+   * account may be enabled, or its email verified, a moment later.
    */
-  private readonly known = new LRUCache<number, true>({ max: 100_000 });
-  /** Users seen with a verified email: once verified, an account's address stays verified (a change needs the new one verified). */
-  private readonly verified = new LRUCache<number, true>({ max: 100_000 });
+  private readonly mayOrder: LRUCache<number, Buyer> | null;
 
-  constructor(private readonly service: ServiceClient) {}
-
-  async userExists(id: number): Promise<boolean> {
-    if (this.known.has(id)) return true;
-    const result = await this.service.request(USER_EXISTS, { id: String(id) });
-    if (result.user !== null) this.known.set(id, true);
-    return result.user !== null;
+  constructor(
+    private readonly service: ServiceClient,
+    keepSeconds: number,
+  ) {
+    this.mayOrder = keepSeconds > 0 ? new LRUCache({ max: MAX_BUYERS, ttl: keepSeconds * 1000 }) : null;
   }
 
-  /** Whether the user has verified their email address (ORDERS_REQUIRE_VERIFIED_EMAIL); false for no such user. */
-  async emailVerified(id: number): Promise<boolean> {
-    if (this.verified.has(id)) return true;
-    const result = await this.service.request(EMAIL_VERIFIED, { id: String(id) });
-    if (result.user?.emailVerified) this.verified.set(id, true);
-    return result.user?.emailVerified === true;
+  /** The buyer's account, or null for no such user; `fresh` asks users even when it was kept. */
+  async buyer(id: number, { fresh }: { fresh: boolean }): Promise<Buyer | null> {
+    const kept = fresh ? undefined : this.mayOrder?.get(id);
+    return kept ?? (await this.service.request(BUYER, { id: String(id) })).user;
+  }
+
+  /** The policy let an order through for this buyer (order.policy.ts): kept for the next. */
+  keepMayOrder(id: number, buyer: Buyer): void {
+    this.mayOrder?.set(id, buyer);
   }
 }

@@ -95,6 +95,16 @@ export class EmailFlows {
     return true;
   }
 
+  /** Signed in: another link for the account's current address, while it is unverified. */
+  async resendVerification(userId: number): Promise<boolean> {
+    const user = await this.deps.prisma.user.findUniqueOrThrow({ where: { id: userId } });
+    if (user.emailVerified) throw badInput("This address is verified already", { field: "email" });
+    await this.deps.throttle.assertMayEmail(`user:${user.id}`);
+    await this.deps.prisma.$transaction((tx) => this.queueVerification(tx, user.id, user.email));
+    this.deps.relay.wake();
+    return true;
+  }
+
   /**
    * Signed in, with the password: a verification link goes to the new address and a notice to the current
    * one; the account keeps its address until the link is opened. A new address that has an account of its

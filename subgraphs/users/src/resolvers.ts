@@ -49,6 +49,7 @@ export const resolvers: Resolvers = {
       return true;
     },
     verifyEmail: (_root, { token }, { emails, clientAddress }) => emails.verify(token, clientAddress),
+    resendVerificationEmail: (_root, _args, context) => context.emails.resendVerification(userPolicy.signedInUserId(context)),
     requestEmailChange: (_root, { newEmail, password }, context) =>
       context.emails.requestChange(userPolicy.signedInUserId(context), newEmail, password, context.clientAddress),
   },
