@@ -183,14 +183,6 @@ describe(`orders while its database drops connections (postgres, seed ${SEED})`,
     // Every answer under the faults was an order, a refusal of the request itself, or said what to do next.
     const allAnswers = [...[...answersOf.values()].flat(), ...cancelAnswers];
     const failures = allAnswers.filter((answer) => !answer.ok);
-    console.log(
-      "DEBUG A",
-      allAnswers.length,
-      terminated,
-      JSON.stringify(
-        failures.reduce((m: any, f) => ((m[`${f.code}:${f.retryable}`] = (m[`${f.code}:${f.retryable}`] ?? 0) + 1), m), {}),
-      ),
-    );
     expect(failures.filter((answer) => answer.code === "INTERNAL_SERVER_ERROR")).toEqual([]);
     expect(failures.filter((f) => !(retryableFailure(f) || f.code === "ACCEPTED_PENDING" || f.code === "OUT_OF_STOCK"))).toEqual(
       [],
@@ -313,14 +305,6 @@ describe(`orders while its database drops connections (postgres, seed ${SEED})`,
       if (faults) expect(await stop()).toBeGreaterThan(0);
 
       const failures = answers.filter((answer) => !answer.ok);
-      console.log(
-        "DEBUG B",
-        faults,
-        answers.length,
-        JSON.stringify(
-          failures.reduce((m: any, f) => ((m[`${f.code}:${f.retryable}`] = (m[`${f.code}:${f.retryable}`] ?? 0) + 1), m), {}),
-        ),
-      );
       expect(failures.filter((answer) => answer.code === "INTERNAL_SERVER_ERROR")).toEqual([]);
       // A move the lifecycle refuses is an answer about the order, not a failure; the rest say "send it again".
       expect(
