@@ -28,6 +28,8 @@ import { until } from "./support/until";
 
 /** Short, so that the idle test waits little; the limits' other tests keep their connections busy. */
 const IDLE_TIMEOUT_MS = 500;
+/** Shorter still: a connection hears a ping before it could be closed as idle. */
+const KEEPALIVE_MS = 100;
 
 describe.each(BACKENDS)("order subscriptions, AUTH_MODE=enforced (%s)", (backend) => {
   let databases: TestDatabases;
@@ -136,7 +138,7 @@ describe.each(BACKENDS)("order subscriptions, AUTH_MODE=enforced (%s)", (backend
     beforeAll(async () => {
       limited = await startGatewayBeside(platform, {
         subgraphTimeoutMs: 10_000,
-        subscriptionLimits: { perConnection: 2, perClient: 3, idleTimeoutMs: IDLE_TIMEOUT_MS },
+        subscriptionLimits: { perConnection: 2, perClient: 3, idleTimeoutMs: IDLE_TIMEOUT_MS, keepAliveMs: KEEPALIVE_MS },
         limits: { maxDepth: 4 },
       });
       limitedUrl = `${limited.url}/graphql`;
@@ -188,6 +190,21 @@ describe.each(BACKENDS)("order subscriptions, AUTH_MODE=enforced (%s)", (backend
       // Ending one frees its place.
       a.stop();
       await until(async () => (await sseStatus(alice.token)) === 200);
+    });
+
+    test("a WebSocket is kept alive: the gateway pings it every SUBSCRIPTION_KEEPALIVE_SECONDS, and a pong keeps it open", async () => {
+      const socket = new WebSocket(limitedUrl.replace(/^http/, "ws"), "graphql-transport-ws");
+      const pinged = () => new Promise<void>((resolve) => socket.once("ping", () => resolve()));
+      const acknowledged = new Promise((resolve) => socket.on("message", resolve));
+      socket.on("open", () =>
+        socket.send(JSON.stringify({ type: "connection_init", payload: { Authorization: `Bearer ${alice.token}` } })),
+      );
+      expect(JSON.parse(String(await acknowledged))).toEqual({ type: "connection_ack" });
+      // The ws client answers each ping with a pong by itself; a second ping means the first pong was taken.
+      await pinged();
+      await pinged();
+      expect(socket.readyState).toBe(WebSocket.OPEN);
+      socket.close();
     });
 
     test("a WebSocket that holds no subscription is closed once idle", async () => {
