@@ -113,10 +113,12 @@ async function openScratch(backend: Backend, databases: TestDatabases | undefine
     return { executor: pgliteExecutor(db), adapter: new PrismaPGlite(db), close };
   }
   const url = (databases!.configs[name] as { url: string }).url;
-  // The applier needs one connection (its transactions); Prisma's adapter takes a pool of its own.
+  // The applier needs one connection (its transactions); Prisma's adapter takes a pool of its own. Prisma's engine
+  // leaves its migration lock (a session advisory lock) to the end of its connection, as the CLI does by exiting:
+  // an idle pooled connection is closed at once, or the applier's next turn waited 10 s for pg's idle time-out.
   const client = new pg.Client({ connectionString: url });
   await client.connect();
-  const pool = new pg.Pool({ connectionString: url });
+  const pool = new pg.Pool({ connectionString: url, idleTimeoutMillis: 1 });
   return {
     executor: postgresExecutor(client),
     adapter: new PrismaPg(pool),
