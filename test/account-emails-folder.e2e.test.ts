@@ -18,7 +18,7 @@ describe("account emails without SMTP_URL", () => {
 
   beforeAll(async () => {
     dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "shop-mail-folder-"));
-    databases = await createTestDatabases("pglite");
+    databases = await createTestDatabases("pglite", { migrated: true });
     platform = await startTestPlatform(databases.configs, { env: { DATA_DIR: dataDir, PUBLIC_URL: "http://localhost:4000" } });
   }, 180_000);
   afterAll(async () => {

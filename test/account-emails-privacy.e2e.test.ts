@@ -35,7 +35,7 @@ describe.each(BACKENDS)("account emails: nothing revealed, everything throttled 
 
   beforeAll(async () => {
     inbox = await startSmtpInbox();
-    databases = await createTestDatabases(backend);
+    databases = await createTestDatabases(backend, { migrated: true });
     platform = await startTestPlatform(databases.configs, {
       authMode: "enforced",
       gateway: { trustProxy: ["loopback"] },

@@ -43,7 +43,7 @@ describe.each(BACKENDS)("account emails (%s)", (backend) => {
   beforeAll(async () => {
     inbox = await startSmtpInbox();
     smtp = await startTcpProxy({ host: "127.0.0.1", port: inbox.port });
-    databases = await createTestDatabases(backend);
+    databases = await createTestDatabases(backend, { migrated: true });
     platform = await startTestPlatform(databases.configs, {
       authMode: "enforced",
       usersClock: () => new Date(Date.now() + clockOffsetMs),

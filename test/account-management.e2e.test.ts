@@ -42,7 +42,7 @@ describe.each(BACKENDS)("account management through the gateway (%s)", (backend)
     (await as(account).request(CREATE_ORDER, { userId: account.id, items: [{ productId, quantity }] })).createOrder.id;
 
   beforeAll(async () => {
-    databases = await createTestDatabases(backend);
+    databases = await createTestDatabases(backend, { migrated: true });
     platform = await startTestPlatform(databases.configs, {
       authMode: "enforced",
       env: {
@@ -339,7 +339,7 @@ describe("account management in open mode, two gateway replicas (postgres)", () 
     });
 
   beforeAll(async () => {
-    databases = await createTestDatabases("postgres");
+    databases = await createTestDatabases("postgres", { migrated: true });
     platform = await startTestPlatform(databases.configs, {
       replicas: 2,
       authMode: "open",

@@ -47,7 +47,7 @@ describe("automatic persisted queries through the gateway", () => {
   let deadRedis: Redis;
 
   beforeAll(async () => {
-    databases = await createTestDatabases("pglite");
+    databases = await createTestDatabases("pglite", { migrated: true });
     platform = await startTestPlatform(databases.configs);
     redis = connectRedis(REDIS_URL, quiet);
     deadRedis = connectRedis(`redis://127.0.0.1:${await freePort()}`, quiet);

@@ -15,7 +15,7 @@ describe("a subscription in the playground, offline in Chromium", () => {
   const pageErrors: string[] = [];
 
   beforeAll(async () => {
-    databases = await createTestDatabases("pglite");
+    databases = await createTestDatabases("pglite", { migrated: true });
     platform = await startTestPlatform(databases.configs);
     browser = await openOfflineBrowser();
     page = await browser.context.newPage();

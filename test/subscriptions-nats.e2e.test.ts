@@ -39,7 +39,7 @@ describe.each(BACKENDS)("order subscriptions on NATS JetStream (%s)", (backend) 
   const startSecond = (port = 0) => startGatewayBeside(platform, { port, subgraphTimeoutMs: 10_000, orderEvents });
 
   beforeAll(async () => {
-    databases = await createTestDatabases(backend);
+    databases = await createTestDatabases(backend, { migrated: true });
     platform = await startTestPlatform(databases.configs, {
       env: {
         NATS_URL,

@@ -52,7 +52,7 @@ describe.each(BACKENDS)("order subscriptions, AUTH_MODE=enforced (%s)", (backend
   const username = (account: Account) => account.email.split("@")[0];
 
   beforeAll(async () => {
-    databases = await createTestDatabases(backend);
+    databases = await createTestDatabases(backend, { migrated: true });
     platform = await startTestPlatform(databases.configs, { authMode: "enforced" });
     [admin, alice, bob] = await Promise.all([signUpAdmin(platform), signUpCustomer(platform), signUpCustomer(platform)]);
     adminGql = platform.client(admin.token);

@@ -19,6 +19,7 @@ describe("traces across every hop", () => {
   beforeAll(async () => {
     receiver = await startOtlpReceiver();
     platform = await startPlatformProcess({
+      migrated: true,
       env: {
         OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
         OTEL_EXPORTER_OTLP_PROTOCOL: "http/json",

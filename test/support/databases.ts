@@ -29,9 +29,10 @@ export interface TestDatabases {
 export interface TestDatabaseOptions {
   /**
    * Start from copies of this run's migrated templates (database-templates.ts) rather than empty databases: what
-   * a platform needs, and much cheaper than migrating three empty ones. The migration tests leave it off.
+   * a platform needs, and much cheaper than migrating three empty ones. The migration tests leave it off; a list
+   * migrates those subgraphs' only (create-admin starts on an empty users database).
    */
-  migrated?: boolean;
+  migrated?: boolean | readonly SubgraphName[];
 }
 
 /**
@@ -40,10 +41,12 @@ export interface TestDatabaseOptions {
  * ones are new databases on the server.
  */
 export async function createTestDatabases(backend: Backend, options: TestDatabaseOptions = {}): Promise<TestDatabases> {
+  const migrated = (name: SubgraphName) =>
+    options.migrated === true || (Array.isArray(options.migrated) && options.migrated.includes(name));
   if (backend === "pglite") {
     const dir = fs.mkdtempSync(path.join(TEST_DATA_ROOT, "shop-test-"));
     const configs = Object.fromEntries(SUBGRAPH_NAMES.map((name) => [name, { kind: "pglite", dataDir: path.join(dir, name) }]));
-    if (options.migrated) for (const name of SUBGRAPH_NAMES) copyMigratedCluster(name, path.join(dir, name));
+    for (const name of SUBGRAPH_NAMES.filter(migrated)) copyMigratedCluster(name, path.join(dir, name));
     return {
       configs: configs as Record<SubgraphName, DatabaseConfig>,
       drop: async () => fs.rmSync(dir, { recursive: true, force: true }),
@@ -54,7 +57,7 @@ export async function createTestDatabases(backend: Backend, options: TestDatabas
   await admin.connect();
   try {
     for (const name of SUBGRAPH_NAMES) {
-      const template = options.migrated ? ` TEMPLATE "${postgresTemplateOf(name)}"` : "";
+      const template = migrated(name) ? ` TEMPLATE "${postgresTemplateOf(name)}"` : "";
       await admin.query(`CREATE DATABASE "${prefix}_${name}"${template}`);
     }
   } finally {

@@ -7,7 +7,8 @@ import fs from "node:fs";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
-import { ENV_VARIABLES, PRODUCTION_METRICS_PORTS, readEnv } from "../../lib/config";
+import { ENV_VARIABLES, PRODUCTION_METRICS_PORTS, readEnv, SUBGRAPH_NAMES } from "../../lib/config";
+import { copyMigratedCluster } from "./database-templates";
 
 export const ROOT = path.resolve(__dirname, "..", "..");
 
@@ -38,6 +39,11 @@ export interface StartOptions {
   env?: Record<string, string>;
   /** Embedded data lives here; a fresh temporary folder (removed on stop) when not given. */
   dataDir?: string;
+  /**
+   * Embedded databases start as copies of the test run's migrated clusters (database-templates.ts, Jest only) rather
+   * than being created and migrated by the services: for suites whose subject is not a first start.
+   */
+  migrated?: boolean;
   timeoutMs?: number;
 }
 
@@ -102,6 +108,7 @@ export interface SpawnedPlatform {
 export async function spawnPlatform(options: Omit<StartOptions, "timeoutMs"> = {}): Promise<SpawnedPlatform> {
   const ownDataDir = options.dataDir === undefined;
   const dataDir = options.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), "shop-platform-"));
+  if (options.migrated) for (const name of SUBGRAPH_NAMES) copyMigratedCluster(name, path.join(dataDir, name));
   const settings: Record<string, string> = {
     HOST: "127.0.0.1",
     DATA_DIR: dataDir,

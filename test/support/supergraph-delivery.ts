@@ -29,7 +29,7 @@ export interface DeliveryPlatform {
 }
 
 export async function startDeliveryPlatform(source: Partial<SupergraphSourceSettings> = {}): Promise<DeliveryPlatform> {
-  const databases: TestDatabases = await createTestDatabases("pglite");
+  const databases: TestDatabases = await createTestDatabases("pglite", { migrated: true });
   const platform: TestPlatform = await startTestPlatform(databases.configs);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "supergraph-"));
   const file = path.join(dir, "supergraph.graphql");
