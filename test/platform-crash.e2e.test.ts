@@ -5,7 +5,8 @@ import os from "node:os";
 import path from "node:path";
 import { PGlite } from "@electric-sql/pglite";
 import { GraphQLClient } from "graphql-request";
-import { ENV_VARIABLES } from "../lib/config";
+import { ENV_VARIABLES, SUBGRAPH_NAMES } from "../lib/config";
+import { copyMigratedCluster } from "./support/database-templates";
 import { freePort } from "./support/platform-process";
 import { MAX_PAGE } from "../subgraphs/orders/src/order.service";
 import { ORDERS_BY_USER } from "./support/operations";
@@ -43,6 +44,8 @@ describe("the embedded platform killed with SIGKILL during orders", () => {
     });
   };
   beforeAll(async () => {
+    // The first start is not under test here: its databases are copies of the migrated ones.
+    for (const name of SUBGRAPH_NAMES) copyMigratedCluster(name, path.join(dataDir, name));
     await choosePorts();
     Object.assign(env, {
       DATA_DIR: dataDir,
