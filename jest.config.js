@@ -10,8 +10,6 @@ module.exports = {
   // The PostgreSQL server for the PostgreSQL half of the suites (test/support/postgres-server.ts).
   globalSetup: "<rootDir>/test/support/global-setup.ts",
   globalTeardown: "<rootDir>/test/support/global-teardown.ts",
-  // Two workers on this 2-core machine: three measured slower (767 s against 584 s), each suite's platform competing.
+  // Two workers on this 2-core machine: three measured slower, each suite's platform competing for the cores.
   maxWorkers: 2,
-  // On a clean clone, the longest suites first (see the file), so that none runs alone at the end.
-  testSequencer: "<rootDir>/test/support/slowest-first-sequencer.js",
 };

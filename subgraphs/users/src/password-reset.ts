@@ -53,9 +53,12 @@ export class PasswordFlows {
   }
 
   private async queueReset(address: string): Promise<void> {
-    // Counted for unknown addresses too; past the limit nothing is sent, and the answer was the same.
-    if (address.includes("\0") || !(await this.deps.throttle.mayEmail(address))) return;
+    if (address.includes("\0")) return;
+    // Looked up first, for every address alike: this work can still delay the answer (Prisma plans each query on
+    // this thread), so it must not differ between a known address and an unknown one, throttled or not.
     const user = await this.deps.prisma.user.findUnique({ where: { email: address } });
+    // Counted for unknown addresses too; past the limit nothing is sent, and the answer was the same.
+    if (!(await this.deps.throttle.mayEmail(address))) return;
     // A disabled or closed account cannot sign in, so it gets no reset link either.
     if (!user || user.status !== "active" || !(await this.deps.throttle.mayEmail(`user:${user.id}`))) return;
     const now = this.deps.now();
