@@ -8,10 +8,10 @@ import {
   SIGN_UP,
   VERIFY,
 } from "./support/account-email-operations";
-import { BACKENDS, createTestDatabases, type TestDatabases } from "./support/databases";
+import { BACKENDS } from "./support/databases";
 import { graphqlError } from "./support/graphql-errors";
-import { startTestPlatform, type TestPlatform } from "./support/platform";
 import { startSmtpInbox, type SmtpInbox } from "./support/smtp-inbox";
+import { usePlatform } from "./support/use-platform";
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 /**
@@ -29,27 +29,22 @@ const sameTime = (a: number, b: number) => Math.abs(a - b) <= Math.max(0.2 * Mat
  */
 describe.each(BACKENDS)("account emails: nothing revealed, everything throttled (%s)", (backend) => {
   const LIMIT = 3;
-  let databases: TestDatabases;
-  let platform: TestPlatform;
   let inbox: SmtpInbox;
-
   beforeAll(async () => {
     inbox = await startSmtpInbox();
-    databases = await createTestDatabases(backend, { migrated: true });
-    platform = await startTestPlatform(databases.configs, {
-      authMode: "enforced",
-      gateway: { trustProxy: ["loopback"] },
-      env: {
-        SMTP_URL: inbox.url,
-        MAIL_RELAY_POLL_SECONDS: "1",
-        ACCOUNT_EMAILS_PER_WINDOW: String(LIMIT),
-        LOGIN_FAILURES_PER_ACCOUNT: String(LIMIT),
-      },
-    });
-  }, 180_000);
+  });
+  const platform = usePlatform(backend, () => ({
+    authMode: "enforced",
+    gateway: { trustProxy: ["loopback"] },
+    env: {
+      SMTP_URL: inbox.url,
+      MAIL_RELAY_POLL_SECONDS: "1",
+      ACCOUNT_EMAILS_PER_WINDOW: String(LIMIT),
+      LOGIN_FAILURES_PER_ACCOUNT: String(LIMIT),
+    },
+  }));
+  // After the platform's own afterAll (hooks run in the order declared): its mail relay stops first.
   afterAll(async () => {
-    await platform?.stop();
-    await databases?.drop();
     await inbox?.close();
   });
 

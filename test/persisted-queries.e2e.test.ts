@@ -5,9 +5,9 @@ import { apqStore, documentId } from "../gateway/src/persisted-documents";
 import { createLogger } from "../lib/logger";
 import { connectRedis } from "../lib/rate-limit";
 import { freePort } from "./support/platform-process";
-import { createTestDatabases, type TestDatabases } from "./support/databases";
-import { startGatewayBeside, startTestPlatform, type TestPlatform } from "./support/platform";
+import { startGatewayBeside } from "./support/platform";
 import { until } from "./support/until";
+import { usePlatform } from "./support/use-platform";
 import { getFrom as get, persisted, postTo as post, refusalOf, type Answer } from "./support/persisted-documents";
 
 // Automatic persisted queries through the real gateway over the real subgraphs: the protocol's round trip over POST
@@ -35,8 +35,7 @@ async function missThenRegister(gateway: RunningGateway, query: string): Promise
 }
 
 describe("automatic persisted queries through the gateway", () => {
-  let databases: TestDatabases;
-  let platform: TestPlatform;
+  const platform = usePlatform("pglite");
   let redis: Redis;
   const keyPrefix = `apq-test-${crypto.randomBytes(4).toString("hex")}`;
   /** Two gateways sharing Redis, one keeping its store in memory, one with APQ off, one whose Redis is down. */
@@ -47,8 +46,6 @@ describe("automatic persisted queries through the gateway", () => {
   let deadRedis: Redis;
 
   beforeAll(async () => {
-    databases = await createTestDatabases("pglite", { migrated: true });
-    platform = await startTestPlatform(databases.configs);
     redis = connectRedis(REDIS_URL, quiet);
     deadRedis = connectRedis(`redis://127.0.0.1:${await freePort()}`, quiet);
     const beside = (settings: Parameters<typeof startGatewayBeside>[1]) =>
@@ -62,8 +59,6 @@ describe("automatic persisted queries through the gateway", () => {
   }, 180_000);
   afterAll(async () => {
     for (const gateway of [...(shared ?? []), inMemory, apqOff, redisDown]) await gateway?.close();
-    await platform?.stop();
-    await databases?.drop();
     if (redis) {
       const keys = await redis.keys(`${keyPrefix}:*`);
       if (keys.length) await redis.del(...keys);

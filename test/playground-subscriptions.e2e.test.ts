@@ -1,30 +1,24 @@
 import type { Page } from "playwright-core";
 import { openOfflineBrowser, type OfflineBrowser } from "./support/browser";
-import { createTestDatabases, type TestDatabases } from "./support/databases";
 import { createProduct, moveOrder, placeOrder, registerUser } from "./support/fixtures";
-import { startTestPlatform, type TestPlatform } from "./support/platform";
 import { until } from "./support/until";
+import { usePlatform } from "./support/use-platform";
 
 // The README's subscription tab in the playground, in a real browser with no internet: it shows an order's move
 // made meanwhile through the API. The page does not depend on the database backend: one run on PGlite.
 describe("a subscription in the playground, offline in Chromium", () => {
-  let databases: TestDatabases;
-  let platform: TestPlatform;
+  const platform = usePlatform("pglite");
   let browser: OfflineBrowser;
   let page: Page;
   const pageErrors: string[] = [];
 
   beforeAll(async () => {
-    databases = await createTestDatabases("pglite", { migrated: true });
-    platform = await startTestPlatform(databases.configs);
     browser = await openOfflineBrowser();
     page = await browser.context.newPage();
     page.on("pageerror", (error) => pageErrors.push(error.message));
   });
   afterAll(async () => {
     await browser?.close();
-    await platform?.stop();
-    await databases?.drop();
   });
 
   test("the OrderUpdated tab receives an order's move made through the API", async () => {

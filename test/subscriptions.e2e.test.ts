@@ -3,9 +3,9 @@ import WebSocket from "ws";
 import type { GraphQLClient } from "graphql-request";
 import type { RunningServer } from "../lib/http-server";
 import { signUpAdmin, signUpCustomer, type Account } from "./support/accounts";
-import { BACKENDS, createTestDatabases, type TestDatabases } from "./support/databases";
+import { BACKENDS } from "./support/databases";
 import { createProduct, moveOrder, placeOrder } from "./support/fixtures";
-import { startGatewayBeside, startTestPlatform, type TestPlatform } from "./support/platform";
+import { startGatewayBeside } from "./support/platform";
 import {
   ORDER_UPDATED,
   ordersIn,
@@ -18,6 +18,7 @@ import {
   type Subscriber,
 } from "./support/subscribers";
 import { until } from "./support/until";
+import { usePlatform } from "./support/use-platform";
 
 /**
  * Subscriptions at the gateway (docs/subscriptions.md), AUTH_MODE=enforced,
@@ -32,8 +33,7 @@ const IDLE_TIMEOUT_MS = 500;
 const KEEPALIVE_MS = 100;
 
 describe.each(BACKENDS)("order subscriptions, AUTH_MODE=enforced (%s)", (backend) => {
-  let databases: TestDatabases;
-  let platform: TestPlatform;
+  const platform = usePlatform(backend, { authMode: "enforced" });
   let admin: Account;
   let alice: Account;
   let bob: Account;
@@ -52,8 +52,6 @@ describe.each(BACKENDS)("order subscriptions, AUTH_MODE=enforced (%s)", (backend
   const username = (account: Account) => account.email.split("@")[0];
 
   beforeAll(async () => {
-    databases = await createTestDatabases(backend, { migrated: true });
-    platform = await startTestPlatform(databases.configs, { authMode: "enforced" });
     [admin, alice, bob] = await Promise.all([signUpAdmin(platform), signUpCustomer(platform), signUpCustomer(platform)]);
     adminGql = platform.client(admin.token);
     product = await createProduct(adminGql, { name: "Subscribed lamp", price: "12.50", stockQuantity: 10_000 });
@@ -61,10 +59,6 @@ describe.each(BACKENDS)("order subscriptions, AUTH_MODE=enforced (%s)", (backend
   afterEach(async () => {
     subscribers.splice(0).forEach((subscriber) => subscriber.stop());
     await Promise.all(clients.splice(0).map((client) => client.dispose()));
-  });
-  afterAll(async () => {
-    await platform?.stop();
-    await databases?.drop();
   });
 
   /** The story both transports tell: Alice sees her order move with its nested fields; Bob sees nothing of it. */

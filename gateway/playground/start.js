@@ -8,13 +8,29 @@
   // Subscriptions go over graphql-ws on the same path (ws:// or wss://); the headers pane's Authorization goes in
   // connection_init, which the gateway reads as it reads the header of a query.
   const fetchGraphQL = GraphiQL.createFetcher({ url, subscriptionUrl: url.replace(/^http/, "ws") });
-  // GraphiQL works out the operation name a moment after the editor changes, so
-  // a quick click after switching tabs sends the previous tab's name. Send a
-  // name only when the document defines it; a one-operation document needs none.
+  // GraphiQL works out the operation name, and the parsed document its fetcher
+  // reads to choose WebSocket for a subscription, a moment after the editor
+  // changes: a quick click after switching tabs sent the previous tab's, and a
+  // subscription went over HTTP. Both are taken from the text actually sent: a
+  // name it does not define becomes its one operation's (or none among several),
+  // and the document handed on lists its operations, their kind and name being
+  // all the fetcher reads of it.
   const fetcher = (params, options) => {
-    const named =
-      params.operationName && new RegExp(`\\b(query|mutation|subscription)\\s+${params.operationName}\\b`).test(params.query);
-    return fetchGraphQL({ ...params, operationName: named ? params.operationName : undefined }, options);
+    // An operation: its keyword, its name if any, then its variables, directives or selection.
+    const pattern = /\b(query|mutation|subscription)\b(?:\s+([_A-Za-z][_0-9A-Za-z]*))?\s*[({@]/g;
+    const operations = [...params.query.matchAll(pattern)].map(([, operation, name]) => ({ operation, name }));
+    const names = operations.map((operation) => operation.name).filter(Boolean);
+    const operationName = names.includes(params.operationName) ? params.operationName : names.length === 1 ? names[0] : undefined;
+    const documentAST = {
+      kind: "Document",
+      definitions: operations.map(({ operation, name }) => ({
+        kind: "OperationDefinition",
+        operation,
+        name: name && { kind: "Name", value: name },
+        selectionSet: { kind: "SelectionSet", selections: [] },
+      })),
+    };
+    return fetchGraphQL({ ...params, operationName }, { ...options, documentAST });
   };
   const root = ReactDOM.createRoot(document.getElementById("playground"));
   root.render(

@@ -17,11 +17,16 @@ import { PLATFORM_START_TIMEOUT_MS, startRestTestPlatform, type RestTestPlatform
  *   const platform = usePlatform(backend);
  *   test("…", async () => { await platform.client().request(…) });
  */
-export function usePlatform(backend: Backend, options: TestPlatformOptions = {}): TestPlatform & { databases: TestDatabases } {
+export function usePlatform(
+  backend: Backend,
+  options: TestPlatformOptions | (() => TestPlatformOptions) = {},
+): TestPlatform & { databases: TestDatabases } {
   return useStarted("usePlatform", async (stack) => {
     const databases = await createTestDatabases(backend, { migrated: true });
     stack.defer(() => databases.drop());
-    const platform = stack.adopt(await startTestPlatform(databases.configs, options));
+    // A function is read when the platform starts: after the suite's earlier beforeAll hooks (an SMTP inbox, a proxy).
+    const settings = typeof options === "function" ? options() : options;
+    const platform = stack.adopt(await startTestPlatform(databases.configs, settings));
     return { ...platform, databases };
   });
 }
