@@ -59,8 +59,8 @@ test("the benchmark runs every measurement with right answers and consistent sto
   // statement, confirms it and answers it; products reserves and confirms. No interactive transaction
   // anywhere: no lock is held across a round trip.
   expect(result.statementsPerOrder.statements).toMatchObject({ products: 2, orders: 4 });
-  // The buyer's account is remembered (ACCOUNT_CACHE_TTL_SECONDS): read again only when that runs out (or a
-  // background poll of the users database falls in the window), never once per order.
+  // The buyer's account is remembered (ACCOUNT_CACHE_TTL_SECONDS): read again only when that runs out during the
+  // 20 orders, never once per order.
   expect(result.statementsPerOrder.statements.users).toBeLessThan(0.5);
   expect(result.statementsPerOrder.transactions).toEqual({ users: 0, products: 0, orders: 0 });
   expect(formatTable(result)).toContain("| gateway: federated orders |");

@@ -84,8 +84,10 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
       RATE_LIMIT_PER_MINUTE: "100000000",
       GRAPHQL_RATE_LIMIT_PER_MINUTE: "100000000",
       GRAPHQL_USER_RATE_LIMIT_PER_MINUTE: "100000000",
-      // Recovery runs at start-up; its periodic runs would add their statements to the per-request counts.
+      // Recovery runs at start-up, and the mail relay is woken by each email queued; their periodic runs would add
+      // their statements to the per-request counts.
       ORDERS_RECOVERY_INTERVAL_SECONDS: "3600",
+      MAIL_RELAY_POLL_SECONDS: "3600",
       JWT_SECRET: crypto.randomBytes(32).toString("hex"),
       SERVICE_TOKEN: serviceToken,
       // A key prefix of this run's own, so that no earlier run's cached entries are read.
