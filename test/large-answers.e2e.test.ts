@@ -19,6 +19,11 @@ const pages = (count: number) => `{ ${repeat(count, (i) => `p${i}: products(firs
 /** Another client (another local address) than the heavy queries'. */
 const BYSTANDER = "127.0.0.2";
 const unrelated = { query: `{ product(id: "1") { id name } }` };
+/**
+ * The bystander's slowest answer while the heavy ones run: a few hundred ms on a quiet machine, up to 1.7 s seen
+ * with the rest of the suite sharing two cores. The bound catches a gateway that stalls, not a slow machine.
+ */
+const BYSTANDER_BOUND_MS = 3000;
 
 /**
  * Sends `heavy` all at once, and the unrelated query from another client over and over while any of them is
@@ -58,7 +63,7 @@ describe("large catalogue answers (postgres)", () => {
       expect([answer.status, firstErrorCode(answer)]).toEqual([400, "GRAPHQL_VALIDATION_FAILED"]);
       expect(answer.body.errors[0].message).toMatch(/cost limit of 50000 exceeded, estimated 15\d{4}/);
     }
-    expect(slowestMs).toBeLessThan(1000);
+    expect(slowestMs).toBeLessThan(BYSTANDER_BOUND_MS);
   });
 
   test("2 pages of descriptions (2 MB, under the cost limit), 8 at once from one client: 2 run whole, 6 get 429", async () => {
@@ -77,7 +82,7 @@ describe("large catalogue answers (postgres)", () => {
       expect(answer.headers["retry-after"]).toBe("1");
       expect(answer.body.errors[0].extensions.retryAfterSeconds).toBe(1);
     }
-    expect(slowestMs).toBeLessThan(1000);
+    expect(slowestMs).toBeLessThan(BYSTANDER_BOUND_MS);
     // The allowance is given back when an answer is sent: the same client runs its next one.
     expect((await postGraphQL(platform.gatewayUrl, { query: pages(2) })).status).toBe(200);
   });
