@@ -12,4 +12,7 @@ module.exports = {
   globalTeardown: "<rootDir>/test/support/global-teardown.ts",
   // Two workers on this 2-core machine: three measured slower, each suite's platform competing for the cores.
   maxWorkers: 2,
+  // A worker that has run forty suites held 3 GB (each suite's modules and embedded databases linger until
+  // collected), and the suites it ran last took 3-4 times as long as alone: past this size, it is replaced.
+  workerIdleMemoryLimit: "1500MB",
 };
