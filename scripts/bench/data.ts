@@ -1,6 +1,6 @@
 // The bench's fixed data set, and the stock check after the order runs (stock taken must equal units ordered).
 import crypto from "node:crypto";
-import { GraphQLClient, gql } from "graphql-request";
+import { ClientError, GraphQLClient, gql } from "graphql-request";
 import { ORDERS_BY_USER } from "../../rest-shim/src/documents";
 import { CREATE_ORDER } from "./targets";
 
@@ -62,12 +62,24 @@ export async function loadDataSet(gatewayUrl: string, spreadCount: number): Prom
   return { readerId, anOrderId, catalogue, hotProductId, spread };
 }
 
+/** Refusals that say "try again": the platform is still answering a load's tail, or hashing for it. */
+const RETRYABLE = new Set(["SERVICE_UNAVAILABLE", "TOO_MANY_REQUESTS"]);
+
 export async function registerUser(gatewayUrl: string, role: string): Promise<string> {
-  const tag = `${role}${crypto.randomBytes(4).toString("hex")}`;
-  const { register } = await new GraphQLClient(gatewayUrl).request<{ register: { id: string } }>(REGISTER, {
-    input: { email: `${tag}@bench.example`, username: tag, password: "bench password" },
-  });
-  return register.id;
+  for (let attempt = 1; ; attempt += 1) {
+    // A new address each time: an attempt the gateway gave up on may still have registered its own.
+    const tag = `${role}${crypto.randomBytes(4).toString("hex")}`;
+    try {
+      const { register } = await new GraphQLClient(gatewayUrl).request<{ register: { id: string } }>(REGISTER, {
+        input: { email: `${tag}@bench.example`, username: tag, password: "bench password" },
+      });
+      return register.id;
+    } catch (error) {
+      const code = (error as ClientError).response?.errors?.[0]?.extensions?.code;
+      if (attempt === 5 || typeof code !== "string" || !RETRYABLE.has(code)) throw error;
+      await new Promise((resolve) => setTimeout(resolve, attempt * 1000));
+    }
+  }
 }
 
 /**
