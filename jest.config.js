@@ -10,7 +10,7 @@ module.exports = {
   // The PostgreSQL server for the PostgreSQL half of the suites (test/support/postgres-server.ts).
   globalSetup: "<rootDir>/test/support/global-setup.ts",
   globalTeardown: "<rootDir>/test/support/global-teardown.ts",
-  // Two workers on this 2-core machine: three measured slower, each suite's platform competing for the cores.
+  // One worker per core of this 2-core machine: each suite runs a whole platform of its own.
   maxWorkers: 2,
   // A worker that has run forty suites held 3 GB (each suite's modules and embedded databases linger until
   // collected), and the suites it ran last took 3-4 times as long as alone: past this size, it is replaced.
