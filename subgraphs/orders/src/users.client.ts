@@ -1,4 +1,5 @@
 import { graphql } from "../../../lib/__generated__/users-subgraph";
+import type { BuyerQuery } from "../../../lib/__generated__/users-subgraph/graphql";
 import { LRUCache } from "lru-cache";
 import type { ServiceClient } from "../../../lib/service-client";
 
@@ -12,10 +13,8 @@ const BUYER = graphql(`
   }
 `);
 
-export interface Buyer {
-  status: "ACTIVE" | "DISABLED" | "CLOSED";
-  emailVerified: boolean;
-}
+/** The buyer as the Buyer query answers it (its type generated from the users schema). */
+export type Buyer = NonNullable<BuyerQuery["user"]>;
 
 /** Buyers remembered at once; an entry is two fields, so this is a few MB at most. */
 const MAX_BUYERS = 100_000;

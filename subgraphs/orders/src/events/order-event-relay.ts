@@ -2,6 +2,7 @@ import type { DatabaseConfig, OrderEventsSettings } from "../../../../lib/config
 import type { Logger } from "../../../../lib/logger";
 import type { ServiceMetrics } from "../../../../lib/observability/metrics";
 import type { OrdersPrisma } from "../database";
+import { Prisma } from "../../../../prisma/orders/generated/client/client";
 import { NatsLink } from "./nats-link";
 import { OrderLocks } from "./order-locks";
 import { OutboxPass } from "./outbox-pass";
@@ -39,7 +40,6 @@ export function startOrderEventRelay(deps: OrderEventRelayDeps): OrderEventRelay
   const { prisma, database, settings, logger } = deps;
   const outbox = new OutboxPass({
     prisma,
-    databaseKind: database.kind,
     settings,
     logger,
     published: deps.metrics.counter(
@@ -64,10 +64,10 @@ export function startOrderEventRelay(deps: OrderEventRelayDeps): OrderEventRelay
     const js = await nats.jetStream();
     const { count, failure } = locks
       ? // No transaction: the locks are held by the relay's own session while the events are published.
-        await locks.withSession((claim, stillHeld) => outbox.publishClaimed(claim, stillHeld, js))
-      : await outbox.publishClaimed(
-          (query) => prisma.$queryRaw<{ order_id: number }[]>(query),
-          () => true,
+        await locks.withSession((claim) => outbox.publishClaimed(claim, js))
+      : // PGlite is one process: one relay, nothing to lock against.
+        await outbox.publishClaimed(
+          { run: (query) => prisma.$queryRaw<{ order_id: number }[]>(query), onlyUnlocked: Prisma.empty, stillHeld: () => true },
           js,
         );
     if (failure) {

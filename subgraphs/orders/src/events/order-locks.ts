@@ -3,12 +3,13 @@ import type { Logger } from "../../../../lib/logger";
 import { Prisma } from "../../../../prisma/orders/generated/client/client";
 import { CONNECT_TIMEOUT_MS } from "./nats-link";
 import { PUBLISH_TIMEOUT_MS } from "./order-stream";
+import type { OrderClaim } from "./outbox-pass";
 
 /** Key space of the per-order advisory locks (the two-int form never meets Prisma's one-bigint migration lock). */
 const ORDER_LOCK_SPACE = 0x6f726576; // "orev"
 
-/** The claiming query's filter on PostgreSQL: keeps the orders whose lock the session running it takes. */
-export const ONLY_UNLOCKED_ORDERS = Prisma.sql`WHERE pg_try_advisory_lock(${ORDER_LOCK_SPACE}::int, "order_id")`;
+/** The claiming query's filter: keeps the orders whose lock the session running it takes. */
+const ONLY_UNLOCKED_ORDERS = Prisma.sql`WHERE pg_try_advisory_lock(${ORDER_LOCK_SPACE}::int, "order_id")`;
 
 /**
  * On PostgreSQL, the connection of the relay's own that holds its per-order advisory locks (its session owns them,
@@ -23,18 +24,17 @@ export class OrderLocks {
   ) {}
 
   /**
-   * Runs a pass whose locks are session locks on this connection, and releases them however it ends. `claim` runs
-   * the claiming query there (its session takes the locks); `stillHeld` answers false once that connection is lost.
+   * Runs a pass whose locks are session locks on this connection, and releases them however it ends: its claim runs
+   * there (the session takes the locks), and is held while that connection lives.
    */
-  async withSession<T>(
-    pass: (claim: (query: Prisma.Sql) => Promise<{ order_id: number }[]>, stillHeld: () => boolean) => Promise<T>,
-  ): Promise<T> {
+  async withSession<T>(pass: (claim: OrderClaim) => Promise<T>): Promise<T> {
     const client = await this.connection$();
     try {
-      return await pass(
-        async (query) => (await client.query<{ order_id: number }>(query.text, query.values)).rows,
-        () => this.client === client,
-      );
+      return await pass({
+        run: async (query) => (await client.query<{ order_id: number }>(query.text, query.values)).rows,
+        onlyUnlocked: ONLY_UNLOCKED_ORDERS,
+        stillHeld: () => this.client === client,
+      });
     } finally {
       await this.release(client);
     }

@@ -1,10 +1,9 @@
 import type { JetStreamClient } from "@nats-io/jetstream";
 import type { Counter } from "prom-client";
-import type { DatabaseConfig, OrderEventsSettings } from "../../../../lib/config";
+import type { OrderEventsSettings } from "../../../../lib/config";
 import type { Logger } from "../../../../lib/logger";
 import { Prisma } from "../../../../prisma/orders/generated/client/client";
 import type { OrdersPrisma } from "../database";
-import { ONLY_UNLOCKED_ORDERS } from "./order-locks";
 import { publishOrderEvent, refusalOf } from "./order-stream";
 
 /** Orders claimed by one pass, events published by one pass, and how long a pass keeps publishing, at most. */
@@ -14,6 +13,17 @@ const PASS_BUDGET_MS = 20_000;
 /** How long an order whose event JetStream refused is held back from passes, at most (doubling from one poll). */
 const MAX_HOLD_BACK_MS = 60_000;
 
+/**
+ * How a pass claims orders: `run` runs the claiming query, in which `onlyUnlocked` keeps the orders the claim may
+ * take (on PostgreSQL, those whose advisory lock the session running it takes: order-locks.ts; on PGlite, all);
+ * `stillHeld` answers false once the claim is lost, which stops the publishing.
+ */
+export interface OrderClaim {
+  run(query: Prisma.Sql): Promise<{ order_id: number }[]>;
+  onlyUnlocked: Prisma.Sql;
+  stillHeld(): boolean;
+}
+
 /** One pass over the outbox, and the orders held back from passes after JetStream refused one of their events. */
 export class OutboxPass {
   /** Orders whose event JetStream refused: not claimed again before `until`; forgotten once one of theirs is acked. */
@@ -22,7 +32,6 @@ export class OutboxPass {
   constructor(
     private readonly deps: {
       prisma: OrdersPrisma;
-      databaseKind: DatabaseConfig["kind"];
       settings: OrderEventsSettings;
       published: Counter<"result">;
       refused: Counter<"code">;
@@ -34,16 +43,9 @@ export class OutboxPass {
    * Claims whole orders' unpublished events (docs/events.md, "Guarantees"), publishes them in order and deletes
    * what was acked. A refused event holds back the rest of its order and the pass goes on; any other failed
    * publish ends the pass and is returned, not thrown, so that the deletes before it still happen.
-   * `claim` runs the claiming query (on PostgreSQL, on the connection whose session takes the locks);
-   * `stillClaimed` answers false once that connection is lost, which stops the publishing.
    */
-  async publishClaimed(
-    claim: (query: Prisma.Sql) => Promise<{ order_id: number }[]>,
-    stillClaimed: () => boolean,
-    js: JetStreamClient,
-  ): Promise<{ count: number; failure?: unknown }> {
+  async publishClaimed(claim: OrderClaim, js: JetStreamClient): Promise<{ count: number; failure?: unknown }> {
     const { prisma, settings, logger } = this.deps;
-    const onlyUnlocked = this.deps.databaseKind === "postgres" ? ONLY_UNLOCKED_ORDERS : Prisma.empty;
     // Orders held back after a refusal are left out, so that they never take the places of orders that can go.
     const held = this.heldBackNow();
     const notHeldBack = held.length ? Prisma.sql`WHERE "order_id" NOT IN (${Prisma.join(held)})` : Prisma.empty;
@@ -51,13 +53,13 @@ export class OutboxPass {
     // volatile function is not pushed below the sort), until enough are held, so that while another relay holds the
     // oldest orders this one moves on to the next ones rather than finding nothing. Any lock taken here is released
     // at the end of the pass (pg_advisory_unlock_all), whether or not its order turns out to have rows left.
-    const claimed = await claim(Prisma.sql`
+    const claimed = await claim.run(Prisma.sql`
       SELECT "order_id" FROM (
         SELECT "order_id", min("position") AS "oldest" FROM "order_event_outbox"
         ${notHeldBack}
         GROUP BY "order_id" ORDER BY "oldest"
       ) AS "waiting"
-      ${onlyUnlocked}
+      ${claim.onlyUnlocked}
       LIMIT ${ORDERS_PER_PASS}`);
     if (claimed.length === 0) return { count: 0 };
     // Read after the locks are held: what another relay published and deleted before it released them is gone.
@@ -74,7 +76,7 @@ export class OutboxPass {
     for (const row of rows) {
       // A slow NATS must not keep the claim for long: the next pass carries on.
       if (Date.now() > deadline) break;
-      if (!stillClaimed()) {
+      if (!claim.stillHeld()) {
         // The locks went with their connection: another relay may be publishing these orders now (harmless, see
         // docs/events.md, "Guarantees"), so this pass stops rather than send it duplicates.
         failure = new Error("the order events relay lost the database connection holding its order locks");
