@@ -3,8 +3,14 @@ module.exports = {
   testEnvironment: "node",
   roots: ["<rootDir>/test"],
   testMatch: ["**/*.test.ts"],
-  // Type checking is `tsc --noEmit`, which `npm test` runs before jest; here ts-jest only transpiles.
-  transform: { "^.+\\.ts$": ["ts-jest", { diagnostics: false }] },
+  // Type checking is `tsc --noEmit`, which `npm test` runs before jest; here SWC only strips the types: it
+  // transpiles a suite's few hundred files in a fraction of the time ts-jest took (7 s of a cold suite's 16).
+  transform: {
+    "^.+\\.ts$": [
+      "@swc/jest",
+      { jsc: { parser: { syntax: "typescript" }, target: "es2022", keepClassNames: true }, module: { type: "commonjs" } },
+    ],
+  },
   // Generous: several suites start whole platforms (three embedded databases each) inside one test.
   testTimeout: 180_000,
   // The PostgreSQL server for the PostgreSQL half of the suites (test/support/postgres-server.ts).

@@ -10,6 +10,7 @@ import { metricValue, scrape } from "./support/metrics";
 import { CREATE_ORDER, PRODUCT, USER } from "./support/operations";
 import { startFaultyProductsPlatform, type FaultyProductsPlatform } from "./support/faulty-products-platform";
 import { startGatewayBeside, type TestPlatform } from "./support/platform";
+import { moveClockOn } from "./support/clock";
 import { recoverFully } from "./support/recovery";
 import { BALANCED, readLedger } from "./support/stock-ledger";
 
@@ -32,8 +33,8 @@ async function timed(call: Promise<unknown>) {
   return { ...failure, waitedMs: Date.now() - startedAt };
 }
 
-/** The cool-down is a duration: waiting it out is the behaviour under test. */
-const coolDown = () => new Promise((resolve) => setTimeout(resolve, COOLDOWN_MS + 200));
+/** The breaker (cockatiel) reads its cool-down off Date.now(): the clock is moved past it instead of waited out. */
+const coolDown = () => moveClockOn(COOLDOWN_MS + 1);
 
 describe("circuit breakers (postgres)", () => {
   let faulty: FaultyProductsPlatform;
@@ -51,6 +52,7 @@ describe("circuit breakers (postgres)", () => {
     gql = platform.client();
   }, 180_000);
   afterEach(async () => {
+    jest.useRealTimers();
     await proxy?.heal();
   });
   afterAll(async () => {
@@ -120,7 +122,7 @@ describe("circuit breakers (postgres)", () => {
     expect((await readLedger(platform, startingStock)).unsettled.placements).toBe(FAILURES + 1);
 
     await proxy.heal(); // products answers again (the held calls arrive late, and reserve)
-    await coolDown();
+    coolDown();
     expect((await place(userId, productId, 2)).createOrder.status).toBe("PENDING");
     expect(metricValue(await scrape(platform.subgraphs.orders.url), "circuit_breaker_state", { dependency: "products" })).toBe(0);
     await recoverAll();
@@ -156,7 +158,7 @@ describe("circuit breakers (postgres)", () => {
       expect((await client.request(USER, { id: userId })).user?.id).toBe(userId);
 
       await hung.heal();
-      await coolDown();
+      coolDown();
       expect((await client.request(PRODUCT, { id: productId })).product?.stockQuantity).toBe(3);
     } finally {
       await gateway.close();

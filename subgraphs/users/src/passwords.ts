@@ -29,7 +29,7 @@ export interface HashingSettings {
   maxWaitMs: number;
 }
 
-/** The worker beside this file: TypeScript under tsx and ts-jest, JavaScript once compiled (`npm run build`). */
+/** The worker beside this file: TypeScript under tsx and Jest, JavaScript once compiled (`npm run build`). */
 const WORKER_FILE = path.join(__dirname, `password-worker${path.extname(__filename)}`);
 /** Node 20's worker threads do not inherit tsx's hooks, so a TypeScript worker loads tsx's require hook itself. */
 const WORKER_EXEC_ARGV = WORKER_FILE.endsWith(".ts") ? ["--require", require.resolve("tsx/cjs")] : undefined;

@@ -11,7 +11,7 @@ const ORDERS_PER_PASS = 50;
 const EVENTS_PER_PASS = 500;
 const PASS_BUDGET_MS = 20_000;
 /** How long an order whose event JetStream refused is held back from passes, at most (doubling from one poll). */
-const MAX_HOLD_BACK_MS = 60_000;
+export const MAX_HOLD_BACK_MS = 60_000;
 
 /**
  * How a pass claims orders: `run` runs the claiming query, in which `onlyUnlocked` keeps the orders the claim may
