@@ -1,10 +1,9 @@
-import { statementCount } from "./support/metrics";
 import crypto from "node:crypto";
 import { gql, type GraphQLClient } from "graphql-request";
 import { Redis } from "ioredis";
 import { createTestDatabases, type TestDatabases } from "./support/databases";
 import { createProduct, registerUser } from "./support/fixtures";
-import { metricValue, scrape } from "./support/metrics";
+import { metricValue, scrape, statementCount } from "./support/metrics";
 import {
   ADJUST_STOCK,
   ARCHIVE_PRODUCT,
@@ -16,6 +15,7 @@ import {
 } from "./support/operations";
 import { startTcpProxy, type TcpProxy } from "./support/tcp-proxy";
 import { startTestPlatform, type TestPlatform } from "./support/platform";
+import { moveClockOn } from "./support/clock";
 import { until } from "./support/until";
 import { createLogger } from "../lib/logger";
 import { ServiceMetrics } from "../lib/observability/metrics";
@@ -217,19 +217,25 @@ describe("products read cache when Redis is slow (postgres)", () => {
   const prefix = `test-cache-${crypto.randomBytes(4).toString("hex")}`;
   // Well past the products cache's 500 ms command timeout: Redis accepts and answers, too late.
   const SLOW_MS = 2000;
+  const COOLDOWN_MS = 600_000;
 
   beforeAll(async () => {
     const target = new URL(REDIS_URL);
     redisProxy = await startTcpProxy({ host: target.hostname, port: Number(target.port || 6379) });
     databases = await createTestDatabases("postgres", { migrated: true });
     platform = await startTestPlatform(databases.configs, {
-      // A cooldown the slow phase (some 25 round trips) fits in with room to spare on a loaded machine, short enough
-      // for the test to wait out: a trial call inside it would make its counts wrong.
-      env: { REDIS_URL: `redis://127.0.0.1:${redisProxy.port}`, REDIS_KEY_PREFIX: prefix, CIRCUIT_BREAKER_COOLDOWN_MS: "15000" },
+      // A cooldown the slow phase (some 25 round trips) fits in however loaded the machine (a trial call inside it
+      // would make its counts wrong); the test moves the clock past it (the breaker reads Date.now()).
+      env: {
+        REDIS_URL: `redis://127.0.0.1:${redisProxy.port}`,
+        REDIS_KEY_PREFIX: prefix,
+        CIRCUIT_BREAKER_COOLDOWN_MS: String(COOLDOWN_MS),
+      },
       // The gateway's rate limits count in memory: what goes through the proxy is the products cache's alone.
       gateway: { redis: undefined },
     });
   });
+  afterEach(() => jest.useRealTimers());
   afterAll(async () => {
     await platform?.stop();
     await databases?.drop();
@@ -277,7 +283,10 @@ describe("products read cache when Redis is slow (postgres)", () => {
     expect((await client.request(PRODUCT, { id })).product).toMatchObject({ price: "12.00", stockQuantity: 5 });
 
     // Redis recovers: after the cooldown one read tries it, closes the circuit, and the cache serves again.
+    // Once the late answers have arrived: the trial call must not queue behind them past its timeout.
     redisProxy.latencyMs = 0;
+    await until(async () => redisProxy.chunksHeld === 0);
+    moveClockOn(COOLDOWN_MS + 1);
     await until(async () => {
       expect((await client.request(PRODUCT, { id })).product).toMatchObject({ price: "12.00", stockQuantity: 5 });
       return (await breakerState()) === 0;

@@ -51,6 +51,8 @@ export interface BenchOptions {
   connections: number;
   /** Products in the spread-out order run. */
   spreadProducts: number;
+  /** Each measurement's warm-up load, before it is measured: min(2, durationSeconds) by default; 0 leaves it out. */
+  warmUpSeconds?: number;
   /** Run only the measurements whose name contains this text (profiling one path); all when unset. */
   only?: string;
   /** Run the compiled platform (`npm run build`, as production and the image do) instead of TypeScript through tsx. */
@@ -111,13 +113,11 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
     const measure = async (name: string, target: LoadTarget) => {
       if (options.only && !name.includes(options.only)) return undefined;
       // Warm up first (JIT, connection pools, caches): the first target measured would otherwise pay for it.
-      await load(
-        `${name} (warm-up)`,
-        target,
-        { ...options, durationSeconds: Math.min(2, options.durationSeconds) },
-        { warmUp: true },
-      );
-      await untilQuiet(platform);
+      const warmUpSeconds = options.warmUpSeconds ?? Math.min(2, options.durationSeconds);
+      if (warmUpSeconds > 0) {
+        await load(`${name} (warm-up)`, target, { ...options, durationSeconds: warmUpSeconds }, { warmUp: true });
+        await untilQuiet(platform);
+      }
       const measurement = await withCpuPerRequest(processes, async () => {
         // Runtime figures cover the load alone: waiting for quiet scrapes the subgraphs' /metrics, which restarts
         // their event-loop delay windows.

@@ -19,14 +19,18 @@ export interface TcpProxy {
   latencyMs: number;
   /** Chunks received from clients so far (counted on arrival, however late they are forwarded). */
   chunksFromClients: number;
+  /** Chunks held back by `latencyMs` right now, both ways: 0 once everything sent has arrived. */
+  readonly chunksHeld: number;
   start(): Promise<void>;
   stop(): Promise<void>;
 }
 
 export async function startTcpProxy(target: { host: string; port: number }): Promise<TcpProxy> {
   const sockets = new Set<net.Socket>();
+  const queues = new Set<unknown[]>();
   const forward = (from: net.Socket, to: net.Socket, fromClient: boolean) => {
     const held: { chunk: Buffer; due: number }[] = [];
+    queues.add(held);
     let timer: NodeJS.Timeout | undefined;
     const release = () => {
       timer = undefined;
@@ -42,7 +46,10 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
       held.push({ chunk, due: Date.now() + proxy.latencyMs });
       timer ??= setTimeout(release, Math.max(0, held[0].due - Date.now()));
     });
-    from.on("close", () => clearTimeout(timer));
+    from.on("close", () => {
+      clearTimeout(timer);
+      queues.delete(held);
+    });
   };
   const server = net.createServer((client) => {
     const upstream = net.connect(target.port, target.host);
@@ -71,6 +78,9 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
     port,
     latencyMs: 0,
     chunksFromClients: 0,
+    get chunksHeld() {
+      return [...queues].reduce((sum, held) => sum + held.length, 0);
+    },
     start: () => (server.listening ? Promise.resolve() : listen(port)),
     stop: () =>
       new Promise<void>((resolve) => {
