@@ -1,9 +1,8 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { createTestDatabases, type TestDatabases } from "./support/databases";
-import { startTestPlatform, type TestPlatform } from "./support/platform";
 import { until } from "./support/until";
+import { usePlatform } from "./support/use-platform";
 
 /**
  * Without SMTP_URL (the embedded default) account emails are written to
@@ -12,25 +11,20 @@ import { until } from "./support/until";
  * one backend is enough here.
  */
 describe("account emails without SMTP_URL", () => {
-  let databases: TestDatabases;
-  let platform: TestPlatform;
-  let dataDir: string;
-
-  beforeAll(async () => {
+  // The data folder a developer would give: made as the platform starts, removed once it has stopped.
+  let dataDir: string | undefined;
+  const platform = usePlatform("pglite", () => {
     dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "shop-mail-folder-"));
-    databases = await createTestDatabases("pglite", { migrated: true });
-    platform = await startTestPlatform(databases.configs, { env: { DATA_DIR: dataDir, PUBLIC_URL: "http://localhost:4000" } });
-  }, 180_000);
-  afterAll(async () => {
-    await platform?.stop();
-    await databases?.drop();
-    fs.rmSync(dataDir, { recursive: true, force: true });
+    return { env: { DATA_DIR: dataDir, PUBLIC_URL: "http://localhost:4000" } };
+  });
+  afterAll(() => {
+    if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
   });
 
   test("each email is written to DATA_DIR/mail as .eml and .html, with a link a developer can open", async () => {
     const input = { email: "dev@example.com", username: "dev", password: "correct horse" };
     await platform.client().request(`mutation ($input: RegisterInput!) { signUp(input: $input) }`, { input });
-    const folder = path.join(dataDir, "mail");
+    const folder = path.join(dataDir!, "mail");
     const files = () => (fs.existsSync(folder) ? fs.readdirSync(folder).sort() : []);
     await until(async () => files().length === 2);
     const [eml, html] = files().map((file) => path.join(folder, file));

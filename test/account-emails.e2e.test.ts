@@ -11,11 +11,11 @@ import {
   VERIFY,
 } from "./support/account-email-operations";
 import { signUpAdmin } from "./support/accounts";
-import { BACKENDS, createTestDatabases, type TestDatabases } from "./support/databases";
+import { BACKENDS } from "./support/databases";
 import { createProduct } from "./support/fixtures";
 import { graphqlError } from "./support/graphql-errors";
 import { CREATE_ORDER } from "./support/operations";
-import { startTestPlatform, type TestPlatform } from "./support/platform";
+import { usePlatform } from "./support/use-platform";
 import { startSmtpInbox, type SmtpInbox } from "./support/smtp-inbox";
 import { startTcpProxy, type TcpProxy } from "./support/tcp-proxy";
 import { until } from "./support/until";
@@ -33,8 +33,6 @@ interface Session {
  * The users subgraph's clock for emailed tokens is one this test moves.
  */
 describe.each(BACKENDS)("account emails (%s)", (backend) => {
-  let databases: TestDatabases;
-  let platform: TestPlatform;
   let inbox: SmtpInbox;
   let smtp: TcpProxy;
   let clockOffsetMs = 0;
@@ -43,27 +41,25 @@ describe.each(BACKENDS)("account emails (%s)", (backend) => {
   beforeAll(async () => {
     inbox = await startSmtpInbox();
     smtp = await startTcpProxy({ host: "127.0.0.1", port: inbox.port });
-    databases = await createTestDatabases(backend, { migrated: true });
-    platform = await startTestPlatform(databases.configs, {
-      authMode: "enforced",
-      usersClock: () => new Date(Date.now() + clockOffsetMs),
-      env: {
-        SMTP_URL: `smtp://${smtp.address}`,
-        MAIL_FROM: "Shop <shop@example.com>",
-        PUBLIC_URL: "https://shop.example.com",
-        MAIL_RELAY_POLL_SECONDS: "1",
-        PASSWORD_RESET_TTL_SECONDS: String(PASSWORD_RESET_TTL_SECONDS),
-        // Throttles have their own test below; here they must not get in the way.
-        ACCOUNT_EMAILS_PER_WINDOW: "1000",
-        LOGIN_FAILURES_PER_ACCOUNT: "1000",
-        LOGIN_FAILURES_PER_ADDRESS: "1000",
-        ORDERS_REQUIRE_VERIFIED_EMAIL: "true",
-      },
-    });
-  }, 180_000);
+  });
+  const platform = usePlatform(backend, () => ({
+    authMode: "enforced",
+    usersClock: () => new Date(Date.now() + clockOffsetMs),
+    env: {
+      SMTP_URL: `smtp://${smtp.address}`,
+      MAIL_FROM: "Shop <shop@example.com>",
+      PUBLIC_URL: "https://shop.example.com",
+      MAIL_RELAY_POLL_SECONDS: "1",
+      PASSWORD_RESET_TTL_SECONDS: String(PASSWORD_RESET_TTL_SECONDS),
+      // Throttles have their own test below; here they must not get in the way.
+      ACCOUNT_EMAILS_PER_WINDOW: "1000",
+      LOGIN_FAILURES_PER_ACCOUNT: "1000",
+      LOGIN_FAILURES_PER_ADDRESS: "1000",
+      ORDERS_REQUIRE_VERIFIED_EMAIL: "true",
+    },
+  }));
+  // Declared after the platform's, so run once it has stopped.
   afterAll(async () => {
-    await platform?.stop();
-    await databases?.drop();
     await smtp?.stop();
     await inbox?.close();
   });

@@ -1,6 +1,6 @@
 import { GraphQLClient } from "graphql-request";
 import { until } from "./support/until";
-import { BACKENDS, createTestDatabases, type TestDatabases } from "./support/databases";
+import { BACKENDS } from "./support/databases";
 import { graphqlError } from "./support/graphql-errors";
 import { signIn, signUpAdmin, signUpCustomer, type Account } from "./support/accounts";
 import { CREATE_ORDER, CREATE_PRODUCT, LOGIN_TOKENS, ME, REFRESH_TOKEN, REGISTER, SEARCH_USERS } from "./support/operations";
@@ -15,7 +15,7 @@ import {
   SET_ROLE,
   UPDATE_PROFILE,
 } from "./support/account-operations";
-import { startTestPlatform, type TestPlatform } from "./support/platform";
+import { usePlatform } from "./support/use-platform";
 
 /**
  * Long on purpose: the gateway's account cache would keep a closed, disabled or
@@ -31,8 +31,6 @@ const ACCOUNT_CHANGES_PER_HOUR = 20;
  * the API, with the last admin kept.
  */
 describe.each(BACKENDS)("account management through the gateway (%s)", (backend) => {
-  let databases: TestDatabases;
-  let platform: TestPlatform;
   let boss: Account;
   let productId: string;
 
@@ -41,24 +39,19 @@ describe.each(BACKENDS)("account management through the gateway (%s)", (backend)
   const placeOrder = async (account: Account, quantity: number) =>
     (await as(account).request(CREATE_ORDER, { userId: account.id, items: [{ productId, quantity }] })).createOrder.id;
 
+  const platform = usePlatform(backend, {
+    authMode: "enforced",
+    env: {
+      ACCOUNT_CACHE_TTL_SECONDS: String(ACCOUNT_CACHE_TTL_SECONDS),
+      ACCOUNT_CHANGES_PER_HOUR: String(ACCOUNT_CHANGES_PER_HOUR),
+    },
+  });
   beforeAll(async () => {
-    databases = await createTestDatabases(backend, { migrated: true });
-    platform = await startTestPlatform(databases.configs, {
-      authMode: "enforced",
-      env: {
-        ACCOUNT_CACHE_TTL_SECONDS: String(ACCOUNT_CACHE_TTL_SECONDS),
-        ACCOUNT_CHANGES_PER_HOUR: String(ACCOUNT_CHANGES_PER_HOUR),
-      },
-    });
     boss = await signUpAdmin(platform, `boss_${backend}`);
     const { createProduct } = await as(boss).request(CREATE_PRODUCT, {
       input: { name: "Desk Lamp", price: "25.00", stockQuantity: 100, tags: ["lamp"] },
     });
     productId = createProduct.id;
-  });
-  afterAll(async () => {
-    await platform?.stop();
-    await databases?.drop();
   });
 
   describe("profile edit", () => {
@@ -333,26 +326,19 @@ describe.each(BACKENDS)("account management through the gateway (%s)", (backend)
  */
 describe("account management in open mode, two gateway replicas (postgres)", () => {
   const TTL_SECONDS = 1;
-  let databases: TestDatabases;
-  let platform: TestPlatform;
   let boss: Account;
   const atReplica = (index: number, account?: Account) =>
     new GraphQLClient(platform.replicas.gatewayUrls[index], {
       headers: account ? { authorization: `Bearer ${account.token}` } : {},
     });
 
-  beforeAll(async () => {
-    databases = await createTestDatabases("postgres", { migrated: true });
-    platform = await startTestPlatform(databases.configs, {
-      replicas: 2,
-      authMode: "open",
-      env: { ACCOUNT_CACHE_TTL_SECONDS: String(TTL_SECONDS) },
-    });
-    boss = await signUpAdmin(platform, "boss_open");
+  const platform = usePlatform("postgres", {
+    replicas: 2,
+    authMode: "open",
+    env: { ACCOUNT_CACHE_TTL_SECONDS: String(TTL_SECONDS) },
   });
-  afterAll(async () => {
-    await platform?.stop();
-    await databases?.drop();
+  beforeAll(async () => {
+    boss = await signUpAdmin(platform, "boss_open");
   });
 
   test("anonymous callers and customers are refused as in enforced mode", async () => {

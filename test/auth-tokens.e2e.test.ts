@@ -5,24 +5,20 @@ import { BACKENDS } from "./support/databases";
 import { graphqlError } from "./support/graphql-errors";
 import { hostileTokens, signIn, signUpCustomer, type Account } from "./support/accounts";
 import { LOGIN_TOKENS, LOGOUT, ME, REFRESH_TOKEN, REGISTER } from "./support/operations";
-import { PLATFORM_START_TIMEOUT_MS, startRestTestPlatform, type RestTestPlatform } from "./support/rest-platform";
+import { useRestPlatform } from "./support/use-platform";
 
 /** Access and refresh tokens, passwords and login answers, with AUTH_MODE=enforced. */
 describe.each(BACKENDS)("tokens and logins (%s)", (backend) => {
-  let setup: RestTestPlatform;
+  // Throttling has its own suite (login-throttle.e2e.test.ts); here it must not get in the way.
+  const setup = useRestPlatform(
+    backend,
+    {},
+    { authMode: "enforced", env: { LOGIN_FAILURES_PER_ACCOUNT: "1000", LOGIN_FAILURES_PER_ADDRESS: "1000" } },
+  );
   let alice: Account;
 
   beforeAll(async () => {
-    // Throttling has its own suite (login-throttle.e2e.test.ts); here it must not get in the way.
-    setup = await startRestTestPlatform(
-      backend,
-      {},
-      { authMode: "enforced", env: { LOGIN_FAILURES_PER_ACCOUNT: "1000", LOGIN_FAILURES_PER_ADDRESS: "1000" } },
-    );
     alice = await signUpCustomer(setup.platform, "alice");
-  }, PLATFORM_START_TIMEOUT_MS);
-  afterAll(async () => {
-    await setup?.stop();
   });
 
   const gql = (token?: string) => setup.platform.client(token);

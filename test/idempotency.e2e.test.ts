@@ -3,12 +3,12 @@ import { GraphQLClient } from "graphql-request";
 import { Agent, fetch as undiciFetch } from "undici";
 import { startRestShim, type RestShim } from "../rest-shim/src/shim";
 import { signUpCustomer, type Account } from "./support/accounts";
-import { BACKENDS, createTestDatabases, type TestDatabases } from "./support/databases";
+import { BACKENDS } from "./support/databases";
 import { startFaultProxy, type FaultProxy } from "./support/fault-proxy";
 import { createProduct, registerUser } from "./support/fixtures";
 import { graphqlError } from "./support/graphql-errors";
 import { CREATE_ORDER, ORDERS_BY_USER, PRODUCT } from "./support/operations";
-import { startTestPlatform, type TestPlatform } from "./support/platform";
+import { usePlatform } from "./support/use-platform";
 import { restClient } from "./support/rest-client";
 import { quietLogger } from "./support/rest-platform";
 import { BALANCED, readLedger } from "./support/stock-ledger";
@@ -19,22 +19,19 @@ import { BALANCED, readLedger } from "./support/stock-ledger";
  * first timed out, or the first is being retried through REST.
  */
 describe.each(BACKENDS)("idempotency keys (%s)", (backend) => {
-  let databases: TestDatabases;
-  let platform: TestPlatform;
   let proxy: FaultProxy;
   let shim: RestShim;
   let gql: GraphQLClient;
   const startingStock = new Map<number, number>();
 
+  // The default service-call timeout (3 s): a hung call costs that much.
+  const platform = usePlatform(backend, {
+    ordersReachProductsAt: async (productsUrl) => {
+      proxy = await startFaultProxy(new URL(productsUrl).origin);
+      return `${proxy.url}/graphql`;
+    },
+  });
   beforeAll(async () => {
-    databases = await createTestDatabases(backend, { migrated: true });
-    // The default service-call timeout (3 s): a hung call costs that much.
-    platform = await startTestPlatform(databases.configs, {
-      ordersReachProductsAt: async (productsUrl) => {
-        proxy = await startFaultProxy(new URL(productsUrl).origin);
-        return `${proxy.url}/graphql`;
-      },
-    });
     shim = await startRestShim({
       gateway: platform.gateway.inProcess,
       host: "127.0.0.1",
@@ -43,15 +40,14 @@ describe.each(BACKENDS)("idempotency keys (%s)", (backend) => {
       logger: quietLogger(),
     });
     gql = platform.client();
-  }, 180_000); // starting a platform on a loaded machine can take a while
+  });
   afterEach(async () => {
     await proxy.heal();
   });
+  // Declared after the platform's, so run once it has stopped.
   afterAll(async () => {
     await shim?.close();
-    await platform?.stop();
     await proxy?.close();
-    await databases?.drop();
   });
 
   const product = async (stockQuantity: number) => {

@@ -2,16 +2,15 @@ import crypto from "node:crypto";
 import { DiscardPolicy, jetstreamManager, type JetStreamManager, type StreamUpdateConfig } from "@nats-io/jetstream";
 import { nanos, type NatsConnection } from "@nats-io/nats-core";
 import { connect } from "@nats-io/transport-node";
-import type { GraphQLClient } from "graphql-request";
 import { MAX_HOLD_BACK_MS } from "../subgraphs/orders/src/events/outbox-pass";
 import { DUPLICATE_WINDOW_MS } from "../subgraphs/orders/src/events/order-stream";
-import { BACKENDS, createTestDatabases, type TestDatabases } from "./support/databases";
+import { moveClockOn } from "./support/clock";
+import { BACKENDS } from "./support/databases";
 import { createProduct, moveOrder, placeOrder, registerUser } from "./support/fixtures";
 import { metricValue, scrape } from "./support/metrics";
-import { startTestPlatform, type TestPlatform } from "./support/platform";
 import { streamMessages } from "./support/stream-messages";
 import { until } from "./support/until";
-import { moveClockOn } from "./support/clock";
+import { usePlatform } from "./support/use-platform";
 
 /**
  * An event JetStream refuses (docs/events.md, "In order per order") holds
@@ -29,9 +28,6 @@ describe.each(BACKENDS)("order events JetStream refuses (%s)", (backend) => {
   const run = crypto.randomBytes(4).toString("hex");
   const stream = `ORDERS_REFUSED_${run}`;
   const subjectPrefix = `test_refused_${run}.orders`;
-  let databases: TestDatabases;
-  let platform: TestPlatform;
-  let gql: GraphQLClient;
   let nc: NatsConnection;
   let jsm: JetStreamManager;
 
@@ -46,19 +42,16 @@ describe.each(BACKENDS)("order events JetStream refuses (%s)", (backend) => {
       duplicate_window: nanos(DUPLICATE_WINDOW_MS),
       max_msg_size: MAX_MSG_SIZE,
     });
-    databases = await createTestDatabases(backend, { migrated: true });
-    platform = await startTestPlatform(databases.configs, {
-      env: { NATS_URL, NATS_STREAM: stream, NATS_SUBJECT_PREFIX: subjectPrefix, ORDERS_EVENTS_POLL_SECONDS: "1" },
-    });
-    gql = platform.client();
   });
-  afterEach(() => jest.useRealTimers());
+  const platform = usePlatform(backend, {
+    env: { NATS_URL, NATS_STREAM: stream, NATS_SUBJECT_PREFIX: subjectPrefix, ORDERS_EVENTS_POLL_SECONDS: "1" },
+  });
+  // Declared after the platform's, so run after it has stopped.
   afterAll(async () => {
-    await platform?.stop();
     await jsm?.streams.delete(stream).catch(() => undefined);
     await nc?.close();
-    await databases?.drop();
   });
+  afterEach(() => jest.useRealTimers());
 
   const outbox = () => platform.subgraphs.orders.database.prisma.orderEventOutbox;
   /**
@@ -98,6 +91,7 @@ describe.each(BACKENDS)("order events JetStream refuses (%s)", (backend) => {
   }
 
   test("an event larger than the stream's max_msg_size holds back its own order only, and goes out in order once the limit is raised", async () => {
+    const gql = platform.client();
     const userId = await registerUser(gql);
     const small = await createProduct(gql, { name: "Pencil", price: "1.50", stockQuantity: 100 });
     const many: string[] = [];
@@ -141,6 +135,7 @@ describe.each(BACKENDS)("order events JetStream refuses (%s)", (backend) => {
   test("a refused event's later events are never published before it, though the stream would take them", async () => {
     // A per-subject limit refuses the second `placed` message but would take a `status_changed` one: the relay must
     // not publish the refused order's status_changed event ahead of its placed one.
+    const gql = platform.client();
     await until(async () => (await outbox().count()) === 0, 30_000);
     await jsm.streams.purge(stream);
     await changeStream({ max_msgs_per_subject: 1, discard: DiscardPolicy.New, discard_new_per_subject: true });

@@ -15,12 +15,12 @@ import { openOrdersDatabase } from "../subgraphs/orders/src/database";
 import { startOrderEventRelay } from "../subgraphs/orders/src/events/order-event-relay";
 import { publishOrderEvent } from "../subgraphs/orders/src/events/order-stream";
 import { orderEventJsonSchema } from "../subgraphs/orders/src/events/order-events";
-import { BACKENDS, createTestDatabases, type TestDatabases } from "./support/databases";
+import { BACKENDS } from "./support/databases";
 import { createProduct, moveOrder, placeOrder, registerUser } from "./support/fixtures";
 import { graphqlError } from "./support/graphql-errors";
 import { metricValue, scrape } from "./support/metrics";
 import { CREATE_ORDER, ORDER_HISTORY } from "./support/operations";
-import { startTestPlatform, type TestPlatform } from "./support/platform";
+import { usePlatform } from "./support/use-platform";
 import { streamMessages } from "./support/stream-messages";
 import { startTcpProxy, type TcpProxy } from "./support/tcp-proxy";
 import { eventually, until } from "./support/until";
@@ -45,9 +45,7 @@ describe.each(BACKENDS)("order events on NATS JetStream (%s)", (backend) => {
   const stream = `ORDERS_TEST_${run}`;
   const subjectPrefix = `test_${run}.orders`;
   const validate = addFormats(new Ajv2020({ strict: true })).compile(JSON.parse(fs.readFileSync(SCHEMA_FILE, "utf8")));
-  let databases: TestDatabases;
   let proxy: TcpProxy;
-  let platform: TestPlatform;
   let gql: GraphQLClient;
   let nc: NatsConnection;
   let jsm: JetStreamManager;
@@ -56,26 +54,26 @@ describe.each(BACKENDS)("order events on NATS JetStream (%s)", (backend) => {
   beforeAll(async () => {
     const nats = new URL(NATS_URL);
     proxy = await startTcpProxy({ host: nats.hostname, port: Number(nats.port || 4222) });
-    databases = await createTestDatabases(backend, { migrated: true });
-    platform = await startTestPlatform(databases.configs, {
-      env: {
-        NATS_URL: `nats://${proxy.address}`,
-        NATS_STREAM: stream,
-        NATS_SUBJECT_PREFIX: subjectPrefix,
-        ORDERS_EVENTS_POLL_SECONDS: "1",
-      },
-    });
+  });
+  const platform = usePlatform(backend, () => ({
+    env: {
+      NATS_URL: `nats://${proxy.address}`,
+      NATS_STREAM: stream,
+      NATS_SUBJECT_PREFIX: subjectPrefix,
+      ORDERS_EVENTS_POLL_SECONDS: "1",
+    },
+  }));
+  beforeAll(async () => {
     gql = platform.client();
     nc = await connect({ servers: NATS_URL });
     jsm = await jetstreamManager(nc);
     js = jetstream(nc);
   });
+  // Declared after the platform's, so run once it has stopped.
   afterAll(async () => {
-    await platform?.stop();
     await jsm?.streams.delete(stream).catch(() => undefined);
     await nc?.close();
     await proxy?.stop();
-    await databases?.drop();
   });
 
   const outbox = () => platform.subgraphs.orders.database.prisma.orderEventOutbox;
@@ -289,13 +287,13 @@ describe.each(BACKENDS)("order events on NATS JetStream (%s)", (backend) => {
 
     const metrics = new ServiceMetrics("orders-second-relay");
     const logger = createLogger("test", process.env.LOG_LEVEL ?? "silent");
-    const database = await openOrdersDatabase(databases.configs.orders, logger, metrics);
+    const database = await openOrdersDatabase(platform.databases.configs.orders, logger, metrics);
     const countOf = (text: string, result: "stored" | "duplicate") =>
       metricValue(text, "shop_order_events_published_total", { result }) ?? 0;
     const platformBefore = await scrape(platform.subgraphs.orders.url);
     const second = startOrderEventRelay({
       prisma: database.prisma,
-      database: databases.configs.orders,
+      database: platform.databases.configs.orders,
       settings: { natsUrl: `nats://${proxy.address}`, stream, subjectPrefix, pollSeconds: 1 },
       logger,
       metrics,

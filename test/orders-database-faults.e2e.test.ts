@@ -5,10 +5,9 @@ import type { OrderStatus } from "../lib/__generated__/public-api-tests/graphql"
 import { callFailureOf } from "../lib/graphql-client";
 import { nextStatuses } from "../subgraphs/orders/src/order-lifecycle";
 import { startRestShim } from "../rest-shim/src/shim";
-import { createTestDatabases, type TestDatabases } from "./support/databases";
 import { createProduct, registerUser } from "./support/fixtures";
 import { CREATE_ORDER, ORDER_HISTORY, UPDATE_ORDER_STATUS } from "./support/operations";
-import { startTestPlatform, type TestPlatform } from "./support/platform";
+import { usePlatform } from "./support/use-platform";
 import { recoverFully } from "./support/recovery";
 import { restClient } from "./support/rest-client";
 import { quietLogger } from "./support/rest-platform";
@@ -41,36 +40,26 @@ interface Answer {
 }
 
 describe(`orders while its database drops connections (postgres, seed ${SEED})`, () => {
-  let databases: TestDatabases;
-  let platform: TestPlatform;
+  // The default pool (10 connections), which 8 moves at once on each of 6 orders per gateway outnumber, and a short
+  // lock timeout, so that moves racing on one order meet it.
+  // The gateway waits longer than its default 10 s: what is checked here is what orders answers, and on a shared
+  // 2-core machine a move queued behind 95 others, each statement waiting up to 2 s for a connection, can take
+  // longer (the gateway's own timeout answer has its tests in orders-faults and circuit-breaker).
+  const platform = usePlatform("postgres", { replicas: 2, env: { ORDERS_LOCK_TIMEOUT_MS: "20" }, subgraphTimeoutMs: 30_000 });
+  const ordersUrl = () => (platform.databases.configs.orders as { url: string }).url;
   let gateways: GraphQLClient[];
   let admin: pg.Client;
   let ordersDatabase: string;
   const startingStock = new Map<number, number>();
 
   beforeAll(async () => {
-    databases = await createTestDatabases("postgres", { migrated: true });
-    const orders = databases.configs.orders;
-    if (orders.kind !== "postgres") throw new Error("this suite needs PostgreSQL");
-    ordersDatabase = new URL(orders.url).pathname.slice(1);
-    // The default pool (10 connections), which 8 moves at once on each of 6 orders per gateway outnumber, and a short
-    // lock timeout, so that moves racing on one order meet it.
-    // The gateway waits longer than its default 10 s: what is checked here is what orders answers, and on a shared
-    // 2-core machine a move queued behind 95 others, each statement waiting up to 2 s for a connection, can take
-    // longer (the gateway's own timeout answer has its tests in orders-faults and circuit-breaker).
-    platform = await startTestPlatform(databases.configs, {
-      replicas: 2,
-      env: { ORDERS_LOCK_TIMEOUT_MS: "20" },
-      subgraphTimeoutMs: 30_000,
-    });
+    ordersDatabase = new URL(ordersUrl()).pathname.slice(1);
     gateways = platform.replicas.gatewayUrls.map((url) => new GraphQLClient(url));
     admin = new pg.Client({ connectionString: process.env.TEST_POSTGRES_URL });
     await admin.connect();
-  }, 180_000);
+  });
   afterAll(async () => {
     await admin?.end();
-    await platform?.stop();
-    await databases?.drop();
   });
 
   /** Terminates every backend of the orders database every FAULT_EVERY_MS until the returned function is called. */
@@ -234,7 +223,7 @@ describe(`orders while its database drops connections (postgres, seed ${SEED})`,
       rateLimitPerMinute: 10_000,
       logger: quietLogger(),
     });
-    const holder = new pg.Client({ connectionString: (databases.configs.orders as { url: string }).url });
+    const holder = new pg.Client({ connectionString: ordersUrl() });
     await holder.connect();
     try {
       await holder.query("BEGIN");

@@ -1,7 +1,7 @@
 import crypto from "node:crypto";
 import { gql, type GraphQLClient } from "graphql-request";
 import { Redis } from "ioredis";
-import { createTestDatabases, type TestDatabases } from "./support/databases";
+import { moveClockOn } from "./support/clock";
 import { createProduct, registerUser } from "./support/fixtures";
 import { metricValue, scrape, statementCount } from "./support/metrics";
 import {
@@ -14,9 +14,8 @@ import {
   UPDATE_PRODUCT,
 } from "./support/operations";
 import { startTcpProxy, type TcpProxy } from "./support/tcp-proxy";
-import { startTestPlatform, type TestPlatform } from "./support/platform";
-import { moveClockOn } from "./support/clock";
 import { until } from "./support/until";
+import { usePlatform } from "./support/use-platform";
 import { createLogger } from "../lib/logger";
 import { ServiceMetrics } from "../lib/observability/metrics";
 import { Prisma, type Product } from "../prisma/products/generated/client/client";
@@ -55,6 +54,12 @@ const PRODUCT_TWICE = gql`
   }
 `;
 
+/** A TCP hop to the test Redis that a test can slow down or cut. */
+function startRedisProxy(): Promise<TcpProxy> {
+  const target = new URL(REDIS_URL);
+  return startTcpProxy({ host: target.hostname, port: Number(target.port || 6379) });
+}
+
 async function dropKeys(prefix: string): Promise<void> {
   const redis = new Redis(REDIS_URL);
   try {
@@ -66,21 +71,13 @@ async function dropKeys(prefix: string): Promise<void> {
 }
 
 describe("products read cache on Redis (postgres)", () => {
-  let databases: TestDatabases;
-  let platform: TestPlatform;
-  let client: GraphQLClient;
   const prefix = `test-cache-${crypto.randomBytes(4).toString("hex")}`;
-
-  beforeAll(async () => {
-    databases = await createTestDatabases("postgres", { migrated: true });
-    platform = await startTestPlatform(databases.configs, { env: { REDIS_URL, REDIS_KEY_PREFIX: prefix } });
+  const platform = usePlatform("postgres", { env: { REDIS_URL, REDIS_KEY_PREFIX: prefix } });
+  let client: GraphQLClient;
+  beforeAll(() => {
     client = platform.client();
   });
-  afterAll(async () => {
-    await platform?.stop();
-    await databases?.drop();
-    await dropKeys(prefix);
-  });
+  afterAll(() => dropKeys(prefix));
 
   const productsStatements = () => statementCount(platform.subgraphs.products.url);
   const read = async (id: string, orderId: string) => {
@@ -166,24 +163,17 @@ describe("products read cache on Redis (postgres)", () => {
 });
 
 describe("products read cache when Redis goes away (postgres)", () => {
-  let databases: TestDatabases;
-  let platform: TestPlatform;
   let redisProxy: TcpProxy;
   const prefix = `test-cache-${crypto.randomBytes(4).toString("hex")}`;
 
+  // A TCP hop to Redis that the test can cut, as a network or a Redis failure would.
   beforeAll(async () => {
-    // A TCP hop to Redis that the test can cut, as a network or a Redis failure would.
-    const target = new URL(REDIS_URL);
-    redisProxy = await startTcpProxy({ host: target.hostname, port: Number(target.port || 6379) });
-    const { port } = redisProxy;
-    databases = await createTestDatabases("postgres", { migrated: true });
-    platform = await startTestPlatform(databases.configs, {
-      env: { REDIS_URL: `redis://127.0.0.1:${port}`, REDIS_KEY_PREFIX: prefix },
-    });
+    redisProxy = await startRedisProxy();
   });
+  const platform = usePlatform("postgres", () => ({
+    env: { REDIS_URL: `redis://127.0.0.1:${redisProxy.port}`, REDIS_KEY_PREFIX: prefix },
+  }));
   afterAll(async () => {
-    await platform?.stop();
-    await databases?.drop();
     await redisProxy?.stop();
     await dropKeys(prefix);
   });
@@ -211,8 +201,6 @@ describe("products read cache when Redis goes away (postgres)", () => {
 });
 
 describe("products read cache when Redis is slow (postgres)", () => {
-  let databases: TestDatabases;
-  let platform: TestPlatform;
   let redisProxy: TcpProxy;
   const prefix = `test-cache-${crypto.randomBytes(4).toString("hex")}`;
   // Well past the products cache's 500 ms command timeout: Redis accepts and answers, too late.
@@ -220,25 +208,21 @@ describe("products read cache when Redis is slow (postgres)", () => {
   const COOLDOWN_MS = 600_000;
 
   beforeAll(async () => {
-    const target = new URL(REDIS_URL);
-    redisProxy = await startTcpProxy({ host: target.hostname, port: Number(target.port || 6379) });
-    databases = await createTestDatabases("postgres", { migrated: true });
-    platform = await startTestPlatform(databases.configs, {
-      // A cooldown the slow phase (some 25 round trips) fits in however loaded the machine (a trial call inside it
-      // would make its counts wrong); the test moves the clock past it (the breaker reads Date.now()).
-      env: {
-        REDIS_URL: `redis://127.0.0.1:${redisProxy.port}`,
-        REDIS_KEY_PREFIX: prefix,
-        CIRCUIT_BREAKER_COOLDOWN_MS: String(COOLDOWN_MS),
-      },
-      // The gateway's rate limits count in memory: what goes through the proxy is the products cache's alone.
-      gateway: { redis: undefined },
-    });
+    redisProxy = await startRedisProxy();
   });
+  const platform = usePlatform("postgres", () => ({
+    // A cooldown the slow phase (some 25 round trips) fits in however loaded the machine (a trial call inside it
+    // would make its counts wrong); the test moves the clock past it (the breaker reads Date.now()).
+    env: {
+      REDIS_URL: `redis://127.0.0.1:${redisProxy.port}`,
+      REDIS_KEY_PREFIX: prefix,
+      CIRCUIT_BREAKER_COOLDOWN_MS: String(COOLDOWN_MS),
+    },
+    // The gateway's rate limits count in memory: what goes through the proxy is the products cache's alone.
+    gateway: { redis: undefined },
+  }));
   afterEach(() => jest.useRealTimers());
   afterAll(async () => {
-    await platform?.stop();
-    await databases?.drop();
     await redisProxy?.stop();
     await dropKeys(prefix);
   });

@@ -9,7 +9,7 @@ import { projectDocuments, trustedDocumentsManifest } from "../scripts/trusted-d
 import { BACKENDS } from "./support/databases";
 import { getFrom as get, persisted, postTo as post, refusalOf } from "./support/persisted-documents";
 import { startGatewayBeside } from "./support/platform";
-import { PLATFORM_START_TIMEOUT_MS, startRestTestPlatform, type RestTestPlatform } from "./support/rest-platform";
+import { useRestPlatform } from "./support/use-platform";
 
 // Trusted documents (GRAPHQL_TRUSTED_DOCUMENTS) through the real gateway over the real subgraphs: require, allow
 // and off, the REST ports under require, the operator's file, and the checked-in manifest's freshness. The REST
@@ -39,7 +39,6 @@ test("the checked-in manifest lists exactly the project's documents (else: npm r
 });
 
 describe.each(BACKENDS)("trusted documents on %s", (backend) => {
-  let rest: RestTestPlatform;
   /** GRAPHQL_TRUSTED_DOCUMENTS=require, with the REST shim in front, introspection on (open mode's default). */
   let requireMode: RunningGateway;
   let allowMode: RunningGateway;
@@ -48,11 +47,16 @@ describe.each(BACKENDS)("trusted documents on %s", (backend) => {
   let strict: RunningGateway;
   let dir: string;
 
+  // Declared before the platform's, so the gateways beside it close before it stops.
+  afterAll(async () => {
+    for (const gateway of [allowMode, offMode, strict]) await gateway?.close();
+    if (dir) fs.rmSync(dir, { recursive: true, force: true });
+  });
+  const rest = useRestPlatform(backend, {}, { gateway: { trustedDocuments: { mode: "require" } } });
   beforeAll(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), "trusted-"));
     const operatorFile = path.join(dir, "operator-documents.json");
     fs.writeFileSync(operatorFile, JSON.stringify({ [documentId(OPERATOR_DOCUMENT)]: OPERATOR_DOCUMENT }));
-    rest = await startRestTestPlatform(backend, {}, { gateway: { trustedDocuments: { mode: "require" } } });
     requireMode = rest.platform.gateway;
     const beside = (settings: Partial<Parameters<typeof startGatewayBeside>[1]>) =>
       startGatewayBeside(rest.platform, {
@@ -65,11 +69,6 @@ describe.each(BACKENDS)("trusted documents on %s", (backend) => {
     strict = await beside({ trustedDocuments: { mode: "require", file: operatorFile }, introspection: false });
     // The seed's documents are listed: it fills the catalogue through the gateway in require mode.
     await seedSampleCatalogue(rest.platform.gatewayUrl, () => undefined);
-  }, PLATFORM_START_TIMEOUT_MS);
-  afterAll(async () => {
-    for (const gateway of [allowMode, offMode, strict]) await gateway?.close();
-    await rest?.stop();
-    if (dir) fs.rmSync(dir, { recursive: true, force: true });
   });
 
   const PRODUCT_1 = { product: { name: "Laptop Pro 15", price: "1299.99", stockQuantity: 50, tags: expect.any(Array) } };
