@@ -10,7 +10,7 @@ import { metricValue, scrape } from "./support/metrics";
 import { CREATE_ORDER, PRODUCT, USER } from "./support/operations";
 import { startFaultyProductsPlatform, type FaultyProductsPlatform } from "./support/faulty-products-platform";
 import { startGatewayBeside, type TestPlatform } from "./support/platform";
-import { moveClockOn } from "./support/clock";
+import { useMovableClock } from "./support/clock";
 import { recoverFully } from "./support/recovery";
 import { BALANCED, readLedger } from "./support/stock-ledger";
 
@@ -33,9 +33,6 @@ async function timed(call: Promise<unknown>) {
   return { ...failure, waitedMs: Date.now() - startedAt };
 }
 
-/** The breaker (cockatiel) reads its cool-down off Date.now(): the clock is moved past it instead of waited out. */
-const coolDown = () => moveClockOn(COOLDOWN_MS + 1);
-
 describe("circuit breakers (postgres)", () => {
   let faulty: FaultyProductsPlatform;
   let platform: TestPlatform;
@@ -52,9 +49,11 @@ describe("circuit breakers (postgres)", () => {
     gql = platform.client();
   }, 180_000);
   afterEach(async () => {
-    jest.useRealTimers();
     await proxy?.heal();
   });
+  /** The breaker (cockatiel) reads its cool-down off Date.now(): the clock is moved past it instead of waited out. */
+  const moveClockOn = useMovableClock();
+  const coolDown = () => moveClockOn(COOLDOWN_MS + 1);
   afterAll(async () => {
     await faulty?.stop();
   });

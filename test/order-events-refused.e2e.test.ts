@@ -4,7 +4,7 @@ import { nanos, type NatsConnection } from "@nats-io/nats-core";
 import { connect } from "@nats-io/transport-node";
 import { MAX_HOLD_BACK_MS } from "../subgraphs/orders/src/events/outbox-pass";
 import { DUPLICATE_WINDOW_MS } from "../subgraphs/orders/src/events/order-stream";
-import { moveClockOn } from "./support/clock";
+import { useMovableClock } from "./support/clock";
 import { BACKENDS } from "./support/databases";
 import { createProduct, moveOrder, placeOrder, registerUser } from "./support/fixtures";
 import { metricValue, scrape } from "./support/metrics";
@@ -51,7 +51,7 @@ describe.each(BACKENDS)("order events JetStream refuses (%s)", (backend) => {
     await jsm?.streams.delete(stream).catch(() => undefined);
     await nc?.close();
   });
-  afterEach(() => jest.useRealTimers());
+  const moveClockOn = useMovableClock();
 
   const outbox = () => platform.subgraphs.orders.database.prisma.orderEventOutbox;
   /**

@@ -1,7 +1,7 @@
 import crypto from "node:crypto";
 import { gql, type GraphQLClient } from "graphql-request";
 import { Redis } from "ioredis";
-import { moveClockOn } from "./support/clock";
+import { useMovableClock } from "./support/clock";
 import { createProduct, registerUser } from "./support/fixtures";
 import { metricValue, scrape, statementCount } from "./support/metrics";
 import {
@@ -221,7 +221,7 @@ describe("products read cache when Redis is slow (postgres)", () => {
     // The gateway's rate limits count in memory: what goes through the proxy is the products cache's alone.
     gateway: { redis: undefined },
   }));
-  afterEach(() => jest.useRealTimers());
+  const moveClockOn = useMovableClock();
   afterAll(async () => {
     await redisProxy?.stop();
     await dropKeys(prefix);

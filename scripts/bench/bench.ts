@@ -26,7 +26,14 @@ import { ORDER, ORDERS_BY_USER, PRODUCT, SEARCH_PRODUCTS, USER } from "../../res
 import { ROOT, startPlatformProcess } from "../../test/support/platform-process";
 import { loadDataSet, registerUser, settledStock } from "./data";
 import { load, orderStatements, statementsPerRequest, untilQuiet } from "./load";
-import { productionMode, serviceProcesses, startHiveGateway, withCpuPerRequest, withRuntimeStats } from "./processes";
+import {
+  productionMode,
+  serviceProcesses,
+  startHiveGateway,
+  withCpuPerRequest,
+  withRuntimeStats,
+  type HiveGateway,
+} from "./processes";
 import { formatTable, orderStatementsLine, type BenchResult, type Measurement } from "./report";
 import {
   FEDERATED_ORDERS,
@@ -99,12 +106,17 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
     },
   });
   // Both Hive Gateway runtimes, each its own process on the same running subgraphs (scripts/bench/hive-gateway.ts),
-  // one after the other: starting them side by side made the machine's busiest moment busier still.
-  const hive = await startHiveGateway(platform, serviceToken, "default", options);
-  const hiveRouter = await startHiveGateway(platform, serviceToken, "router", options).catch(async (error: unknown) => {
-    await Promise.all([hive.stop(), platform.stop()]);
+  // one after the other: starting them side by side made the machine's busiest moment busier still. Whatever started
+  // is stopped when either fails to start.
+  let hive: HiveGateway | undefined;
+  let hiveRouter: HiveGateway;
+  try {
+    hive = await startHiveGateway(platform, serviceToken, "default", options);
+    hiveRouter = await startHiveGateway(platform, serviceToken, "router", options);
+  } catch (error) {
+    await Promise.all([hive?.stop(), platform.stop()]);
     throw error;
-  });
+  }
   try {
     log(`up in ${Math.round(platform.startupMs)} ms; loading the data set…`);
     const data = await loadDataSet(platform.gatewayUrl, options.spreadProducts);

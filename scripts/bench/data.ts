@@ -1,6 +1,7 @@
 // The bench's fixed data set, and the stock check after the order runs (stock taken must equal units ordered).
 import crypto from "node:crypto";
-import { ClientError, GraphQLClient, gql } from "graphql-request";
+import { GraphQLClient, gql } from "graphql-request";
+import { callFailureOf } from "../../lib/graphql-client";
 import { ORDERS_BY_USER } from "../../rest-shim/src/documents";
 import { CREATE_ORDER } from "./targets";
 
@@ -75,7 +76,8 @@ export async function registerUser(gatewayUrl: string, role: string): Promise<st
       });
       return register.id;
     } catch (error) {
-      const code = (error as ClientError).response?.errors?.[0]?.extensions?.code;
+      const failure = callFailureOf(error);
+      const code = failure?.kind === "answered" ? failure.error.code : undefined;
       if (attempt === 5 || typeof code !== "string" || !RETRYABLE.has(code)) throw error;
       await new Promise((resolve) => setTimeout(resolve, attempt * 1000));
     }

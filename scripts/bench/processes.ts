@@ -41,6 +41,8 @@ export function productionMode(options: { compiled?: boolean }): Record<string, 
  * Hive Gateway on the platform's running subgraphs, in a process of its own: its default runtime (query planning
  * and execution in JavaScript) or the router runtime (Hive Router's Rust query planner, `unifiedGraphHandler`).
  */
+export type HiveGateway = Awaited<ReturnType<typeof startHiveGateway>>;
+
 export async function startHiveGateway(
   platform: PlatformProcess,
   serviceToken: string,
