@@ -80,12 +80,17 @@ describe("the embedded platform killed with SIGKILL during orders", () => {
       stdio: ["ignore", "pipe", "pipe"],
       detached: true,
     });
-    let output = "";
-    const keep = (chunk: Buffer) => (output = (output + chunk.toString()).slice(-4000));
+    // What it printed first (why it stopped) and last (what stopping did), for the error if it exits.
+    let head = "";
+    let tail = "";
+    const keep = (chunk: Buffer) => {
+      if (head.length < 4000) head += chunk.toString();
+      else tail = (tail + chunk.toString()).slice(-4000);
+    };
     child.stdout!.on("data", keep);
     child.stderr!.on("data", keep);
     await until(async () => {
-      if (child.exitCode !== null) throw new Error(`the platform exited with ${child.exitCode}:\n${output}`);
+      if (child.exitCode !== null) throw new Error(`the platform exited with ${child.exitCode}:\n${head}\n…\n${tail}`);
       const health = await fetch(`http://127.0.0.1:${env.REST_GATEWAY_PORT}/health`, { signal: AbortSignal.timeout(1000) }).catch(
         () => null,
       );

@@ -85,25 +85,29 @@ export interface TestPlatformOptions {
   usersClock?: () => Date;
 }
 
+/** bcrypt's least cost (bcryptjs accepts 4 to 31), for the suites whose subject is not the hashing. */
+const TEST_BCRYPT_COST = 4;
+
 export async function startTestPlatform(
   databases: Record<SubgraphName, DatabaseConfig>,
   options: TestPlatformOptions = {},
 ): Promise<TestPlatform> {
   const secrets = options.secrets ?? { jwtSecret: randomSecret(), serviceToken: randomSecret() };
   const replicaCount = options.replicas ?? 1;
-  // bcrypt's least accepted cost keeps the suites fast; production's default is 12.
   // bcrypt's threads run at a lower priority than everything else in a test run; on a busy CI machine a hash may wait
   // longer than production's 3 s for one, which is not what these suites test (users-hashing-stall tests the bound).
   // Account emails without SMTP_URL are written under DATA_DIR/mail: a temporary folder of this platform's, removed at stop.
   const dataDir = options.env?.DATA_DIR ? undefined : fs.mkdtempSync(path.join(os.tmpdir(), "shop-test-data-"));
   const platformEnv = readEnv({
-    BCRYPT_COST: "10",
     BCRYPT_MAX_WAIT_MS: "60000",
     AUTH_MODE: options.authMode ?? "open",
     ...(dataDir ? { DATA_DIR: dataDir } : {}),
     ...options.env,
   });
-  const security = securitySettingsOf(platformEnv);
+  // bcrypt's least cost, 4, unless a suite sets BCRYPT_COST: at production's least (10) a hash took 75 ms of CPU in
+  // bcryptjs, and most suites register and sign in. The suites about hashing's cost and its timing (auth-tokens,
+  // account-emails-privacy, users-hashing-stall) set 10 or more; BCRYPT_COST itself refuses less than 10.
+  const security = { ...securitySettingsOf(platformEnv), ...(options.env?.BCRYPT_COST ? {} : { bcryptCost: TEST_BCRYPT_COST }) };
   const loggers: ServiceLoggers = options.loggers ?? (() => createLogger("test", process.env.LOG_LEVEL ?? "silent"));
   const settings = (name: SubgraphName, subgraphUrls: Record<SubgraphName, string>): SubgraphSettings => ({
     port: 0,
