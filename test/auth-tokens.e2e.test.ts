@@ -6,6 +6,7 @@ import { graphqlError } from "./support/graphql-errors";
 import { hostileTokens, signIn, signUpCustomer, type Account } from "./support/accounts";
 import { LOGIN_TOKENS, LOGOUT, ME, REFRESH_TOKEN, REGISTER } from "./support/operations";
 import { useRestPlatform } from "./support/use-platform";
+import { TYPESCRIPT_ENTRY_ARGS } from "../lib/processes";
 
 /** Access and refresh tokens, passwords and login answers, with AUTH_MODE=enforced. */
 describe.each(BACKENDS)("tokens and logins (%s)", (backend) => {
@@ -146,7 +147,7 @@ describe.each(BACKENDS)("tokens and logins (%s)", (backend) => {
 describe("production start-up", () => {
   const root = path.resolve(__dirname, "..");
   const start = (entry: string, env: Record<string, string>) =>
-    spawnSync(process.execPath, ["--import", "tsx", entry], {
+    spawnSync(process.execPath, [...TYPESCRIPT_ENTRY_ARGS, entry], {
       cwd: root,
       env: {
         PATH: process.env.PATH ?? "",

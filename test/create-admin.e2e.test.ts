@@ -6,6 +6,7 @@ import { signIn } from "./support/accounts";
 import { LOGIN_TOKENS, REGISTER, SEARCH_USERS } from "./support/operations";
 import { startTestPlatform } from "./support/platform";
 import { freePort } from "./support/platform-process";
+import { TYPESCRIPT_ENTRY_ARGS } from "../lib/processes";
 
 /** `npm run create-admin`, run as an operator would, on the users database of a platform that is then started. */
 describe.each(BACKENDS)("npm run create-admin (%s)", (backend) => {
@@ -123,7 +124,7 @@ const ROOT = path.resolve(__dirname, "..");
  * for the platform's database sessions must not wait for a process it has frozen.
  */
 function runScript(script: string, args: string[], env: Record<string, string>) {
-  const child = spawn(process.execPath, ["--import", "tsx", script, ...args], {
+  const child = spawn(process.execPath, [...TYPESCRIPT_ENTRY_ARGS, script, ...args], {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? "", LOG_LEVEL: "silent", ...env },
     stdio: ["ignore", "pipe", "pipe"],

@@ -24,6 +24,7 @@ import { usePlatform } from "./support/use-platform";
 import { streamMessages } from "./support/stream-messages";
 import { startTcpProxy, type TcpProxy } from "./support/tcp-proxy";
 import { eventually, until } from "./support/until";
+import { TYPESCRIPT_ENTRY_ARGS } from "../lib/processes";
 
 /**
  * Order events (docs/events.md) on the real NATS JetStream at TEST_NATS_URL,
@@ -217,7 +218,7 @@ describe.each(BACKENDS)("order events on NATS JetStream (%s)", (backend) => {
   async function runExampleConsumer(durable: string, enough: (lines: string[]) => boolean): Promise<string[]> {
     const child = spawn(
       process.execPath,
-      ["--import", "tsx", "scripts/examples/order-events-consumer.ts", "--durable", durable],
+      [...TYPESCRIPT_ENTRY_ARGS, "scripts/examples/order-events-consumer.ts", "--durable", durable],
       {
         cwd: path.resolve(__dirname, ".."),
         env: { ...process.env, NATS_URL, NATS_STREAM: stream, NATS_SUBJECT_PREFIX: subjectPrefix },

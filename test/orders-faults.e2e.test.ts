@@ -22,6 +22,7 @@ import { BALANCED, readLedger } from "./support/stock-ledger";
 import { seededRandom } from "./support/seeded-random";
 import { until } from "./support/until";
 import { freePort } from "./support/platform-process";
+import { TYPESCRIPT_ENTRY_ARGS } from "../lib/processes";
 
 /**
  * Orders under faults, on PostgreSQL: a proxy between the orders and products
@@ -354,7 +355,7 @@ describe("orders under faults (postgres)", () => {
     );
     const ordersDb = faulty.databases.configs.orders;
     if (ordersDb.kind !== "postgres") throw new Error("this suite runs on PostgreSQL");
-    const child = spawn(process.execPath, ["--import", "tsx", "subgraphs/orders/src/main.ts"], {
+    const child = spawn(process.execPath, [...TYPESCRIPT_ENTRY_ARGS, "subgraphs/orders/src/main.ts"], {
       cwd: ROOT,
       env: {
         ...inherited,

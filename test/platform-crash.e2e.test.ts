@@ -11,6 +11,7 @@ import { freePort } from "./support/platform-process";
 import { MAX_PAGE } from "../subgraphs/orders/src/order.service";
 import { ORDERS_BY_USER } from "./support/operations";
 import { until } from "./support/until";
+import { TYPESCRIPT_ENTRY_ARGS } from "../lib/processes";
 
 /**
  * The embedded default (`npm start`, PGlite under DATA_DIR) killed with
@@ -74,7 +75,7 @@ describe("the embedded platform killed with SIGKILL during orders", () => {
       Object.entries(process.env).filter(([name]) => !(ENV_VARIABLES as string[]).includes(name)),
     );
     // Its own process group, so one signal reaches every service it starts, as a power cut would.
-    const child = spawn(process.execPath, ["--import", "tsx", "lib/platform/start-platform.ts"], {
+    const child = spawn(process.execPath, [...TYPESCRIPT_ENTRY_ARGS, "lib/platform/start-platform.ts"], {
       cwd: ROOT,
       env: { ...inherited, ...env },
       stdio: ["ignore", "pipe", "pipe"],

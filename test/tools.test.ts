@@ -6,11 +6,12 @@ import { prettyFactory } from "pino-pretty";
 import { listen } from "../lib/http-server";
 import { createLogger, PRETTY_OPTIONS } from "../lib/logger";
 import { requestLog } from "../lib/observability/request-log";
+import { TYPESCRIPT_ENTRY_ARGS } from "../lib/processes";
 
 /** The operator tools say what they touch (issue 23). */
 describe("npm run events:consume", () => {
   test("without NATS_URL it refuses, naming the variable, instead of consuming from a NATS the platform does not use", () => {
-    const run = spawnSync(process.execPath, ["--import", "tsx", "scripts/examples/order-events-consumer.ts"], {
+    const run = spawnSync(process.execPath, [...TYPESCRIPT_ENTRY_ARGS, "scripts/examples/order-events-consumer.ts"], {
       cwd: path.resolve(__dirname, ".."),
       env: { PATH: process.env.PATH ?? "" },
       encoding: "utf8",

@@ -7,6 +7,7 @@ import { authModeOf, metricsSettingsOf, readEnv, SERVICE_NODE_OPTIONS, subgraphU
 import { createLogger } from "../logger";
 import { resolveSecrets } from "../secrets";
 import { healthUrlOf } from "../health-url";
+import { TYPESCRIPT_ENTRY_ARGS } from "../processes";
 
 const root = path.resolve(__dirname, "..", "..");
 // Compiled (`npm run build`, then `npm run start:prod`): run the services' JavaScript; otherwise their TypeScript through tsx.
@@ -69,7 +70,7 @@ let stopping = false;
 function startAll(): void {
   for (const service of services) {
     const entry = path.join(root, service.entry);
-    const args = compiled ? ["--enable-source-maps", `${entry}.js`] : ["--import", "tsx", `${entry}.ts`];
+    const args = compiled ? ["--enable-source-maps", `${entry}.js`] : [...TYPESCRIPT_ENTRY_ARGS, `${entry}.ts`];
     // The caller's working directory (npm's: the repository), where a relative DATA_DIR lives.
     const child = spawn(process.execPath, args, {
       env: {

@@ -9,6 +9,7 @@ import os from "node:os";
 import path from "node:path";
 import { ENV_VARIABLES, PRODUCTION_METRICS_PORTS, readEnv, SUBGRAPH_NAMES } from "../../lib/config";
 import { copyMigratedCluster } from "./database-templates";
+import { TYPESCRIPT_ENTRY_ARGS } from "../../lib/processes";
 
 export const ROOT = path.resolve(__dirname, "..", "..");
 
@@ -125,7 +126,7 @@ export async function spawnPlatform(options: Omit<StartOptions, "timeoutMs"> = {
   const inherited = Object.fromEntries(
     Object.entries(process.env).filter(([name]) => !(ENV_VARIABLES as string[]).includes(name)),
   );
-  const child = spawn(process.execPath, options.command ?? ["--import", "tsx", "lib/platform/start-platform.ts"], {
+  const child = spawn(process.execPath, options.command ?? [...TYPESCRIPT_ENTRY_ARGS, "lib/platform/start-platform.ts"], {
     cwd: ROOT,
     env: { ...inherited, ...settings },
     // With an IPC channel the platform stops with this process, however it ends (a killed Jest worker).
