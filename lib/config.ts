@@ -342,6 +342,13 @@ const EnvSchema = z.object({
   /** Account emails (reset, verification) one address or one account can ask for within LOGIN_THROTTLE_WINDOW_SECONDS; beyond, TOO_MANY_REQUESTS. */
   ACCOUNT_EMAILS_PER_WINDOW: z.coerce.number().int().min(1).default(5),
 
+  /**
+   * Apollo Gateway's anonymous usage figures, which it sends to Apollo from every gateway along with the cloud provider it
+   * finds by probing ten providers' metadata addresses at each start. Off here unless set to false (Apollo's own
+   * variable: a shop sends nothing to a third party unless its operator allows it).
+   */
+  APOLLO_TELEMETRY_DISABLED: z.enum(["true", "false"]).default("true"),
+
   /** The GraphiQL playground at /graphql (and introspection with it). Default: on in development, off in production. */
   GRAPHQL_PLAYGROUND: z.enum(["true", "false"]).optional(),
 

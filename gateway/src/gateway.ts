@@ -118,6 +118,8 @@ export interface GatewaySettings {
   orderEvents?: OrderEventsSettings;
   /** Subscriptions per connection and client, timeouts, slow consumers; lib/config.ts's defaults when not given. */
   subscriptionLimits?: Partial<SubscriptionLimits>;
+  /** Apollo Gateway's anonymous usage figures to Apollo (APOLLO_TELEMETRY_DISABLED=false); lib/config.ts's default (off) when not given. */
+  apolloTelemetry?: boolean;
 }
 
 export interface RunningGateway extends RunningServer {
@@ -157,6 +159,9 @@ export async function startGateway(settings: GatewaySettings): Promise<RunningGa
   const fetches = subgraphFetchMetrics(metrics);
   const breakerSettings = settings.circuitBreaker ?? circuitBreakerSettingsOf(DEFAULTS);
   const breakers: Record<string, DependencyBreaker> = {};
+  // Apollo Gateway has no option for it, only its environment variable, read as it is constructed.
+  process.env.APOLLO_TELEMETRY_DISABLED =
+    (settings.apolloTelemetry ?? DEFAULTS.APOLLO_TELEMETRY_DISABLED === "false") ? "false" : "true";
   const gateway = new ApolloGateway({
     supergraphSdl: settings.supergraphSource
       ? supergraphSource(settings.supergraphSdl, settings.supergraphSource, logger, metrics)
@@ -294,6 +299,7 @@ export async function startGateway(settings: GatewaySettings): Promise<RunningGa
       await subscriptions.close();
       await server.close();
       await apollo.stop();
+      metrics.close();
     },
   };
 }

@@ -61,6 +61,7 @@ export function gatewaySettingsFromEnv(rawEnv = process.env): GatewayProcessSett
       healthCheckTimeoutMs: env.HEALTH_CHECK_TIMEOUT_MS,
       circuitBreaker: circuitBreakerSettingsOf(env),
       metrics: metricsSettingsOf("gateway", env),
+      apolloTelemetry: env.APOLLO_TELEMETRY_DISABLED === "false",
       orderEvents: orderEventsSettingsOf(env),
       subscriptionLimits: subscriptionLimitsOf(env),
       logger,

@@ -2,6 +2,7 @@
 // (scripts/bench/hive-gateway.ts), with the CPU time each spends per request.
 import { spawn } from "node:child_process";
 import path from "node:path";
+import { TYPESCRIPT_ENTRY_ARGS } from "../../lib/processes";
 import { cpuMillisecondsOf, freePort, type PlatformProcess } from "../../test/support/platform-process";
 import type { Measurement } from "./report";
 
@@ -50,7 +51,7 @@ export async function startHiveGateway(
   options: { compiled?: boolean },
 ) {
   const port = await freePort();
-  const child = spawn(process.execPath, ["--import", "tsx", path.join(__dirname, "hive-gateway.ts")], {
+  const child = spawn(process.execPath, [...TYPESCRIPT_ENTRY_ARGS, path.join(__dirname, "hive-gateway.ts")], {
     env: {
       ...process.env,
       HIVE_PORT: String(port),

@@ -112,6 +112,7 @@ export async function startSubgraph<Context extends object>(options: SubgraphOpt
       await running.close();
       await apollo.stop();
       await options.onStop();
+      options.metrics.close();
     },
   };
 }
