@@ -21,7 +21,8 @@ module.exports = {
   // timing checks of account-emails-privacy (a taken and a new email answer in the same time) failed under three in
   // CI's run: with every core always busy, no answer of the twenty is a quiet one.
   maxWorkers: 2,
-  // A worker that has run forty suites held 3 GB (each suite's modules and embedded databases linger until
-  // collected), and the suites it ran last took 3-4 times as long as alone: past this size, it is replaced.
-  workerIdleMemoryLimit: "1500MB",
+  // Each suite leaves about 50 MB of heap behind after a full collection: its test context, which Node's vm keeps
+  // (a heap snapshot shows it held from Node's own clean-up queue). A worker with 1.5 GB ran the migration checks 8
+  // times slower than a fresh one; past 700 MB (a dozen suites) it is replaced, which costs about a second.
+  workerIdleMemoryLimit: "700MB",
 };
