@@ -21,8 +21,15 @@ import { BACKENDS, createTestDatabases, type Backend, type TestDatabases } from 
 
 const logger = createLogger("test", "silent");
 
+/** The folders tempMigrations made, removed after the suite (the run's temporary folders are in memory). */
+const tempDirs: string[] = [];
+afterAll(() => {
+  for (const dir of tempDirs) fs.rmSync(dir, { recursive: true, force: true });
+});
+
 function tempMigrations(migrations: Record<string, string>): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "migrations-"));
+  tempDirs.push(dir);
   for (const [name, sql] of Object.entries(migrations)) {
     fs.mkdirSync(path.join(dir, name));
     fs.writeFileSync(path.join(dir, name, "migration.sql"), sql);
