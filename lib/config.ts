@@ -345,9 +345,9 @@ const EnvSchema = z.object({
   /**
    * Apollo Gateway's anonymous usage figures, which it sends to Apollo from every gateway along with the cloud provider it
    * finds by probing ten providers' metadata addresses at each start. Off here unless set to false (Apollo's own
-   * variable: a shop sends nothing to a third party unless its operator allows it).
+   * variable, which it reads as true or 1: a shop sends nothing to a third party unless its operator allows it).
    */
-  APOLLO_TELEMETRY_DISABLED: z.enum(["true", "false"]).default("true"),
+  APOLLO_TELEMETRY_DISABLED: booleanFlag,
 
   /** The GraphiQL playground at /graphql (and introspection with it). Default: on in development, off in production. */
   GRAPHQL_PLAYGROUND: z.enum(["true", "false"]).optional(),
@@ -515,6 +515,11 @@ export function subscriptionLimitsOf(env: PlatformEnv): SubscriptionLimits {
     keepAliveMs: env.SUBSCRIPTION_KEEPALIVE_SECONDS * 1000,
     maxPendingEvents: env.SUBSCRIPTION_MAX_PENDING_EVENTS,
   };
+}
+
+/** Apollo Gateway's usage figures only where APOLLO_TELEMETRY_DISABLED is set to false (or 0). */
+export function apolloTelemetryEnabled(env: PlatformEnv): boolean {
+  return env.APOLLO_TELEMETRY_DISABLED === false;
 }
 
 /** GRAPHQL_PLAYGROUND when set; otherwise on in development and off in production. */

@@ -1,6 +1,6 @@
 import fs from "node:fs";
 import path from "node:path";
-import { databaseConfigFor, ENV_VARIABLES, FETCH_BLOCKED_PORTS, readEnv } from "../lib/config";
+import { apolloTelemetryEnabled, databaseConfigFor, ENV_VARIABLES, FETCH_BLOCKED_PORTS, readEnv } from "../lib/config";
 import { ENV_EXAMPLE_PATH, renderEnvExample } from "../scripts/env-example";
 
 describe("configuration: ports fetch cannot call are refused when read", () => {
@@ -61,5 +61,14 @@ describe("configuration: .env.example", () => {
     for (const name of ENV_VARIABLES) expect(written).toMatch(new RegExp(`^# ${name}=`, "m"));
     expect(written).toMatch(/^# GATEWAY_PORT=4000$/m);
     expect(written).toMatch(/^# BCRYPT_COST=12$/m);
+  });
+});
+
+describe("configuration: Apollo's usage figures", () => {
+  test("are off unless APOLLO_TELEMETRY_DISABLED says false or 0, Apollo's own spellings both ways", () => {
+    const enabled = (value?: string) =>
+      apolloTelemetryEnabled(readEnv(value === undefined ? {} : { APOLLO_TELEMETRY_DISABLED: value }));
+    expect([undefined, "true", "1", "false", "0"].map(enabled)).toEqual([false, false, false, true, true]);
+    expect(() => readEnv({ APOLLO_TELEMETRY_DISABLED: "yes" })).toThrow(/APOLLO_TELEMETRY_DISABLED/);
   });
 });

@@ -27,8 +27,8 @@ describe.each(BACKENDS)("npm run create-admin (%s)", (backend) => {
     const users = databases.configs.users;
     const where: Record<string, string> =
       users.kind === "postgres" ? { USERS_DATABASE_URL: users.url! } : { DATA_DIR: path.dirname(users.dataDir!) };
-    // As the test platforms: bcrypt's least cost, and a hash waits for its (niced) thread as long as a loaded
-    // machine makes it, rather than being refused after production's 3 s.
+    // The least cost BCRYPT_COST accepts, and, as on the test platforms, a hash waits for its (niced) thread as long
+    // as a loaded machine makes it, rather than being refused after production's 3 s.
     return runScript("scripts/create-admin.ts", args, { BCRYPT_COST: "10", BCRYPT_MAX_WAIT_MS: "60000", ...where, ...env });
   }
 

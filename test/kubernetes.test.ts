@@ -41,6 +41,7 @@ import {
   root,
   type AppService,
 } from "./support/deployment";
+import { TYPESCRIPT_ENTRY_ARGS } from "../lib/processes";
 
 type Manifest = {
   apiVersion: string;
@@ -569,11 +570,15 @@ describe("the migration Jobs", () => {
     fs.symlinkSync(root, path.join(app, "dist"));
     fs.symlinkSync(path.join(root, "node_modules"), path.join(app, "node_modules"));
     try {
-      return spawnSync(process.execPath, ["--import", "tsx", path.join(root, "deploy/kubernetes/base/migrate.js"), ...args], {
-        cwd: app,
-        env: { PATH: process.env.PATH, ...env },
-        encoding: "utf8",
-      });
+      return spawnSync(
+        process.execPath,
+        [...TYPESCRIPT_ENTRY_ARGS, path.join(root, "deploy/kubernetes/base/migrate.js"), ...args],
+        {
+          cwd: app,
+          env: { PATH: process.env.PATH, ...env },
+          encoding: "utf8",
+        },
+      );
     } finally {
       fs.rmSync(app, { recursive: true, force: true });
     }

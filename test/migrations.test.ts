@@ -18,6 +18,7 @@ import { openScratchDatabase } from "../subgraphs/shared/pglite-template";
 import { migrationsDirOf } from "../subgraphs/shared/settings";
 import { catalogDump } from "./support/catalog";
 import { BACKENDS, createTestDatabases, type Backend, type TestDatabases } from "./support/databases";
+import { TYPESCRIPT_ENTRY_ARGS } from "../lib/processes";
 
 const logger = createLogger("test", "silent");
 
@@ -201,7 +202,7 @@ test("a script that used Prisma's schema engine can exit once its work is done",
       await close();
       console.log(JSON.stringify({ applied: applied.length, holding: process.getActiveResourcesInfo().filter((kind) => kind !== "PipeWrap") }));
     })();`;
-  const { stdout } = await promisify(execFile)(process.execPath, ["--import", "tsx", "-e", script], {
+  const { stdout } = await promisify(execFile)(process.execPath, [...TYPESCRIPT_ENTRY_ARGS, "-e", script], {
     cwd: path.resolve(__dirname, ".."),
   });
   expect(JSON.parse(stdout)).toEqual({ applied: readMigrations(migrationsDirOf("users")).length, holding: [] });

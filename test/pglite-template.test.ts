@@ -7,6 +7,7 @@ import { createLogger } from "../lib/logger";
 import { ServiceMetrics } from "../lib/observability/metrics";
 import { ensureCluster, openScratchDatabase } from "../subgraphs/shared/pglite-template";
 import { openUsersDatabase } from "../subgraphs/users/src/database";
+import { TYPESCRIPT_ENTRY_ARGS } from "../lib/processes";
 
 /**
  * A new embedded data directory gets a working cluster copied from the template, crashed builds leave nothing
@@ -50,7 +51,7 @@ describe("embedded PGlite databases", () => {
         await db.close();
         process.stdout.write(JSON.stringify(await Promise.all(checks)));
       })();`;
-    const run = spawnSync(process.execPath, ["--import", "tsx", "-e", script], {
+    const run = spawnSync(process.execPath, [...TYPESCRIPT_ENTRY_ARGS, "-e", script], {
       cwd: path.resolve(__dirname, ".."),
       encoding: "utf8",
       timeout: 60_000,

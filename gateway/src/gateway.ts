@@ -12,6 +12,7 @@ import type { Request } from "express";
 import { GraphQLError, type GraphQLSchema } from "graphql";
 import type { Redis } from "ioredis";
 import {
+  apolloTelemetryEnabled,
   circuitBreakerSettingsOf,
   graphqlLimitsOf,
   readEnv,
@@ -160,8 +161,7 @@ export async function startGateway(settings: GatewaySettings): Promise<RunningGa
   const breakerSettings = settings.circuitBreaker ?? circuitBreakerSettingsOf(DEFAULTS);
   const breakers: Record<string, DependencyBreaker> = {};
   // Apollo Gateway has no option for it, only its environment variable, read as it is constructed.
-  process.env.APOLLO_TELEMETRY_DISABLED =
-    (settings.apolloTelemetry ?? DEFAULTS.APOLLO_TELEMETRY_DISABLED === "false") ? "false" : "true";
+  process.env.APOLLO_TELEMETRY_DISABLED = (settings.apolloTelemetry ?? apolloTelemetryEnabled(DEFAULTS)) ? "false" : "true";
   const gateway = new ApolloGateway({
     supergraphSdl: settings.supergraphSource
       ? supergraphSource(settings.supergraphSdl, settings.supergraphSource, logger, metrics)

@@ -1,4 +1,5 @@
 import {
+  apolloTelemetryEnabled,
   authModeOf,
   circuitBreakerSettingsOf,
   graphqlLimitsOf,
@@ -61,7 +62,7 @@ export function gatewaySettingsFromEnv(rawEnv = process.env): GatewayProcessSett
       healthCheckTimeoutMs: env.HEALTH_CHECK_TIMEOUT_MS,
       circuitBreaker: circuitBreakerSettingsOf(env),
       metrics: metricsSettingsOf("gateway", env),
-      apolloTelemetry: env.APOLLO_TELEMETRY_DISABLED === "false",
+      apolloTelemetry: apolloTelemetryEnabled(env),
       orderEvents: orderEventsSettingsOf(env),
       subscriptionLimits: subscriptionLimitsOf(env),
       logger,

@@ -110,9 +110,12 @@ export async function startSubgraph<Context extends object>(options: SubgraphOpt
     close: async () => {
       await metricsServer?.close();
       await running.close();
-      await apollo.stop();
-      await options.onStop();
-      options.metrics.close();
+      try {
+        await apollo.stop();
+        await options.onStop();
+      } finally {
+        options.metrics.close();
+      }
     },
   };
 }
