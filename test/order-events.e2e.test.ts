@@ -318,6 +318,7 @@ describe.each(BACKENDS)("order events on NATS JetStream (%s)", (backend) => {
       proxy.latencyMs = 0;
       await second.stop();
       await database.close();
+      metrics.close();
     }
   });
 

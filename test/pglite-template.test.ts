@@ -78,15 +78,17 @@ describe("embedded PGlite databases", () => {
   });
 
   test("a subgraph's embedded database runs with 16 MB of shared buffers (PostgreSQL's 128 MB cost 140 MiB resident each)", async () => {
+    const metrics = new ServiceMetrics("users-subgraph");
     const database = await openUsersDatabase(
       { kind: "pglite", dataDir: path.join(root, "users-settings") },
       createLogger("test", "silent"),
-      new ServiceMetrics("users-subgraph"),
+      metrics,
     );
     try {
       expect(await database.prisma.$queryRawUnsafe("SHOW shared_buffers")).toEqual([{ shared_buffers: "16MB" }]);
     } finally {
       await database.close();
+      metrics.close();
     }
   });
 });

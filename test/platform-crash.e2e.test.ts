@@ -1,17 +1,15 @@
-import { spawn, type ChildProcess } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import fs from "node:fs";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { PGlite } from "@electric-sql/pglite";
 import { GraphQLClient } from "graphql-request";
-import { ENV_VARIABLES, SUBGRAPH_NAMES } from "../lib/config";
-import { copyMigratedCluster } from "./support/database-templates";
-import { freePort } from "./support/platform-process";
+import { ENV_VARIABLES } from "../lib/config";
+import { startPlatformProcess, type PlatformProcess } from "./support/platform-process";
 import { MAX_PAGE } from "../subgraphs/orders/src/order.service";
 import { ORDERS_BY_USER } from "./support/operations";
 import { until } from "./support/until";
-import { TYPESCRIPT_ENTRY_ARGS } from "../lib/processes";
 
 /**
  * The embedded default (`npm start`, PGlite under DATA_DIR) killed with
@@ -20,48 +18,37 @@ import { TYPESCRIPT_ENTRY_ARGS } from "../lib/processes";
  * order a client saw succeed, and its recovery must settle the rest.
  */
 
-const ROOT = path.resolve(__dirname, "..");
 const STARTING_STOCK = 500;
 
 describe("the embedded platform killed with SIGKILL during orders", () => {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "shop-crash-"));
-  const env: Record<string, string> = {};
-  let platform: ChildProcess | undefined;
-
+  let platform: PlatformProcess | undefined;
   /**
-   * Free ports for every service, chosen again for each start: a port the killed platform let go may meanwhile be
-   * taken by another process on this machine. The data is DATA_DIR's, whatever the ports.
+   * `npm start` on DATA_DIR, in a process group of its own so that one signal reaches every service, as a power cut
+   * would. Each start is on ports of its own (a port the killed platform let go may meanwhile be taken by another
+   * process on this machine); the data is DATA_DIR's, whatever the ports. The first start is not under test here:
+   * its databases are copies of the migrated ones.
    */
-  const portNames = ENV_VARIABLES.filter((name) => name.endsWith("_PORT"));
-  const ports = () => portNames.map((name) => Number(env[name]));
-  const choosePorts = async () => {
-    for (const name of portNames) env[name] = String(await freePort());
-    const graphql = (port: string) => `http://127.0.0.1:${port}/graphql`;
-    Object.assign(env, {
-      USERS_URL: graphql(env.USERS_PORT),
-      PRODUCTS_URL: graphql(env.PRODUCTS_PORT),
-      ORDERS_URL: graphql(env.ORDERS_PORT),
-      GATEWAY_URL: graphql(env.GATEWAY_PORT),
+  const startPlatform = (first = false) =>
+    startPlatformProcess({
+      dataDir,
+      migrated: first,
+      processGroup: true,
+      env: { ORDERS_RECOVERY_INTERVAL_SECONDS: "1", RATE_LIMIT_PER_MINUTE: "100000" },
+      timeoutMs: 120_000,
     });
-  };
-  beforeAll(async () => {
-    // The first start is not under test here: its databases are copies of the migrated ones.
-    for (const name of SUBGRAPH_NAMES) copyMigratedCluster(name, path.join(dataDir, name));
-    await choosePorts();
-    Object.assign(env, {
-      DATA_DIR: dataDir,
-      LOG_LEVEL: "warn", // shown only when the platform does not come up
-      ORDERS_RECOVERY_INTERVAL_SECONDS: "1",
-      RATE_LIMIT_PER_MINUTE: "100000",
-    });
-  });
+  /** Every port of the running platform: its services, REST ports and metrics listeners. */
+  const ports = () =>
+    ENV_VARIABLES.filter((name) => name.endsWith("_PORT"))
+      .map((name) => Number(platform?.env[name]))
+      .filter((port) => port > 0);
   afterAll(async () => {
-    if (platform && platform.exitCode === null && platform.signalCode === null) await killGroup(platform, "SIGKILL", ports());
+    if (platform) await killGroup(platform.child, "SIGKILL", ports());
     fs.rmSync(dataDir, { recursive: true, force: true });
   });
 
   const rest = async (port: string, method: string, pathname: string, body?: unknown, headers: Record<string, string> = {}) => {
-    const response = await fetch(`http://127.0.0.1:${env[port]}${pathname}`, {
+    const response = await fetch(`http://127.0.0.1:${platform!.env[port]}${pathname}`, {
       method,
       headers: { "content-type": "application/json", ...headers },
       body: body === undefined ? undefined : JSON.stringify(body),
@@ -70,38 +57,8 @@ describe("the embedded platform killed with SIGKILL during orders", () => {
     return { status: response.status, body: (await response.json()) as any };
   };
 
-  async function startPlatform(): Promise<ChildProcess> {
-    const inherited = Object.fromEntries(
-      Object.entries(process.env).filter(([name]) => !(ENV_VARIABLES as string[]).includes(name)),
-    );
-    // Its own process group, so one signal reaches every service it starts, as a power cut would.
-    const child = spawn(process.execPath, [...TYPESCRIPT_ENTRY_ARGS, "lib/platform/start-platform.ts"], {
-      cwd: ROOT,
-      env: { ...inherited, ...env },
-      stdio: ["ignore", "pipe", "pipe"],
-      detached: true,
-    });
-    // What it printed first (why it stopped) and last (what stopping did), for the error if it exits.
-    let head = "";
-    let tail = "";
-    const keep = (chunk: Buffer) => {
-      if (head.length < 4000) head += chunk.toString();
-      else tail = (tail + chunk.toString()).slice(-4000);
-    };
-    child.stdout!.on("data", keep);
-    child.stderr!.on("data", keep);
-    await until(async () => {
-      if (child.exitCode !== null) throw new Error(`the platform exited with ${child.exitCode}:\n${head}\n…\n${tail}`);
-      const health = await fetch(`http://127.0.0.1:${env.REST_GATEWAY_PORT}/health`, { signal: AbortSignal.timeout(1000) }).catch(
-        () => null,
-      );
-      return health?.status === 200;
-    }, 120_000);
-    return child;
-  }
-
   test("it comes back with every order a client saw succeed, and recovery settles the rest", async () => {
-    platform = await startPlatform();
+    platform = await startPlatform(true);
     const { body: registered } = await rest("REST_USERS_PORT", "POST", "/register", {
       email: "crash@example.com",
       username: "crash",
@@ -147,11 +104,10 @@ describe("the embedded platform killed with SIGKILL during orders", () => {
       );
     const clients = Promise.all(Array.from({ length: 6 }, (_, n) => client(n)));
     await until(async () => succeeded.size >= 12, 60_000);
-    await killGroup(platform, "SIGKILL", ports());
+    await killGroup(platform.child, "SIGKILL", ports());
     killed = true;
     await clients;
 
-    await choosePorts();
     platform = await startPlatform();
     for (const [orderId, quantity] of succeeded) {
       const { status, body } = await rest("REST_ORDERS_PORT", "GET", `/api/orders/${orderId}`);
@@ -182,13 +138,13 @@ describe("the embedded platform killed with SIGKILL during orders", () => {
     await until(async () => (await ordersWithAStepLeft(userId)) === 0, 30_000);
 
     // Stopped as with Ctrl-C, its databases show nothing left between two steps.
-    await killGroup(platform, "SIGINT", ports());
+    await killGroup(platform.child, "SIGINT", ports());
     expect(await unsettledRecords()).toEqual({ placements: 0, orders: 0, reservations: 0 });
   }, 240_000);
 
   /** The user's orders that still show a step to finish (`pendingStep`), asked of the gateway a page at a time. */
   async function ordersWithAStepLeft(userId: number): Promise<number> {
-    const gql = new GraphQLClient(env.GATEWAY_URL);
+    const gql = new GraphQLClient(platform!.gatewayUrl);
     let left = 0;
     for (let after: string | undefined; ;) {
       const { ordersByUser } = await gql.request(ORDERS_BY_USER, { userId: String(userId), first: MAX_PAGE, after });

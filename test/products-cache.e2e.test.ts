@@ -286,13 +286,14 @@ describe("the products cache's versions (real Redis)", () => {
   test("a reader that read the database before a write committed cannot store what later readers see", async () => {
     const prefix = `test-cache-${crypto.randomBytes(4).toString("hex")}`;
     const redis = new Redis(REDIS_URL);
+    const metrics = new ServiceMetrics("products-cache-test");
     const cache = new ProductCache({
       redis,
       keyPrefix: prefix,
       ttlSeconds: 60,
       breaker: { failureThreshold: 1, cooldownMs: 10_000 },
       logger: createLogger("test", "silent"),
-      metrics: new ServiceMetrics("products-cache-test"),
+      metrics,
     });
     const row = (price: string): Product => ({
       id: 7,
@@ -320,6 +321,7 @@ describe("the products cache's versions (real Redis)", () => {
     } finally {
       await dropKeys(prefix);
       redis.disconnect();
+      metrics.close();
     }
   });
 });

@@ -7,11 +7,12 @@ import { ServiceMetrics } from "../lib/observability/metrics";
 import { startSubgraph } from "../subgraphs/shared/subgraph-server";
 
 describe("a subgraph that cannot start", () => {
-  test("releases what it holds (its database, orders' event relay) before reporting the failure", async () => {
+  test("releases what it holds (its database, orders' event relay, its metrics) before reporting the failure", async () => {
     const taken = net.createServer();
     await new Promise<void>((resolve) => taken.listen(0, "127.0.0.1", resolve));
     const { port } = taken.address() as net.AddressInfo;
     let stops = 0;
+    const metrics = new ServiceMetrics("example");
     try {
       const starting = startSubgraph({
         name: "example",
@@ -26,7 +27,7 @@ describe("a subgraph that cannot start", () => {
         secrets: { jwtSecret: crypto.randomBytes(32).toString("hex"), serviceToken: crypto.randomBytes(32).toString("hex") },
         security: securitySettingsOf(readEnv({})),
         logger: createLogger("test", "silent"),
-        metrics: new ServiceMetrics("example"),
+        metrics,
         createContext: (identity) => identity,
         isHealthy: async () => true,
         onStop: async () => {
@@ -35,6 +36,8 @@ describe("a subgraph that cannot start", () => {
       });
       await expect(starting).rejects.toThrow(/EADDRINUSE/);
       expect(stops).toBe(1);
+      // Emptied: prom-client's process metrics, which a GC observer of its own keeps, no longer hold the registry.
+      expect(metrics.registry.getMetricsAsArray()).toEqual([]);
     } finally {
       await new Promise((resolve) => taken.close(resolve));
     }

@@ -99,6 +99,7 @@ export async function startSubgraph<Context extends object>(options: SubgraphOpt
     await options
       .onStop()
       .catch((stopError: unknown) => logger.error({ err: stopError }, "could not release what the subgraph held"));
+    options.metrics.close();
     throw error;
   }
   const { authMode } = options.security;

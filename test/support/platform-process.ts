@@ -45,6 +45,8 @@ export interface StartOptions {
    * than being created and migrated by the services: for suites whose subject is not a first start.
    */
   migrated?: boolean;
+  /** A process group of its own, so that one signal to the group reaches every service at once (a power cut). */
+  processGroup?: boolean;
   timeoutMs?: number;
 }
 
@@ -131,6 +133,7 @@ export async function spawnPlatform(options: Omit<StartOptions, "timeoutMs"> = {
     env: { ...inherited, ...settings },
     // With an IPC channel the platform stops with this process, however it ends (a killed Jest worker).
     stdio: ["ignore", "pipe", "pipe", "ipc"],
+    detached: options.processGroup ?? false,
   });
   child.channel?.unref();
   let output = "";
