@@ -1,3 +1,4 @@
+import diagnostics from "node:diagnostics_channel";
 import http from "node:http";
 import { startLoneGateway } from "./support/lone-gateway";
 
@@ -6,11 +7,16 @@ import { startLoneGateway } from "./support/lone-gateway";
  * and to describe the host it probes ten cloud providers' metadata addresses as it is constructed. A shop's gateway
  * does neither unless its operator allows it (APOLLO_TELEMETRY_DISABLED=false, README "Configuration").
  */
+/** Where fetch (Node's own undici) and the undici package announce a connection they are about to open. */
+const UNDICI_CONNECTS = "undici:client:beforeConnect";
+
 describe("Apollo's usage figures", () => {
   /**
-   * The HTTP connections opened while a gateway starts, is asked for its /health over node:http, and stops. Apollo's
-   * probes and exporter go through node:http's Agents (the AWS, Azure and Alibaba detectors call http.request, GCP's
-   * node-fetch, the OTLP exporter too), which is where this looks; the /health call shows that it sees them.
+   * The HTTP connections opened while a gateway starts, is asked for its /health once over node:http and once with
+   * fetch, and stops. Apollo's probes and exporter go through node:http's Agents today (the AWS, Azure and Alibaba
+   * detectors call http.request, GCP's node-fetch, the OTLP exporter too); fetch and the undici package announce each
+   * connection on undici's diagnostics channel, which this watches too, should they move there. The two /health
+   * calls show that both watches see what they should.
    */
   async function connectionsOpenedByAStart(): Promise<string[]> {
     const opened: string[] = [];
@@ -19,9 +25,14 @@ describe("Apollo's usage figures", () => {
       this: http.Agent,
       ...args: Parameters<typeof original>
     ) {
-      opened.push(`${String(args[0].host)}:${String(args[0].path ?? args[0].port)}`);
+      opened.push(`http ${String(args[0].host)}:${String(args[0].path ?? args[0].port)}`);
       return original.apply(this, args);
     });
+    const onUndiciConnect = (message: unknown) => {
+      const { hostname, port } = (message as { connectParams: { hostname: string; port: string } }).connectParams;
+      opened.push(`fetch ${hostname}:${port}`);
+    };
+    diagnostics.subscribe(UNDICI_CONNECTS, onUndiciConnect);
     try {
       const gateway = await startLoneGateway();
       try {
@@ -31,18 +42,19 @@ describe("Apollo's usage figures", () => {
             .get(`http://127.0.0.1:${port}/health/live`, (response) => response.resume().on("end", resolve))
             .on("error", reject),
         );
+        expect((await fetch(`http://127.0.0.1:${port}/health/live`)).status).toBe(200);
       } finally {
         await gateway.close();
       }
     } finally {
       connect.mockRestore();
+      diagnostics.unsubscribe(UNDICI_CONNECTS, onUndiciConnect);
     }
     return opened;
   }
 
-  test("are off by default: a gateway's start opens no connection but the one the test makes", async () => {
+  test("are off by default: a gateway's start opens no connection but the two the test makes", async () => {
     const opened = await connectionsOpenedByAStart();
-    expect(opened).toHaveLength(1);
-    expect(opened[0]).toMatch(/^127\.0\.0\.1:\d+$/);
+    expect(opened).toEqual([expect.stringMatching(/^http 127\.0\.0\.1:\d+$/), expect.stringMatching(/^fetch 127\.0\.0\.1:\d+$/)]);
   });
 });
