@@ -1,5 +1,7 @@
 import http from "node:http";
-import type { AddressInfo } from "node:net";
+import net, { type AddressInfo } from "node:net";
+import { readSupergraph, SUPERGRAPH_FILE } from "../gateway/src/supergraph";
+import { startLoneGateway } from "./support/lone-gateway";
 import { FULL, startDeliveryPlatform, TAGS_QUERY, WITHOUT_TAGS, type DeliveryPlatform } from "./support/supergraph-delivery";
 import { until } from "./support/until";
 
@@ -88,5 +90,29 @@ describe("a gateway polling SUPERGRAPH_URL", () => {
     registry.served = { status: 200, body: WITHOUT_TAGS };
     await until(async () => (await delivery.updates("loaded")) === 2);
     expect(await tagsAnswer()).toEqual({ error: expect.stringMatching(/productsByTags/) });
+  });
+});
+
+describe("a gateway that cannot start", () => {
+  test("lets go of what it had started: its port taken, it polls SUPERGRAPH_URL no more", async () => {
+    const registry = await startRegistry(readSupergraph());
+    const taken = net.createServer();
+    await new Promise<void>((resolve) => taken.listen(0, "127.0.0.1", resolve));
+    try {
+      const pollIntervalMs = 50;
+      const starting = startLoneGateway({
+        port: (taken.address() as AddressInfo).port,
+        supergraphSource: { file: SUPERGRAPH_FILE, url: registry.url, pollIntervalMs },
+      });
+      await expect(starting).rejects.toThrow(/EADDRINUSE/);
+      // Nothing to wait for when nothing happens: a poller left running would ask six more times in this window
+      // (one poll may have been under way as the start failed).
+      const polled = registry.polls;
+      await new Promise((resolve) => setTimeout(resolve, 6 * pollIntervalMs));
+      expect(registry.polls - polled).toBeLessThanOrEqual(1);
+    } finally {
+      await new Promise((resolve) => taken.close(resolve));
+      await registry.close();
+    }
   });
 });

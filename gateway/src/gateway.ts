@@ -34,6 +34,7 @@ import type { Logger } from "../../lib/logger";
 import { createRateLimiter, tryConsume } from "../../lib/rate-limit";
 import { accountLookupVia, buildGatewayContext, contextOfCaller, type GatewayContext } from "./context";
 import { startSubscriptions } from "./subscriptions";
+import type { SubscriptionServer } from "./subscriptions/subscription-server";
 import { cachedAccountLookup } from "./account-cache";
 import { forgetChangedAccounts } from "./account-changes";
 import { checkSubgraphs, subgraphChecks } from "./health";
@@ -241,7 +242,17 @@ export async function startGateway(settings: GatewaySettings): Promise<RunningGa
   let apiSchema: GraphQLSchema | undefined;
   // Kept current as the supergraph changes (supergraph-source.ts): subscriptions are checked against the same schema.
   gateway.onSchemaLoadOrUpdate((schemaContext) => (apiSchema = schemaContext.apiSchema));
-  await apollo.start();
+  // As a subgraph's start (subgraph-server.ts): nothing of a gateway that did not start lives on (its supergraph
+  // poller, its subscriptions' feed, its metrics registry); the caller gets the start's own error.
+  const releaseAfterFailedStart =
+    (subscriptions?: SubscriptionServer) =>
+    async (error: unknown): Promise<never> => {
+      await subscriptions?.close().catch(() => undefined);
+      await apollo.stop().catch(() => undefined);
+      metrics.close();
+      throw error;
+    };
+  await apollo.start().catch(releaseAfterFailedStart());
 
   const app = createHttpApp({
     trustProxy: settings.trustProxy,
@@ -289,7 +300,7 @@ export async function startGateway(settings: GatewaySettings): Promise<RunningGa
   );
   app.use(...jsonErrors("graphql", logger));
 
-  const server = await listen(app, settings.port, settings.host);
+  const server = await listen(app, settings.port, settings.host).catch(releaseAfterFailedStart(subscriptions));
   subscriptions.attach(server.httpServer!);
   logger.info({ url: `${server.url}/graphql`, authMode: settings.authMode }, `gateway ready (AUTH_MODE=${settings.authMode})`);
   return {
@@ -298,8 +309,11 @@ export async function startGateway(settings: GatewaySettings): Promise<RunningGa
     close: async () => {
       await subscriptions.close();
       await server.close();
-      await apollo.stop();
-      metrics.close();
+      try {
+        await apollo.stop();
+      } finally {
+        metrics.close();
+      }
     },
   };
 }

@@ -97,15 +97,24 @@ export interface RunningGatewayProcess {
 export async function startGatewayProcess(settings: GatewayProcessSettings): Promise<RunningGatewayProcess> {
   const logger: Logger = settings.gateway.logger;
   const redis = settings.redisUrl ? connectRedis(settings.redisUrl, logger) : undefined;
-  const gateway = await startGateway({ ...settings.gateway, redis });
+  // What started is stopped again when a later part fails to start (a REST port taken): the caller gets that error.
+  const started: { close(): Promise<void> }[] = [];
+  const stopStarted = async (error: unknown): Promise<never> => {
+    for (const part of started.reverse()) await part.close().catch(() => undefined);
+    redis?.disconnect();
+    throw error;
+  };
+  const gateway = await startGateway({ ...settings.gateway, redis }).catch(stopStarted);
+  started.push(gateway);
   // The legacy REST API is served by this process, through the gateway in it (no HTTP hop between them).
   const restShim = await startRestShim({
     ...settings.rest,
     gateway: gateway.inProcess,
     sharedRateLimit: redis && { redis, keyPrefix: settings.redisKeyPrefix },
-  });
+  }).catch(stopStarted);
+  started.push(restShim);
   // Opened last, after every public port: a scrape that answers means the whole process started.
-  const metricsServer = await serveMetrics(gateway.inProcess.metrics, logger);
+  const metricsServer = await serveMetrics(gateway.inProcess.metrics, logger).catch(stopStarted);
   return {
     gateway,
     close: async () => {
