@@ -19,19 +19,43 @@ export interface RateLimiterOptions {
   /** Attempts allowed per window. */
   points: number;
   windowSeconds: number;
-  /** The shared store (connectRedis); in-process memory when absent. */
-  store?: Redis;
 }
 
-export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
-  const settings = { keyPrefix: options.keyPrefix, points: options.points, duration: options.windowSeconds };
-  if (!options.store) return new RateLimiterMemory(settings);
-  return new RateLimiterRedis({
-    ...settings,
-    storeClient: options.store,
-    rejectIfRedisNotReady: true,
-    insuranceLimiter: new RateLimiterMemory(settings),
-  });
+/**
+ * The counters of one service, all in one store: Redis when given (connectRedis), this process's memory otherwise.
+ * Its close forgets the counts held in memory: each has a timer that deletes it when its window ends (up to an
+ * hour for the account throttles), and that timer would otherwise hold the stopped service, and everything its
+ * callback reaches, in the process until then (an in-process restart; the tests, which start hundreds of platforms
+ * in a few processes). Counts in Redis stay, for the other replicas.
+ */
+export class RateLimiters {
+  /** The in-memory counters: each limiter's without Redis, Redis's stand-in (its insurance limiter) with it. */
+  private readonly inMemory: RateLimiterMemory[] = [];
+
+  constructor(readonly store?: Redis) {}
+
+  create(options: RateLimiterOptions): RateLimiter {
+    const settings = { keyPrefix: options.keyPrefix, points: options.points, duration: options.windowSeconds };
+    const memory = new RateLimiterMemory(settings);
+    this.inMemory.push(memory);
+    if (!this.store) return memory;
+    return new RateLimiterRedis({ ...settings, storeClient: this.store, rejectIfRedisNotReady: true, insuranceLimiter: memory });
+  }
+
+  close(): void {
+    for (const limiter of this.inMemory) forgetMemoryCounts(limiter);
+  }
+}
+
+/**
+ * rate-limiter-flexible offers no way to drop a memory limiter's counts at once; they are its `_memoryStorage`'s
+ * records, and that store's own delete() clears each record's timer. (test/rate-limits.e2e.test.ts fails should
+ * that change.)
+ */
+function forgetMemoryCounts(limiter: RateLimiterMemory): void {
+  const storage = (limiter as unknown as { _memoryStorage?: { _storage?: Map<string, unknown>; delete(key: string): boolean } })
+    ._memoryStorage;
+  for (const key of [...(storage?._storage?.keys() ?? [])]) storage!.delete(key);
 }
 
 export type Verdict = { allowed: true } | { allowed: false; retryAfterSeconds: number };

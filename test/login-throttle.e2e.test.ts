@@ -1,5 +1,5 @@
 import crypto from "node:crypto";
-import { connectRedis } from "../lib/rate-limit";
+import { connectRedis, RateLimiters } from "../lib/rate-limit";
 import { createLogger } from "../lib/logger";
 import { LoginThrottle } from "../subgraphs/users/src/login-throttle";
 import { BACKENDS } from "./support/databases";
@@ -91,8 +91,8 @@ describe("login throttling on Redis (REDIS_URL)", () => {
     try {
       // Until connected, limiters answer from their own memory (rate-limit.ts); this test is about the shared count.
       if (store.status !== "ready") await new Promise((resolve) => store.once("ready", resolve));
-      const first = new LoginThrottle(settings, store, prefix);
-      const second = new LoginThrottle(settings, store, prefix);
+      const first = new LoginThrottle(settings, new RateLimiters(store), prefix);
+      const second = new LoginThrottle(settings, new RateLimiters(store), prefix);
       await first.assertAllowed("eve@example.com", "10.0.0.1");
       await first.recordFailure("eve@example.com", "10.0.0.1");
       await second.recordFailure("eve@example.com", "10.0.0.2");
@@ -117,7 +117,7 @@ describe("the throttle's window, on a clock the test moves (fake timers)", () =>
   const refusal = (retryAfterSeconds: number) => ({ extensions: { code: "TOO_MANY_REQUESTS", retryAfterSeconds } });
 
   test("an account stays locked, the right password included, until its window has passed; then it is let in", async () => {
-    const throttle = new LoginThrottle(settings, undefined);
+    const throttle = new LoginThrottle(settings, new RateLimiters());
     await throttle.recordFailure("eve@example.com", "10.0.0.1");
     await throttle.recordFailure("eve@example.com", "10.0.0.2");
     await expect(throttle.assertAllowed("eve@example.com", "10.0.0.3")).rejects.toMatchObject(refusal(900));
@@ -128,7 +128,7 @@ describe("the throttle's window, on a clock the test moves (fake timers)", () =>
   });
 
   test("a client address stays locked for every account until its window has passed", async () => {
-    const throttle = new LoginThrottle(settings, undefined);
+    const throttle = new LoginThrottle(settings, new RateLimiters());
     for (const guess of ["a", "b", "c"]) await throttle.recordFailure(`${guess}@example.com`, "10.0.0.9");
     jest.advanceTimersByTime(600_000);
     await expect(throttle.assertAllowed("never-failed@example.com", "10.0.0.9")).rejects.toMatchObject(refusal(300));

@@ -2,7 +2,7 @@ import crypto from "node:crypto";
 import { Redis } from "ioredis";
 import type { RunningGateway } from "../gateway/src/gateway";
 import type { RunningServer } from "../lib/http-server";
-import { createRateLimiter, tryConsume } from "../lib/rate-limit";
+import { RateLimiters, tryConsume } from "../lib/rate-limit";
 import { startRestShim, type RestShim } from "../rest-shim/src/shim";
 import { registerUser } from "./support/fixtures";
 import { firstErrorCode, gatewayOver, postGraphQL, type Answer } from "./support/gateway-http";
@@ -120,16 +120,44 @@ describe("the shared limiter (lib/rate-limit.ts)", () => {
   test("keeps limiting in memory while Redis cannot be reached", async () => {
     const redis = new Redis("redis://127.0.0.1:1", { enableOfflineQueue: false, lazyConnect: true, retryStrategy: () => null });
     redis.on("error", () => undefined);
-    const limiter = createRateLimiter({
+    const limiter = new RateLimiters(redis).create({
       keyPrefix: `test-${crypto.randomBytes(4).toString("hex")}`,
       points: 2,
       windowSeconds: 60,
-      store: redis,
     });
     expect(await tryConsume(limiter, "k")).toEqual({ allowed: true });
     expect(await tryConsume(limiter, "k")).toEqual({ allowed: true });
     expect(await tryConsume(limiter, "k")).toEqual({ allowed: false, retryAfterSeconds: expect.any(Number) });
     expect(await tryConsume(limiter, "other")).toEqual({ allowed: true });
+    redis.disconnect();
+  });
+
+  test("closed, it forgets the counts it held in memory, and the timers that would have expired them", async () => {
+    jest.useFakeTimers();
+    try {
+      const limiters = new RateLimiters();
+      const limiter = limiters.create({ keyPrefix: "account", points: 2, windowSeconds: 3600 });
+      expect(await tryConsume(limiter, "k")).toEqual({ allowed: true });
+      expect(await tryConsume(limiter, "other")).toEqual({ allowed: true });
+      // One timer per count, each holding on to everything its callback reaches until its window ends.
+      expect(jest.getTimerCount()).toBe(2);
+      limiters.close();
+      expect(jest.getTimerCount()).toBe(0);
+      expect(await limiter.get("k")).toBeNull();
+    } finally {
+      jest.useRealTimers();
+    }
+  });
+
+  test("closed, it forgets what it counted in memory while Redis was away", async () => {
+    const redis = new Redis("redis://127.0.0.1:1", { enableOfflineQueue: false, lazyConnect: true, retryStrategy: () => null });
+    redis.on("error", () => undefined);
+    const limiters = new RateLimiters(redis);
+    const limiter = limiters.create({ keyPrefix: "client", points: 2, windowSeconds: 60 });
+    await tryConsume(limiter, "k");
+    expect((await limiter.get("k"))?.consumedPoints).toBe(1);
+    limiters.close();
+    expect(await limiter.get("k")).toBeNull();
     redis.disconnect();
   });
 });

@@ -36,7 +36,7 @@ describe("a subgraph that cannot start", () => {
       });
       await expect(starting).rejects.toThrow(/EADDRINUSE/);
       expect(stops).toBe(1);
-      // Emptied: prom-client's process metrics, which a GC observer of its own keeps, no longer hold the registry.
+      // Emptied: the registry no longer holds the service's gauges, and through their callbacks the service.
       expect(metrics.registry.getMetricsAsArray()).toEqual([]);
     } finally {
       await new Promise((resolve) => taken.close(resolve));

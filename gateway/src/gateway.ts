@@ -31,7 +31,7 @@ import { ErrorCode, maskUnexpectedErrors } from "../../lib/errors";
 import { createHttpApp, jsonBody, jsonErrors } from "../../lib/http-app";
 import { listen, type RunningServer } from "../../lib/http-server";
 import type { Logger } from "../../lib/logger";
-import { createRateLimiter, tryConsume } from "../../lib/rate-limit";
+import { RateLimiters, tryConsume } from "../../lib/rate-limit";
 import { accountLookupVia, buildGatewayContext, contextOfCaller, type GatewayContext } from "./context";
 import { startSubscriptions } from "./subscriptions";
 import type { SubscriptionServer } from "./subscriptions/subscription-server";
@@ -147,12 +147,12 @@ export async function startGateway(settings: GatewaySettings): Promise<RunningGa
     clientOf: principalKey,
   });
   const budgets = new ResponseBudgets(limitSettings.maxResponseBytes);
+  const rateLimiters = new RateLimiters(settings.redis);
   const limiter = (name: string, perMinute: number) =>
-    createRateLimiter({
+    rateLimiters.create({
       keyPrefix: `${settings.redisKeyPrefix ?? DEFAULTS.REDIS_KEY_PREFIX}:gateway-${name}`,
       points: perMinute,
       windowSeconds: 60,
-      store: settings.redis,
     });
   const perClient = limiter("client", settings.rateLimits?.perClientPerMinute ?? DEFAULTS.GRAPHQL_RATE_LIMIT_PER_MINUTE);
   const perUser = limiter("user", settings.rateLimits?.perUserPerMinute ?? DEFAULTS.GRAPHQL_USER_RATE_LIMIT_PER_MINUTE);
@@ -250,6 +250,7 @@ export async function startGateway(settings: GatewaySettings): Promise<RunningGa
       await subscriptions?.close().catch(() => undefined);
       await apollo.stop().catch(() => undefined);
       metrics.close();
+      rateLimiters.close();
       throw error;
     };
   await apollo.start().catch(releaseAfterFailedStart());
@@ -313,6 +314,7 @@ export async function startGateway(settings: GatewaySettings): Promise<RunningGa
         await apollo.stop();
       } finally {
         metrics.close();
+        rateLimiters.close();
       }
     },
   };

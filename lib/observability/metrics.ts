@@ -1,5 +1,5 @@
 import type { RequestHandler } from "express";
-import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry, type Metric } from "prom-client";
 import { readEnv, type MetricsSettings } from "../config";
 import { BoundedLabels } from "./bounded-labels";
 
@@ -10,6 +10,24 @@ const DEFAULT_SETTINGS: MetricsSettings = { maxOperationNames: readEnv({}).METRI
  * template that would carry a raw path some day.
  */
 const MAX_ROUTES = 200;
+
+/**
+ * prom-client's process metrics (CPU, memory, handles, GC, event-loop delay), collected once per process and shown
+ * in every service's registry under that service's label. Collected per service, each start in a process that goes
+ * on would add a GC observer and an event-loop timer that prom-client cannot stop (prometheus/client_js#500), each
+ * holding its stopped service for good and each called on every collection: the tests, which start hundreds of
+ * services in a few processes, kept hundreds of each (test/service-metrics.test.ts).
+ */
+let processMetrics: Metric[] | undefined;
+
+function processMetricsOnce(): Metric[] {
+  if (!processMetrics) {
+    const registry = new Registry();
+    collectDefaultMetrics({ register: registry });
+    processMetrics = registry.getMetricsAsArray().map(({ name }) => registry.getSingleMetric(name)!);
+  }
+  return processMetrics;
+}
 
 /**
  * Prometheus metrics of one service (prom-client), served at its /metrics.
@@ -31,7 +49,7 @@ export class ServiceMetrics {
     readonly settings: MetricsSettings = DEFAULT_SETTINGS,
   ) {
     this.registry.setDefaultLabels({ service });
-    collectDefaultMetrics({ register: this.registry });
+    for (const metric of processMetricsOnce()) this.registry.registerMetric(metric);
     const labelNames = ["method", "route", "status"] as const;
     this.httpRequests = this.counter("http_requests_total", "HTTP requests answered, by route and status", labelNames);
     this.httpDuration = this.histogram("http_request_duration_seconds", "Time to answer an HTTP request", labelNames);
@@ -90,9 +108,8 @@ export class ServiceMetrics {
 
   /**
    * Lets go of every metric, for a service that stops while its process goes on (a restart in one process, the
-   * tests). prom-client's default collectors cannot be stopped: their GC observer and event-loop histogram stay
-   * registered with Node, and hold this registry. Emptied, it no longer holds the gauges' callbacks and through them
-   * the service (its database pool, its bcrypt threads, its modules): a test worker grew by tens of MB a suite.
+   * tests). Emptied, the registry no longer holds the gauges' callbacks and through them the service (its database
+   * pool, its bcrypt threads, its modules).
    */
   close(): void {
     this.registry.clear();

@@ -1,7 +1,7 @@
 import type { Express } from "express";
-import type { Redis } from "ioredis";
 import { createHttpApp, jsonBody } from "../../lib/http-app";
 import type { Logger } from "../../lib/logger";
+import type { RateLimiters } from "../../lib/rate-limit";
 import { observeHttp } from "../../lib/observability/http";
 import type { ServiceMetrics } from "../../lib/observability/metrics";
 import { apiReference } from "./api-reference";
@@ -18,8 +18,10 @@ export interface AppDeps {
   /** The gateway process's registry, for the four ports too: one process, one registry. */
   metrics: ServiceMetrics;
   rateLimitPerMinute: number;
-  /** Where the per-client counts are shared with the other gateway processes (REDIS_URL); this process's memory when absent. */
-  sharedRateLimit?: { redis: Redis; keyPrefix: string };
+  /** The shim's counters: in Redis, shared with the other gateway processes (REDIS_URL), or in this process's memory. */
+  rateLimiters: RateLimiters;
+  /** Prefix of the per-client counts' keys in Redis (REDIS_KEY_PREFIX). */
+  rateLimitKeyPrefix?: string;
   maxBodyBytes: number;
   /** Proxies whose X-Forwarded-For is believed (TRUST_PROXY). */
   trustProxy: readonly string[];
@@ -48,7 +50,7 @@ export function buildApp(kind: PortKind, deps: AppDeps): Express {
   // The process's liveness and readiness, before the rate limit: probes are not clients.
   app.use(deps.gateway.healthRoutes);
   if (isLegacyGateway(kind)) {
-    app.use(perClientRateLimit(deps.rateLimitPerMinute, deps.sharedRateLimit));
+    app.use(perClientRateLimit(deps.rateLimitPerMinute, deps.rateLimiters, deps.rateLimitKeyPrefix));
   }
   app.use(apiReference());
   app.use(jsonBody(deps.maxBodyBytes));

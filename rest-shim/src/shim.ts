@@ -2,6 +2,7 @@ import type { Redis } from "ioredis";
 import { MAX_BODY_BYTES } from "../../lib/config";
 import { listen, type RunningServer } from "../../lib/http-server";
 import type { Logger } from "../../lib/logger";
+import { RateLimiters } from "../../lib/rate-limit";
 import { buildApp } from "./app";
 import type { GatewayClient } from "../../gateway/src/gateway-client";
 import { PORT_KINDS, type PortKind } from "./ports";
@@ -38,13 +39,15 @@ export interface RestShim {
 export async function startRestShim(settings: RestShimSettings): Promise<RestShim> {
   const { logger } = settings;
   let serviceUrls: ServiceUrls = { users: "", products: "", orders: "" };
+  const rateLimiters = new RateLimiters(settings.sharedRateLimit?.redis);
   const deps = {
     gateway: settings.gateway,
     serviceUrls: () => serviceUrls,
     logger,
     metrics: settings.gateway.metrics,
     rateLimitPerMinute: settings.rateLimitPerMinute,
-    sharedRateLimit: settings.sharedRateLimit,
+    rateLimiters,
+    rateLimitKeyPrefix: settings.sharedRateLimit?.keyPrefix,
     maxBodyBytes: settings.maxBodyBytes ?? MAX_BODY_BYTES.rest,
     trustProxy: settings.trustProxy ?? [],
     corsOrigins: settings.corsOrigins ?? ["*"],
@@ -57,6 +60,7 @@ export async function startRestShim(settings: RestShimSettings): Promise<RestShi
   const failed = started.find((result): result is PromiseRejectedResult => result.status === "rejected");
   if (failed) {
     await Promise.all(servers.map((server) => server.close()));
+    rateLimiters.close();
     throw failed.reason;
   }
 
@@ -68,6 +72,7 @@ export async function startRestShim(settings: RestShimSettings): Promise<RestShi
     urls,
     close: async () => {
       await Promise.all(servers.map((server) => server.close()));
+      rateLimiters.close();
     },
   };
 }

@@ -1,6 +1,5 @@
 import type { RequestHandler } from "express";
-import type { Redis } from "ioredis";
-import { createRateLimiter, RateLimiterRes, retryAfterSeconds } from "../../../lib/rate-limit";
+import { RateLimiterRes, retryAfterSeconds, type RateLimiters } from "../../../lib/rate-limit";
 
 /**
  * At most `limitPerMinute` requests per client address in any one-minute
@@ -11,18 +10,18 @@ import { createRateLimiter, RateLimiterRes, retryAfterSeconds } from "../../../l
  * it). Health checks are exempt: supervisors (and `npm start`) poll them
  * several times a second while the platform starts.
  *
- * Counted by the platform's one counter (lib/rate-limit.ts): with `shared`
- * (REDIS_URL) every gateway process counts in the same Redis (falling back to
- * this process's memory while Redis is away); otherwise each counts alone.
+ * Counted by the platform's one counter (lib/rate-limit.ts): with Redis
+ * (REDIS_URL; its keys under `sharedKeyPrefix`) every gateway process counts
+ * in the same Redis (falling back to this process's memory while Redis is
+ * away); otherwise each counts alone.
  * Every answer says the policy and what is left in the IETF draft's
  * `RateLimit-Policy` and `RateLimit` headers (draft-ietf-httpapi-ratelimit-headers-08).
  */
-export function perClientRateLimit(limitPerMinute: number, shared?: { redis: Redis; keyPrefix: string }): RequestHandler {
-  const counter = createRateLimiter({
-    keyPrefix: shared ? `${shared.keyPrefix}:rest-client` : "rest-client",
+export function perClientRateLimit(limitPerMinute: number, limiters: RateLimiters, sharedKeyPrefix?: string): RequestHandler {
+  const counter = limiters.create({
+    keyPrefix: sharedKeyPrefix ? `${sharedKeyPrefix}:rest-client` : "rest-client",
     points: limitPerMinute,
     windowSeconds: 60,
-    store: shared?.redis,
   });
   const policy = `"${limitPerMinute}-in-1min"`;
   const describe = (res: Parameters<RequestHandler>[1], counted: RateLimiterRes) => {

@@ -1,7 +1,6 @@
-import type { Redis } from "ioredis";
 import type { MailSettings } from "../../../lib/config";
 import { tooManyRequests } from "../../../lib/errors";
-import { createRateLimiter, tryConsume, type RateLimiter } from "../../../lib/rate-limit";
+import { tryConsume, type RateLimiter, type RateLimiters } from "../../../lib/rate-limit";
 
 /**
  * Limits on what sends account emails or tries emailed tokens, so that nobody
@@ -16,13 +15,12 @@ export class AccountEmailThrottle {
   private readonly perAccount: RateLimiter;
   private readonly badTokens: RateLimiter;
 
-  constructor(settings: Pick<MailSettings, "emailsPerWindow" | "windowSeconds">, store: Redis | undefined, keyPrefix: string) {
+  constructor(settings: Pick<MailSettings, "emailsPerWindow" | "windowSeconds">, limiters: RateLimiters, keyPrefix: string) {
     const limit = (name: string) =>
-      createRateLimiter({
+      limiters.create({
         keyPrefix: `${keyPrefix}:${name}`,
         points: settings.emailsPerWindow,
         windowSeconds: settings.windowSeconds,
-        store,
       });
     this.perAddress = limit("account-emails:address");
     this.perAccount = limit("account-emails:account");

@@ -1,6 +1,5 @@
-import type { Redis } from "ioredis";
 import { tooManyRequests } from "../../../lib/errors";
-import { createRateLimiter, tryConsume, type RateLimiter } from "../../../lib/rate-limit";
+import { tryConsume, type RateLimiter, type RateLimiters } from "../../../lib/rate-limit";
 
 /**
  * Account changes (profile edits, closing, admin actions, data exports) counted
@@ -12,8 +11,8 @@ import { createRateLimiter, tryConsume, type RateLimiter } from "../../../lib/ra
 export class AccountChangeThrottle {
   private readonly limiter: RateLimiter;
 
-  constructor(perHour: number, store: Redis | undefined, keyPrefix = "account-changes") {
-    this.limiter = createRateLimiter({ keyPrefix, points: perHour, windowSeconds: 3600, store });
+  constructor(perHour: number, limiters: RateLimiters, keyPrefix = "account-changes") {
+    this.limiter = limiters.create({ keyPrefix, points: perHour, windowSeconds: 3600 });
   }
 
   async count(callerId: number): Promise<void> {

@@ -1,7 +1,6 @@
 import type { SecuritySettings } from "../../../lib/config";
 import { tooManyRequests } from "../../../lib/errors";
-import { createRateLimiter, retryAfterSeconds, type RateLimiter } from "../../../lib/rate-limit";
-import type { Redis } from "ioredis";
+import { retryAfterSeconds, type RateLimiter, type RateLimiters } from "../../../lib/rate-limit";
 
 /**
  * Failed logins counted per account (the email asked for, known or not, so
@@ -13,19 +12,17 @@ export class LoginThrottle {
   private readonly perAccount: RateLimiter;
   private readonly perAddress: RateLimiter;
 
-  constructor(settings: SecuritySettings["loginThrottle"], store: Redis | undefined, keyPrefix = "login-failures") {
+  constructor(settings: SecuritySettings["loginThrottle"], limiters: RateLimiters, keyPrefix = "login-failures") {
     const windowSeconds = settings.windowSeconds;
-    this.perAccount = createRateLimiter({
+    this.perAccount = limiters.create({
       keyPrefix: `${keyPrefix}:account`,
       points: settings.failuresPerAccount,
       windowSeconds,
-      store,
     });
-    this.perAddress = createRateLimiter({
+    this.perAddress = limiters.create({
       keyPrefix: `${keyPrefix}:address`,
       points: settings.failuresPerAddress,
       windowSeconds,
-      store,
     });
   }
 

@@ -1,7 +1,7 @@
 import fs from "node:fs";
 import { gql } from "graphql-tag";
 import type { RunningServer } from "../../../lib/http-server";
-import { connectRedis } from "../../../lib/rate-limit";
+import { connectRedis, RateLimiters } from "../../../lib/rate-limit";
 import { ServiceMetrics } from "../../../lib/observability/metrics";
 import { startSubgraph } from "../../shared/subgraph-server";
 import { schemaFileOf, type SubgraphSettings } from "../../shared/settings";
@@ -39,15 +39,15 @@ export async function startUsersSubgraph(settings: SubgraphSettings, options: Us
   const metrics = new ServiceMetrics("users-subgraph", settings.metrics);
   const database = await openUsersDatabase(settings.database, settings.logger, metrics);
   const passwords = Passwords.start({ cost: security.bcryptCost, ...security.hashing }, metrics);
-  const throttleStore = security.redisUrl ? connectRedis(security.redisUrl, settings.logger) : undefined;
-  const loginThrottle = new LoginThrottle(security.loginThrottle, throttleStore, `${security.redisKeyPrefix}:login-failures`);
+  const rateLimiters = new RateLimiters(security.redisUrl ? connectRedis(security.redisUrl, settings.logger) : undefined);
+  const loginThrottle = new LoginThrottle(security.loginThrottle, rateLimiters, `${security.redisKeyPrefix}:login-failures`);
   const refreshTokens = new RefreshTokens(database.prisma, security.refreshTokenTtlSeconds);
   const mailRelay = new MailRelay(database.prisma, settings.mail, settings.logger, metrics);
   const accountMail: AccountMailDeps = {
     prisma: database.prisma,
     passwords,
     loginThrottle,
-    throttle: new AccountEmailThrottle(settings.mail, throttleStore, security.redisKeyPrefix),
+    throttle: new AccountEmailThrottle(settings.mail, rateLimiters, security.redisKeyPrefix),
     refreshTokens,
     relay: mailRelay,
     mail: settings.mail,
@@ -71,7 +71,7 @@ export async function startUsersSubgraph(settings: SubgraphSettings, options: Us
     passwords,
     throttle: new AccountChangeThrottle(
       security.accountChangesPerHour,
-      throttleStore,
+      rateLimiters,
       `${security.redisKeyPrefix}:account-changes`,
     ),
   });
@@ -105,7 +105,8 @@ export async function startUsersSubgraph(settings: SubgraphSettings, options: Us
     isHealthy: database.isHealthy,
     onStop: async () => {
       await mailRelay.stop();
-      throttleStore?.disconnect();
+      rateLimiters.close();
+      rateLimiters.store?.disconnect();
       await passwords.close();
       await database.close();
     },
