@@ -21,8 +21,10 @@ module.exports = {
   // timing checks of account-emails-privacy (a taken and a new email answer in the same time) failed under three in
   // CI's run: with every core always busy, no answer of the twenty is a quiet one.
   maxWorkers: 2,
-  // Each suite leaves about 50 MB of heap behind after a full collection: its test context, which Node's vm keeps
-  // (a heap snapshot shows it held from Node's own clean-up queue). A worker with 1.5 GB ran the migration checks 8
-  // times slower than a fresh one; past 700 MB (a dozen suites) it is replaced, which costs about a second.
+  // Each suite leaves its test context, about 50 MB, behind in the worker: a heap snapshot shows it held by Node's
+  // registry of dynamic-import callbacks, through the scripts Jest compiles with --experimental-vm-modules (Node 20;
+  // jestjs/jest#14605). (A stopped service's own timers and observers no longer add to it: lib/rate-limit.ts,
+  // lib/observability/metrics.ts.) A worker with 1.5 GB ran the migration checks 8 times slower than a fresh one;
+  // past 700 MB (a dozen suites) it is replaced, which costs about a second.
   workerIdleMemoryLimit: "700MB",
 };
