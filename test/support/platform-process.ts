@@ -1,7 +1,7 @@
 // The platform as `npm start` runs it (lib/platform/start-platform.ts, one process
 // per service), started as a child process on ports moved by one free PORT_OFFSET. Used by the
 // benchmark and by the tests that need real processes (a restart, a kill).
-import { execFileSync, spawn, type ChildProcess } from "node:child_process";
+import { spawn, type ChildProcess } from "node:child_process";
 import crypto from "node:crypto";
 import fs from "node:fs";
 import net from "node:net";
@@ -206,24 +206,46 @@ async function waitForHealthy(url: string, child: ChildProcess, timeoutMs: numbe
   throw new Error(`${url} did not become healthy in ${timeoutMs} ms (last: ${last})`);
 }
 
-/** RSS of the platform's service processes (the children of start-platform), from ps. */
+/** RSS of the platform's service processes (the children of start-platform), in MiB. */
 function residentMemoryOfChildren(parentPid: number): Record<string, number> {
-  return Object.fromEntries(serviceProcessesOf(parentPid, "rss").map(({ entry, value }) => [entry, Math.round(value / 1024)]));
+  return Object.fromEntries(
+    serviceProcessesOf(parentPid).map(({ pid, entry }) => [entry, Math.round(residentKibOf(pid) / 1024)] as const),
+  );
 }
 
 function servicePidsOf(parentPid: number): Record<string, number> {
-  return Object.fromEntries(serviceProcessesOf(parentPid, "pid").map(({ entry, value }) => [entry, value]));
+  return Object.fromEntries(serviceProcessesOf(parentPid).map(({ pid, entry }) => [entry, pid]));
 }
 
-/** One ps column (rss, pid) of each service process, named by its entry file (…/src/main.ts). */
-function serviceProcessesOf(parentPid: number, column: "rss" | "pid"): { entry: string; value: number }[] {
-  const lines = execFileSync("ps", ["-o", `${column}=,args=`, "--ppid", String(parentPid)], { encoding: "utf8" })
-    .trim()
-    .split("\n");
-  return lines.flatMap((line) => {
-    const match = /^\s*(\d+)\s+.*?(\S+\/src\/main\.(?:ts|js))/.exec(line);
-    return match ? [{ entry: match[2], value: Number(match[1]) }] : [];
+/**
+ * Each service process, named by its entry file (…/src/main.ts), read from /proc (Linux) rather than from `ps`:
+ * the stop tests ask every 50 ms while a platform starts, and spawning `ps` from a Jest worker of several hundred
+ * MB blocked the worker for tens of milliseconds each time. A process that ends while it is read is left out.
+ */
+function serviceProcessesOf(parentPid: number): { pid: number; entry: string }[] {
+  return fs.readdirSync("/proc").flatMap((name) => {
+    if (!/^\d+$/.test(name)) return [];
+    try {
+      if (statFieldsOf(Number(name))[1] !== String(parentPid)) return [];
+      const args = fs.readFileSync(`/proc/${name}/cmdline`, "utf8").split("\0");
+      const entry = args.find((arg) => /\/src\/main\.(?:ts|js)$/.test(arg));
+      return entry ? [{ pid: Number(name), entry }] : [];
+    } catch {
+      return [];
+    }
   });
+}
+
+/** The fields of /proc/<pid>/stat after the command name (which may hold spaces): state, ppid, … */
+function statFieldsOf(pid: number): string[] {
+  const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
+  return stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+}
+
+/** VmRSS of /proc/<pid>/status, in KiB (what ps reports as rss). */
+function residentKibOf(pid: number): number {
+  const match = /^VmRSS:\s+(\d+) kB$/m.exec(fs.readFileSync(`/proc/${pid}/status`, "utf8"));
+  return match ? Number(match[1]) : 0;
 }
 
 /**
@@ -233,9 +255,8 @@ function serviceProcessesOf(parentPid: number, column: "rss" | "pid"): { entry: 
  * request much less.
  */
 export function cpuMillisecondsOf(pid: number): number {
-  const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
-  // Fields after the command name (which may hold spaces) start at ") "; utime and stime are the 14th and 15th.
-  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  // utime and stime are the 14th and 15th fields of the line, the 12th and 13th after the command name.
+  const fields = statFieldsOf(pid);
   const ticks = Number(fields[11]) + Number(fields[12]);
   return (ticks * 1000) / CLOCK_TICKS_PER_SECOND;
 }
