@@ -32,7 +32,7 @@ export class RateLimiters {
   /** The in-memory counters: each limiter's without Redis, Redis's stand-in (its insurance limiter) with it. */
   private readonly inMemory: RateLimiterMemory[] = [];
 
-  constructor(readonly store?: Redis) {}
+  constructor(private readonly store?: Redis) {}
 
   create(options: RateLimiterOptions): RateLimiter {
     const settings = { keyPrefix: options.keyPrefix, points: options.points, duration: options.windowSeconds };

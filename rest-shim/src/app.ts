@@ -1,7 +1,7 @@
 import type { Express } from "express";
 import { createHttpApp, jsonBody } from "../../lib/http-app";
 import type { Logger } from "../../lib/logger";
-import type { RateLimiters } from "../../lib/rate-limit";
+import type { RateLimiter } from "../../lib/rate-limit";
 import { observeHttp } from "../../lib/observability/http";
 import type { ServiceMetrics } from "../../lib/observability/metrics";
 import { apiReference } from "./api-reference";
@@ -18,10 +18,8 @@ export interface AppDeps {
   /** The gateway process's registry, for the four ports too: one process, one registry. */
   metrics: ServiceMetrics;
   rateLimitPerMinute: number;
-  /** The shim's counters: in Redis, shared with the other gateway processes (REDIS_URL), or in this process's memory. */
-  rateLimiters: RateLimiters;
-  /** Prefix of the per-client counts' keys in Redis (REDIS_KEY_PREFIX). */
-  rateLimitKeyPrefix?: string;
+  /** Port 8000's per-client counts, `rateLimitPerMinute` a minute (made by shim.ts). */
+  legacyGatewayRateLimit: RateLimiter;
   maxBodyBytes: number;
   /** Proxies whose X-Forwarded-For is believed (TRUST_PROXY). */
   trustProxy: readonly string[];
@@ -50,7 +48,7 @@ export function buildApp(kind: PortKind, deps: AppDeps): Express {
   // The process's liveness and readiness, before the rate limit: probes are not clients.
   app.use(deps.gateway.healthRoutes);
   if (isLegacyGateway(kind)) {
-    app.use(perClientRateLimit(deps.rateLimitPerMinute, deps.rateLimiters, deps.rateLimitKeyPrefix));
+    app.use(perClientRateLimit(deps.rateLimitPerMinute, deps.legacyGatewayRateLimit));
   }
   app.use(apiReference());
   app.use(jsonBody(deps.maxBodyBytes));

@@ -39,15 +39,16 @@ export interface RestShim {
 export async function startRestShim(settings: RestShimSettings): Promise<RestShim> {
   const { logger } = settings;
   let serviceUrls: ServiceUrls = { users: "", products: "", orders: "" };
+  // Closed with the shim: its in-memory counts would otherwise keep their timers, and this shim, for a minute.
   const rateLimiters = new RateLimiters(settings.sharedRateLimit?.redis);
+  const keyPrefix = settings.sharedRateLimit ? `${settings.sharedRateLimit.keyPrefix}:rest-client` : "rest-client";
   const deps = {
     gateway: settings.gateway,
     serviceUrls: () => serviceUrls,
     logger,
     metrics: settings.gateway.metrics,
     rateLimitPerMinute: settings.rateLimitPerMinute,
-    rateLimiters,
-    rateLimitKeyPrefix: settings.sharedRateLimit?.keyPrefix,
+    legacyGatewayRateLimit: rateLimiters.create({ keyPrefix, points: settings.rateLimitPerMinute, windowSeconds: 60 }),
     maxBodyBytes: settings.maxBodyBytes ?? MAX_BODY_BYTES.rest,
     trustProxy: settings.trustProxy ?? [],
     corsOrigins: settings.corsOrigins ?? ["*"],

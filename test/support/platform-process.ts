@@ -209,7 +209,10 @@ async function waitForHealthy(url: string, child: ChildProcess, timeoutMs: numbe
 /** RSS of the platform's service processes (the children of start-platform), in MiB. */
 function residentMemoryOfChildren(parentPid: number): Record<string, number> {
   return Object.fromEntries(
-    serviceProcessesOf(parentPid).map(({ pid, entry }) => [entry, Math.round(residentKibOf(pid) / 1024)] as const),
+    serviceProcessesOf(parentPid).flatMap(({ pid, entry }) => {
+      const kib = residentKibOf(pid);
+      return kib === undefined ? [] : [[entry, Math.round(kib / 1024)] as const];
+    }),
   );
 }
 
@@ -242,10 +245,14 @@ function statFieldsOf(pid: number): string[] {
   return stat.slice(stat.lastIndexOf(")") + 2).split(" ");
 }
 
-/** VmRSS of /proc/<pid>/status, in KiB (what ps reports as rss). */
-function residentKibOf(pid: number): number {
-  const match = /^VmRSS:\s+(\d+) kB$/m.exec(fs.readFileSync(`/proc/${pid}/status`, "utf8"));
-  return match ? Number(match[1]) : 0;
+/** VmRSS of /proc/<pid>/status, in KiB (what ps reports as rss); undefined once the process has ended. */
+function residentKibOf(pid: number): number | undefined {
+  try {
+    const match = /^VmRSS:\s+(\d+) kB$/m.exec(fs.readFileSync(`/proc/${pid}/status`, "utf8"));
+    return match ? Number(match[1]) : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /**

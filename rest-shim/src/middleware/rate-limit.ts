@@ -1,8 +1,8 @@
 import type { RequestHandler } from "express";
-import { RateLimiterRes, retryAfterSeconds, type RateLimiters } from "../../../lib/rate-limit";
+import { RateLimiterRes, retryAfterSeconds, type RateLimiter } from "../../../lib/rate-limit";
 
 /**
- * At most `limitPerMinute` requests per client address in any one-minute
+ * At most `limitPerMinute` requests (what `counter` allows) per client address in any one-minute
  * window (the legacy gateway allowed 100); beyond that, 429
  * `{"error":"Rate limit exceeded"}` with a Retry-After header. The client is
  * req.ip: the connection's address, or what X-Forwarded-For says when the
@@ -10,19 +10,13 @@ import { RateLimiterRes, retryAfterSeconds, type RateLimiters } from "../../../l
  * it). Health checks are exempt: supervisors (and `npm start`) poll them
  * several times a second while the platform starts.
  *
- * Counted by the platform's one counter (lib/rate-limit.ts): with Redis
- * (REDIS_URL; its keys under `sharedKeyPrefix`) every gateway process counts
- * in the same Redis (falling back to this process's memory while Redis is
- * away); otherwise each counts alone.
+ * Counted by the shim's `RateLimiters` (shim.ts, lib/rate-limit.ts): with
+ * REDIS_URL every gateway process counts in the same Redis (falling back to
+ * this process's memory while Redis is away); otherwise each counts alone.
  * Every answer says the policy and what is left in the IETF draft's
  * `RateLimit-Policy` and `RateLimit` headers (draft-ietf-httpapi-ratelimit-headers-08).
  */
-export function perClientRateLimit(limitPerMinute: number, limiters: RateLimiters, sharedKeyPrefix?: string): RequestHandler {
-  const counter = limiters.create({
-    keyPrefix: sharedKeyPrefix ? `${sharedKeyPrefix}:rest-client` : "rest-client",
-    points: limitPerMinute,
-    windowSeconds: 60,
-  });
+export function perClientRateLimit(limitPerMinute: number, counter: RateLimiter): RequestHandler {
   const policy = `"${limitPerMinute}-in-1min"`;
   const describe = (res: Parameters<RequestHandler>[1], counted: RateLimiterRes) => {
     res.set("RateLimit-Policy", `${policy}; q=${limitPerMinute}; w=60`);

@@ -39,7 +39,8 @@ export async function startUsersSubgraph(settings: SubgraphSettings, options: Us
   const metrics = new ServiceMetrics("users-subgraph", settings.metrics);
   const database = await openUsersDatabase(settings.database, settings.logger, metrics);
   const passwords = Passwords.start({ cost: security.bcryptCost, ...security.hashing }, metrics);
-  const rateLimiters = new RateLimiters(security.redisUrl ? connectRedis(security.redisUrl, settings.logger) : undefined);
+  const throttleStore = security.redisUrl ? connectRedis(security.redisUrl, settings.logger) : undefined;
+  const rateLimiters = new RateLimiters(throttleStore);
   const loginThrottle = new LoginThrottle(security.loginThrottle, rateLimiters, `${security.redisKeyPrefix}:login-failures`);
   const refreshTokens = new RefreshTokens(database.prisma, security.refreshTokenTtlSeconds);
   const mailRelay = new MailRelay(database.prisma, settings.mail, settings.logger, metrics);
@@ -106,7 +107,7 @@ export async function startUsersSubgraph(settings: SubgraphSettings, options: Us
     onStop: async () => {
       await mailRelay.stop();
       rateLimiters.close();
-      rateLimiters.store?.disconnect();
+      throttleStore?.disconnect();
       await passwords.close();
       await database.close();
     },
