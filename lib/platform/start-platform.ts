@@ -10,7 +10,7 @@ import { healthUrlOf } from "../health-url";
 import { TYPESCRIPT_ENTRY_ARGS } from "../processes";
 
 const root = path.resolve(__dirname, "..", "..");
-// Compiled (`npm run build`, then `npm run start:prod`): run the services' JavaScript; otherwise their TypeScript through tsx.
+// Compiled (`npm run build`, then `npm run start:prod`): run the services' JavaScript; otherwise their TypeScript through SWC's require hook.
 const compiled = __filename.endsWith(".js");
 const env = readEnv();
 const logger = createLogger("platform", env.LOG_LEVEL);

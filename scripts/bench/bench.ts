@@ -62,7 +62,7 @@ export interface BenchOptions {
   warmUpSeconds?: number;
   /** Run only the measurements whose name contains this text (profiling one path); all when unset. */
   only?: string;
-  /** Run the compiled platform (`npm run build`, as production and the image do) instead of TypeScript through tsx. */
+  /** Run the compiled platform (`npm run build`, as production and the image do) instead of the TypeScript (lib/processes.ts). */
   compiled?: boolean;
   /** Give the platform this Redis (REDIS_URL): shared counters and the products read cache (docs/caching.md). */
   redisUrl?: string;

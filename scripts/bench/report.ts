@@ -56,7 +56,7 @@ export function formatTable(result: BenchResult): string {
   const memory = Object.entries(result.residentMemoryMiB).map(([entry, mib]) => `| ${entry} | ${mib} |`);
   const total = Object.values(result.residentMemoryMiB).reduce((sum, mib) => sum + mib, 0);
   return [
-    `${result.options.compiled ? "compiled" : "tsx"}, backend ${result.backend}${result.options.redis ? " + Redis" : ""}, ${result.options.connections} connections, ${result.options.durationSeconds} s each`,
+    `${result.options.compiled ? "compiled" : "TypeScript through SWC"}, backend ${result.backend}${result.options.redis ? " + Redis" : ""}, ${result.options.connections} connections, ${result.options.durationSeconds} s each`,
     "",
     "| target | req/s | p50 ms | p99 ms | p99 / p50 | requests |",
     "| --- | --- | --- | --- | --- | --- |",
