@@ -24,6 +24,7 @@ const RUNTIME_FILES = [
   "prisma/users/migrations",
   "prisma/products/migrations",
   "prisma/orders/migrations",
+  "subgraphs/users/src/password-worker.js", // JavaScript already: loaded by the bcrypt threads, which have no TypeScript hook
 ];
 
 fs.rmSync(dist, { recursive: true, force: true });

@@ -5,7 +5,6 @@ import type { Counter } from "prom-client";
 import { z } from "zod";
 import { tooManyRequests } from "../../../lib/errors";
 import type { ServiceMetrics } from "../../../lib/observability/metrics";
-import type { PasswordJob, PasswordTask } from "./password-worker";
 
 /**
  * Password hashing with bcrypt at the configured cost. bcrypt only reads the
@@ -29,13 +28,16 @@ export interface HashingSettings {
   maxWaitMs: number;
 }
 
-/** The worker beside this file: TypeScript under `npm start` and Jest, JavaScript once compiled (`npm run build`). */
-const WORKER_FILE = path.join(__dirname, `password-worker${path.extname(__filename)}`);
-/**
- * A TypeScript worker loads a require hook itself (under Jest its thread inherits none). tsx's, not the services' SWC
- * one (lib/processes.ts): for this one small file a thread starts on 0.13 s of CPU through it, against 0.29 s.
- */
-const WORKER_EXEC_ARGV = WORKER_FILE.endsWith(".ts") ? ["--require", require.resolve("tsx/cjs")] : undefined;
+/** What a worker thread does (password-worker.js). */
+export type PasswordJob = { kind: "hash"; password: string; cost: number } | { kind: "compare"; password: string; hash: string };
+
+export type PasswordTask = PasswordJob & {
+  /** When (epoch ms) the task has waited too long for a thread: it is then not run, and its caller answered TOO_MANY_REQUESTS. */
+  notAfter: number;
+};
+
+/** The worker beside this file, JavaScript in the sources and once compiled alike: it needs no require hook. */
+const WORKER_FILE = path.join(__dirname, "password-worker.js");
 /** Piscina refuses a task with one of these when every thread is busy and the queue is full (it exports no error class). */
 const QUEUE_FULL_MESSAGES = new Set(["Task queue is at limit", "No task queue available and all Workers are busy"]);
 /**
@@ -72,7 +74,8 @@ export class Passwords {
     const dummyHash = `$2b$${String(settings.cost).padStart(2, "0")}$Qx7pF2kLm9Rt4Vw8Yz1Bc.Dh3Gj6Np0Sq5Uv/Xa2Ce4Fg7Hi9Kl1M`;
     const pool = new Piscina<PasswordTask, string | boolean | null>({
       filename: WORKER_FILE,
-      execArgv: WORKER_EXEC_ARGV,
+      // Not the process's (a service's --require of lib/processes.ts): the worker is JavaScript.
+      execArgv: [],
       // All started now, so that no request waits for a thread to load.
       minThreads: settings.threads,
       maxThreads: settings.threads,
