@@ -16,11 +16,12 @@ module.exports = {
   // The PostgreSQL server for the PostgreSQL half of the suites (test/support/postgres-server.ts).
   globalSetup: "<rootDir>/test/support/global-setup.ts",
   globalTeardown: "<rootDir>/test/support/global-teardown.ts",
-  // One worker per core of this 2-core machine. Three were measured on the same code, one run after the other on a
-  // quiet machine: 773 s against 831 s with two (the suites wait on sockets, timers and child processes). But the
-  // timing checks of account-emails-privacy (a taken and a new email answer in the same time) failed under three in
-  // CI's run: with every core always busy, no answer of the twenty is a quiet one.
-  maxWorkers: 2,
+  // Three workers on this 2-core machine: the suites wait on sockets, timers and child processes, and a third keeps
+  // the cores busy then. Measured one run after the other on a quiet machine: 330 s, against 399 s with two (before the bcrypt threads'
+  // JavaScript worker, which saves about 20 s of CPU). The
+  // timing checks of account-emails-privacy (a taken and a new email answer in the same time) take the fastest of 30
+  // answers, not 20, for that: with every core busy, 20 once left no quiet one in CI's run.
+  maxWorkers: 3,
   // Each suite leaves its test context, about 50 MB, behind in the worker: a heap snapshot shows it held by Node's
   // registry of dynamic-import callbacks, through the scripts Jest compiles with --experimental-vm-modules (Node 20;
   // jestjs/jest#14605). (A stopped service's own timers and observers no longer add to it: lib/rate-limit.ts,
