@@ -17,10 +17,9 @@ module.exports = {
   globalSetup: "<rootDir>/test/support/global-setup.ts",
   globalTeardown: "<rootDir>/test/support/global-teardown.ts",
   // Three workers on this 2-core machine: the suites wait on sockets, timers and child processes, and a third keeps
-  // the cores busy then. Measured one run after the other on a quiet machine: 330 s, against 399 s with two (before the bcrypt threads'
-  // JavaScript worker, which saves about 20 s of CPU). The
-  // timing checks of account-emails-privacy (a taken and a new email answer in the same time) take the fastest of 30
-  // answers, not 20, for that: with every core busy, 20 once left no quiet one in CI's run.
+  // the cores busy then (1.78 of 2 on average, against 1.67 with two). Measured on a quiet machine: 330 and 374 s with
+  // three, 399 s with two. The timing checks of account-emails-privacy (a taken and a new email answer in the same
+  // time) take the fastest of 30 answers, not 20, for that: with every core busy, 20 once left no quiet one in CI.
   maxWorkers: 3,
   // Each suite leaves its test context, about 50 MB, behind in the worker: a heap snapshot shows it held by Node's
   // registry of dynamic-import callbacks, through the scripts Jest compiles with --experimental-vm-modules (Node 20;
