@@ -120,15 +120,13 @@ describe("the shared limiter (lib/rate-limit.ts)", () => {
   test("keeps limiting in memory while Redis cannot be reached", async () => {
     const redis = new Redis("redis://127.0.0.1:1", { enableOfflineQueue: false, lazyConnect: true, retryStrategy: () => null });
     redis.on("error", () => undefined);
-    const limiter = new RateLimiters(redis).create({
-      keyPrefix: `test-${crypto.randomBytes(4).toString("hex")}`,
-      points: 2,
-      windowSeconds: 60,
-    });
+    const limiters = new RateLimiters(redis);
+    const limiter = limiters.create({ keyPrefix: `test-${crypto.randomBytes(4).toString("hex")}`, points: 2, windowSeconds: 60 });
     expect(await tryConsume(limiter, "k")).toEqual({ allowed: true });
     expect(await tryConsume(limiter, "k")).toEqual({ allowed: true });
     expect(await tryConsume(limiter, "k")).toEqual({ allowed: false, retryAfterSeconds: expect.any(Number) });
     expect(await tryConsume(limiter, "other")).toEqual({ allowed: true });
+    limiters.close();
     redis.disconnect();
   });
 
@@ -162,7 +160,7 @@ describe("the shared limiter (lib/rate-limit.ts)", () => {
   });
 });
 
-describe("TRUST_PROXY on the REST shim's rate limit", () => {
+describe("the REST shim's rate limit on port 8000: its headers, and TRUST_PROXY", () => {
   const shims: RestShim[] = [];
   let gateway: RunningGateway;
   beforeAll(async () => {
@@ -201,5 +199,25 @@ describe("TRUST_PROXY on the REST shim's rate limit", () => {
     expect(await getServices(behindProxy, "127.0.0.11", "1.1.1.1")).toBe(200);
     expect(await getServices(behindProxy, "127.0.0.11", "1.1.1.1")).toBe(429);
     expect(await getServices(behindProxy, "127.0.0.11", "2.2.2.2")).toBe(200);
+  });
+
+  test("every answer states the policy and what is left; the refusal says when to try again", async () => {
+    const url = await shim([]);
+    const answers = [];
+    for (let i = 0; i < 3; i++) answers.push(await fetch(`${url}/services`));
+    const headers = answers.map((answer) => ({
+      status: answer.status,
+      policy: answer.headers.get("ratelimit-policy"),
+      left: answer.headers.get("ratelimit")?.replace(/t=\d+$/, "t=…"),
+    }));
+    expect(headers).toEqual([
+      { status: 200, policy: '"2-in-1min"; q=2; w=60', left: '"2-in-1min"; r=1; t=…' },
+      { status: 200, policy: '"2-in-1min"; q=2; w=60', left: '"2-in-1min"; r=0; t=…' },
+      { status: 429, policy: '"2-in-1min"; q=2; w=60', left: '"2-in-1min"; r=0; t=…' },
+    ]);
+    const retryAfter = Number(answers[2].headers.get("retry-after"));
+    expect(retryAfter).toBeGreaterThanOrEqual(1);
+    expect(retryAfter).toBeLessThanOrEqual(60);
+    expect(await answers[2].json()).toEqual({ error: "Rate limit exceeded" });
   });
 });

@@ -17,8 +17,7 @@ export interface AppDeps {
   logger: Logger;
   /** The gateway process's registry, for the four ports too: one process, one registry. */
   metrics: ServiceMetrics;
-  rateLimitPerMinute: number;
-  /** Port 8000's per-client counts, `rateLimitPerMinute` a minute (made by shim.ts). */
+  /** Port 8000's per-client counts (made by shim.ts from RestShimSettings.rateLimitPerMinute). */
   legacyGatewayRateLimit: RateLimiter;
   maxBodyBytes: number;
   /** Proxies whose X-Forwarded-For is believed (TRUST_PROXY). */
@@ -48,7 +47,7 @@ export function buildApp(kind: PortKind, deps: AppDeps): Express {
   // The process's liveness and readiness, before the rate limit: probes are not clients.
   app.use(deps.gateway.healthRoutes);
   if (isLegacyGateway(kind)) {
-    app.use(perClientRateLimit(deps.rateLimitPerMinute, deps.legacyGatewayRateLimit));
+    app.use(perClientRateLimit(deps.legacyGatewayRateLimit));
   }
   app.use(apiReference());
   app.use(jsonBody(deps.maxBodyBytes));

@@ -47,7 +47,6 @@ export async function startRestShim(settings: RestShimSettings): Promise<RestShi
     serviceUrls: () => serviceUrls,
     logger,
     metrics: settings.gateway.metrics,
-    rateLimitPerMinute: settings.rateLimitPerMinute,
     legacyGatewayRateLimit: rateLimiters.create({ keyPrefix, points: settings.rateLimitPerMinute, windowSeconds: 60 }),
     maxBodyBytes: settings.maxBodyBytes ?? MAX_BODY_BYTES.rest,
     trustProxy: settings.trustProxy ?? [],

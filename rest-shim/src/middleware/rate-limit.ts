@@ -2,8 +2,8 @@ import type { RequestHandler } from "express";
 import { RateLimiterRes, retryAfterSeconds, type RateLimiter } from "../../../lib/rate-limit";
 
 /**
- * At most `limitPerMinute` requests (what `counter` allows) per client address in any one-minute
- * window (the legacy gateway allowed 100); beyond that, 429
+ * At most `counter.points` requests per client address in any window of
+ * `counter.duration` seconds (the legacy gateway allowed 100 a minute); beyond that, 429
  * `{"error":"Rate limit exceeded"}` with a Retry-After header. The client is
  * req.ip: the connection's address, or what X-Forwarded-For says when the
  * connection comes from a proxy named in TRUST_PROXY (anyone else could send
@@ -16,10 +16,11 @@ import { RateLimiterRes, retryAfterSeconds, type RateLimiter } from "../../../li
  * Every answer says the policy and what is left in the IETF draft's
  * `RateLimit-Policy` and `RateLimit` headers (draft-ietf-httpapi-ratelimit-headers-08).
  */
-export function perClientRateLimit(limitPerMinute: number, counter: RateLimiter): RequestHandler {
-  const policy = `"${limitPerMinute}-in-1min"`;
+export function perClientRateLimit(counter: RateLimiter): RequestHandler {
+  const { points, duration } = counter;
+  const policy = `"${points}-in-${duration / 60}min"`; // the shim's window is a minute (shim.ts)
   const describe = (res: Parameters<RequestHandler>[1], counted: RateLimiterRes) => {
-    res.set("RateLimit-Policy", `${policy}; q=${limitPerMinute}; w=60`);
+    res.set("RateLimit-Policy", `${policy}; q=${points}; w=${duration}`);
     res.set("RateLimit", `${policy}; r=${counted.remainingPoints}; t=${retryAfterSeconds(counted)}`);
   };
   return (req, res, next) => {
