@@ -98,8 +98,11 @@ export async function startTestPlatform(
   // longer than production's 3 s for one, which is not what these suites test (users-hashing-stall tests the bound).
   // Account emails without SMTP_URL are written under DATA_DIR/mail: a temporary folder of this platform's, removed at stop.
   const dataDir = options.env?.DATA_DIR ? undefined : fs.mkdtempSync(path.join(os.tmpdir(), "shop-test-data-"));
+  // Likewise a health check's wait for a database or a subgraph (production: 1 s): with three suites at once on two
+  // cores, a fuzz flood's /health answered 503 for a database that was only slow. health.e2e sets its own bound.
   const platformEnv = readEnv({
     BCRYPT_MAX_WAIT_MS: "60000",
+    HEALTH_CHECK_TIMEOUT_MS: "10000",
     AUTH_MODE: options.authMode ?? "open",
     ...(dataDir ? { DATA_DIR: dataDir } : {}),
     ...options.env,
@@ -118,6 +121,7 @@ export async function startTestPlatform(
     logger: loggers(`${name}-subgraph`),
     subgraphUrls,
     serviceCallTimeoutMs: options.serviceCallTimeoutMs ?? 3000,
+    healthCheckTimeoutMs: platformEnv.HEALTH_CHECK_TIMEOUT_MS,
     productsCacheTtlSeconds: platformEnv.PRODUCTS_CACHE_TTL_SECONDS,
     circuitBreaker: circuitBreakerSettingsOf(platformEnv),
     // METRICS_PORT=0 and the like in `env`: each process's own metrics listener, on a port the OS picks.
@@ -185,6 +189,7 @@ export async function startTestPlatform(
             serviceToken: secrets.serviceToken,
             authMode: security.authMode,
             subgraphTimeoutMs: options.subgraphTimeoutMs ?? 10_000,
+            healthCheckTimeoutMs: platformEnv.HEALTH_CHECK_TIMEOUT_MS,
             accountCacheTtlSeconds: platformEnv.ACCOUNT_CACHE_TTL_SECONDS,
             circuitBreaker: circuitBreakerSettingsOf(platformEnv),
             // As the platform decides from AUTH_MODE; every test client shares one address, so the per-client limit is out of the way.
