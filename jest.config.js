@@ -19,7 +19,8 @@ module.exports = {
   // Three workers on this 2-core machine: the suites wait on sockets, timers and child processes, and a third keeps
   // the cores busy then (1.78 of 2 on average, against 1.67 with two). Measured on a quiet machine: 330 and 374 s with
   // three, 399 s with two. The timing checks of account-emails-privacy (a taken and a new email answer in the same
-  // time) take the fastest of 30 answers, not 20, for that: with every core busy, 20 once left no quiet one in CI.
+  // time) repeat a round that finds a difference (test/support/answer-times.ts): with every core busy for seconds,
+  // a round once left no quiet answer of one kind in CI.
   maxWorkers: 3,
   // Each suite leaves its test context, about 50 MB, behind in the worker: a heap snapshot shows it held by Node's
   // registry of dynamic-import callbacks, through the scripts Jest compiles with --experimental-vm-modules (Node 20;
