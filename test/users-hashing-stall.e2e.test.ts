@@ -183,7 +183,7 @@ describe("a full hashing queue (postgres)", () => {
     const answers = await Promise.all(
       Array.from({ length: 10 }, (_, i) => outcome(client.request(REGISTER, { input: input(i) }))),
     );
-    expect(answers.every((answer) => answer.code === "ok" || answer.code === "TOO_MANY_REQUESTS")).toBe(true);
+    expect(answers.filter((answer) => answer.code !== "ok" && answer.code !== "TOO_MANY_REQUESTS")).toEqual([]);
     const refused = answers.flatMap((answer, i) => (answer.code === "TOO_MANY_REQUESTS" ? [i] : []));
     expect(refused.length).toBeGreaterThan(0);
     // Tried again, as a client told to retry would (until the queue has room), each registers.

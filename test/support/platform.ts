@@ -71,7 +71,7 @@ export interface TestPlatformOptions {
   env?: Record<string, string>;
   /** Gateway settings that differ from the platform's defaults (limits, rate limits, Redis …). */
   gateway?: Partial<GatewaySettings>;
-  /** The gateway's wait for a subgraph (default 10 s, as configured by default). */
+  /** The gateway's wait for a subgraph (default: 10 s longer than a hash may wait for a bcrypt thread, 70 s). */
   subgraphTimeoutMs?: number;
   /** A service's wait for another (default 3 s). */
   serviceCallTimeoutMs?: number;
@@ -188,7 +188,10 @@ export async function startTestPlatform(
             jwtSecret: secrets.jwtSecret,
             serviceToken: secrets.serviceToken,
             authMode: security.authMode,
-            subgraphTimeoutMs: options.subgraphTimeoutMs ?? 10_000,
+            // Production's order holds here too: the gateway waits for a subgraph longer than a hash may wait for
+            // its thread (BCRYPT_MAX_WAIT_MS above). With production's 10 s, a queued cost-12 registration of
+            // users-hashing-stall answered SERVICE_UNAVAILABLE on a busy CI machine, not the wait it was given.
+            subgraphTimeoutMs: options.subgraphTimeoutMs ?? platformEnv.BCRYPT_MAX_WAIT_MS + 10_000,
             healthCheckTimeoutMs: platformEnv.HEALTH_CHECK_TIMEOUT_MS,
             accountCacheTtlSeconds: platformEnv.ACCOUNT_CACHE_TTL_SECONDS,
             circuitBreaker: circuitBreakerSettingsOf(platformEnv),
