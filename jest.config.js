@@ -22,6 +22,8 @@ module.exports = {
   // time) repeat a round that finds a difference (test/support/answer-times.ts): with every core busy for seconds,
   // a round once left no quiet answer of one kind in CI.
   maxWorkers: 3,
+  // On a clean clone (CI), where Jest has no durations of a last run, the slowest suites start first.
+  testSequencer: "<rootDir>/test/support/slow-first-sequencer.js",
   // Each suite leaves its test context, about 50 MB, behind in the worker: a heap snapshot shows it held by Node's
   // registry of dynamic-import callbacks, through the scripts Jest compiles with --experimental-vm-modules (Node 20;
   // jestjs/jest#14605). (A stopped service's own timers and observers no longer add to it: lib/rate-limit.ts,
