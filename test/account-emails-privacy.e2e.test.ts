@@ -8,15 +8,11 @@ import {
   SIGN_UP,
   VERIFY,
 } from "./support/account-email-operations";
-import { answerTimes } from "./support/answer-times";
+import { answerTimes, TIMING_TITLE } from "./support/answer-times";
 import { BACKENDS } from "./support/databases";
 import { graphqlError } from "./support/graphql-errors";
 import { startSmtpInbox, type SmtpInbox } from "./support/smtp-inbox";
 import { usePlatform } from "./support/use-platform";
-
-/** Calls of each kind in a round, and rounds at most (support/answer-times.ts). */
-const TIMING = { samples: 20, rounds: 3 };
-const TIMING_TITLE = `fastest of ${TIMING.samples}, in one of ${TIMING.rounds} rounds`;
 
 /**
  * What the account emails must not reveal (whether an address has an
@@ -79,8 +75,7 @@ describe.each(BACKENDS)("account emails: nothing revealed, everything throttled 
         input: { email: `${owner.name}-u${i}@example.com`, username: `${owner.name}-u${i}`, password: "some password" },
       });
     expect(await known(100)).toEqual(await unknown(100));
-    const kinds = { a: { name: "known", call: known }, b: { name: "unknown", call: unknown } };
-    expect(await answerTimes(kinds, TIMING)).toBe("the same");
+    expect(await answerTimes({ known, unknown })).toBe("the same");
   });
 
   test(`requestPasswordReset answers a known and an unknown address alike, in the same time (${TIMING_TITLE})`, async () => {
@@ -88,8 +83,7 @@ describe.each(BACKENDS)("account emails: nothing revealed, everything throttled 
     const known = () => newClient()().request(REQUEST_RESET, { email: owner.email });
     const unknown = (i: number) => newClient()().request(REQUEST_RESET, { email: `${owner.name}-nobody${i}@example.com` });
     expect(await known()).toEqual(await unknown(100));
-    const kinds = { a: { name: "known", call: known }, b: { name: "unknown", call: unknown } };
-    expect(await answerTimes(kinds, TIMING)).toBe("the same");
+    expect(await answerTimes({ known, unknown })).toBe("the same");
   });
 
   test("requestPasswordReset and signUp: past ACCOUNT_EMAILS_PER_WINDOW from one client address, TOO_MANY_REQUESTS", async () => {
