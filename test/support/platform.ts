@@ -94,12 +94,16 @@ export async function startTestPlatform(
 ): Promise<TestPlatform> {
   const secrets = options.secrets ?? { jwtSecret: randomSecret(), serviceToken: randomSecret() };
   const replicaCount = options.replicas ?? 1;
-  // bcrypt's threads run at a lower priority than everything else in a test run; on a busy CI machine a hash may wait
-  // longer than production's 3 s for one, which is not what these suites test (users-hashing-stall tests the bound).
   // Account emails without SMTP_URL are written under DATA_DIR/mail: a temporary folder of this platform's, removed at stop.
   const dataDir = options.env?.DATA_DIR ? undefined : fs.mkdtempSync(path.join(os.tmpdir(), "shop-test-data-"));
-  // Likewise a health check's wait for a database or a subgraph (production: 1 s): with three suites at once on two
-  // cores, a fuzz flood's /health answered 503 for a database that was only slow. health.e2e sets its own bound.
+  // Waits longer than production's, for a busy CI machine (three suites at once on two cores), where they are not
+  // what a suite tests:
+  // - a hash's wait for a bcrypt thread (production: 3 s); the threads run at a lower priority than everything else
+  //   in a test run (users-hashing-stall tests the bound);
+  // - a health check's wait for a database or a subgraph (production: 1 s); a fuzz flood's /health answered 503 for
+  //   a database that was only slow (health.e2e sets its own bound);
+  // - the gateway's wait for a subgraph (production: 10 s), kept above the hash's, as production's is; with 10 s, a
+  //   queued cost-12 registration of users-hashing-stall answered SERVICE_UNAVAILABLE, not the wait it was given.
   const platformEnv = readEnv({
     BCRYPT_MAX_WAIT_MS: "60000",
     HEALTH_CHECK_TIMEOUT_MS: "10000",
@@ -107,6 +111,7 @@ export async function startTestPlatform(
     ...(dataDir ? { DATA_DIR: dataDir } : {}),
     ...options.env,
   });
+  const subgraphTimeoutMs = options.subgraphTimeoutMs ?? platformEnv.BCRYPT_MAX_WAIT_MS + 10_000;
   // bcrypt's least cost, 4, unless a suite sets BCRYPT_COST: at production's least (10) a hash took 75 ms of CPU in
   // bcryptjs, and most suites register and sign in. The suites about hashing's cost and its timing (auth-tokens,
   // account-emails-privacy, users-hashing-stall) set 10 or more; BCRYPT_COST itself refuses less than 10.
@@ -188,10 +193,7 @@ export async function startTestPlatform(
             jwtSecret: secrets.jwtSecret,
             serviceToken: secrets.serviceToken,
             authMode: security.authMode,
-            // Production's order holds here too: the gateway waits for a subgraph longer than a hash may wait for
-            // its thread (BCRYPT_MAX_WAIT_MS above). With production's 10 s, a queued cost-12 registration of
-            // users-hashing-stall answered SERVICE_UNAVAILABLE on a busy CI machine, not the wait it was given.
-            subgraphTimeoutMs: options.subgraphTimeoutMs ?? platformEnv.BCRYPT_MAX_WAIT_MS + 10_000,
+            subgraphTimeoutMs,
             healthCheckTimeoutMs: platformEnv.HEALTH_CHECK_TIMEOUT_MS,
             accountCacheTtlSeconds: platformEnv.ACCOUNT_CACHE_TTL_SECONDS,
             circuitBreaker: circuitBreakerSettingsOf(platformEnv),
