@@ -18,8 +18,8 @@ module.exports = {
   globalTeardown: "<rootDir>/test/support/global-teardown.ts",
   // Three workers on this 2-core machine: the suites wait on sockets, timers and child processes, and a third keeps
   // the cores busy then (1.78 of 2 on average, against 1.67 with two). Measured on a quiet machine: 330 and 374 s with
-  // three, 399 s with two. The timing checks of account-emails-privacy (a taken and a new email answer in the same
-  // time) repeat a round that finds a difference (test/support/answer-times.ts): with every core busy for seconds,
+  // three, 399 s with two (another machine of the same kind, another day: 543 to 579 s with three). The same-time
+  // checks (test/support/answer-times.ts) repeat a round that finds a difference: with every core busy for seconds,
   // a round once left no quiet answer of one kind in CI.
   maxWorkers: 3,
   // On a clean clone (CI), where Jest has no durations of a last run, the slowest suites start first.
