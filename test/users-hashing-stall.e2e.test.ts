@@ -30,16 +30,16 @@ async function bcryptRuns(usersMetricsUrl: string, task: "hash" | "compare"): Pr
   return metricValue(exposition, "shop_bcrypt_tasks_total", { task }) ?? 0;
 }
 
-/** The code and extensions of a GraphQL call's first error, or "ok" when it succeeded. */
-async function outcome(request: Promise<unknown>): Promise<{ code: string; retryAfterSeconds?: number }> {
+/** The code, message and extensions of a GraphQL call's first error, or "ok" when it succeeded. */
+async function outcome(request: Promise<unknown>): Promise<{ code: string; message?: string; retryAfterSeconds?: number }> {
   try {
     await request;
     return { code: "ok" };
   } catch (error) {
-    const extensions = (error as ClientError).response?.errors?.[0]?.extensions as
-      { code: string; retryAfterSeconds?: number } | undefined;
+    const first = (error as ClientError).response?.errors?.[0];
+    const extensions = first?.extensions as { code: string; retryAfterSeconds?: number } | undefined;
     if (!extensions) throw error;
-    return { code: extensions.code, retryAfterSeconds: extensions.retryAfterSeconds };
+    return { code: extensions.code, message: first?.message, retryAfterSeconds: extensions.retryAfterSeconds };
   }
 }
 
@@ -131,10 +131,10 @@ describe("password hashing under a flood of registrations and logins (postgres, 
     }
     const [registered, loggedIn] = await flood;
 
-    expect(countBy(registered, (answer) => answer.code)).toEqual({ ALREADY_EXISTS: 100 });
+    expect(registered.filter((answer) => answer.code !== "ALREADY_EXISTS")).toEqual([]);
     // Each wrong password was checked, unless the pool was too busy to take it (TOO_MANY_REQUESTS); never a 5xx.
     const refusals = countBy(loggedIn, (answer) => answer.code);
-    expect(Object.keys(refusals).filter((code) => code !== "UNAUTHENTICATED" && code !== "TOO_MANY_REQUESTS")).toEqual([]);
+    expect(loggedIn.filter((answer) => answer.code !== "UNAUTHENTICATED" && answer.code !== "TOO_MANY_REQUESTS")).toEqual([]);
     expect(refusals.UNAUTHENTICATED).toBeGreaterThan(0);
     // The flood reached bcrypt, and the registrations that could not succeed did not.
     expect((await bcryptRuns(usersMetricsUrl, "compare")) - comparesBefore).toBe(refusals.UNAUTHENTICATED);
