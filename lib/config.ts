@@ -308,7 +308,7 @@ const EnvSchema = z.object({
   BCRYPT_THREADS: z.coerce.number().int().min(1).max(64).default(2),
   /** Hashes and checks that may wait for a thread; beyond that, register and login answer TOO_MANY_REQUESTS at once. */
   BCRYPT_QUEUE: z.coerce.number().int().min(0).default(16),
-  /** Longest a hash or check waits for a thread before its register or login answers TOO_MANY_REQUESTS; well below SUBGRAPH_TIMEOUT_MS. */
+  /** Longest a hash or check waits for a thread before its register or login answers TOO_MANY_REQUESTS; below SUBGRAPH_TIMEOUT_MS (checked at start). */
   BCRYPT_MAX_WAIT_MS: z.coerce.number().int().min(100).default(3_000),
   /** Failed logins allowed per account (email) within the window, then TOO_MANY_REQUESTS until it passes. */
   LOGIN_FAILURES_PER_ACCOUNT: z.coerce.number().int().min(1).default(10),
@@ -363,7 +363,18 @@ const EnvSchema = z.object({
   OTEL_SERVICE_NAME: z.string().min(1).optional(),
 });
 
-const PlatformEnvSchema = EnvSchema.transform(withPortsAndUrls);
+const PlatformEnvSchema = EnvSchema.superRefine((env, context) => {
+  // A password check's wait for a bcrypt thread ends before the gateway's wait for the users subgraph, so that a
+  // flood answers TOO_MANY_REQUESTS (try again in n seconds), not SERVICE_UNAVAILABLE. Each process checks what it
+  // reads: where the services have environments of their own, the users subgraph's needs SUBGRAPH_TIMEOUT_MS too.
+  if (env.BCRYPT_MAX_WAIT_MS >= env.SUBGRAPH_TIMEOUT_MS) {
+    context.addIssue({
+      code: "custom",
+      path: ["BCRYPT_MAX_WAIT_MS"],
+      message: `must be below SUBGRAPH_TIMEOUT_MS (${env.SUBGRAPH_TIMEOUT_MS}), the gateway's wait for the users subgraph`,
+    });
+  }
+}).transform(withPortsAndUrls);
 export type PlatformEnv = z.infer<typeof PlatformEnvSchema>;
 
 /** Every variable the platform reads (the README's table and docker-compose use these names). */

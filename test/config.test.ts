@@ -52,6 +52,14 @@ describe("configuration", () => {
     expect(env.SERVICE_CALL_TIMEOUT_MS).toBeLessThan(env.SUBGRAPH_TIMEOUT_MS);
     expect(env.ORDERS_RECOVERY_INTERVAL_SECONDS).toBe(30);
   });
+
+  test("a password check's wait for a thread must end before the gateway's wait for the subgraph", () => {
+    expect(readEnv({ BCRYPT_MAX_WAIT_MS: "9999" }).BCRYPT_MAX_WAIT_MS).toBe(9999);
+    expect(() => readEnv({ BCRYPT_MAX_WAIT_MS: "10000" })).toThrow(
+      "BCRYPT_MAX_WAIT_MS: must be below SUBGRAPH_TIMEOUT_MS (10000), the gateway's wait for the users subgraph",
+    );
+    expect(readEnv({ BCRYPT_MAX_WAIT_MS: "20000", SUBGRAPH_TIMEOUT_MS: "30000" }).BCRYPT_MAX_WAIT_MS).toBe(20000);
+  });
 });
 
 describe("configuration: .env.example", () => {

@@ -71,7 +71,7 @@ export interface TestPlatformOptions {
   env?: Record<string, string>;
   /** Gateway settings that differ from the platform's defaults (limits, rate limits, Redis …). */
   gateway?: Partial<GatewaySettings>;
-  /** The gateway's wait for a subgraph (default: 10 s longer than a hash may wait for a bcrypt thread, 70 s). */
+  /** The gateway's wait for a subgraph (default: SUBGRAPH_TIMEOUT_MS, 70 s here: above a hash's wait for a bcrypt thread). */
   subgraphTimeoutMs?: number;
   /** A service's wait for another (default 3 s). */
   serviceCallTimeoutMs?: number;
@@ -102,16 +102,17 @@ export async function startTestPlatform(
   //   in a test run (users-hashing-stall tests the bound);
   // - a health check's wait for a database or a subgraph (production: 1 s); a fuzz flood's /health answered 503 for
   //   a database that was only slow (health.e2e sets its own bound);
-  // - the gateway's wait for a subgraph (production: 10 s), kept above the hash's, as production's is; with 10 s, a
-  //   queued cost-12 registration of users-hashing-stall answered SERVICE_UNAVAILABLE, not the wait it was given.
+  // - the gateway's wait for a subgraph (production: 10 s), kept above the hash's, as lib/config.ts requires; with
+  //   10 s, a queued cost-12 registration of users-hashing-stall answered SERVICE_UNAVAILABLE, not the wait it was given.
   const platformEnv = readEnv({
     BCRYPT_MAX_WAIT_MS: "60000",
+    SUBGRAPH_TIMEOUT_MS: "70000",
     HEALTH_CHECK_TIMEOUT_MS: "10000",
     AUTH_MODE: options.authMode ?? "open",
     ...(dataDir ? { DATA_DIR: dataDir } : {}),
     ...options.env,
   });
-  const subgraphTimeoutMs = options.subgraphTimeoutMs ?? platformEnv.BCRYPT_MAX_WAIT_MS + 10_000;
+  const subgraphTimeoutMs = options.subgraphTimeoutMs ?? platformEnv.SUBGRAPH_TIMEOUT_MS;
   // bcrypt's least cost, 4, unless a suite sets BCRYPT_COST: at production's least (10) a hash took 75 ms of CPU in
   // bcryptjs, and most suites register and sign in. The suites about hashing's cost and its timing (auth-tokens,
   // account-emails-privacy, users-hashing-stall) set 10 or more; BCRYPT_COST itself refuses less than 10.
