@@ -92,3 +92,22 @@ test("events come in order; ending a subscription that waits for its next event 
   expect(await waiting).toEqual({ done: true, value: undefined });
   expect(source.stopped).toBe(1);
 });
+
+test("closing the hub waits for the source's stop that the last listener's leaving began", async () => {
+  let release: () => void = () => undefined;
+  const stopped: string[] = [];
+  const hub = new OrderEventHub(
+    {
+      start: () => () => new Promise<void>((resolve) => (release = () => (stopped.push("source"), resolve()))),
+    },
+    createLogger("test", "silent"),
+  );
+  const unlisten = hub.listen(() => undefined);
+  unlisten(); // the last listener leaves: the source's stop begins, and takes a while (a NATS connection closing)
+  const closed = hub.close().then(() => stopped.push("hub"));
+  await new Promise((resolve) => setImmediate(resolve));
+  expect(stopped).toEqual([]);
+  release();
+  await closed;
+  expect(stopped).toEqual(["source", "hub"]);
+});

@@ -37,6 +37,8 @@ export interface OrderEventSource {
 export class OrderEventHub {
   private readonly listeners = new Set<(change: OrderChange) => void>();
   private stopSource: (() => Promise<void>) | null = null;
+  /** The source's stop, once begun: when the last listener leaves, close() waits for it too. */
+  private stopping: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly source: OrderEventSource,
@@ -54,10 +56,12 @@ export class OrderEventHub {
     };
   }
 
+  /** Stops the source; resolves once it has stopped, whoever began the stop (so a closed gateway holds no connection). */
   async close(): Promise<void> {
     const stop = this.stopSource;
     this.stopSource = null;
-    await stop?.();
+    if (stop) this.stopping = Promise.all([this.stopping, stop()]).then(() => undefined);
+    await this.stopping;
   }
 }
 
