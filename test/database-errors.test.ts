@@ -104,7 +104,8 @@ describe("database failures from a real PostgreSQL server", () => {
 
   test("a connection not made in time: not applied", async () => {
     // A port that accepts but never speaks PostgreSQL: the connection times out before any statement is sent.
-    const silent = net.createServer(() => undefined);
+    const accepted: net.Socket[] = [];
+    const silent = net.createServer((socket) => void accepted.push(socket));
     await new Promise<void>((resolve) => silent.listen(0, "127.0.0.1", resolve));
     const { port } = silent.address() as net.AddressInfo;
     const pool = new pg.Pool({
@@ -117,6 +118,8 @@ describe("database failures from a real PostgreSQL server", () => {
       expect(databaseFailureOf(timedOut)).toEqual({ outcome: "not_applied", conflict: false });
     } finally {
       await pool.end();
+      // The connection the pool gave up on stays open on this side until it is ended here.
+      accepted.forEach((socket) => socket.destroy());
       silent.close();
     }
   });
