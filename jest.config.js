@@ -30,4 +30,9 @@ module.exports = {
   // lib/observability/metrics.ts.) A worker with 1.5 GB ran the migration checks 8 times slower than a fresh one;
   // past 700 MB (a dozen suites) it is replaced, which costs about a second.
   workerIdleMemoryLimit: "700MB",
+  // At the end of a run each worker is asked to exit and, after this long, killed with a warning that it "failed to
+  // exit gracefully". Jest's 500 ms was too short here: a probe of every worker's handles after its last suite found
+  // only its stdio and IPC pipes, and the workers, holding hundreds of MB, exited about 0.6 s after the last suite. A
+  // handle a suite really leaks keeps its worker alive for good, and still shows as that warning.
+  workerGracefulExitTimeout: 2000,
 };
