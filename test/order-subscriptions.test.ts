@@ -111,3 +111,14 @@ test("closing the hub waits for the source's stop that the last listener's leavi
   await closed;
   expect(stopped).toEqual(["source", "hub"]);
 });
+
+test("a source whose stop fails leaves the hub closable: the failure is logged, not thrown at every later close", async () => {
+  const warnings: string[] = [];
+  const logger = createLogger("test", "warn", false, { write: (line: string) => void warnings.push(line) });
+  const hub = new OrderEventHub({ start: () => () => Promise.reject(new Error("connection closed badly")) }, logger);
+  hub.listen(() => undefined)(); // the last listener leaves: the stop begins, and fails
+  await expect(hub.close()).resolves.toBeUndefined();
+  hub.listen(() => undefined);
+  await expect(hub.close()).resolves.toBeUndefined();
+  expect(warnings.join("")).toMatch(/did not stop cleanly.*connection closed badly/s);
+});

@@ -60,7 +60,14 @@ export class OrderEventHub {
   async close(): Promise<void> {
     const stop = this.stopSource;
     this.stopSource = null;
-    if (stop) this.stopping = Promise.all([this.stopping, stop()]).then(() => undefined);
+    if (stop) {
+      // Logged, not thrown: the last listener's leaving begins a stop nobody awaits, and one failed stop (a NATS
+      // connection that closed badly) must not fail every later close of the gateway.
+      const stopped = stop().catch((error: unknown) =>
+        this.logger.warn({ err: error }, "subscriptions: the order event source did not stop cleanly"),
+      );
+      this.stopping = Promise.all([this.stopping, stopped]).then(() => undefined);
+    }
     await this.stopping;
   }
 }
