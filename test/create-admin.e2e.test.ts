@@ -4,7 +4,7 @@ import { BACKENDS, createTestDatabases, type TestDatabases } from "./support/dat
 import { graphqlError } from "./support/graphql-errors";
 import { signIn } from "./support/accounts";
 import { LOGIN_TOKENS, REGISTER, SEARCH_USERS } from "./support/operations";
-import { startTestPlatform } from "./support/platform";
+import { BUSY_MACHINE_WAITS, startTestPlatform } from "./support/platform";
 import { freePort } from "./support/platform-process";
 import { TYPESCRIPT_ENTRY_ARGS } from "../lib/processes";
 
@@ -28,10 +28,8 @@ describe.each(BACKENDS)("npm run create-admin (%s)", (backend) => {
     const where: Record<string, string> =
       users.kind === "postgres" ? { USERS_DATABASE_URL: users.url! } : { DATA_DIR: path.dirname(users.dataDir!) };
     // The least cost BCRYPT_COST accepts, and, as on the test platforms, a hash waits for its (niced) thread as long
-    // as a loaded machine makes it, rather than being refused after production's 3 s (with the gateway's wait above
-    // it, as lib/config.ts requires of every process).
-    const slowMachine = { BCRYPT_MAX_WAIT_MS: "60000", SUBGRAPH_TIMEOUT_MS: "70000" };
-    return runScript("scripts/create-admin.ts", args, { BCRYPT_COST: "10", ...slowMachine, ...where, ...env });
+    // as a loaded machine makes it, rather than being refused after production's 3 s.
+    return runScript("scripts/create-admin.ts", args, { BCRYPT_COST: "10", ...BUSY_MACHINE_WAITS, ...where, ...env });
   }
 
   test("creates an admin, promotes an existing customer, and refuses what it cannot do", async () => {

@@ -8,6 +8,7 @@ import { metricValue } from "./support/metrics";
 import { until } from "./support/until";
 import { signUpCustomer, type Account } from "./support/accounts";
 import { LOGIN_TOKENS, ME, REGISTER } from "./support/operations";
+import { BUSY_MACHINE_WAITS } from "./support/platform";
 import { PLATFORM_START_TIMEOUT_MS, startRestTestPlatform, type RestTestPlatform } from "./support/rest-platform";
 
 /**
@@ -91,7 +92,7 @@ describe("password hashing under a flood of registrations and logins (postgres, 
         // A hash waits for a thread at most production's 3 s, but once it runs, its thread (nice 10) can be starved
         // for seconds by the other suites on CI's two cores: the gateway waits as on the other test platforms
         // (support/platform.ts), so that such a login answers late rather than SERVICE_UNAVAILABLE after 10 s.
-        SUBGRAPH_TIMEOUT_MS: "70000",
+        SUBGRAPH_TIMEOUT_MS: BUSY_MACHINE_WAITS.SUBGRAPH_TIMEOUT_MS,
       },
     });
     usersMetricsUrl = platform.metricsUrl("users");

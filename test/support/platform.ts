@@ -85,6 +85,20 @@ export interface TestPlatformOptions {
   usersClock?: () => Date;
 }
 
+// Waits longer than production's, for a busy CI machine (three suites at once on two cores), where they are not
+// what a suite tests:
+// - a hash's wait for a bcrypt thread (production: 3 s); the threads run at a lower priority than everything else
+//   in a test run (users-hashing-stall tests the bound);
+// - a health check's wait for a database or a subgraph (production: 1 s); a fuzz flood's /health answered 503 for
+//   a database that was only slow (health.e2e sets its own bound);
+// - the gateway's wait for a subgraph (production: 10 s), kept above the hash's, as lib/config.ts requires; with
+//   10 s, a queued cost-12 registration of users-hashing-stall answered SERVICE_UNAVAILABLE, not the wait it was given.
+export const BUSY_MACHINE_WAITS = {
+  BCRYPT_MAX_WAIT_MS: "60000",
+  SUBGRAPH_TIMEOUT_MS: "70000",
+  HEALTH_CHECK_TIMEOUT_MS: "10000",
+};
+
 /** bcrypt's least cost (bcryptjs accepts 4 to 31), for the suites whose subject is not the hashing. */
 const TEST_BCRYPT_COST = 4;
 
@@ -96,18 +110,8 @@ export async function startTestPlatform(
   const replicaCount = options.replicas ?? 1;
   // Account emails without SMTP_URL are written under DATA_DIR/mail: a temporary folder of this platform's, removed at stop.
   const dataDir = options.env?.DATA_DIR ? undefined : fs.mkdtempSync(path.join(os.tmpdir(), "shop-test-data-"));
-  // Waits longer than production's, for a busy CI machine (three suites at once on two cores), where they are not
-  // what a suite tests:
-  // - a hash's wait for a bcrypt thread (production: 3 s); the threads run at a lower priority than everything else
-  //   in a test run (users-hashing-stall tests the bound);
-  // - a health check's wait for a database or a subgraph (production: 1 s); a fuzz flood's /health answered 503 for
-  //   a database that was only slow (health.e2e sets its own bound);
-  // - the gateway's wait for a subgraph (production: 10 s), kept above the hash's, as lib/config.ts requires; with
-  //   10 s, a queued cost-12 registration of users-hashing-stall answered SERVICE_UNAVAILABLE, not the wait it was given.
   const platformEnv = readEnv({
-    BCRYPT_MAX_WAIT_MS: "60000",
-    SUBGRAPH_TIMEOUT_MS: "70000",
-    HEALTH_CHECK_TIMEOUT_MS: "10000",
+    ...BUSY_MACHINE_WAITS,
     AUTH_MODE: options.authMode ?? "open",
     ...(dataDir ? { DATA_DIR: dataDir } : {}),
     ...options.env,
