@@ -27,10 +27,14 @@ import { usePlatform } from "./support/use-platform";
  * test/subscriptions-nats.e2e.test.ts covers NATS, replicas and restarts.
  */
 
-/** Short, so that the idle test waits little; the limits' other tests keep their connections busy. */
-const IDLE_TIMEOUT_MS = 500;
-/** Shorter still: a connection hears a ping before it could be closed as idle. */
-const KEEPALIVE_MS = 100;
+/**
+ * The gateway pings every KEEPALIVE_MS and drops a socket whose pong has not come by the next ping: at 100 ms, a CI
+ * run with both cores busy lost a subscribed socket of the limits test (1006) to one late pong. A second is still
+ * short for the keep-alive test's two pings.
+ */
+const KEEPALIVE_MS = 1000;
+/** Short, so that the idle test waits little, yet longer than the keep-alive test's two pings with room to spare. */
+const IDLE_TIMEOUT_MS = 4000;
 
 describe.each(BACKENDS)("order subscriptions, AUTH_MODE=enforced (%s)", (backend) => {
   const platform = usePlatform(backend, { authMode: "enforced" });
