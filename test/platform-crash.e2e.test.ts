@@ -104,8 +104,11 @@ describe("the embedded platform killed with SIGKILL during orders", () => {
       );
     const clients = Promise.all(Array.from({ length: 6 }, (_, n) => client(n)));
     await until(async () => succeeded.size >= 12, 60_000);
-    await killGroup(platform.child, "SIGKILL", ports());
+    // The clients stop starting new attempts first: while the kill is under way each failed call (connection
+    // refused) would otherwise start the next at once, and every one of those is retried below as a new order, until
+    // a slow kill had used up the stock (an OUT_OF_STOCK 400 among the retries).
     killed = true;
+    await killGroup(platform.child, "SIGKILL", ports());
     await clients;
 
     platform = await startPlatform();
