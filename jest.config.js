@@ -1,6 +1,7 @@
 /** @type {import('jest').Config} */
 module.exports = {
-  testEnvironment: "node",
+  // Jest's Node environment, with V8's code cache kept across the suites of a worker (test/support/code-cache.ts).
+  testEnvironment: "<rootDir>/test/support/test-environment.ts",
   roots: ["<rootDir>/test"],
   testMatch: ["**/*.test.ts"],
   // Type checking is `tsc --noEmit`, which `npm test` runs before jest; here SWC only strips the types: it
