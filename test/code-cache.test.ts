@@ -47,4 +47,9 @@ describe("withCodeCache", () => {
     compile(source, ["a", "b"], { filename: "/own.js", produceCachedData: false });
     expect(calls[2]).toEqual({ filename: "/own.js", produceCachedData: false });
   });
+
+  test("the suites' test environment has put it in place of vm.compileFunction in this worker", () => {
+    expect((vm as typeof vm & Record<symbol, unknown>)[Symbol.for("federated-shop.test.code-cache")]).toBe(true);
+    expect(vm.compileFunction.toString()).toContain("cachedData");
+  });
 });
