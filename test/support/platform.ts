@@ -71,8 +71,6 @@ export interface TestPlatformOptions {
   env?: Record<string, string>;
   /** Gateway settings that differ from the platform's defaults (limits, rate limits, Redis …). */
   gateway?: Partial<GatewaySettings>;
-  /** The gateway's wait for a subgraph (default: SUBGRAPH_TIMEOUT_MS, 70 s here: above a hash's wait for a bcrypt thread). */
-  subgraphTimeoutMs?: number;
   /** A service's wait for another (default 3 s). */
   serviceCallTimeoutMs?: number;
   /** Puts something (a fault-injecting proxy) between orders and products: given products' URL, the URL orders should use. */
@@ -116,7 +114,6 @@ export async function startTestPlatform(
     ...(dataDir ? { DATA_DIR: dataDir } : {}),
     ...options.env,
   });
-  const subgraphTimeoutMs = options.subgraphTimeoutMs ?? platformEnv.SUBGRAPH_TIMEOUT_MS;
   // bcrypt's least cost, 4, unless a suite sets BCRYPT_COST: at production's least (10) a hash took 75 ms of CPU in
   // bcryptjs, and most suites register and sign in. The suites about hashing's cost and its timing (auth-tokens,
   // account-emails-privacy, users-hashing-stall) set 10 or more; BCRYPT_COST itself refuses less than 10.
@@ -198,7 +195,7 @@ export async function startTestPlatform(
             jwtSecret: secrets.jwtSecret,
             serviceToken: secrets.serviceToken,
             authMode: security.authMode,
-            subgraphTimeoutMs,
+            subgraphTimeoutMs: platformEnv.SUBGRAPH_TIMEOUT_MS,
             healthCheckTimeoutMs: platformEnv.HEALTH_CHECK_TIMEOUT_MS,
             accountCacheTtlSeconds: platformEnv.ACCOUNT_CACHE_TTL_SECONDS,
             circuitBreaker: circuitBreakerSettingsOf(platformEnv),
