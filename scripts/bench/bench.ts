@@ -55,6 +55,11 @@ const FEDERATED_GATEWAYS = (ours: string, hive: string, hiveRouter: string): [st
 ];
 export interface BenchOptions {
   durationSeconds: number;
+  /**
+   * Send this many requests in each measured load instead of loading for durationSeconds: a fixed amount of work
+   * whatever the machine's speed (the smoke test; on a busy machine a quarter-second load once got no answer at all).
+   */
+  requestsPerLoad?: number;
   connections: number;
   /** Products in the spread-out order run. */
   spreadProducts: number;
@@ -127,7 +132,14 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
       // Warm up first (JIT, connection pools, caches): the first target measured would otherwise pay for it.
       const warmUpSeconds = options.warmUpSeconds ?? Math.min(2, options.durationSeconds);
       if (warmUpSeconds > 0) {
-        await load(`${name} (warm-up)`, target, { ...options, durationSeconds: warmUpSeconds }, { warmUp: true });
+        await load(
+          `${name} (warm-up)`,
+          target,
+          { ...options, durationSeconds: warmUpSeconds, requestsPerLoad: undefined },
+          {
+            warmUp: true,
+          },
+        );
         await untilQuiet(platform);
       }
       const measurement = await withCpuPerRequest(processes, async () => {
@@ -252,6 +264,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
       backend: databaseUrls.USERS_DATABASE_URL ? "postgres" : "pglite",
       options: {
         durationSeconds: options.durationSeconds,
+        requestsPerLoad: options.requestsPerLoad,
         connections: options.connections,
         compiled: options.compiled ?? false,
         redis: options.redisUrl !== undefined,

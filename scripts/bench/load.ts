@@ -8,7 +8,7 @@ import type { LoadTarget } from "./targets";
 export async function load(
   name: string,
   target: LoadTarget,
-  options: { durationSeconds: number; connections: number },
+  options: { durationSeconds: number; connections: number; requestsPerLoad?: number },
   { warmUp = false } = {},
 ): Promise<Omit<Measurement, "cpuMsPerRequest" | "runtime">> {
   const expected = target.nextBody ? undefined : await firstAnswer(target);
@@ -17,11 +17,12 @@ export async function load(
   const result = await autocannon({
     url: target.url,
     connections: options.connections,
-    duration: options.durationSeconds,
-    // autocannon looks whether to stop once per sample, every second by default: a shorter load (the smoke test's)
-    // would still run a whole second. Its per-sample figures then cover a fraction of a second, so the rate below is
-    // the answers over the time the load took.
-    sampleInt: Math.min(1000, options.durationSeconds * 1000),
+    // autocannon looks whether to stop once per sample, every second by default: a short load would still run a
+    // whole second. Its per-sample figures then cover a fraction of a second, so the rate below is the answers over
+    // the time the load took.
+    ...(options.requestsPerLoad
+      ? { amount: options.requestsPerLoad, sampleInt: 50 }
+      : { duration: options.durationSeconds, sampleInt: Math.min(1000, options.durationSeconds * 1000) }),
     requests: [
       {
         method: target.method,

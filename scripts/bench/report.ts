@@ -24,7 +24,7 @@ export interface Measurement {
 export interface BenchResult {
   startedAt: string;
   backend: "postgres" | "pglite";
-  options: { durationSeconds: number; connections: number; compiled: boolean; redis: boolean };
+  options: { durationSeconds: number; requestsPerLoad?: number; connections: number; compiled: boolean; redis: boolean };
   startupMs: number;
   residentMemoryMiB: Record<string, number>;
   measurements: Measurement[];
@@ -56,7 +56,7 @@ export function formatTable(result: BenchResult): string {
   const memory = Object.entries(result.residentMemoryMiB).map(([entry, mib]) => `| ${entry} | ${mib} |`);
   const total = Object.values(result.residentMemoryMiB).reduce((sum, mib) => sum + mib, 0);
   return [
-    `${result.options.compiled ? "compiled" : "TypeScript through SWC"}, backend ${result.backend}${result.options.redis ? " + Redis" : ""}, ${result.options.connections} connections, ${result.options.durationSeconds} s each`,
+    `${result.options.compiled ? "compiled" : "TypeScript through SWC"}, backend ${result.backend}${result.options.redis ? " + Redis" : ""}, ${result.options.connections} connections, ${result.options.requestsPerLoad ? `${result.options.requestsPerLoad} requests` : `${result.options.durationSeconds} s`} each`,
     "",
     "| target | req/s | p50 ms | p99 ms | p99 / p50 | requests |",
     "| --- | --- | --- | --- | --- | --- |",
