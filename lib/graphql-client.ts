@@ -54,12 +54,13 @@ export class AnswerTooLargeError extends Error {
 export function timedFetch(timeoutMs: number, budgetOf?: () => AnswerBudget | undefined): typeof fetch {
   return (async (input: string | URL | Request, init?: RequestInit) => {
     const url = typeof input === "string" ? input : input instanceof URL ? input.href : input.url;
+    const deadline = abortAfter(timeoutMs);
     try {
       const answer = await undiciRequest(url, {
         method: (init?.method ?? "GET") as Dispatcher.HttpMethod,
         headers: Object.fromEntries(withRequestId(init?.headers)),
         body: init?.body as string | undefined,
-        signal: AbortSignal.timeout(timeoutMs),
+        signal: deadline.signal,
       });
       // Awaited here, so that a connection breaking while the answer is read is a failed call too.
       return await readWholeAnswer(url, answer, budgetOf?.());
@@ -68,8 +69,23 @@ export function timedFetch(timeoutMs: number, budgetOf?: () => AnswerBudget | un
       const name = typeof error === "object" && error !== null && "name" in error ? error.name : undefined;
       if (name === "TimeoutError" || name === "AbortError" || error instanceof AnswerTooLargeError) throw error;
       throw new TypeError("fetch failed", { cause: error });
+    } finally {
+      deadline.clear();
     }
   }) as typeof fetch;
+}
+
+/**
+ * A signal that aborts with a TimeoutError after `ms`, as `AbortSignal.timeout` does, and a way to drop its timer once
+ * the call is over. `AbortSignal.timeout`'s timer stays until it fires: a pending timer per call made in the last
+ * SUBGRAPH_TIMEOUT_MS (10 s), each holding its call's signal and request context.
+ */
+function abortAfter(ms: number): { signal: AbortSignal; clear(): void } {
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(new DOMException(`The call took longer than ${ms} ms`, "TimeoutError")), ms);
+  // As AbortSignal.timeout's: a call's socket, not its deadline, keeps the process running.
+  timer.unref();
+  return { signal: controller.signal, clear: () => clearTimeout(timer) };
 }
 
 async function readWholeAnswer(url: string, answer: Dispatcher.ResponseData, budget?: AnswerBudget): Promise<Response> {
