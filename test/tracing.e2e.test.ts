@@ -3,6 +3,7 @@ import { GraphQLClient } from "graphql-request";
 import { createProduct, registerUser } from "./support/fixtures";
 import { CREATE_ORDER, ORDER_ACROSS_SUBGRAPHS } from "./support/operations";
 import { startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from "./support/otlp-receiver";
+import { BUSY_MACHINE_WAITS } from "./support/platform";
 import { startPlatformProcess, type PlatformProcess } from "./support/platform-process";
 import { eventually } from "./support/until";
 
@@ -24,6 +25,10 @@ describe("traces across every hop", () => {
         OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
         OTEL_EXPORTER_OTLP_PROTOCOL: "http/json",
         OTEL_BSP_SCHEDULE_DELAY: "100", // export every 100 ms rather than every 5 s
+        // Tracing is the subject, not the waits: with four suites on two cores, the first registration after the
+        // start outlasted production's 10 s wait for the users subgraph once (SERVICE_UNAVAILABLE).
+        BCRYPT_COST: "10",
+        ...BUSY_MACHINE_WAITS,
       },
     });
     const gql = new GraphQLClient(platform.gatewayUrl);
