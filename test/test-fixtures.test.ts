@@ -6,6 +6,7 @@ import { SUBGRAPH_NAMES, type DatabaseConfig } from "../lib/config";
 import { readMigrations } from "../subgraphs/shared/migrations";
 import { migrationsDirOf } from "../subgraphs/shared/settings";
 import { CleanupStack } from "./support/cleanup-stack";
+import { emptyAsMigrated, schemaOf, templateSchemaOf } from "./support/database-templates";
 import { BACKENDS, createTestDatabases } from "./support/databases";
 
 /** The test fixture layer itself: the clean-up stack, and the migrated databases platforms start on. */
@@ -109,5 +110,61 @@ describe.each(BACKENDS)("test databases (%s)", (backend) => {
     } finally {
       await Promise.all([first.drop(), second.drop()]);
     }
+  });
+});
+
+describe("server databases given back by a suite (postgres)", () => {
+  const urlOf = (config: DatabaseConfig) => (config as { url: string }).url;
+  async function connected<T>(url: string | undefined, use: (client: pg.Client) => Promise<T>): Promise<T> {
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    try {
+      return await use(client);
+    } finally {
+      await client.end();
+    }
+  }
+  const oidOf = (url: string | undefined) =>
+    connected(
+      url,
+      async (client) =>
+        (await client.query("SELECT oid::text FROM pg_database WHERE datname = current_database()")).rows[0].oid as string,
+    );
+
+  test("emptied as their template was: no rows, sequences at their start, schema and migrations kept", async () => {
+    const databases = await createTestDatabases("postgres", { migrated: true });
+    const addProduct = (client: pg.Client) =>
+      client.query<{ id: number }>(`INSERT INTO products (name, price, updated_at) VALUES ('Kettle', 20, now()) RETURNING id`);
+    try {
+      await connected(urlOf(databases.configs.products), async (client) => {
+        await addProduct(client);
+        expect((await addProduct(client)).rows).toEqual([{ id: 2 }]);
+        await emptyAsMigrated(client);
+        expect((await client.query("SELECT count(*)::int AS rows FROM products")).rows).toEqual([{ rows: 0 }]);
+        expect((await addProduct(client)).rows).toEqual([{ id: 1 }]);
+        expect(await schemaOf(client)).toBe(templateSchemaOf("products"));
+      });
+      const expected = readMigrations(migrationsDirOf("products")).map((migration) => migration.name);
+      expect(await appliedMigrations(databases.configs.products)).toEqual(expected);
+    } finally {
+      await databases.drop();
+    }
+  });
+
+  test("kept for the next suite once its platform is gone, unless its schema changed: that one is dropped", async () => {
+    const [kept, altered] = await Promise.all([
+      createTestDatabases("postgres", { migrated: true }),
+      createTestDatabases("postgres", { migrated: true }),
+    ]);
+    const [keptOid, alteredOid] = [await oidOf(urlOf(kept.configs.users)), await oidOf(urlOf(altered.configs.users))];
+    await connected(urlOf(altered.configs.users), (client) => client.query(`CREATE TABLE "only_here" (id int)`));
+    await Promise.all([kept.drop(), altered.drop()]);
+    // Free under another name, or already taken by another suite: there either way, where the altered one is not.
+    const present = await connected(process.env.TEST_POSTGRES_URL, async (client) =>
+      (await client.query("SELECT oid::text FROM pg_database WHERE oid::text = ANY($1)", [[keptOid, alteredOid]])).rows.map(
+        (row) => row.oid as string,
+      ),
+    );
+    expect(present).toEqual([keptOid]);
   });
 });

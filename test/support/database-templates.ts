@@ -25,7 +25,8 @@ import { migrationsDirOf } from "../../subgraphs/shared/settings";
  *   migrations' checksums (a new migration makes new ones), copied per test.
  * - PostgreSQL: three template databases per run, made by Jest's globalSetup
  *   and dropped by its globalTeardown; each test's database is
- *   `CREATE DATABASE … TEMPLATE` of one (a file copy on the server).
+ *   `CREATE DATABASE … TEMPLATE` of one, or one given back by an earlier
+ *   suite and emptied (takeMigratedDatabase, below).
  *
  * The migration tests still start from empty databases (createTestDatabases'
  * default); only platforms ask for migrated ones.
@@ -35,6 +36,8 @@ import { migrationsDirOf } from "../../subgraphs/shared/settings";
 export const TEST_DATA_ROOT = fs.existsSync("/dev/shm") ? "/dev/shm" : os.tmpdir();
 
 const TEMPLATE_PREFIX_ENV = "TEST_POSTGRES_TEMPLATE_PREFIX";
+/** Each template's schema (schemaOf), as globalSetup found it: a database given back must still have it to be used again. */
+const TEMPLATE_SCHEMAS_ENV = "TEST_POSTGRES_TEMPLATE_SCHEMAS";
 const logger = createLogger("test-templates", "silent");
 
 function migrationsHash(name: SubgraphName): string {
@@ -92,6 +95,107 @@ export function postgresTemplateOf(name: SubgraphName): string {
   return `${prefix}_${name}`;
 }
 
+/**
+ * Migrated server databases are used again. `CREATE DATABASE … TEMPLATE` costs the server about 0.45 s and as much
+ * CPU (it writes the 8 MB copy through the WAL), three per platform, some fifty platforms a run. So a suite's
+ * database, once its platform has stopped, is emptied (every table but the migrations' truncated, every sequence
+ * restarted: as its template was) and put back under a free name; the next suite that needs one takes it by
+ * renaming it to its own name, which only one taker can do. A database whose schema no longer is its template's
+ * (a suite altered it), or that cannot be emptied, is dropped instead. globalTeardown drops the free ones.
+ */
+const freePrefixOf = (name: SubgraphName) => `${postgresTemplateOf(name)}_free_`;
+
+/** Creates `database` as a migrated database of `name`: a free one renamed, or a new copy of the template. */
+export async function takeMigratedDatabase(admin: pg.Client, name: SubgraphName, database: string): Promise<void> {
+  const free = await admin.query<{ datname: string }>("SELECT datname FROM pg_database WHERE starts_with(datname, $1)", [
+    freePrefixOf(name),
+  ]);
+  for (const { datname } of free.rows) {
+    try {
+      await admin.query(`ALTER DATABASE "${datname}" RENAME TO "${database}"`);
+      return;
+    } catch (error) {
+      // Another worker took it first (3D000: no longer there), or a session is still in it (55006): the next one.
+      if (!["3D000", "55006"].includes((error as { code?: string }).code ?? "")) throw error;
+    }
+  }
+  await admin.query(`CREATE DATABASE "${database}" TEMPLATE "${postgresTemplateOf(name)}"`);
+}
+
+/** Empties `database` and gives it back for another suite; drops it if it is no longer as its template was. */
+export async function giveBackMigratedDatabase(serverUrl: string, name: SubgraphName, database: string): Promise<void> {
+  const admin = new pg.Client({ connectionString: serverUrl });
+  await admin.connect();
+  try {
+    let reusable = false;
+    try {
+      const client = new pg.Client({ connectionString: databaseUrl(serverUrl, database) });
+      await client.connect();
+      try {
+        // A session the suite left in a transaction would hold TRUNCATE back for good: then it is dropped (FORCE).
+        await client.query("SET lock_timeout = '2s'");
+        await emptyAsMigrated(client);
+        reusable = (await schemaOf(client)) === templateSchemaOf(name);
+      } finally {
+        await client.end();
+      }
+    } catch {
+      // Not emptied (a suite broke it, or dropped it itself): dropped below, if it is still there.
+    }
+    if (reusable) {
+      // Waits (up to 5 s, as DROP DATABASE does) for the sessions just ended to leave.
+      const renamed = await admin
+        .query(`ALTER DATABASE "${database}" RENAME TO "${freePrefixOf(name)}${crypto.randomBytes(4).toString("hex")}"`)
+        .then(
+          () => true,
+          () => false,
+        );
+      if (renamed) return;
+    }
+    await admin.query(`DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`);
+  } finally {
+    await admin.end();
+  }
+}
+
+/** Every table emptied but the migrations' record, and every sequence back at its start: the template's contents. */
+export async function emptyAsMigrated(client: pg.Client): Promise<void> {
+  await client.query(`DO $$
+    DECLARE tables text;
+    BEGIN
+      SELECT string_agg(format('%I.%I', schemaname, tablename), ', ') INTO tables
+        FROM pg_tables WHERE schemaname = 'public' AND tablename <> '_prisma_migrations';
+      IF tables IS NOT NULL THEN EXECUTE 'TRUNCATE ' || tables || ' CASCADE'; END IF;
+      PERFORM setval(format('%I.%I', schemaname, sequencename), start_value, false)
+        FROM pg_sequences WHERE schemaname = 'public';
+    END $$`);
+}
+
+/** A digest of a database's schema: columns, indexes, constraints, triggers, functions, enums and applied migrations. */
+export async function schemaOf(client: pg.Client): Promise<string> {
+  const { rows } = await client.query<{ schema: string }>(`
+    SELECT md5(string_agg(line, E'\n' ORDER BY line)) AS schema FROM (
+      SELECT format('column %s.%s %s %s %s', table_name, column_name, data_type, is_nullable, column_default) AS line
+        FROM information_schema.columns WHERE table_schema = 'public'
+      UNION ALL SELECT 'index ' || indexdef FROM pg_indexes WHERE schemaname = 'public'
+      UNION ALL SELECT format('constraint %s %s', conrelid::regclass, pg_get_constraintdef(oid))
+        FROM pg_constraint WHERE connamespace = 'public'::regnamespace
+      UNION ALL SELECT 'trigger ' || pg_get_triggerdef(oid) FROM pg_trigger WHERE NOT tgisinternal
+      UNION ALL SELECT 'function ' || pg_get_functiondef(oid) FROM pg_proc WHERE pronamespace = 'public'::regnamespace
+      UNION ALL SELECT format('enum %s %s', t.typname, e.enumlabel) FROM pg_enum e JOIN pg_type t ON t.oid = e.enumtypid
+      UNION ALL SELECT format('migration %s %s %s', migration_name, checksum, finished_at IS NOT NULL)
+        FROM "_prisma_migrations"
+    ) AS lines`);
+  return rows[0].schema;
+}
+
+/** The schema of this run's template of `name` (schemaOf), as globalSetup found it. */
+export function templateSchemaOf(name: SubgraphName): string {
+  const schemas = process.env[TEMPLATE_SCHEMAS_ENV];
+  if (!schemas) throw new Error(`${TEMPLATE_SCHEMAS_ENV} is not set: Jest's globalSetup (test/support/global-setup.ts) sets it`);
+  return (JSON.parse(schemas) as Record<SubgraphName, string>)[name];
+}
+
 function databaseUrl(serverUrl: string, database: string): string {
   const url = new URL(serverUrl);
   url.pathname = `/${database}`;
@@ -109,15 +213,20 @@ export async function prepareDatabaseTemplates(serverUrl: string): Promise<() =>
   fs.mkdirSync(path.dirname(migratedClusterDir("users")), { recursive: true });
   const admin = new pg.Client({ connectionString: serverUrl });
   await admin.connect();
+  // The templates, and the databases given back (their names start with the templates').
   const drop = async () => {
     const client = new pg.Client({ connectionString: serverUrl });
     await client.connect();
     try {
-      for (const name of SUBGRAPH_NAMES) await client.query(`DROP DATABASE IF EXISTS "${prefix}_${name}" WITH (FORCE)`);
+      const { rows } = await client.query<{ datname: string }>("SELECT datname FROM pg_database WHERE starts_with(datname, $1)", [
+        `${prefix}_`,
+      ]);
+      for (const { datname } of rows) await client.query(`DROP DATABASE IF EXISTS "${datname}" WITH (FORCE)`);
     } finally {
       await client.end();
     }
   };
+  const schemas: Partial<Record<SubgraphName, string>> = {};
   try {
     const onServer = Promise.all(
       SUBGRAPH_NAMES.map(async (name) => {
@@ -126,6 +235,7 @@ export async function prepareDatabaseTemplates(serverUrl: string): Promise<() =>
         await client.connect();
         try {
           await applyPendingMigrations(postgresExecutor(client), migrationsDirOf(name), logger);
+          schemas[name] = await schemaOf(client);
         } finally {
           // A template must have no session open while it is copied.
           await client.end();
@@ -135,6 +245,7 @@ export async function prepareDatabaseTemplates(serverUrl: string): Promise<() =>
     // PGlite's WebAssembly runs one at a time in this process anyway.
     for (const name of SUBGRAPH_NAMES) await buildMigratedCluster(name);
     await onServer;
+    process.env[TEMPLATE_SCHEMAS_ENV] = JSON.stringify(schemas);
   } catch (error) {
     await drop().catch(() => undefined);
     throw error;

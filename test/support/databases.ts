@@ -3,14 +3,15 @@ import fs from "node:fs";
 import path from "node:path";
 import pg from "pg";
 import { readEnv, SUBGRAPH_NAMES, type DatabaseConfig, type SubgraphName } from "../../lib/config";
-import { copyMigratedCluster, postgresTemplateOf, TEST_DATA_ROOT } from "./database-templates";
+import { copyMigratedCluster, giveBackMigratedDatabase, takeMigratedDatabase, TEST_DATA_ROOT } from "./database-templates";
 
 /**
  * The two database backends every end-to-end suite runs on: embedded PGlite,
  * and the PostgreSQL server at TEST_POSTGRES_URL (which Jest's globalSetup sets:
  * see postgres-server.ts). On the
- * server each run creates databases with a random name and drops them after,
- * so parallel runs never see each other.
+ * server each run creates databases with a random name and drops them after
+ * (or empties them for the next suite: database-templates.ts), so parallel
+ * runs never see each other.
  */
 export type Backend = "pglite" | "postgres";
 export const BACKENDS: Backend[] = ["pglite", "postgres"];
@@ -57,8 +58,8 @@ export async function createTestDatabases(backend: Backend, options: TestDatabas
   await admin.connect();
   try {
     for (const name of SUBGRAPH_NAMES) {
-      const template = migrated(name) ? ` TEMPLATE "${postgresTemplateOf(name)}"` : "";
-      await admin.query(`CREATE DATABASE "${prefix}_${name}"${template}`);
+      if (migrated(name)) await takeMigratedDatabase(admin, name, `${prefix}_${name}`);
+      else await admin.query(`CREATE DATABASE "${prefix}_${name}"`);
     }
   } finally {
     await admin.end();
@@ -72,9 +73,11 @@ export async function createTestDatabases(backend: Backend, options: TestDatabas
   return {
     configs: configs as Record<SubgraphName, DatabaseConfig>,
     drop: async () => {
-      // One connection each: the three drops (each waits for the server's checkpoint) overlap.
+      // One connection each: the three drops (each waits for the server's checkpoint) overlap. Migrated ones are
+      // emptied and kept for the next suite instead (database-templates.ts).
       await Promise.all(
         SUBGRAPH_NAMES.map(async (name) => {
+          if (migrated(name)) return giveBackMigratedDatabase(serverUrl(), name, `${prefix}_${name}`);
           const client = new pg.Client({ connectionString: serverUrl() });
           await client.connect();
           try {
