@@ -7,6 +7,7 @@ import { readMigrations } from "../subgraphs/shared/migrations";
 import { migrationsDirOf } from "../subgraphs/shared/settings";
 import { CleanupStack } from "./support/cleanup-stack";
 import { emptyAsMigrated, schemaOf, templateSchemaOf } from "./support/database-templates";
+import { databaseUrl, withPgClient } from "./support/pg-session";
 import { BACKENDS, createTestDatabases } from "./support/databases";
 
 /** The test fixture layer itself: the clean-up stack, and the migrated databases platforms start on. */
@@ -46,14 +47,10 @@ async function appliedMigrations(config: DatabaseConfig): Promise<string[] | "no
   const sql = `SELECT migration_name FROM "_prisma_migrations" WHERE finished_at IS NOT NULL ORDER BY migration_name`;
   const exists = `SELECT to_regclass('"_prisma_migrations"') IS NOT NULL AS present`;
   if (config.kind === "postgres") {
-    const client = new pg.Client({ connectionString: config.url });
-    await client.connect();
-    try {
+    return withPgClient(config.url, async (client) => {
       if (!(await client.query<{ present: boolean }>(exists)).rows[0].present) return "no table";
       return (await client.query<{ migration_name: string }>(sql)).rows.map((row) => row.migration_name);
-    } finally {
-      await client.end();
-    }
+    });
   }
   // An empty PGlite database is a directory without a cluster yet: the subgraph makes an empty one there at start.
   if (!fs.existsSync(path.join(config.dataDir!, "PG_VERSION"))) return "no table";
@@ -86,15 +83,7 @@ describe.each(BACKENDS)("test databases (%s)", (backend) => {
       createTestDatabases(backend, { migrated: true }),
     ]);
     const run = async (config: DatabaseConfig, sql: string) => {
-      if (config.kind === "postgres") {
-        const client = new pg.Client({ connectionString: config.url });
-        await client.connect();
-        try {
-          return (await client.query(sql)).rows;
-        } finally {
-          await client.end();
-        }
-      }
+      if (config.kind === "postgres") return withPgClient(config.url, async (client) => (await client.query(sql)).rows);
       const db = new PGlite(config.dataDir);
       try {
         return (await db.query(sql)).rows;
@@ -115,32 +104,20 @@ describe.each(BACKENDS)("test databases (%s)", (backend) => {
 
 describe("server databases given back by a suite (postgres)", () => {
   const urlOf = (config: DatabaseConfig) => (config as { url: string }).url;
-  async function connected<T>(url: string | undefined, use: (client: pg.Client) => Promise<T>): Promise<T> {
-    const client = new pg.Client({ connectionString: url });
-    await client.connect();
-    try {
-      return await use(client);
-    } finally {
-      await client.end();
-    }
-  }
-  const oidOf = (url: string | undefined) =>
-    connected(
-      url,
-      async (client) =>
-        (await client.query("SELECT oid::text FROM pg_database WHERE datname = current_database()")).rows[0].oid as string,
-    );
+  const server = () => process.env.TEST_POSTGRES_URL!;
+  const addProduct = (client: pg.Client) =>
+    client.query<{ id: number }>(`INSERT INTO products (name, price, updated_at) VALUES ('Kettle', 20, now()) RETURNING id`);
+  const productCount = async (client: pg.Client) =>
+    (await client.query<{ rows: number }>("SELECT count(*)::int AS rows FROM products")).rows[0].rows;
 
   test("emptied as their template was: no rows, sequences at their start, schema and migrations kept", async () => {
     const databases = await createTestDatabases("postgres", { migrated: true });
-    const addProduct = (client: pg.Client) =>
-      client.query<{ id: number }>(`INSERT INTO products (name, price, updated_at) VALUES ('Kettle', 20, now()) RETURNING id`);
     try {
-      await connected(urlOf(databases.configs.products), async (client) => {
+      await withPgClient(urlOf(databases.configs.products), async (client) => {
         await addProduct(client);
         expect((await addProduct(client)).rows).toEqual([{ id: 2 }]);
         await emptyAsMigrated(client);
-        expect((await client.query("SELECT count(*)::int AS rows FROM products")).rows).toEqual([{ rows: 0 }]);
+        expect(await productCount(client)).toBe(0);
         expect((await addProduct(client)).rows).toEqual([{ id: 1 }]);
         expect(await schemaOf(client)).toBe(templateSchemaOf("products"));
       });
@@ -151,20 +128,44 @@ describe("server databases given back by a suite (postgres)", () => {
     }
   });
 
-  test("kept for the next suite once its platform is gone, unless its schema changed: that one is dropped", async () => {
-    const [kept, altered] = await Promise.all([
-      createTestDatabases("postgres", { migrated: true }),
-      createTestDatabases("postgres", { migrated: true }),
-    ]);
-    const [keptOid, alteredOid] = [await oidOf(urlOf(kept.configs.users)), await oidOf(urlOf(altered.configs.users))];
-    await connected(urlOf(altered.configs.users), (client) => client.query(`CREATE TABLE "only_here" (id int)`));
-    await Promise.all([kept.drop(), altered.drop()]);
-    // Free under another name, or already taken by another suite: there either way, where the altered one is not.
-    const present = await connected(process.env.TEST_POSTGRES_URL, async (client) =>
-      (await client.query("SELECT oid::text FROM pg_database WHERE oid::text = ANY($1)", [[keptOid, alteredOid]])).rows.map(
-        (row) => row.oid as string,
-      ),
-    );
-    expect(present).toEqual([keptOid]);
+  test("kept for the next suite, emptied, once its platform is gone, unless its schema changed: that one is dropped", async () => {
+    // Other suites take free databases meanwhile; a pair whose kept database one of them took first is tried again.
+    for (let attempt = 1; ; attempt++) {
+      const [kept, altered] = await Promise.all([
+        createTestDatabases("postgres", { migrated: true }),
+        createTestDatabases("postgres", { migrated: true }),
+      ]);
+      const oidOf = (client: pg.Client) =>
+        client.query<{ oid: string }>("SELECT oid::text FROM pg_database WHERE datname = current_database()");
+      const keptOid = await withPgClient(urlOf(kept.configs.products), async (client) => {
+        await addProduct(client);
+        return (await oidOf(client)).rows[0].oid;
+      });
+      const alteredOid = await withPgClient(urlOf(altered.configs.products), async (client) => {
+        await client.query(`CREATE TABLE "only_here" (id int)`);
+        return (await oidOf(client)).rows[0].oid;
+      });
+      await Promise.all([kept.drop(), altered.drop()]);
+
+      const present = await withPgClient(
+        server(),
+        async (client) =>
+          (
+            await client.query<{ oid: string; datname: string }>(
+              "SELECT oid::text, datname FROM pg_database WHERE oid::text = ANY($1)",
+              [[keptOid, alteredOid]],
+            )
+          ).rows,
+      );
+      expect(present.map((row) => row.oid)).toEqual([keptOid]);
+      // As the next suite finds it. Connected under its free name, nobody can take it (rename it) meanwhile.
+      const rows = await withPgClient(databaseUrl(server(), present[0].datname), productCount).catch((error) => {
+        if ((error as { code?: string }).code === "3D000" && attempt < 3) return "taken by another suite first";
+        throw error;
+      });
+      if (rows === "taken by another suite first") continue;
+      expect({ name: present[0].datname.includes("_free_"), rows }).toEqual({ name: true, rows: 0 });
+      return;
+    }
   });
 });

@@ -10,6 +10,7 @@ import { pgliteExecutor, postgresExecutor } from "../../subgraphs/shared/databas
 import { applyPendingMigrations, readMigrations } from "../../subgraphs/shared/migrations";
 import { CLUSTER_TEMPLATE_DIR, ensureCluster } from "../../subgraphs/shared/pglite-template";
 import { migrationsDirOf } from "../../subgraphs/shared/settings";
+import { databaseUrl, withPgClient } from "./pg-session";
 
 /**
  * Migrated template databases, so that a test platform starts on databases
@@ -107,12 +108,9 @@ const freePrefixOf = (name: SubgraphName) => `${postgresTemplateOf(name)}_free_`
 
 /** Creates `database` as a migrated database of `name`: a free one renamed, or a new copy of the template. */
 export async function takeMigratedDatabase(admin: pg.Client, name: SubgraphName, database: string): Promise<void> {
-  const free = await admin.query<{ datname: string }>("SELECT datname FROM pg_database WHERE starts_with(datname, $1)", [
-    freePrefixOf(name),
-  ]);
-  for (const { datname } of free.rows) {
+  for (const free of await databasesNamed(admin, freePrefixOf(name))) {
     try {
-      await admin.query(`ALTER DATABASE "${datname}" RENAME TO "${database}"`);
+      await admin.query(`ALTER DATABASE "${free}" RENAME TO "${database}"`);
       return;
     } catch (error) {
       // Another worker took it first (3D000: no longer there), or a session is still in it (55006): the next one.
@@ -124,38 +122,32 @@ export async function takeMigratedDatabase(admin: pg.Client, name: SubgraphName,
 
 /** Empties `database` and gives it back for another suite; drops it if it is no longer as its template was. */
 export async function giveBackMigratedDatabase(serverUrl: string, name: SubgraphName, database: string): Promise<void> {
-  const admin = new pg.Client({ connectionString: serverUrl });
-  await admin.connect();
-  try {
-    let reusable = false;
-    try {
-      const client = new pg.Client({ connectionString: databaseUrl(serverUrl, database) });
-      await client.connect();
-      try {
-        // A session the suite left in a transaction would hold TRUNCATE back for good: then it is dropped (FORCE).
-        await client.query("SET lock_timeout = '2s'");
-        await emptyAsMigrated(client);
-        reusable = (await schemaOf(client)) === templateSchemaOf(name);
-      } finally {
-        await client.end();
-      }
-    } catch {
-      // Not emptied (a suite broke it, or dropped it itself): dropped below, if it is still there.
-    }
+  const reusable = await withPgClient(databaseUrl(serverUrl, database), async (client) => {
+    // A session the suite left in a transaction would hold TRUNCATE back for good: then it is dropped (FORCE).
+    await client.query("SET lock_timeout = '2s'");
+    await emptyAsMigrated(client);
+    return (await schemaOf(client)) === templateSchemaOf(name);
+  }).catch(() => false); // not emptied (a suite broke it, or dropped it itself): dropped below, if it is still there
+  await withPgClient(serverUrl, async (admin) => {
     if (reusable) {
-      // Waits (up to 5 s, as DROP DATABASE does) for the sessions just ended to leave.
-      const renamed = await admin
-        .query(`ALTER DATABASE "${database}" RENAME TO "${freePrefixOf(name)}${crypto.randomBytes(4).toString("hex")}"`)
-        .then(
-          () => true,
-          () => false,
-        );
+      // Waits (up to 5 s, as DROP DATABASE does) for the sessions just ended to leave; if they do not, dropped.
+      const free = `${freePrefixOf(name)}${crypto.randomBytes(4).toString("hex")}`;
+      const renamed = await admin.query(`ALTER DATABASE "${database}" RENAME TO "${free}"`).then(
+        () => true,
+        () => false,
+      );
       if (renamed) return;
     }
     await admin.query(`DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`);
-  } finally {
-    await admin.end();
-  }
+  });
+}
+
+/** The server's databases whose names start with `prefix`. */
+async function databasesNamed(admin: pg.Client, prefix: string): Promise<string[]> {
+  const { rows } = await admin.query<{ datname: string }>("SELECT datname FROM pg_database WHERE starts_with(datname, $1)", [
+    prefix,
+  ]);
+  return rows.map((row) => row.datname);
 }
 
 /** Every table emptied but the migrations' record, and every sequence back at its start: the template's contents. */
@@ -196,12 +188,6 @@ export function templateSchemaOf(name: SubgraphName): string {
   return (JSON.parse(schemas) as Record<SubgraphName, string>)[name];
 }
 
-function databaseUrl(serverUrl: string, database: string): string {
-  const url = new URL(serverUrl);
-  url.pathname = `/${database}`;
-  return url.toString();
-}
-
 /**
  * For Jest's globalSetup: builds what is missing of the migrated PGlite
  * clusters and creates this run's migrated template databases on the server.
@@ -214,32 +200,22 @@ export async function prepareDatabaseTemplates(serverUrl: string): Promise<() =>
   const admin = new pg.Client({ connectionString: serverUrl });
   await admin.connect();
   // The templates, and the databases given back (their names start with the templates').
-  const drop = async () => {
-    const client = new pg.Client({ connectionString: serverUrl });
-    await client.connect();
-    try {
-      const { rows } = await client.query<{ datname: string }>("SELECT datname FROM pg_database WHERE starts_with(datname, $1)", [
-        `${prefix}_`,
-      ]);
-      for (const { datname } of rows) await client.query(`DROP DATABASE IF EXISTS "${datname}" WITH (FORCE)`);
-    } finally {
-      await client.end();
-    }
-  };
+  const drop = () =>
+    withPgClient(serverUrl, async (client) => {
+      for (const database of await databasesNamed(client, `${prefix}_`)) {
+        await client.query(`DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`);
+      }
+    });
   const schemas: Partial<Record<SubgraphName, string>> = {};
   try {
     const onServer = Promise.all(
       SUBGRAPH_NAMES.map(async (name) => {
         await admin.query(`CREATE DATABASE "${prefix}_${name}"`);
-        const client = new pg.Client({ connectionString: databaseUrl(serverUrl, `${prefix}_${name}`) });
-        await client.connect();
-        try {
+        // Its session closed by withPgClient: a template must have none open while it is copied.
+        await withPgClient(databaseUrl(serverUrl, `${prefix}_${name}`), async (client) => {
           await applyPendingMigrations(postgresExecutor(client), migrationsDirOf(name), logger);
           schemas[name] = await schemaOf(client);
-        } finally {
-          // A template must have no session open while it is copied.
-          await client.end();
-        }
+        });
       }),
     );
     // PGlite's WebAssembly runs one at a time in this process anyway.

@@ -1,9 +1,9 @@
 import crypto from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
-import pg from "pg";
 import { readEnv, SUBGRAPH_NAMES, type DatabaseConfig, type SubgraphName } from "../../lib/config";
 import { copyMigratedCluster, giveBackMigratedDatabase, takeMigratedDatabase, TEST_DATA_ROOT } from "./database-templates";
+import { databaseUrl, withPgClient } from "./pg-session";
 
 /**
  * The two database backends every end-to-end suite runs on: embedded PGlite,
@@ -54,20 +54,16 @@ export async function createTestDatabases(backend: Backend, options: TestDatabas
     };
   }
   const prefix = `shop_test_${crypto.randomBytes(4).toString("hex")}`;
-  const admin = new pg.Client({ connectionString: serverUrl() });
-  await admin.connect();
-  try {
+  await withPgClient(serverUrl(), async (admin) => {
     for (const name of SUBGRAPH_NAMES) {
       if (migrated(name)) await takeMigratedDatabase(admin, name, `${prefix}_${name}`);
       else await admin.query(`CREATE DATABASE "${prefix}_${name}"`);
     }
-  } finally {
-    await admin.end();
-  }
+  });
   const configs = Object.fromEntries(
     SUBGRAPH_NAMES.map((name) => [
       name,
-      { kind: "postgres", url: databaseUrl(`${prefix}_${name}`), poolSize: readEnv({}).DATABASE_POOL_SIZE },
+      { kind: "postgres", url: databaseUrl(serverUrl(), `${prefix}_${name}`), poolSize: readEnv({}).DATABASE_POOL_SIZE },
     ]),
   );
   return {
@@ -78,21 +74,9 @@ export async function createTestDatabases(backend: Backend, options: TestDatabas
       await Promise.all(
         SUBGRAPH_NAMES.map(async (name) => {
           if (migrated(name)) return giveBackMigratedDatabase(serverUrl(), name, `${prefix}_${name}`);
-          const client = new pg.Client({ connectionString: serverUrl() });
-          await client.connect();
-          try {
-            await client.query(`DROP DATABASE IF EXISTS "${prefix}_${name}" WITH (FORCE)`);
-          } finally {
-            await client.end();
-          }
+          await withPgClient(serverUrl(), (client) => client.query(`DROP DATABASE IF EXISTS "${prefix}_${name}" WITH (FORCE)`));
         }),
       );
     },
   };
-}
-
-function databaseUrl(database: string): string {
-  const url = new URL(serverUrl());
-  url.pathname = `/${database}`;
-  return url.toString();
 }
