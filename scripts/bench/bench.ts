@@ -54,6 +54,7 @@ const FEDERATED_GATEWAYS = (ours: string, hive: string, hiveRouter: string): [st
   ["hive gateway + router runtime", hiveRouter],
 ];
 export interface BenchOptions {
+  /** Each measured load's length, unless requestsPerLoad is given. */
   durationSeconds: number;
   /**
    * Send this many requests in each measured load instead of loading for durationSeconds: a fixed amount of work
@@ -132,14 +133,8 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
       // Warm up first (JIT, connection pools, caches): the first target measured would otherwise pay for it.
       const warmUpSeconds = options.warmUpSeconds ?? Math.min(2, options.durationSeconds);
       if (warmUpSeconds > 0) {
-        await load(
-          `${name} (warm-up)`,
-          target,
-          { ...options, durationSeconds: warmUpSeconds, requestsPerLoad: undefined },
-          {
-            warmUp: true,
-          },
-        );
+        const warmUp = { ...options, durationSeconds: warmUpSeconds, requestsPerLoad: undefined };
+        await load(`${name} (warm-up)`, target, warmUp, { warmUp: true });
         await untilQuiet(platform);
       }
       const measurement = await withCpuPerRequest(processes, async () => {
