@@ -11,7 +11,8 @@ COPY . .
 # Locked dependencies, dev ones included (generator, compiler). No install
 # scripts: nothing here needs a downloaded engine, and the next line generates.
 RUN npm ci --ignore-scripts
-# The three Prisma clients (TypeScript, compiled with the rest) and the resolver types.
+# The dependencies' patches (patches/README.md), the three Prisma clients (TypeScript, compiled with the rest) and the
+# resolver types.
 RUN npm run generate
 RUN npm run build
 
@@ -28,6 +29,8 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --ignore-scripts && npm cache clean --force
 COPY --from=build /app/dist ./dist
+# The patched @apollo/gateway of the build stage (patches/README.md): patch-package is a development dependency.
+COPY --from=build /app/node_modules/@apollo/gateway ./node_modules/@apollo/gateway
 COPY docker/healthcheck.js ./docker/healthcheck.js
 
 # Nothing is written at run time (the data lives in PostgreSQL), so no root.

@@ -47,6 +47,19 @@ function unchanged(stampFile, inputs) {
 }
 
 const done = [];
+// Dependencies' patches (patches/README.md), applied by patch-package. The stamp lives in node_modules, so a fresh
+// install, which brings the packages back unpatched, applies them again.
+const patches = fs.readdirSync(path.join(root, "patches")).filter((name) => name.endsWith(".patch"));
+const patched = unchanged(
+  "node_modules/.cache/federated-shop/patches-hash",
+  patches.map((name) => `patches/${name}`),
+);
+if (!patched.same) {
+  run(bin("patch-package"), ["--error-on-fail"]);
+  fs.mkdirSync(path.join(root, "node_modules/.cache/federated-shop"), { recursive: true });
+  patched.record();
+  done.push(`patches of ${patches.map((name) => name.replace(/\+[^+]*\.patch$/, "").replace("+", "/")).join(", ")}`);
+}
 for (const service of ["users", "products", "orders"]) {
   const step = unchanged(`prisma/${service}/generated/.inputs-hash`, [
     `prisma/${service}/schema.prisma`,

@@ -1,3 +1,4 @@
+import { execFileSync } from "node:child_process";
 import diagnostics from "node:diagnostics_channel";
 import http from "node:http";
 import { startLoneGateway } from "./support/lone-gateway";
@@ -56,5 +57,39 @@ describe("Apollo's usage figures", () => {
   test("are off by default: a gateway's start opens no connection but the two the test makes", async () => {
     const opened = await connectionsOpenedByAStart();
     expect(opened).toEqual([expect.stringMatching(/^http 127\.0\.0\.1:\d+$/), expect.stringMatching(/^fetch 127\.0\.0\.1:\d+$/)]);
+  });
+});
+
+describe("Apollo's telemetry modules (patches/README.md)", () => {
+  /** In a Node process of its own (Jest's module registry is not Node's): the packages loaded before and after. */
+  function telemetryPackagesLoaded(): { onImport: string[]; onceCreated: string[] } {
+    const script = `
+      const telemetryPackages = () => [...new Set(Object.keys(require.cache)
+        .map((file) => /node_modules\\/(@opentelemetry\\/(?:sdk-metrics|resources|resource-detector-[a-z-]+|exporter-metrics-otlp-http))\\//.exec(file)?.[1])
+        .filter(Boolean))].sort();
+      require("@apollo/gateway");
+      const onImport = telemetryPackages();
+      const meterProvider = require("@apollo/gateway/dist/utilities/opentelemetry").createDataCollectionExporter();
+      const onceCreated = telemetryPackages();
+      meterProvider.shutdown().finally(() => console.log(JSON.stringify({ onImport, onceCreated })));
+    `;
+    return JSON.parse(execFileSync(process.execPath, ["-e", script], { encoding: "utf8" })) as {
+      onImport: string[];
+      onceCreated: string[];
+    };
+  }
+
+  test("load when the telemetry is created, not when the gateway is imported", () => {
+    const { onImport, onceCreated } = telemetryPackagesLoaded();
+    expect(onImport).toEqual([]);
+    expect(onceCreated).toEqual([
+      "@opentelemetry/exporter-metrics-otlp-http",
+      "@opentelemetry/resource-detector-alibaba-cloud",
+      "@opentelemetry/resource-detector-aws",
+      "@opentelemetry/resource-detector-azure",
+      "@opentelemetry/resource-detector-gcp",
+      "@opentelemetry/resources",
+      "@opentelemetry/sdk-metrics",
+    ]);
   });
 });
