@@ -1,3 +1,6 @@
+const fs = require("node:fs");
+const path = require("node:path");
+
 /** @type {import('jest').Config} */
 module.exports = {
   // Jest's Node environment, with V8's code cache kept across the suites of a worker (test/support/code-cache.ts).
@@ -5,12 +8,10 @@ module.exports = {
   roots: ["<rootDir>/test"],
   testMatch: ["**/*.test.ts"],
   // Type checking is `tsc --noEmit`, which `npm test` runs before jest; here SWC only strips the types: it
-  // transpiles a suite's few hundred files in a fraction of the time ts-jest took (7 s of a cold suite's 16).
+  // transpiles a suite's few hundred files in a fraction of the time ts-jest took (7 s of a cold suite's 16), with the
+  // options of `.swcrc`, which lib/register-typescript.js (npm start, the tests' child processes) uses too.
   transform: {
-    "^.+\\.ts$": [
-      "@swc/jest",
-      { jsc: { parser: { syntax: "typescript" }, target: "es2022", keepClassNames: true }, module: { type: "commonjs" } },
-    ],
+    "^.+\\.ts$": ["@swc/jest", { ...JSON.parse(fs.readFileSync(path.join(__dirname, ".swcrc"), "utf8")), swcrc: false }],
   },
   // Generous: several suites start whole platforms (three embedded databases each) inside one test.
   testTimeout: 180_000,
