@@ -1,5 +1,5 @@
 import pino, { type Logger } from "pino";
-import pretty from "pino-pretty";
+import type pretty from "pino-pretty";
 import { currentRequestId } from "./observability/request-context";
 
 export type { Logger };
@@ -31,7 +31,9 @@ export function createLogger(
   // write system call per line (a request's log line cost the REST shim 6% of its CPU). pino writes what is left
   // synchronously when the process exits, process.exit after a fatal error included.
   if (!interactive) return pino(options, sharedStdout());
-  return pino(options, pretty({ ...PRETTY_OPTIONS, colorize: true, sync: true }));
+  // Loaded only for a terminal: services in containers, under a supervisor or in tests do not pay for it.
+  const prettyStream = require("pino-pretty") as typeof pretty;
+  return pino(options, prettyStream({ ...PRETTY_OPTIONS, colorize: true, sync: true }));
 }
 
 /**

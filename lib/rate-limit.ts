@@ -1,4 +1,4 @@
-import { Redis } from "ioredis";
+import type { Redis } from "ioredis";
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from "rate-limiter-flexible";
 import type { Logger } from "./logger";
 
@@ -89,7 +89,9 @@ export interface RedisConnectionOptions {
  * database, instead of waiting).
  */
 export function connectRedis(url: string, logger: Logger, options: RedisConnectionOptions = {}): Redis {
-  const redis = new Redis(url, {
+  // Loaded only when a service is given REDIS_URL: the others (and most test suites) do not pay for the client.
+  const { Redis: RedisClient } = require("ioredis") as typeof import("ioredis");
+  const redis = new RedisClient(url, {
     enableOfflineQueue: false,
     maxRetriesPerRequest: 1,
     ...(options.commandTimeoutMs ? { commandTimeout: options.commandTimeoutMs } : {}),

@@ -60,29 +60,35 @@ describe("Apollo's usage figures", () => {
   });
 });
 
-describe("Apollo's telemetry modules (patches/README.md)", () => {
-  /** In a Node process of its own (Jest's module registry is not Node's): the packages loaded before and after. */
-  function telemetryPackagesLoaded(): { onImport: string[]; onceCreated: string[] } {
+describe("@apollo/gateway's modules loaded only when used (patches/README.md)", () => {
+  /**
+   * Runs `steps` in a Node process of its own (Jest's module registry is not Node's) and answers, after each step,
+   * which of the deferred packages are loaded.
+   */
+  function deferredPackagesLoadedAfter(steps: Record<string, string>): Record<string, string[]> {
     const script = `
-      const telemetryPackages = () => [...new Set(Object.keys(require.cache)
-        .map((file) => /node_modules\\/(@opentelemetry\\/(?:sdk-metrics|resources|resource-detector-[a-z-]+|exporter-metrics-otlp-http))\\//.exec(file)?.[1])
+      const loaded = () => [...new Set(Object.keys(require.cache)
+        .map((file) => /node_modules\\/(make-fetch-happen|@opentelemetry\\/(?:sdk-metrics|resources|resource-detector-[a-z-]+|exporter-metrics-otlp-http))\\//.exec(file)?.[1])
         .filter(Boolean))].sort();
-      require("@apollo/gateway");
-      const onImport = telemetryPackages();
-      const meterProvider = require("@apollo/gateway/dist/utilities/opentelemetry").createDataCollectionExporter();
-      const onceCreated = telemetryPackages();
-      meterProvider.shutdown().finally(() => console.log(JSON.stringify({ onImport, onceCreated })));
+      (async () => {
+        const after = {};
+        ${Object.entries(steps)
+          .map(([name, code]) => `await (async () => { ${code} })(); after[${JSON.stringify(name)}] = loaded();`)
+          .join("\n")}
+        console.log(JSON.stringify(after));
+      })();
     `;
-    return JSON.parse(execFileSync(process.execPath, ["-e", script], { encoding: "utf8" })) as {
-      onImport: string[];
-      onceCreated: string[];
-    };
+    return JSON.parse(execFileSync(process.execPath, ["-e", script], { encoding: "utf8" })) as Record<string, string[]>;
   }
 
-  test("load when the telemetry is created, not when the gateway is imported", () => {
-    const { onImport, onceCreated } = telemetryPackagesLoaded();
-    expect(onImport).toEqual([]);
-    expect(onceCreated).toEqual([
+  test("none on import; the telemetry's when it is created; make-fetch-happen for a data source without a fetcher", () => {
+    const after = deferredPackagesLoadedAfter({
+      import: `require("@apollo/gateway");`,
+      dataSourceWithFetcher: `new (require("@apollo/gateway").RemoteGraphQLDataSource)({ url: "http://127.0.0.1:1", fetcher: fetch });`,
+      telemetry: `await require("@apollo/gateway/dist/utilities/opentelemetry").createDataCollectionExporter().shutdown();`,
+      dataSourceWithoutFetcher: `new (require("@apollo/gateway").RemoteGraphQLDataSource)({ url: "http://127.0.0.1:1" });`,
+    });
+    const telemetryPackages = [
       "@opentelemetry/exporter-metrics-otlp-http",
       "@opentelemetry/resource-detector-alibaba-cloud",
       "@opentelemetry/resource-detector-aws",
@@ -90,6 +96,12 @@ describe("Apollo's telemetry modules (patches/README.md)", () => {
       "@opentelemetry/resource-detector-gcp",
       "@opentelemetry/resources",
       "@opentelemetry/sdk-metrics",
-    ]);
+    ];
+    expect(after).toEqual({
+      import: [],
+      dataSourceWithFetcher: [],
+      telemetry: telemetryPackages,
+      dataSourceWithoutFetcher: [...telemetryPackages, "make-fetch-happen"].sort(),
+    });
   });
 });
