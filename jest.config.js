@@ -23,11 +23,11 @@ module.exports = {
   // three, 399 s with two (another machine of the same kind, another day: 543 to 579 s with three). The same-time
   // checks (test/support/answer-times.ts) repeat a round that finds a difference: with every core busy for seconds,
   // a round once left no quiet answer of one kind in CI.
+  // The workers run with V8's single-threaded GC (`npm run test:jest` starts Jest with --single-threaded-gc, which its
+  // workers inherit): both cores are busy for the whole run, so GC helper threads only add their overhead. On 8
+  // suites in one process: 67.5 and 68.5 CPU-s against 71.7 and 73.2 (a larger young generation,
+  // --max-semi-space-size=32, cost more: 79.6 and 75.9); `npm test` went from 361 to 354 s.
   maxWorkers: 3,
-  // `npm run test:jest` starts Jest, and so its workers, with --single-threaded-gc: the machine is busy on both cores
-  // for the whole run, so GC helper threads only add their overhead. On 8 suites in one process: 67.5 and 68.5 CPU-s
-  // against 71.7 and 73.2 (a larger young generation, --max-semi-space-size=32, cost more: 79.6 and 75.9); `npm test`
-  // went from 361 to 354 s.
   // On a clean clone (CI), where Jest has no durations of a last run, the slowest suites start first.
   testSequencer: "<rootDir>/test/support/slow-first-sequencer.js",
   // Each suite leaves its test context, about 50 MB, behind in the worker: a heap snapshot shows it held by Node's

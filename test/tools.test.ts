@@ -1,4 +1,6 @@
 import { spawnSync } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { Writable } from "node:stream";
 import express from "express";
@@ -39,5 +41,38 @@ describe("logs on a terminal (pretty mode)", () => {
     expect(shown.trimEnd().split("\n")).toEqual([
       expect.stringMatching(/^\[\d\d:\d\d:\d\d\.\d{3}\] INFO: users-subgraph: GET \/health 200 \d+ms \{"requestId":"[\w-]+"\}$/),
     ]);
+  });
+});
+
+describe("TypeScript in a child process (TYPESCRIPT_ENTRY_ARGS, lib/register-typescript.js)", () => {
+  test("runs a .ts file from any directory, and its stack traces name the TypeScript lines", () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "register-typescript-"));
+    try {
+      // Types and a multi-line interface ahead of the throw, so that the JavaScript SWC emits has it on another line.
+      const entry = path.join(dir, "entry.ts");
+      fs.writeFileSync(
+        entry,
+        [
+          "interface Order {",
+          "  id: number;",
+          "  total: string;",
+          "}",
+          "const order: Order = { id: 7, total: '1.00' };",
+          "function fail(): never {",
+          "  throw new Error(`order ${order.id} failed`);",
+          "}",
+          "try { fail(); } catch (error) { console.log((error as Error).stack); }",
+        ].join("\n"),
+      );
+      const run = spawnSync(process.execPath, [...TYPESCRIPT_ENTRY_ARGS, entry], { cwd: dir, encoding: "utf8", timeout: 60_000 });
+      expect(run.stderr).toBe("");
+      expect(run.stdout.split("\n").slice(0, 3)).toEqual([
+        "Error: order 7 failed",
+        `    at fail (${entry}:7:9)`,
+        `    at Object.<anonymous> (${entry}:9:7)`,
+      ]);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
